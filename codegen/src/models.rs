@@ -1,0 +1,770 @@
+//! Emits the response and request models from the component schemas.
+//!
+//! The models are not produced by the client generator's own type generator:
+//! the live API needs open enums, optional-everything, extra-field maps and
+//! lenient number/string decoding, and it needs them fast. Each schema becomes
+//! a `model!` struct, a `string_enum!` enum or a type alias; `allOf`, `oneOf`
+//! and `anyOf` of objects (and discriminated families such as `Problem` or
+//! `Media`) are merged into one struct holding the union of their properties.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use indexmap::IndexMap;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+
+/// A Rust type a schema maps to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// `String`
+    Str,
+    /// `i64` (every integer: the document's int32 is too narrow for timestamps)
+    I64,
+    /// `f64`
+    F64,
+    /// `bool`
+    Bool,
+    /// Any JSON value.
+    Value,
+    /// A free-form JSON object.
+    Object,
+    /// An object with values of one type.
+    Map(Box<Ty>),
+    /// An array.
+    Vec(Box<Ty>),
+    /// A generated type by name.
+    Named(String),
+    /// A boxed generated type (breaks recursive containment).
+    Boxed(String),
+}
+
+/// One property of a struct.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Name on the wire.
+    pub json: String,
+    /// Rust field name.
+    pub rust: String,
+    /// Type (always wrapped in `Option` by the model macro).
+    pub ty: Ty,
+    /// Generated documentation line.
+    pub doc: String,
+}
+
+/// A generated item.
+#[derive(Clone, Debug)]
+pub enum Item {
+    /// A model struct.
+    Struct { doc: String, fields: Vec<Field> },
+    /// An open string enum: (variant, value) pairs.
+    Enum {
+        doc: String,
+        variants: Vec<(String, String)>,
+    },
+    /// A type alias.
+    Alias { doc: String, ty: Ty },
+}
+
+/// All generated models, in a deterministic order.
+#[derive(Debug, Default)]
+pub struct Models {
+    /// Items by name, in emission order.
+    pub items: IndexMap<String, Item>,
+}
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// A Rust field name for a wire property name.
+pub fn field_ident(json: &str) -> String {
+    let mut s: String = json
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .to_snake_case();
+    if s.is_empty() {
+        s = "field".to_owned();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    if RUST_KEYWORDS.contains(&s.as_str()) || s == "extra" {
+        s.push('_');
+    }
+    s
+}
+
+/// A Rust variant name for an enum wire value.
+pub fn variant_ident(value: &str) -> String {
+    let cleaned: String = value
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut s = cleaned.to_upper_camel_case();
+    if s.is_empty() {
+        s = "Empty".to_owned();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'V');
+    }
+    if s == "Unknown" || s == "Self" {
+        s.push_str("Value");
+    }
+    s
+}
+
+/// A type name for a component or nested schema.
+pub fn type_ident(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    // Keep existing capitals (component names are already Pascal case).
+    let s: String = cleaned
+        .split_whitespace()
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + cs.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("T{s}")
+    } else {
+        s
+    }
+}
+
+fn singular(hint: &str) -> String {
+    if let Some(stem) = hint.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if hint.ends_with('s') && !hint.ends_with("ss") {
+        hint[..hint.len() - 1].to_owned()
+    } else {
+        format!("{hint}Item")
+    }
+}
+
+fn ref_target(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .map(|r| r.rsplit('/').next().unwrap_or(r))
+}
+
+struct Builder<'a> {
+    schemas: &'a Map<String, Value>,
+    models: Models,
+    taken: BTreeSet<String>,
+}
+
+/// Builds the model set for a processed document.
+///
+/// `csv_lists` maps list component names to their item type (`None` for strings).
+pub fn build(doc: &Value, csv_lists: &BTreeMap<String, Option<String>>) -> Models {
+    let empty = Map::new();
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut b = Builder {
+        schemas,
+        models: Models::default(),
+        taken: BTreeSet::new(),
+    };
+    for name in schemas.keys() {
+        b.taken.insert(type_ident(name));
+    }
+    for (name, schema) in schemas {
+        let ident = type_ident(name);
+        if let Some(item) = csv_lists.get(name) {
+            let item_ty = match item {
+                Some(item) => type_ident(item),
+                None => "String".to_owned(),
+            };
+            b.models.items.insert(
+                ident,
+                Item::Alias {
+                    doc: format!("Comma-joined list of `{item_ty}` sent as one query value."),
+                    ty: Ty::Named(format!("crate::runtime::CsvList<{item_ty}>")),
+                },
+            );
+            continue;
+        }
+        let ty = b.resolve(schema, &ident, true);
+        if ty != Ty::Named(ident.clone()) {
+            let doc = format!(
+                "Schema `{name}` of the API document{}.",
+                facts_suffix(schema)
+            );
+            b.models.items.insert(ident, Item::Alias { doc, ty });
+        }
+    }
+    b.box_recursive_fields();
+    b.models
+}
+
+fn facts_suffix(schema: &Value) -> String {
+    let mut facts = Vec::new();
+    if let Some(t) = schema.get("type").and_then(Value::as_str) {
+        facts.push(format!("type {t}"));
+    }
+    if let Some(f) = schema.get("format").and_then(Value::as_str) {
+        facts.push(format!("format `{f}`"));
+    }
+    if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+        facts.push(format!("pattern `{p}`"));
+    }
+    for (k, label) in [
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+        ("minimum", "minimum"),
+        ("maximum", "maximum"),
+        ("minItems", "min items"),
+        ("maxItems", "max items"),
+    ] {
+        if let Some(v) = schema.get(k) {
+            facts.push(format!("{label} {v}"));
+        }
+    }
+    if facts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", facts.join(", "))
+    }
+}
+
+impl Builder<'_> {
+    fn unique(&mut self, hint: &str) -> String {
+        let base = type_ident(hint);
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+
+    fn component(&self, name: &str) -> Option<&Value> {
+        self.schemas.get(name)
+    }
+
+    /// Collects the properties of an object-like schema (following `$ref`,
+    /// `allOf`, `oneOf`, `anyOf` and discriminator mappings), or `None` if the
+    /// schema is not object-like.
+    fn collect_props(
+        &self,
+        schema: &Value,
+        seen: &mut BTreeSet<String>,
+        out: &mut IndexMap<String, (Value, bool)>,
+    ) -> bool {
+        if let Some(target) = ref_target(schema) {
+            if !seen.insert(target.to_owned()) {
+                return true;
+            }
+            return match self.component(target) {
+                Some(s) => self.collect_props(s, seen, out),
+                None => false,
+            };
+        }
+        let mut object_like = false;
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            let required: BTreeSet<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for (k, v) in props {
+                out.entry(k.clone())
+                    .or_insert_with(|| (v.clone(), required.contains(k.as_str())));
+            }
+            object_like = true;
+        }
+        if schema.get("type").and_then(Value::as_str) == Some("object") {
+            object_like = true;
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(branches) = schema.get(key).and_then(Value::as_array) {
+                for branch in branches {
+                    if !self.collect_props(branch, seen, out) {
+                        return false;
+                    }
+                }
+                object_like = true;
+            }
+        }
+        if let Some(mapping) = schema
+            .pointer("/discriminator/mapping")
+            .and_then(Value::as_object)
+        {
+            for target in mapping.values().filter_map(Value::as_str) {
+                let name = target.rsplit('/').next().unwrap_or(target);
+                if seen.insert(name.to_owned()) {
+                    if let Some(s) = self.component(name) {
+                        self.collect_props(s, seen, out);
+                    }
+                }
+            }
+        }
+        object_like
+    }
+
+    fn is_object_like(&self, schema: &Value) -> bool {
+        let mut out = IndexMap::new();
+        self.collect_props(schema, &mut BTreeSet::new(), &mut out) && !out.is_empty()
+    }
+
+    /// Maps a schema to a type; `hint` names any type created for it.
+    /// `top` is true for the component schema itself (a `$ref` there is an alias).
+    fn resolve(&mut self, schema: &Value, hint: &str, top: bool) -> Ty {
+        if let Some(target) = ref_target(schema) {
+            let _ = top;
+            return Ty::Named(type_ident(target));
+        }
+        let composite = ["allOf", "oneOf", "anyOf"]
+            .iter()
+            .any(|k| schema.get(*k).is_some());
+        if composite {
+            // allOf of a single $ref is just that type.
+            if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+                if all.len() == 1
+                    && schema.get("properties").is_none()
+                    && schema.get("discriminator").is_none()
+                {
+                    if let Some(target) = ref_target(&all[0]) {
+                        let target_ty = Ty::Named(type_ident(target));
+                        if !top {
+                            return target_ty;
+                        }
+                    }
+                }
+            }
+            if self.is_object_like(schema) {
+                return self.emit_struct(schema, hint, top);
+            }
+            return Ty::Value;
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") => {
+                let values: Vec<String> = schema
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .map(|e| {
+                        e.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if values.is_empty() {
+                    Ty::Str
+                } else {
+                    self.emit_enum(schema, &values, hint, top)
+                }
+            }
+            Some("integer") => Ty::I64,
+            Some("number") => Ty::F64,
+            Some("boolean") => Ty::Bool,
+            Some("array") => {
+                let items = schema.get("items").cloned().unwrap_or(Value::Null);
+                let item_hint = singular(hint);
+                Ty::Vec(Box::new(self.resolve(&items, &item_hint, false)))
+            }
+            Some("object") | None => {
+                if schema.get("properties").is_some()
+                    || schema.pointer("/discriminator/mapping").is_some()
+                {
+                    self.emit_struct(schema, hint, top)
+                } else if let Some(ap) =
+                    schema.get("additionalProperties").filter(|v| v.is_object())
+                {
+                    let value_hint = format!("{hint}Value");
+                    Ty::Map(Box::new(self.resolve(ap, &value_hint, false)))
+                } else if schema.get("type").is_some() {
+                    Ty::Object
+                } else {
+                    Ty::Value
+                }
+            }
+            Some(_) => Ty::Value,
+        }
+    }
+
+    fn emit_enum(&mut self, schema: &Value, values: &[String], hint: &str, top: bool) -> Ty {
+        let name = if top {
+            type_ident(hint)
+        } else {
+            self.unique(hint)
+        };
+        let mut used = BTreeSet::new();
+        let mut variants = Vec::new();
+        let mut seen_values = BTreeSet::new();
+        for v in values {
+            if !seen_values.insert(v.clone()) {
+                continue;
+            }
+            let base = variant_ident(v);
+            let mut ident = base.clone();
+            let mut n = 2;
+            while !used.insert(ident.clone()) {
+                ident = format!("{base}{n}");
+                n += 1;
+            }
+            variants.push((ident, v.clone()));
+        }
+        let doc = format!(
+            "Values of `{hint}` listed by the API document{}.",
+            facts_suffix(schema)
+        );
+        self.models
+            .items
+            .insert(name.clone(), Item::Enum { doc, variants });
+        Ty::Named(name)
+    }
+
+    fn emit_struct(&mut self, schema: &Value, hint: &str, top: bool) -> Ty {
+        let name = if top {
+            type_ident(hint)
+        } else {
+            self.unique(hint)
+        };
+        // Reserve the slot so the order follows the document.
+        self.models.items.insert(
+            name.clone(),
+            Item::Struct {
+                doc: String::new(),
+                fields: Vec::new(),
+            },
+        );
+        let mut props = IndexMap::new();
+        let mut seen = BTreeSet::new();
+        seen.insert(hint.to_owned());
+        self.collect_props(schema, &mut seen, &mut props);
+        let mut fields = Vec::new();
+        let mut used = BTreeSet::new();
+        for (json, (prop, required)) in props {
+            let prop_hint = format!("{name}{}", type_ident(&json.to_upper_camel_case()));
+            let ty = self.resolve(&prop, &prop_hint, false);
+            let base = field_ident(&json);
+            let mut rust = base.clone();
+            let mut n = 2;
+            while !used.insert(rust.clone()) {
+                rust = format!("{base}_{n}");
+                n += 1;
+            }
+            let mut doc = format!("`{json}`");
+            if required {
+                doc.push_str(" (required by the document; may still be absent)");
+            }
+            let facts = facts_suffix(&prop);
+            if !facts.is_empty() {
+                doc.push_str(&facts.replacen(": ", " — ", 1));
+            }
+            if let Some(target) = ref_target(&prop) {
+                doc.push_str(&format!(" — see [`{}`]", type_ident(target)));
+            }
+            fields.push(Field {
+                json,
+                rust,
+                ty,
+                doc,
+            });
+        }
+        let kind = if schema.get("discriminator").is_some() {
+            " (merged with the schemas its discriminator maps to)"
+        } else if schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
+            " (union of its alternatives)"
+        } else if schema.get("allOf").is_some() {
+            " (all of its parts merged)"
+        } else {
+            ""
+        };
+        let doc = format!("Object `{hint}` of the API document{kind}.");
+        self.models
+            .items
+            .insert(name.clone(), Item::Struct { doc, fields });
+        Ty::Named(name)
+    }
+
+    /// Boxes fields that would make a struct contain itself.
+    fn box_recursive_fields(&mut self) {
+        let direct: BTreeMap<String, Vec<String>> = self
+            .models
+            .items
+            .iter()
+            .filter_map(|(name, item)| match item {
+                Item::Struct { fields, .. } => Some((
+                    name.clone(),
+                    fields
+                        .iter()
+                        .filter_map(|f| match &f.ty {
+                            Ty::Named(n) => Some(n.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let aliases: BTreeMap<String, String> = self
+            .models
+            .items
+            .iter()
+            .filter_map(|(name, item)| match item {
+                Item::Alias {
+                    ty: Ty::Named(n), ..
+                } => Some((name.clone(), n.clone())),
+                _ => None,
+            })
+            .collect();
+        let resolve_alias = |mut n: String| {
+            let mut hops = 0;
+            while let Some(next) = aliases.get(&n) {
+                n = next.clone();
+                hops += 1;
+                if hops > 32 {
+                    break;
+                }
+            }
+            n
+        };
+        let reaches = |from: &str, to: &str| -> bool {
+            let mut stack = vec![resolve_alias(from.to_owned())];
+            let mut seen = BTreeSet::new();
+            while let Some(n) = stack.pop() {
+                if n == to {
+                    return true;
+                }
+                if !seen.insert(n.clone()) {
+                    continue;
+                }
+                if let Some(next) = direct.get(&n) {
+                    stack.extend(next.iter().cloned().map(resolve_alias));
+                }
+            }
+            false
+        };
+        let names: Vec<String> = self.models.items.keys().cloned().collect();
+        for name in names {
+            if let Some(Item::Struct { fields, .. }) = self.models.items.get_mut(&name) {
+                for f in fields.iter_mut() {
+                    if let Ty::Named(n) = &f.ty {
+                        if reaches(n, &name) {
+                            f.ty = Ty::Boxed(n.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Tokens of a type.
+pub fn ty_tokens(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Str => quote!(String),
+        Ty::I64 => quote!(i64),
+        Ty::F64 => quote!(f64),
+        Ty::Bool => quote!(bool),
+        Ty::Value => quote!(serde_json::Value),
+        Ty::Object => quote!(crate::runtime::Extra),
+        Ty::Map(t) => {
+            let t = ty_tokens(t);
+            quote!(std::collections::BTreeMap<String, #t>)
+        }
+        Ty::Vec(t) => {
+            let t = ty_tokens(t);
+            quote!(Vec<#t>)
+        }
+        Ty::Named(n) => syn::parse_str::<syn::Type>(n)
+            .map(|t| quote!(#t))
+            .unwrap_or_else(|_| {
+                let id = format_ident!("{}", n);
+                quote!(#id)
+            }),
+        Ty::Boxed(n) => {
+            let id = format_ident!("{}", n);
+            quote!(Box<#id>)
+        }
+    }
+}
+
+/// Emits the models module body.
+pub fn emit(models: &Models) -> TokenStream {
+    let items = models.items.iter().map(|(name, item)| {
+        let ident = format_ident!("{}", name);
+        match item {
+            Item::Struct { doc, fields } => {
+                let fields = fields.iter().map(|f| {
+                    let json = &f.json;
+                    let rust = format_ident!("{}", f.rust);
+                    let ty = ty_tokens(&f.ty);
+                    let doc = &f.doc;
+                    quote! {
+                        #[doc = #doc]
+                        #json => #rust: #ty,
+                    }
+                });
+                quote! {
+                    crate::runtime::model! {
+                        #[doc = #doc]
+                        pub struct #ident {
+                            #(#fields)*
+                        }
+                    }
+                }
+            }
+            Item::Enum { doc, variants } => {
+                let variants = variants.iter().map(|(v, value)| {
+                    let v = format_ident!("{}", v);
+                    quote!(#v = #value,)
+                });
+                quote! {
+                    crate::runtime::string_enum! {
+                        #[doc = #doc]
+                        pub enum #ident {
+                            #(#variants)*
+                        }
+                    }
+                }
+            }
+            Item::Alias { doc, ty } => {
+                let ty = ty_tokens(ty);
+                quote! {
+                    #[doc = #doc]
+                    pub type #ident = #ty;
+                }
+            }
+        }
+    });
+    quote! { #(#items)* }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn models(schemas: Value) -> Models {
+        build(
+            &json!({"components": {"schemas": schemas}}),
+            &BTreeMap::new(),
+        )
+    }
+
+    fn fields<'a>(m: &'a Models, name: &str) -> &'a [Field] {
+        match m.items.get(name) {
+            Some(Item::Struct { fields, .. }) => fields,
+            other => panic!("{name} is not a struct: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn objects_become_structs_with_nested_types() {
+        let m = models(json!({
+            "Post": {"type": "object", "required": ["id"], "properties": {
+                "id": {"type": "string"},
+                "type": {"type": "string", "enum": ["a", "b-c"]},
+                "metrics": {"type": "object", "properties": {"likes": {"type": "integer", "format": "int32"}}},
+                "refs": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}
+            }}
+        }));
+        let f = fields(&m, "Post");
+        // Properties come out sorted by wire name: deterministic on every machine.
+        assert_eq!(
+            f.iter().map(|f| f.rust.as_str()).collect::<Vec<_>>(),
+            ["id", "metrics", "refs", "type_"]
+        );
+        assert_eq!(f[0].ty, Ty::Str);
+        assert!(f[0].doc.contains("required"));
+        assert_eq!(f[3].ty, Ty::Named("PostType".into()));
+        assert_eq!(f[1].ty, Ty::Named("PostMetrics".into()));
+        assert_eq!(fields(&m, "PostMetrics")[0].ty, Ty::I64, "int32 is widened");
+        assert_eq!(f[2].ty, Ty::Vec(Box::new(Ty::Named("PostRef".into()))));
+        match m.items.get("PostType") {
+            Some(Item::Enum { variants, .. }) => {
+                assert_eq!(
+                    variants,
+                    &[("A".into(), "a".into()), ("BC".into(), "b-c".into())]
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn all_of_and_discriminators_merge_properties() {
+        let m = models(json!({
+            "Problem": {"type": "object", "properties": {"type": {"type": "string"}, "title": {"type": "string"}},
+                "discriminator": {"propertyName": "type", "mapping": {"x": "#/components/schemas/XProblem"}}},
+            "XProblem": {"allOf": [{"$ref": "#/components/schemas/Problem"}, {"type": "object", "properties": {"value": {"type": "string"}}}]}
+        }));
+        let problem: Vec<_> = fields(&m, "Problem")
+            .iter()
+            .map(|f| f.json.as_str())
+            .collect();
+        assert_eq!(problem, ["title", "type", "value"]);
+        let x: Vec<_> = fields(&m, "XProblem")
+            .iter()
+            .map(|f| f.json.as_str())
+            .collect();
+        assert_eq!(x, ["title", "type", "value"]);
+    }
+
+    #[test]
+    fn scalar_unions_and_refs_become_aliases() {
+        let m = models(json!({
+            "Id": {"type": "string", "pattern": "^[0-9]+$"},
+            "Seg": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+            "Ids": {"type": "array", "items": {"$ref": "#/components/schemas/Id"}}
+        }));
+        assert!(
+            matches!(m.items.get("Id"), Some(Item::Alias { ty: Ty::Str, doc }) if doc.contains("pattern"))
+        );
+        assert!(matches!(
+            m.items.get("Seg"),
+            Some(Item::Alias { ty: Ty::Value, .. })
+        ));
+        assert!(matches!(
+            m.items.get("Ids"),
+            Some(Item::Alias { ty: Ty::Vec(_), .. })
+        ));
+    }
+
+    #[test]
+    fn recursive_containment_is_boxed() {
+        let m = models(json!({
+            "Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}, "all": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
+        }));
+        let f = fields(&m, "Node");
+        assert_eq!(f[1].ty, Ty::Boxed("Node".into()));
+        assert_eq!(
+            f[0].ty,
+            Ty::Vec(Box::new(Ty::Named("Node".into()))),
+            "vectors need no box"
+        );
+    }
+
+    #[test]
+    fn identifiers_are_sanitised() {
+        assert_eq!(field_ident("type"), "type_");
+        assert_eq!(field_ident("extra"), "extra_");
+        assert_eq!(field_ident("playback_0_count"), "playback_0_count");
+        assert_eq!(field_ident("@context"), "context");
+        assert_eq!(variant_ident("referenced_tweets.id"), "ReferencedTweetsId");
+        assert_eq!(variant_ident("about:blank"), "AboutBlank");
+        assert_eq!(variant_ident("Unknown"), "UnknownValue");
+        assert_eq!(variant_ident("2"), "V2");
+    }
+}

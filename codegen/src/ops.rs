@@ -1,0 +1,277 @@
+//! Emits the operation table and the per-operation decode dispatchers.
+//!
+//! The table is what the facade reads at run time: method and path template,
+//! success status and model, pagination token parameter, streaming, multipart,
+//! accepted credentials with their OAuth 2.0 scopes, and parameter constraints
+//! (used to refuse invalid requests before anything is sent).
+
+use openapiv3::{
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
+};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::models::type_ident;
+use crate::passes::{operations, ref_name, resolve_parameter, Facts};
+
+/// One operation's row, before emission.
+#[derive(Debug, Clone)]
+pub struct OpRow {
+    pub id: String,
+    pub method: &'static str,
+    pub path: String,
+    pub tag: String,
+    pub success_status: u16,
+    pub response: Option<String>,
+    pub streaming: bool,
+    pub multipart: bool,
+    pub pagination: Option<String>,
+    pub security: Vec<(String, Vec<String>)>,
+    pub params: Vec<ParamRow>,
+    pub doc_url: Option<String>,
+}
+
+/// One parameter's constraints.
+#[derive(Debug, Clone, Default)]
+pub struct ParamRow {
+    pub name: String,
+    pub location: &'static str,
+    pub required: bool,
+    pub array: bool,
+    pub pattern: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+}
+
+fn schema_of<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+    match s {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { reference } => {
+            match spec.components.as_ref()?.schemas.get(ref_name(reference))? {
+                ReferenceOr::Item(s) => Some(s),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn boxed_schema_of<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    match s {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { reference } => {
+            match spec.components.as_ref()?.schemas.get(ref_name(reference))? {
+                ReferenceOr::Item(s) => Some(s),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn apply_scalar(row: &mut ParamRow, schema: &Schema) {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            row.pattern = row.pattern.take().or_else(|| s.pattern.clone());
+            row.min_length = row.min_length.or(s.min_length);
+            row.max_length = row.max_length.or(s.max_length);
+        }
+        SchemaKind::Type(Type::Integer(i)) => {
+            row.min = row.min.or(i.minimum.map(|v| v as f64));
+            row.max = row.max.or(i.maximum.map(|v| v as f64));
+        }
+        SchemaKind::Type(Type::Number(n)) => {
+            row.min = row.min.or(n.minimum);
+            row.max = row.max.or(n.maximum);
+        }
+        _ => {}
+    }
+}
+
+fn param_row(spec: &OpenAPI, p: &Parameter) -> ParamRow {
+    let data = p.parameter_data_ref();
+    let location = match p {
+        Parameter::Query { .. } => "query",
+        Parameter::Path { .. } => "path",
+        Parameter::Header { .. } => "header",
+        Parameter::Cookie { .. } => "cookie",
+    };
+    let mut row = ParamRow {
+        name: data.name.clone(),
+        location,
+        required: data.required,
+        ..Default::default()
+    };
+    if let ParameterSchemaOrContent::Schema(s) = &data.format {
+        if let Some(schema) = schema_of(spec, s) {
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::Array(a)) => {
+                    row.array = true;
+                    row.min_items = a.min_items;
+                    row.max_items = a.max_items;
+                    if let Some(item) = a.items.as_ref().and_then(|i| boxed_schema_of(spec, i)) {
+                        apply_scalar(&mut row, item);
+                    }
+                }
+                _ => apply_scalar(&mut row, schema),
+            }
+        }
+    }
+    row
+}
+
+/// Builds the rows from the document as it was before the parameter passes
+/// (`original`, for constraints) and the processed one (`processed`, for the
+/// kept success responses), with the facts the passes recorded.
+pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRow> {
+    let mut rows = Vec::new();
+    for (path, method, op) in operations(original) {
+        let id = op.operation_id.clone().unwrap_or_default();
+        let processed_op = operations(processed)
+            .into_iter()
+            .find(|(_, _, o)| o.operation_id.as_deref() == Some(id.as_str()))
+            .map(|(_, _, o)| o);
+        let response = if let Some(message) = facts.streaming_ops.get(&id) {
+            Some(type_ident(message))
+        } else {
+            processed_op.and_then(|o| {
+                o.responses.responses.values().find_map(|r| match r {
+                    ReferenceOr::Item(r) => {
+                        r.content
+                            .get("application/json")
+                            .and_then(|m| match &m.schema {
+                                Some(ReferenceOr::Reference { reference }) => {
+                                    Some(type_ident(ref_name(reference)))
+                                }
+                                _ => None,
+                            })
+                    }
+                    ReferenceOr::Reference { .. } => None,
+                })
+            })
+        };
+        let security = op
+            .security
+            .as_ref()
+            .or(original.security.as_ref())
+            .map(|reqs| {
+                reqs.iter()
+                    .flat_map(|req| req.iter().map(|(k, v)| (k.clone(), v.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let params = op
+            .parameters
+            .iter()
+            .filter_map(|p| resolve_parameter(original, p))
+            .map(|p| param_row(original, p))
+            .collect();
+        rows.push(OpRow {
+            success_status: facts.success_status.get(&id).copied().unwrap_or(200),
+            streaming: facts.streaming_ops.contains_key(&id),
+            multipart: facts.multipart_ops.contains(&id),
+            pagination: facts.pagination.get(&id).cloned(),
+            tag: op.tags.first().cloned().unwrap_or_default(),
+            doc_url: op.external_docs.as_ref().map(|d| d.url.clone()),
+            id,
+            method,
+            path,
+            response,
+            security,
+            params,
+        });
+    }
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows
+}
+
+fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
+    match v {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+/// Emits the operations module body.
+pub fn emit(rows: &[OpRow]) -> TokenStream {
+    let entries = rows.iter().map(|r| {
+        let (id, method, path, tag) = (&r.id, r.method, &r.path, &r.tag);
+        let status = r.success_status;
+        let response = opt(&r.response);
+        let (streaming, multipart) = (r.streaming, r.multipart);
+        let pagination = opt(&r.pagination);
+        let doc_url = opt(&r.doc_url);
+        let security = r.security.iter().map(|(scheme, scopes)| {
+            quote!(crate::runtime::Security { scheme: #scheme, scopes: &[#(#scopes),*] })
+        });
+        let params = r.params.iter().map(|p| {
+            let (name, location, required, array) = (&p.name, p.location, p.required, p.array);
+            let pattern = opt(&p.pattern);
+            let min = opt(&p.min);
+            let max = opt(&p.max);
+            let min_length = opt(&p.min_length);
+            let max_length = opt(&p.max_length);
+            let min_items = opt(&p.min_items);
+            let max_items = opt(&p.max_items);
+            quote! {
+                crate::runtime::Param {
+                    name: #name, location: #location, required: #required, array: #array,
+                    pattern: #pattern, min: #min, max: #max,
+                    min_length: #min_length, max_length: #max_length,
+                    min_items: #min_items, max_items: #max_items,
+                }
+            }
+        });
+        quote! {
+            crate::runtime::Operation {
+                id: #id, method: #method, path: #path, tag: #tag,
+                success_status: #status, response: #response,
+                streaming: #streaming, multipart: #multipart, pagination: #pagination,
+                security: &[#(#security),*],
+                params: &[#(#params),*],
+                doc_url: #doc_url,
+            }
+        }
+    });
+    let success_arms = rows.iter().filter(|r| !r.streaming).map(|r| {
+        let id = &r.id;
+        match &r.response {
+            Some(t) => {
+                let t = format_ident!("{}", t);
+                quote!(#id => Some(crate::runtime::reencode::<crate::models::#t>(body)),)
+            }
+            None => quote!(#id => Some(crate::runtime::reencode_value(body)),),
+        }
+    });
+    let stream_arms = rows.iter().filter(|r| r.streaming).filter_map(|r| {
+        let id = &r.id;
+        let t = format_ident!("{}", r.response.as_ref()?);
+        Some(quote!(#id => Some(crate::runtime::reencode::<crate::models::#t>(line)),))
+    });
+    let count = rows.len();
+    quote! {
+        /// Every operation of the API document, sorted by operation id.
+        pub static OPERATIONS: [crate::runtime::Operation; #count] = [#(#entries),*];
+
+        /// Decodes `body` as the success response of `operation_id` and
+        /// serialises the result back to JSON (`None` for an unknown or
+        /// streaming operation).
+        pub fn reencode_success(operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
+            match operation_id {
+                #(#success_arms)*
+                _ => None,
+            }
+        }
+
+        /// Decodes one message `line` of streaming operation `operation_id` and
+        /// serialises it back (`None` for an unknown or non-streaming operation).
+        pub fn reencode_stream_message(operation_id: &str, line: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
+            match operation_id {
+                #(#stream_arms)*
+                _ => None,
+            }
+        }
+    }
+}

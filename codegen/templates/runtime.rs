@@ -1,0 +1,858 @@
+//! Support code for the generated models and client.
+//!
+//! The models in [`crate::models`] are declared with the `model!` and
+//! `string_enum!` macros defined here. Both are built to decode what the live
+//! API sends rather than only what its document promises:
+//!
+//! * every property is optional, because the API omits properties the document
+//!   marks as required (metrics on older posts, for example);
+//! * properties the document does not describe are kept, in order of arrival,
+//!   in the `extra` map of each model and written back on serialisation;
+//! * enumerations are open: a value the document does not list decodes to
+//!   `Unknown(String)` and serialises back unchanged;
+//! * numbers are accepted where strings are declared (ids sent as numbers) and
+//!   numeric strings where numbers are declared; integers are 64-bit.
+//!
+//! Decoding uses a visitor that matches known keys directly, so only unknown
+//! keys cost an allocation; no intermediate buffering of objects takes place.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Properties of an object that the API document does not describe, kept as received.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// Marker for generated models: types whose `Deserialize` is already tolerant.
+pub trait Model: for<'de> Deserialize<'de> + Serialize {}
+
+/// Tolerant decoding of one value. Implemented for the primitive types used by
+/// the models (accepting the spellings the live API actually sends) and for
+/// every generated model.
+pub trait Lenient<'de>: Sized {
+    /// Decodes `Self` from `deserializer`, accepting looser input than `Deserialize`.
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+/// Wrapper that decodes its content with [`Lenient`].
+#[doc(hidden)]
+pub struct L<T>(pub T);
+
+impl<'de, T: Lenient<'de>> Deserialize<'de> for L<T> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::lenient(deserializer).map(L)
+    }
+}
+
+impl<'de, T: Model> Lenient<'de> for T {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Option<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an optional value")
+            }
+            #[inline]
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            #[inline]
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            #[inline]
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                T::lenient(d).map(Some)
+            }
+        }
+        deserializer.deserialize_option(V(PhantomData))
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            #[inline]
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(L(item)) = seq.next_element::<L<T>>()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_seq(V(PhantomData))
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for std::collections::BTreeMap<String, T> {
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = std::collections::BTreeMap<String, T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = std::collections::BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let L(value) = map.next_value::<L<T>>()?;
+                    out.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(V(PhantomData))
+    }
+}
+
+impl<'de> Lenient<'de> for serde_json::Value {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer)
+    }
+}
+
+impl<'de> Lenient<'de> for Extra {
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Extra::deserialize(deserializer)
+    }
+}
+
+impl<'de> Lenient<'de> for String {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string (or a number standing for one)")
+            }
+            #[inline]
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            #[inline]
+            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Lenient<'de> for i64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = i64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer (or a string holding one)")
+            }
+            #[inline]
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+                Ok(v)
+            }
+            #[inline]
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+                i64::try_from(v).map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+                if v.fract() == 0.0 && v.abs() < 9.0e18 {
+                    Ok(v as i64)
+                } else {
+                    Err(E::custom(format_args!("expected an integer, found {v}")))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+                v.trim()
+                    .parse()
+                    .map_err(|_| E::custom(format_args!("expected an integer, found string {v:?}")))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Lenient<'de> for f64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = f64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number (or a string holding one)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            #[inline]
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+                v.trim()
+                    .parse()
+                    .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Lenient<'de> for bool {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            #[inline]
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                match v {
+                    "true" => Ok(true),
+                    "false" => Ok(false),
+                    _ => Err(E::custom(format_args!("expected a boolean, found string {v:?}"))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+                match v {
+                    0 => Ok(false),
+                    1 => Ok(true),
+                    _ => Err(E::custom(format_args!("expected a boolean, found {v}"))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+                self.visit_i64(v.min(2) as i64)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// An object key, borrowed from the input when possible.
+#[doc(hidden)]
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            #[inline]
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            #[inline]
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            #[inline]
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_identifier(V)
+    }
+}
+
+/// Seed used to decode a model from a map that is already open.
+#[doc(hidden)]
+pub struct Seed<T>(pub PhantomData<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Seed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::lenient(deserializer)
+    }
+}
+
+/// Declares a tolerant model struct. See the module documentation.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $json:literal => $field:ident : $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[serde(rename = $json, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<$ty>,
+            )*
+            /// Properties the API document does not describe, kept as received.
+            #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+            pub extra: $crate::runtime::Extra,
+        }
+
+        impl $crate::runtime::Model for $name {}
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
+                        f.write_str(concat!("an object (", stringify!($name), ")"))
+                    }
+                    #[inline]
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        #[allow(unused_mut)]
+                        let mut out = $name::default();
+                        while let Some($crate::runtime::Key(key)) = map.next_key()? {
+                            match &*key {
+                                $(
+                                    $json => {
+                                        out.$field = map.next_value::<$crate::runtime::L<Option<$ty>>>()?.0;
+                                    }
+                                )*
+                                _ => {
+                                    let value: ::serde_json::Value = map.next_value()?;
+                                    out.extra.insert(key.into_owned(), value);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(V)
+            }
+        }
+    };
+}
+
+/// Declares an open string enumeration. See the module documentation.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $variant:ident = $value:literal,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $(
+                #[doc = concat!("`", $value, "`")]
+                $variant,
+            )*
+            /// A value the API document does not list, kept as received.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value the API document lists, in document order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $value,)*
+                    $name::Unknown(other) => other.as_str(),
+                }
+            }
+
+            /// Whether this value is one the API document lists.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+
+            /// Decodes a wire value; values the document does not list become `Unknown`.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    $($value => $name::$variant,)*
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok($name::from_wire(s))
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl $crate::runtime::Model for $name {}
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let $crate::runtime::L(text) = <$crate::runtime::L<String> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(match text.as_str() {
+                    $($value => $name::$variant,)*
+                    _ => $name::Unknown(text),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use model;
+pub(crate) use string_enum;
+
+/// A list sent as one comma-separated query value (`tweet.fields=id,text`),
+/// the only form the API accepts for array parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CsvList<T>(pub Vec<T>);
+
+impl<T> Default for CsvList<T> {
+    fn default() -> Self {
+        CsvList(Vec::new())
+    }
+}
+
+impl<T> CsvList<T> {
+    /// The items of the list.
+    pub fn items(&self) -> &[T] {
+        &self.0
+    }
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for CsvList<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            fmt::Display::fmt(item, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: fmt::Display> Serialize for CsvList<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de, T: std::str::FromStr> Deserialize<'de> for CsvList<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.is_empty() {
+            return Ok(CsvList(Vec::new()));
+        }
+        text.split(',')
+            .map(|part| {
+                part.parse()
+                    .map_err(|_| de::Error::custom(format_args!("invalid list item {part:?}")))
+            })
+            .collect::<Result<Vec<T>, D::Error>>()
+            .map(CsvList)
+    }
+}
+
+impl<T> From<Vec<T>> for CsvList<T> {
+    fn from(items: Vec<T>) -> Self {
+        CsvList(items)
+    }
+}
+
+impl<T: Clone> From<&[T]> for CsvList<T> {
+    fn from(items: &[T]) -> Self {
+        CsvList(items.to_vec())
+    }
+}
+
+impl<T, const N: usize> From<[T; N]> for CsvList<T> {
+    fn from(items: [T; N]) -> Self {
+        CsvList(items.into())
+    }
+}
+
+impl<T> FromIterator<T> for CsvList<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        CsvList(iter.into_iter().collect())
+    }
+}
+
+impl<T: std::str::FromStr> std::str::FromStr for CsvList<T> {
+    type Err = T::Err;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(CsvList(Vec::new()));
+        }
+        s.split(',').map(str::parse).collect::<Result<Vec<T>, _>>().map(CsvList)
+    }
+}
+
+/// Where a decode failed: the JSON path and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// JSON path of the failing value, e.g. `data[3].public_metrics.like_count`.
+    pub path: String,
+    /// What was wrong there.
+    pub reason: String,
+    /// Line of the failure in the input (1-based).
+    pub line: usize,
+    /// Column of the failure in the input (1-based).
+    pub column: usize,
+}
+
+impl fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for DecodeFailure {}
+
+/// Decodes `body` as `T`, reporting the JSON path of a failure.
+pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        DecodeFailure {
+            path: if path.is_empty() { ".".to_owned() } else { path },
+            reason: inner.to_string(),
+            line: inner.line(),
+            column: inner.column(),
+        }
+    })?;
+    de.end().map_err(|err| DecodeFailure {
+        path: ".".to_owned(),
+        reason: err.to_string(),
+        line: err.line(),
+        column: err.column(),
+    })?;
+    Ok(value)
+}
+
+/// Decodes `body` as `T` and serialises it back to a JSON value: what a
+/// lossless model must give back.
+pub fn reencode<T: Model>(body: &[u8]) -> Result<serde_json::Value, DecodeFailure> {
+    let value: T = decode(body)?;
+    serde_json::to_value(&value).map_err(|err| DecodeFailure {
+        path: ".".to_owned(),
+        reason: format!("re-serialisation failed: {err}"),
+        line: 0,
+        column: 0,
+    })
+}
+
+/// Decodes `body` as any JSON and serialises it back (operations whose
+/// document gives no model).
+pub fn reencode_value(body: &[u8]) -> Result<serde_json::Value, DecodeFailure> {
+    decode::<serde_json::Value>(body)
+}
+
+impl<T: Model> Model for Box<T> {}
+
+/// A credential an operation accepts, with the OAuth 2.0 scopes it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Security {
+    /// Scheme name in the document: `BearerToken`, `OAuth2UserToken` or `UserToken`.
+    pub scheme: &'static str,
+    /// OAuth 2.0 scopes required with that scheme.
+    pub scopes: &'static [&'static str],
+}
+
+/// A parameter of an operation, with the constraints the document states.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Param {
+    /// Name on the wire.
+    pub name: &'static str,
+    /// `query`, `path` or `header`.
+    pub location: &'static str,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// Whether it is a list (sent comma-joined).
+    pub array: bool,
+    /// Pattern each value must match.
+    pub pattern: Option<&'static str>,
+    /// Smallest allowed number.
+    pub min: Option<f64>,
+    /// Largest allowed number.
+    pub max: Option<f64>,
+    /// Shortest allowed string.
+    pub min_length: Option<usize>,
+    /// Longest allowed string.
+    pub max_length: Option<usize>,
+    /// Fewest list items.
+    pub min_items: Option<usize>,
+    /// Most list items.
+    pub max_items: Option<usize>,
+}
+
+/// One operation of the API document.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Operation {
+    /// Operation id, e.g. `searchPostsRecent`.
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template, e.g. `/2/tweets/{id}`.
+    pub path: &'static str,
+    /// First tag.
+    pub tag: &'static str,
+    /// Status of a successful response.
+    pub success_status: u16,
+    /// Model of the success body (of one message, for streaming operations).
+    pub response: Option<&'static str>,
+    /// Whether the body is a stream of JSON lines.
+    pub streaming: bool,
+    /// Whether the operation also takes a multipart body.
+    pub multipart: bool,
+    /// The query parameter that carries a page token, for paginated operations.
+    pub pagination: Option<&'static str>,
+    /// Accepted credentials (any one of them).
+    pub security: &'static [Security],
+    /// Parameters with their constraints.
+    pub params: &'static [Param],
+    /// Link to the reference documentation.
+    pub doc_url: Option<&'static str>,
+}
+
+impl Operation {
+    /// Finds an operation by id or by `"METHOD /path/{template}"`.
+    pub fn find(key: &str) -> Option<&'static Operation> {
+        let key = key.trim();
+        if let Some((method, path)) = key.split_once(' ') {
+            let method = method.to_ascii_uppercase();
+            let path = path.trim();
+            crate::ops::OPERATIONS.iter().find(|op| op.method == method && op.path == path)
+        } else {
+            crate::ops::OPERATIONS.iter().find(|op| op.id == key)
+        }
+    }
+
+    /// The OAuth 2.0 user-context scopes this operation needs, if it accepts such a token.
+    pub fn oauth2_scopes(&self) -> Option<&'static [&'static str]> {
+        self.security.iter().find(|s| s.scheme == "OAuth2UserToken").map(|s| s.scopes)
+    }
+
+    /// Whether an app-only bearer token is accepted.
+    pub fn accepts_app_only(&self) -> bool {
+        self.security.iter().any(|s| s.scheme == "BearerToken")
+    }
+
+    /// A parameter by name.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// Executes requests for the generated client. The facade installs its
+/// authentication, rate-limit and retry stack here.
+pub trait Transport: Send + Sync + 'static {
+    /// Prepares a request before it is sent (e.g. signs it).
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation_id: &'static str,
+    ) -> futures_core::future::BoxFuture<'a, Result<(), String>>;
+
+    /// Sends a request and returns the response.
+    fn execute<'a>(
+        &'a self,
+        request: reqwest::Request,
+        operation_id: &'static str,
+        client: &'a reqwest::Client,
+    ) -> futures_core::future::BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// Sends requests unchanged.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PlainTransport;
+
+impl Transport for PlainTransport {
+    fn prepare<'a>(
+        &'a self,
+        _request: &'a mut reqwest::Request,
+        _operation_id: &'static str,
+    ) -> futures_core::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        request: reqwest::Request,
+        _operation_id: &'static str,
+        client: &'a reqwest::Client,
+    ) -> futures_core::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(client.execute(request))
+    }
+}
+
+/// The generated client's hook into a [`Transport`].
+#[derive(Clone)]
+pub struct Hooks(pub std::sync::Arc<dyn Transport>);
+
+impl Hooks {
+    /// Hooks that send requests unchanged.
+    pub fn plain() -> Self {
+        Hooks(std::sync::Arc::new(PlainTransport))
+    }
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks::plain()
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hooks")
+    }
+}
+
+impl progenitor_client::ClientHooks<Hooks> for crate::client::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        use progenitor_client::ClientInfo;
+        self.inner()
+            .0
+            .prepare(request, info.operation_id)
+            .await
+            .map_err(progenitor_client::Error::Custom)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        use progenitor_client::ClientInfo;
+        self.inner().0.execute(request, info.operation_id, self.client()).await
+    }
+}
+
+/// Compares a decoded-and-reserialised value with the original JSON, the way
+/// a lossless round trip is judged: key order is ignored, a number equals the
+/// same number written as a string, `null` equals an absent key, and `true`
+/// equals `"true"`. Returns the path and a description of the first difference.
+pub fn json_equivalent(original: &serde_json::Value, reencoded: &serde_json::Value) -> Result<(), (String, String)> {
+    fn scalar_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value as J;
+        match (a, b) {
+            (J::Number(x), J::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+            (J::Number(n), J::String(s)) | (J::String(s), J::Number(n)) => {
+                s.trim() == n.to_string() || s.trim().parse::<f64>().ok() == n.as_f64()
+            }
+            (J::Bool(v), J::String(s)) | (J::String(s), J::Bool(v)) => s == if *v { "true" } else { "false" },
+            _ => a == b,
+        }
+    }
+    fn walk(a: &serde_json::Value, b: &serde_json::Value, path: &mut String) -> Result<(), (String, String)> {
+        use serde_json::Value as J;
+        match (a, b) {
+            (J::Object(x), J::Object(y)) => {
+                for (k, va) in x {
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(k);
+                    match y.get(k) {
+                        Some(vb) => walk(va, vb, path)?,
+                        None if va.is_null() => {}
+                        None => return Err((path.clone(), "lost in the round trip".to_owned())),
+                    }
+                    path.truncate(len);
+                }
+                for (k, vb) in y {
+                    if !x.contains_key(k) && !vb.is_null() {
+                        return Err((format!("{path}.{k}"), format!("added by the round trip: {vb}")));
+                    }
+                }
+                Ok(())
+            }
+            (J::Array(x), J::Array(y)) => {
+                if x.len() != y.len() {
+                    return Err((path.clone(), format!("array of {} items became {} items", x.len(), y.len())));
+                }
+                for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(va, vb, path)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            _ if scalar_eq(a, b) => Ok(()),
+            _ => Err((path.clone(), format!("{a} became {b}"))),
+        }
+    }
+    let mut path = String::new();
+    walk(original, reencoded, &mut path).map_err(|(p, why)| (if p.is_empty() { ".".to_owned() } else { p }, why))
+}

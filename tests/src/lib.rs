@@ -1,0 +1,1 @@
+//! Contract and integration tests live in `tests/`.
