@@ -46,7 +46,26 @@ pub struct StripApiVersionHeader {
     pub removed: usize,
 }
 
+fn mentions_api_version(tokens: &impl ToTokens) -> bool {
+    tokens
+        .to_token_stream()
+        .to_string()
+        .contains("\"api-version\"")
+}
+
 impl VisitMut for StripApiVersionHeader {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        visit_mut::visit_block_mut(self, block);
+        let before = block.stmts.len();
+        block.stmts.retain(|stmt| match stmt {
+            syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
+                !(call.method == "append" && call.args.first().is_some_and(mentions_api_version))
+            }
+            _ => true,
+        });
+        self.removed += before - block.stmts.len();
+    }
+
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         visit_mut::visit_expr_mut(self, expr);
         if let syn::Expr::MethodCall(call) = expr {
@@ -66,12 +85,67 @@ impl VisitMut for StripApiVersionHeader {
     }
 }
 
+/// Restores the document's operation ids in `OperationInfo` (the generator
+/// passes the snake-case method name), so the transport can look operations
+/// up in the operation table.
+pub struct RestoreOperationIds<'a> {
+    /// snake_case method name → operation id.
+    pub ids: &'a std::collections::BTreeMap<String, String>,
+    /// How many were rewritten.
+    pub rewritten: usize,
+}
+
+impl VisitMut for RestoreOperationIds<'_> {
+    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+        visit_mut::visit_expr_struct_mut(self, expr);
+        if !expr.path.is_ident("OperationInfo") {
+            return;
+        }
+        for field in expr.fields.iter_mut() {
+            let syn::Member::Named(name) = &field.member else {
+                continue;
+            };
+            if name != "operation_id" {
+                continue;
+            }
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &mut field.expr
+            {
+                if let Some(id) = self.ids.get(&s.value()) {
+                    *s = syn::LitStr::new(id, s.span());
+                    self.rewritten += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Applies the post-processing passes to the generator's output.
-pub fn postprocess(tokens: TokenStream) -> Result<syn::File, String> {
+///
+/// `operation_ids` lists the document's operation ids.
+pub fn postprocess(tokens: TokenStream, operation_ids: &[String]) -> Result<syn::File, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated client does not parse: {e}"))?;
     let mut strip = StripApiVersionHeader { removed: 0 };
     strip.visit_file_mut(&mut file);
+    let ids: std::collections::BTreeMap<String, String> = operation_ids
+        .iter()
+        .map(|id| (heck::ToSnakeCase::to_snake_case(id.as_str()), id.clone()))
+        .collect();
+    let mut restore = RestoreOperationIds {
+        ids: &ids,
+        rewritten: 0,
+    };
+    restore.visit_file_mut(&mut file);
+    if !operation_ids.is_empty() && restore.rewritten != operation_ids.len() {
+        return Err(format!(
+            "restored {} operation ids of {}",
+            restore.rewritten,
+            operation_ids.len()
+        ));
+    }
     Ok(file)
 }
 
@@ -91,9 +165,50 @@ mod tests {
         )
         .expect("parses")
         .into_token_stream();
-        let file = postprocess(tokens).expect("post-processes");
+        let file = postprocess(tokens, &[]).expect("post-processes");
         let text = file.to_token_stream().to_string();
         assert!(!text.contains("api-version"), "{text}");
         assert!(text.contains("ACCEPT"), "other headers stay: {text}");
+    }
+
+    #[test]
+    fn api_version_header_map_entries_are_removed() {
+        let tokens = syn::parse_str::<syn::File>(
+            r#"fn f() {
+                let mut header_map = HeaderMap::with_capacity(1usize);
+                header_map.append(HeaderName::from_static("api-version"), HeaderValue::from_static(Self::api_version()));
+                header_map.append(HeaderName::from_static("x-other"), v);
+            }"#,
+        )
+        .expect("parses")
+        .into_token_stream();
+        let text = postprocess(tokens, &[])
+            .expect("post-processes")
+            .to_token_stream()
+            .to_string();
+        assert!(!text.contains("api-version"), "{text}");
+        assert!(text.contains("x-other"), "{text}");
+    }
+
+    #[test]
+    fn operation_ids_are_restored() {
+        let tokens = syn::parse_str::<syn::File>(
+            r#"fn f() { let info = OperationInfo { operation_id: "search_posts_recent" }; }"#,
+        )
+        .expect("parses")
+        .into_token_stream();
+        let ids = vec!["searchPostsRecent".to_owned()];
+        let text = postprocess(tokens, &ids)
+            .expect("post-processes")
+            .to_token_stream()
+            .to_string();
+        assert!(text.contains("\"searchPostsRecent\""), "{text}");
+        let missing = syn::parse_str::<syn::File>("fn f() {}")
+            .expect("parses")
+            .into_token_stream();
+        assert!(
+            postprocess(missing, &ids).is_err(),
+            "a missing rewrite is an error"
+        );
     }
 }

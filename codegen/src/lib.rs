@@ -14,6 +14,7 @@
 
 #![deny(clippy::unwrap_used)]
 
+pub mod builders;
 pub mod client;
 pub mod models;
 pub mod ops;
@@ -78,10 +79,16 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
     let models_tokens = models::emit(&model_set);
 
     let client_tokens = client::generate(&processed, &model_set)?;
-    let client_file = client::postprocess(client_tokens)?;
+    let op_ids: Vec<String> = passes::operations(&processed)
+        .into_iter()
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect();
+    let client_file = client::postprocess(client_tokens, &op_ids)?;
 
     let rows = ops::build(&original, &processed, &facts);
     let ops_tokens = ops::emit(&rows);
+    let builder_set = builders::build(&processed, &model_set, &rows);
+    let requests_tokens = builders::emit(&builder_set);
 
     let mut files = Output::new();
     let lib = lib_rs(&version, rows.len());
@@ -103,7 +110,7 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
         with_header(&{
             let body = prettyplease::unparse(&client_file);
             format!(
-                "//! Request code for every operation of the API document.\n#![allow(clippy::all, missing_docs, unused_imports, dead_code)]\n{body}"
+                "//! Request code for every operation of the API document.\n#![allow(clippy::all, missing_docs, unused_imports, unused_mut, dead_code)]\n{body}"
             )
         }),
     );
@@ -116,6 +123,17 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
                 #ops_tokens
             },
             "ops",
+        )?),
+    );
+    files.insert(
+        "src/requests.rs".to_owned(),
+        with_header(&format_tokens(
+            quote! {
+                //! One fluent request builder per operation, grouped by tag.
+                #![allow(clippy::all, clippy::too_many_arguments)]
+                #requests_tokens
+            },
+            "requests",
         )?),
     );
     Ok(Generated {
@@ -135,6 +153,7 @@ fn lib_rs(version: &str, operations: usize) -> String {
 //! * [`client`]: request code for every operation;
 //! * [`ops`]: the operation table (paths, pagination, streaming, credentials,
 //!   parameter constraints) and decode dispatchers;
+//! * [`requests`]: one fluent request builder per operation, grouped by tag;
 //! * [`runtime`]: support code for the above.
 
 #[rustfmt::skip]
@@ -145,6 +164,8 @@ pub mod models;
 pub mod client;
 #[rustfmt::skip]
 pub mod ops;
+#[rustfmt::skip]
+pub mod requests;
 
 pub use client::Client;
 

@@ -386,12 +386,12 @@ impl Builder<'_> {
                     || schema.pointer("/discriminator/mapping").is_some()
                 {
                     self.emit_struct(schema, hint, top)
-                } else if let Some(ap) =
-                    schema.get("additionalProperties").filter(|v| v.is_object())
+                } else if schema.get("type").is_some()
+                    || schema.get("additionalProperties").is_some()
                 {
-                    let value_hint = format!("{hint}Value");
-                    Ty::Map(Box::new(self.resolve(ap, &value_hint, false)))
-                } else if schema.get("type").is_some() {
+                    // Free-form maps keep every value as JSON: a map has no
+                    // "unknown" keys to set aside, so a value of an unexpected
+                    // type must not fail the whole body.
                     Ty::Object
                 } else {
                     Ty::Value
@@ -570,6 +570,87 @@ impl Builder<'_> {
     }
 }
 
+fn alias_target<'a>(models: &'a Models, ty: &'a Ty) -> &'a Ty {
+    let mut ty = ty;
+    for _ in 0..16 {
+        match ty {
+            Ty::Named(n) => match models.items.get(n) {
+                Some(Item::Alias { ty: inner, .. }) => ty = inner,
+                _ => return ty,
+            },
+            _ => return ty,
+        }
+    }
+    ty
+}
+
+/// `Envelope` for response structs with a `data` or `errors` field.
+fn envelope_impl(models: &Models, name: &str, fields: &[Field]) -> TokenStream {
+    let get = |json: &str| fields.iter().find(|f| f.json == json);
+    let (data, errors) = (get("data"), get("errors"));
+    if data.is_none() && errors.is_none() {
+        return quote!();
+    }
+    // Only bodies whose `errors` are problems, or that have no `errors`.
+    if let Some(e) = errors {
+        if e.ty != Ty::Vec(Box::new(Ty::Named("Problem".into()))) {
+            return quote!();
+        }
+    }
+    let ident = format_ident!("{}", name);
+    let (data_ty, data_fn) = match data {
+        Some(f) => {
+            let t = ty_tokens(&f.ty);
+            let r = format_ident!("{}", f.rust);
+            (t, quote!(self.#r.as_ref()))
+        }
+        None => (quote!(()), quote!(None)),
+    };
+    let includes_fn = match get("includes") {
+        Some(f) if f.ty == Ty::Named("Expansions".into()) => quote!(self.includes.as_ref()),
+        _ => quote!(None),
+    };
+    let errors_fn = match errors {
+        Some(_) => quote!(self.errors.as_deref().unwrap_or(&[])),
+        None => quote!(&[]),
+    };
+    let (meta_ty, meta_fn, next_fn) = match get("meta") {
+        Some(f) => {
+            let t = ty_tokens(&f.ty);
+            let next = match alias_target(models, &f.ty) {
+                Ty::Named(n) => match models.items.get(n) {
+                    Some(Item::Struct { fields: mf, .. }) => mf
+                        .iter()
+                        .find(|x| x.json == "next_token" && *alias_target(models, &x.ty) == Ty::Str)
+                        .map(|x| {
+                            let r = format_ident!("{}", x.rust);
+                            quote!(self.meta.as_ref().and_then(|m| m.#r.as_deref()))
+                        }),
+                    _ => None,
+                },
+                _ => None,
+            };
+            (
+                t,
+                quote!(self.meta.as_ref()),
+                next.unwrap_or_else(|| quote!(None)),
+            )
+        }
+        None => (quote!(()), quote!(None), quote!(None)),
+    };
+    quote! {
+        impl crate::runtime::Envelope for #ident {
+            type Data = #data_ty;
+            type Meta = #meta_ty;
+            fn data(&self) -> Option<&Self::Data> { #data_fn }
+            fn includes(&self) -> Option<&Expansions> { #includes_fn }
+            fn errors(&self) -> &[Problem] { #errors_fn }
+            fn meta(&self) -> Option<&Self::Meta> { #meta_fn }
+            fn next_token(&self) -> Option<&str> { #next_fn }
+        }
+    }
+}
+
 /// Tokens of a type.
 pub fn ty_tokens(ty: &Ty) -> TokenStream {
     match ty {
@@ -606,23 +687,34 @@ pub fn emit(models: &Models) -> TokenStream {
         let ident = format_ident!("{}", name);
         match item {
             Item::Struct { doc, fields } => {
-                let fields = fields.iter().map(|f| {
+                let decls = fields.iter().map(|f| {
                     let json = &f.json;
                     let rust = format_ident!("{}", f.rust);
                     let ty = ty_tokens(&f.ty);
                     let doc = &f.doc;
                     quote! {
                         #[doc = #doc]
-                        #json => #rust: #ty,
+                        #[serde(rename = #json, skip_serializing_if = "Option::is_none")]
+                        pub #rust: Option<#ty>,
                     }
                 });
+                let pairs = fields.iter().map(|f| {
+                    let json = &f.json;
+                    let rust = format_ident!("{}", f.rust);
+                    quote!(#json => #rust)
+                });
+                let envelope = envelope_impl(models, name, fields);
                 quote! {
-                    crate::runtime::model! {
-                        #[doc = #doc]
-                        pub struct #ident {
-                            #(#fields)*
-                        }
+                    #[doc = #doc]
+                    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+                    pub struct #ident {
+                        #(#decls)*
+                        /// Properties the API document does not describe, kept as received.
+                        #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+                        pub extra: crate::runtime::Extra,
                     }
+                    crate::runtime::impl_model!(#ident { #(#pairs),* });
+                    #envelope
                 }
             }
             Item::Enum { doc, variants } => {

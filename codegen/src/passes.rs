@@ -362,7 +362,8 @@ pub fn hoist_field_enums(spec: &mut OpenAPI, facts: &mut Facts) {
 pub fn comma_join_array_params(spec: &mut OpenAPI, facts: &mut Facts) {
     let mut new_schemas: Vec<(String, Schema)> = Vec::new();
     let mut convert = |owner: &str, param: &mut Parameter, facts: &mut Facts| {
-        if !matches!(param, Parameter::Query { .. }) {
+        let is_query = matches!(param, Parameter::Query { .. });
+        if !is_query && !matches!(param, Parameter::Path { .. }) {
             return;
         }
         let pname = param.parameter_data_ref().name.clone();
@@ -372,9 +373,28 @@ pub fn comma_join_array_params(spec: &mut OpenAPI, facts: &mut Facts) {
         let ReferenceOr::Item(schema) = schema_ref else {
             return;
         };
+        if let SchemaKind::Type(Type::String(st)) = &schema.schema_kind {
+            // A scalar inline enum gets a named open enum too.
+            if !st.enumeration.is_empty() {
+                let values: Vec<String> = st.enumeration.iter().flatten().cloned().collect();
+                let enum_name = format!(
+                    "{}{}",
+                    owner.to_upper_camel_case(),
+                    pname.to_upper_camel_case()
+                );
+                new_schemas.push((enum_name.clone(), enum_schema(&values)));
+                *schema_ref = ReferenceOr::Reference {
+                    reference: format!("#/components/schemas/{enum_name}"),
+                };
+            }
+            return;
+        }
         let SchemaKind::Type(Type::Array(array)) = &schema.schema_kind else {
             return;
         };
+        if !is_query {
+            return;
+        }
         let list_name = match &array.items {
             Some(ReferenceOr::Reference { reference }) => {
                 let item = ref_name(reference).to_owned();
@@ -496,38 +516,108 @@ pub fn collect_pagination(spec: &mut OpenAPI, facts: &mut Facts) {
     }
 }
 
-/// Removes the document's prose (descriptions, summaries, examples), so that
-/// generated documentation is built only from facts.
-pub fn strip_prose(spec: &mut OpenAPI) {
-    let mut json = match serde_json::to_value(&*spec) {
-        Ok(v) => v,
-        Err(_) => return,
-    };
-    // Keep property *names* called "description"/"title": only strip them as
-    // keywords, i.e. not directly under a `properties` map.
-    fn walk(v: &mut serde_json::Value, under_properties: bool) {
+fn strip_schema_prose(schema: &mut ReferenceOr<Schema>) {
+    // Work on the JSON form: schemas round-trip through it without loss.
+    // Property *names* (keys of a `properties` map) are kept even when they
+    // are called `description` or `title`.
+    fn walk(v: &mut serde_json::Value, in_properties: bool) {
         match v {
             serde_json::Value::Object(map) => {
-                if !under_properties {
-                    for key in ["description", "summary", "example", "examples"] {
+                if !in_properties {
+                    for key in ["description", "example", "examples"] {
                         map.remove(key);
                     }
-                    if map.get("title").is_some_and(|x| x.is_string()) {
+                    if map.get("title").is_some_and(|t| t.is_string()) {
                         map.remove("title");
                     }
                 }
                 for (k, child) in map.iter_mut() {
-                    walk(child, k == "properties" && !under_properties);
+                    walk(child, !in_properties && k == "properties");
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|x| walk(x, false)),
             _ => {}
         }
     }
+    let Ok(mut json) = serde_json::to_value(&*schema) else {
+        return;
+    };
     walk(&mut json, false);
-    // The info title is a fact; its description is prose.
-    if let Ok(stripped) = serde_json::from_value::<OpenAPI>(json) {
-        *spec = stripped;
+    if let Ok(stripped) = serde_json::from_value(json) {
+        *schema = stripped;
+    }
+}
+
+fn strip_parameter_prose(param: &mut Parameter) {
+    let data = match param {
+        Parameter::Query { parameter_data, .. }
+        | Parameter::Header { parameter_data, .. }
+        | Parameter::Path { parameter_data, .. }
+        | Parameter::Cookie { parameter_data, .. } => parameter_data,
+    };
+    data.description = None;
+    data.example = None;
+    data.examples.clear();
+    if let ParameterSchemaOrContent::Schema(s) = &mut data.format {
+        strip_schema_prose(s);
+    }
+}
+
+/// Removes the document's prose (descriptions, summaries, examples), so that
+/// generated documentation is built only from facts.
+pub fn strip_prose(spec: &mut OpenAPI) {
+    spec.info.description = None;
+    if let Some(components) = &mut spec.components {
+        components.schemas.values_mut().for_each(strip_schema_prose);
+        for param in components.parameters.values_mut() {
+            if let ReferenceOr::Item(p) = param {
+                strip_parameter_prose(p);
+            }
+        }
+        for scheme in components.security_schemes.values_mut() {
+            if let ReferenceOr::Item(s) = scheme {
+                let json = serde_json::to_value(&*s).ok();
+                if let Some(mut json) = json {
+                    if let Some(map) = json.as_object_mut() {
+                        map.remove("description");
+                    }
+                    if let Ok(stripped) = serde_json::from_value(json) {
+                        *s = stripped;
+                    }
+                }
+            }
+        }
+    }
+    for (_, _, op) in operations_mut(spec) {
+        op.summary = None;
+        op.description = None;
+        for param in &mut op.parameters {
+            if let ReferenceOr::Item(p) = param {
+                strip_parameter_prose(p);
+            }
+        }
+        if let Some(ReferenceOr::Item(body)) = &mut op.request_body {
+            body.description = None;
+            for media in body.content.values_mut() {
+                media.example = None;
+                media.examples.clear();
+                if let Some(s) = &mut media.schema {
+                    strip_schema_prose(s);
+                }
+            }
+        }
+        for response in op.responses.responses.values_mut() {
+            if let ReferenceOr::Item(r) = response {
+                r.description = String::new();
+                for media in r.content.values_mut() {
+                    media.example = None;
+                    media.examples.clear();
+                    if let Some(s) = &mut media.schema {
+                        strip_schema_prose(s);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -595,7 +685,8 @@ mod tests {
                         "parameters": [
                             {"$ref": "#/components/parameters/ThingFieldsParameter"},
                             {"name": "ids", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
-                            {"name": "sort", "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}}}
+                            {"name": "sort", "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}}},
+                            {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}}
                         ],
                         "responses": {
                             "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
@@ -741,9 +832,36 @@ mod tests {
         );
         assert_eq!(facts.csv_lists.get("StringList"), Some(&None));
         assert_eq!(
+            params[3]["schema"]["$ref"], "#/components/schemas/GetThingsOrder",
+            "scalar enums are named"
+        );
+        assert_eq!(
             json["components"]["schemas"]["GetThingsSort"]["enum"],
             serde_json::json!(["a", "b"])
         );
+    }
+
+    #[test]
+    fn prose_is_stripped_but_property_names_stay() {
+        let mut s = spec(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1", "description": "prose"},
+            "paths": {"/x": {"get": {
+                "operationId": "x", "summary": "prose", "description": "prose",
+                "parameters": [{"name": "q", "in": "query", "description": "prose", "schema": {"type": "string", "description": "prose"}}],
+                "responses": {"200": {"description": "prose"}}
+            }}},
+            "components": {"schemas": {"S": {"type": "object", "description": "prose", "properties": {
+                "description": {"type": "string", "description": "prose"},
+                "title": {"type": "string"}
+            }}}}
+        }));
+        strip_prose(&mut s);
+        let text = serde_json::to_string(&s).expect("serialises");
+        assert!(!text.contains("prose"), "{text}");
+        let json = serde_json::to_value(&s).expect("serialises");
+        let props = &json["components"]["schemas"]["S"]["properties"];
+        assert!(props.get("description").is_some() && props.get("title").is_some());
     }
 
     #[test]

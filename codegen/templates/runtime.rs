@@ -1,7 +1,7 @@
 //! Support code for the generated models and client.
 //!
-//! The models in [`crate::models`] are declared with the `model!` and
-//! `string_enum!` macros defined here. Both are built to decode what the live
+//! The models in [`crate::models`] use the `impl_model!` and `string_enum!`
+//! macros defined here. Both are built to decode what the live
 //! API sends rather than only what its document promises:
 //!
 //! * every property is optional, because the API omits properties the document
@@ -124,18 +124,9 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for std::collections::BTreeMap<String, T
     }
 }
 
-impl<'de> Lenient<'de> for serde_json::Value {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(deserializer)
-    }
-}
+impl Model for serde_json::Value {}
 
-impl<'de> Lenient<'de> for Extra {
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Extra::deserialize(deserializer)
-    }
-}
+impl Model for Extra {}
 
 impl<'de> Lenient<'de> for String {
     #[inline]
@@ -310,30 +301,10 @@ impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Seed<T> {
     }
 }
 
-/// Declares a tolerant model struct. See the module documentation.
-macro_rules! model {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident {
-            $(
-                $(#[$fmeta:meta])*
-                $json:literal => $field:ident : $ty:ty,
-            )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
-        pub struct $name {
-            $(
-                $(#[$fmeta])*
-                #[serde(rename = $json, skip_serializing_if = "Option::is_none")]
-                pub $field: Option<$ty>,
-            )*
-            /// Properties the API document does not describe, kept as received.
-            #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-            pub extra: $crate::runtime::Extra,
-        }
-
+/// Implements tolerant decoding for a model struct whose fields are all
+/// `Option`s plus an `extra` map: `impl_model!(Name { "wire" => field, ... })`.
+macro_rules! impl_model {
+    ($name:ident { $($json:literal => $field:ident),* $(,)? }) => {
         impl $crate::runtime::Model for $name {}
 
         impl<'de> ::serde::Deserialize<'de> for $name {
@@ -352,7 +323,7 @@ macro_rules! model {
                             match &*key {
                                 $(
                                     $json => {
-                                        out.$field = map.next_value::<$crate::runtime::L<Option<$ty>>>()?.0;
+                                        out.$field = map.next_value::<$crate::runtime::L<_>>()?.0;
                                     }
                                 )*
                                 _ => {
@@ -456,7 +427,7 @@ macro_rules! string_enum {
     };
 }
 
-pub(crate) use model;
+pub(crate) use impl_model;
 pub(crate) use string_enum;
 
 /// A list sent as one comma-separated query value (`tweet.fields=id,text`),
@@ -855,4 +826,128 @@ pub fn json_equivalent(original: &serde_json::Value, reencoded: &serde_json::Val
     }
     let mut path = String::new();
     walk(original, reencoded, &mut path).map_err(|(p, why)| (if p.is_empty() { ".".to_owned() } else { p }, why))
+}
+
+/// The values a request builder collected: path and query parameters (as
+/// wire strings) and the JSON body.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestParts {
+    /// Path parameters by name.
+    pub path: Vec<(&'static str, String)>,
+    /// Query parameters in the order they were set; a name appears once.
+    pub query: Vec<(Cow<'static, str>, String)>,
+    /// Serialised JSON body.
+    pub body: Option<Vec<u8>>,
+}
+
+impl RequestParts {
+    /// Empty parts for `operation`.
+    pub fn new(_operation: &'static Operation) -> Self {
+        RequestParts::default()
+    }
+
+    /// Sets a path parameter.
+    pub fn set_path(&mut self, name: &'static str, value: String) {
+        match self.path.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.path.push((name, value)),
+        }
+    }
+
+    /// Sets a query parameter (replacing an earlier value).
+    pub fn set_query(&mut self, name: &'static str, value: String) {
+        self.set_query_cow(Cow::Borrowed(name), value);
+    }
+
+    /// Sets a query parameter with an owned name.
+    pub fn set_query_owned(&mut self, name: String, value: String) {
+        self.set_query_cow(Cow::Owned(name), value);
+    }
+
+    fn set_query_cow(&mut self, name: Cow<'static, str>, value: String) {
+        match self.query.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.query.push((name, value)),
+        }
+    }
+
+    /// Sets the JSON body.
+    pub fn set_body<T: Serialize>(&mut self, body: &T) {
+        // Models serialise infallibly: string keys, no custom errors.
+        self.body = serde_json::to_vec(body).ok();
+    }
+
+    /// A query value by name.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A path value by name.
+    pub fn path_value(&self, name: &str) -> Option<&str> {
+        self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The path with its template filled in and each value percent-encoded,
+    /// or the name of the first missing path parameter.
+    pub fn fill_path(&self, template: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find('}') else {
+                out.push_str(&rest[start..]);
+                return Ok(out);
+            };
+            let name = &rest[start + 1..start + end];
+            let value = self.path_value(name).ok_or_else(|| name.to_owned())?;
+            out.push_str(&progenitor_client::encode_path(value));
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// What sends the requests built by [`crate::requests`]: the facade's client.
+pub trait Sender: Sync + Sized {
+    /// A decoded reply.
+    type Reply<T: Model + Send + 'static>: Send;
+    /// The error of a failed request.
+    type Error: Send;
+    /// A stream of pages.
+    type Pages<T: Model + Send + 'static>;
+    /// A stream of messages.
+    type Stream<T: Model + Send + 'static>;
+
+    /// Sends a request and decodes its success body as `T`.
+    fn send<T: Model + Send + 'static>(
+        &self,
+        operation: &'static Operation,
+        parts: RequestParts,
+    ) -> impl std::future::Future<Output = Result<Self::Reply<T>, Self::Error>> + Send + '_;
+
+    /// Follows a paginated operation from page to page.
+    fn paginate<T: Model + Send + 'static>(&self, operation: &'static Operation, parts: RequestParts) -> Self::Pages<T>;
+
+    /// Opens a streaming operation.
+    fn open_stream<T: Model + Send + 'static>(&self, operation: &'static Operation, parts: RequestParts) -> Self::Stream<T>;
+}
+
+/// Access to the common parts of a response body: `data`, `includes`,
+/// partial `errors` and `meta`.
+pub trait Envelope {
+    /// Type of `data`.
+    type Data;
+    /// Type of `meta` (`()` when the response has none).
+    type Meta;
+    /// The primary data, when present.
+    fn data(&self) -> Option<&Self::Data>;
+    /// Expanded objects, when the response carries them.
+    fn includes(&self) -> Option<&crate::models::Expansions>;
+    /// Partial errors beside the data (empty when none).
+    fn errors(&self) -> &[crate::models::Problem];
+    /// Response metadata.
+    fn meta(&self) -> Option<&Self::Meta>;
+    /// The token of the next page, when there is one.
+    fn next_token(&self) -> Option<&str>;
 }

@@ -6,6 +6,7 @@
 //! * [`client`]: request code for every operation;
 //! * [`ops`]: the operation table (paths, pagination, streaming, credentials,
 //!   parameter constraints) and decode dispatchers;
+//! * [`requests`]: one fluent request builder per operation, grouped by tag;
 //! * [`runtime`]: support code for the above.
 
 #[rustfmt::skip]
@@ -16,6 +17,8 @@ pub mod models;
 pub mod client;
 #[rustfmt::skip]
 pub mod ops;
+#[rustfmt::skip]
+pub mod requests;
 
 pub use client::Client;
 
