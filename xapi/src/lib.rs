@@ -1,1 +1,107 @@
-//! placeholder
+//! # xapi — the X (Twitter) API v2 for Rust
+//!
+//! Typed bindings for every operation of the X API v2, generated from X's
+//! OpenAPI document, with a hand-written layer for what the document does not
+//! say: models that decode what the live API really sends, include-joining,
+//! errors that tell the whole story, pagination and streaming.
+//!
+//! ```no_run
+//! use xapi::{Api, Client};
+//! use xapi::fields::{TweetExpansion, TweetField, UserField};
+//!
+//! # async fn run() -> Result<(), xapi::Error> {
+//! let client = Client::builder().bearer_token(std::env::var("X_BEARER_TOKEN").unwrap_or_default()).build()?;
+//! let page = client
+//!     .tweets()
+//!     .search_recent("from:XDevelopers -is:retweet")
+//!     .tweet_fields([TweetField::CreatedAt, TweetField::PublicMetrics])
+//!     .expansions([TweetExpansion::AuthorId])
+//!     .user_fields([UserField::Username])
+//!     .max_results(10)
+//!     .send()
+//!     .await?;
+//! for post in page.data().into_iter().flatten() {
+//!     let author = page.author(post).found().and_then(|u| u.username.as_deref()).unwrap_or("?");
+//!     println!("@{author}: {}", post.text.as_deref().unwrap_or(""));
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layout
+//!
+//! * [`Client`] / [`ClientBuilder`]: credentials, base URL (`XAPI_BASE_URL`),
+//!   timeouts, user agent.
+//! * [`Api`]: entry points by tag (`client.tweets()`, `client.users()`, …), one
+//!   fluent builder per operation ([`requests`]).
+//! * [`Response`]: the decoded body with status, headers, rate-limit snapshot,
+//!   and the include-join ([`join`]).
+//! * [`models`]: every schema of the document; [`fields`]: the field and
+//!   expansion enums.
+//! * [`Error`]: API errors with their problem documents, decode errors with the
+//!   JSON path, transport, auth and invalid-request errors.
+//! * [`Client::raw`]: the generated client, for positional calls.
+//!
+//! Models are tolerant on purpose: every field is an `Option` (the API omits
+//! fields its document calls required), enums keep values they do not know
+//! (`Unknown(String)`), unknown properties are kept in `extra`, and numbers
+//! and numeric strings are accepted for each other.
+
+#![deny(clippy::unwrap_used)]
+#![warn(missing_docs)]
+
+pub mod auth;
+mod client;
+pub mod error;
+pub mod join;
+pub mod pagination;
+pub mod problem;
+pub mod rate_limit;
+pub mod response;
+pub mod stream;
+pub mod validate;
+
+pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};
+pub use error::Error;
+pub use response::Response;
+pub use xapi_generated::requests::Api;
+
+/// Every schema of the API document, as tolerant models.
+pub mod models {
+    pub use xapi_generated::models::*;
+}
+
+/// The operation table: paths, pagination, streaming, credentials and
+/// parameter constraints of every operation.
+pub mod ops {
+    pub use xapi_generated::ops::OPERATIONS;
+    pub use xapi_generated::runtime::{Operation, Param, Security};
+}
+
+/// One fluent request builder per operation, grouped by tag.
+pub mod requests {
+    pub use xapi_generated::requests::*;
+}
+
+/// The field and expansion enums used in `*.fields` and `expansions`.
+pub mod fields {
+    pub use xapi_generated::models::{
+        CommunityField, ComplianceJobField, DmConversationField, DmEventExpansion, DmEventField,
+        ListExpansion, ListField, MediaField, NewsField, PlaceField, PollField, SpaceExpansion,
+        SpaceField, TopicField, TrendField, TweetExpansion, TweetField, UsageField, UserExpansion,
+        UserField,
+    };
+}
+
+/// Support types shared with the generated code.
+pub mod runtime {
+    pub use xapi_generated::runtime::{CsvList, Envelope, Extra, Model, RequestParts, Sender};
+}
+
+/// The generated client (positional arguments), reachable through [`Client::raw`].
+pub mod raw {
+    pub use xapi_generated::client::*;
+}
+
+/// Version of the API document the bindings were generated from.
+pub const DOCUMENT_VERSION: &str = xapi_generated::DOCUMENT_VERSION;

@@ -1,0 +1,173 @@
+//! A decoded response with its status, headers and rate-limit snapshot.
+
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use reqwest::header::HeaderMap;
+
+use crate::join::{Index, Joiner, Lookup, ReferenceType};
+use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
+use crate::rate_limit::RateLimit;
+use xapi_generated::runtime::Envelope;
+
+/// A successful response: the decoded body `T` plus what came with it.
+///
+/// Derefs to `T`, so the body's fields are at hand (`response.data`); the
+/// [`Envelope`] methods give the common parts (`data()`, `includes()`,
+/// `errors()`, `meta()`), and the join methods resolve references against
+/// this page's `includes` (the index is built on first use).
+pub struct Response<T> {
+    body: T,
+    status: u16,
+    headers: HeaderMap,
+    rate_limit: RateLimit,
+    requested_expansions: Option<String>,
+    index: OnceLock<Index>,
+}
+
+impl<T> Response<T> {
+    /// Wraps a decoded body.
+    pub fn new(
+        body: T,
+        status: u16,
+        headers: HeaderMap,
+        requested_expansions: Option<String>,
+    ) -> Self {
+        let rate_limit = RateLimit::from_headers(&headers);
+        Response {
+            body,
+            status,
+            headers,
+            rate_limit,
+            requested_expansions,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The decoded body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// Takes the decoded body.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The rate-limit headers of this response.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    /// The `expansions` the request asked for, if known.
+    pub fn requested_expansions(&self) -> Option<&str> {
+        self.requested_expansions.as_deref()
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("rate_limit", &self.rate_limit)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Envelope> Response<T> {
+    /// The primary data.
+    pub fn data(&self) -> Option<&T::Data> {
+        self.body.data()
+    }
+
+    /// The expanded objects.
+    pub fn includes(&self) -> Option<&Expansions> {
+        self.body.includes()
+    }
+
+    /// Partial errors returned beside the data.
+    pub fn errors(&self) -> &[Problem] {
+        self.body.errors()
+    }
+
+    /// Response metadata.
+    pub fn meta(&self) -> Option<&T::Meta> {
+        self.body.meta()
+    }
+
+    /// The token that continues after this page.
+    pub fn next_token(&self) -> Option<&str> {
+        self.body.next_token()
+    }
+
+    /// A joiner over this page's includes (the index is built once).
+    pub fn joiner(&self) -> Joiner<'_> {
+        let index = self
+            .index
+            .get_or_init(|| Index::new(self.body.includes(), self.body.errors()));
+        Joiner::new(
+            self.body.includes(),
+            self.body.errors(),
+            self.requested_expansions.as_deref(),
+            index,
+        )
+    }
+
+    /// The author of `post`.
+    pub fn author(&self, post: &Tweet) -> Lookup<'_, User> {
+        self.joiner().author(post)
+    }
+
+    /// The posts `post` refers to, with the kind of each reference.
+    pub fn referenced(&self, post: &Tweet) -> Vec<(ReferenceType, Lookup<'_, Tweet>)> {
+        self.joiner().referenced(post)
+    }
+
+    /// The media attached to `post`.
+    pub fn media(&self, post: &Tweet) -> Vec<Lookup<'_, Media>> {
+        self.joiner().media(post)
+    }
+
+    /// The poll attached to `post`.
+    pub fn poll(&self, post: &Tweet) -> Lookup<'_, Poll> {
+        self.joiner().poll(post)
+    }
+
+    /// The place `post` is tagged with.
+    pub fn place(&self, post: &Tweet) -> Lookup<'_, Place> {
+        self.joiner().place(post)
+    }
+
+    /// The users `post` mentions.
+    pub fn mentions<'p>(&self, post: &'p Tweet) -> Vec<(&'p str, Lookup<'_, User>)> {
+        self.joiner().mentions(post)
+    }
+
+    /// The user `post` replies to.
+    pub fn in_reply_to_user(&self, post: &Tweet) -> Lookup<'_, User> {
+        self.joiner().in_reply_to_user(post)
+    }
+
+    /// The pinned post of `user`.
+    pub fn pinned_post(&self, user: &User) -> Lookup<'_, Tweet> {
+        self.joiner().pinned_post(user)
+    }
+}
