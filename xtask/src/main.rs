@@ -1,5 +1,8 @@
 //! Developer commands: `cargo xtask regen`, `cargo xtask decode`.
 
+mod bench;
+mod drift;
+mod fuzz;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +32,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Reports the changes between two versions of the API document.
+    Drift(drift::Args),
+    /// Runs each fuzz target for a while.
+    Fuzz(fuzz::Args),
+    /// Runs the benchmarks and prints the ratios.
+    Bench(bench::Args),
     /// Decodes response bodies as an operation's response and reports failures
     /// (`cargo xtask decode --help` for the options).
     #[command(disable_help_flag = true)]
@@ -44,6 +53,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regen { spec, check, out } => regen(spec.as_deref(), check, out.as_deref()),
         Command::Decode { args } => run_tool("xapi-decode", &args),
+        Command::Drift(args) => drift::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
