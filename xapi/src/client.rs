@@ -12,8 +12,10 @@ use xapi_generated::runtime::{Model, Operation, RequestParts, Sender};
 use crate::auth::{AuthError, Credentials};
 use crate::error::{offset_of, snippet, ApiError, DecodeError, Error};
 use crate::pagination::Pages;
-use crate::rate_limit::RateLimit;
+use crate::progress::{Progress, ProgressEvent};
+use crate::rate_limit::{Budgets, RateLimit, RateLimitEvent, RateLimitPolicy};
 use crate::response::Response;
+use crate::retry::{Decision, Outcome, RetryPolicy};
 use crate::stream::EventStream;
 
 /// The production API host.
@@ -35,6 +37,11 @@ pub(crate) struct Inner {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) app_bearer: tokio::sync::OnceCell<SecretString>,
     pub(crate) raw: xapi_generated::Client,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_policy: RateLimitPolicy,
+    pub(crate) budgets: Budgets,
+    pub(crate) credential_key: u64,
+    pub(crate) progress: Option<Progress>,
 }
 
 impl std::fmt::Debug for Client {
@@ -51,10 +58,13 @@ impl std::fmt::Debug for Client {
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
     base_url: Option<String>,
-    timeout: Duration,
-    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     user_agent: String,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    rate_policy: RateLimitPolicy,
+    progress: Option<Progress>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -72,10 +82,13 @@ impl Default for ClientBuilder {
         ClientBuilder {
             credentials: None,
             base_url: None,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
             user_agent: format!("xapi-rust/{}", env!("CARGO_PKG_VERSION")),
             http: None,
+            retry: RetryPolicy::default(),
+            rate_policy: RateLimitPolicy::default(),
+            progress: None,
         }
     }
 }
@@ -100,15 +113,40 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-request timeout for non-streaming requests (default 30 s).
+    /// Longest wait for the next bytes of an answer (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
     /// Connection timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Removes both timeouts (for tests under paused time, or custom deadlines).
+    pub fn no_timeouts(mut self) -> Self {
+        self.timeout = None;
+        self.connect_timeout = None;
+        self
+    }
+
+    /// How failed requests are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// What to do when a rate limit is reached (default: wait up to 15 minutes).
+    pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_policy = policy;
+        self
+    }
+
+    /// Reports pages, items, waits and retries to `progress`.
+    pub fn progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
         self
     }
 
@@ -146,16 +184,25 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .read_timeout(self.timeout)
-                .user_agent(self.user_agent.clone())
-                .build()
-                .map_err(|source| Error::Transport {
+            None => {
+                let mut b = reqwest::Client::builder().user_agent(self.user_agent.clone());
+                if let Some(t) = self.connect_timeout {
+                    b = b.connect_timeout(t);
+                }
+                if let Some(t) = self.timeout {
+                    b = b.read_timeout(t);
+                }
+                b.build().map_err(|source| Error::Transport {
                     operation: "",
                     source,
-                })?,
+                })?
+            }
         };
+        let credential_key = self
+            .credentials
+            .as_ref()
+            .map(Credentials::identity)
+            .unwrap_or(0);
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
             let hooks = xapi_generated::runtime::Hooks(Arc::new(RawTransport {
                 inner: weak.clone(),
@@ -166,6 +213,11 @@ impl ClientBuilder {
                 base_url,
                 credentials: self.credentials,
                 app_bearer: tokio::sync::OnceCell::new(),
+                retry: self.retry,
+                rate_policy: self.rate_policy,
+                budgets: Budgets::default(),
+                credential_key,
+                progress: self.progress,
             }
         });
         Ok(Client { inner })
@@ -190,10 +242,19 @@ impl Client {
         &self.inner.raw
     }
 
-    /// Adds the credentials to a request.
-    pub(crate) async fn authorize(&self, request: &mut reqwest::Request) -> Result<(), AuthError> {
+    /// The current rate-limit budgets, by endpoint (`METHOD /path`), for dashboards.
+    pub fn rate_limits(&self) -> Vec<(String, RateLimit)> {
+        self.inner.budgets.snapshot()
+    }
+
+    /// Adds the credentials to a request; returns the OAuth 2.0 user token
+    /// used, so that a 401 can refresh exactly that one.
+    pub(crate) async fn authorize(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> Result<Option<SecretString>, AuthError> {
         let header = match &self.inner.credentials {
-            None => return Ok(()),
+            None => return Ok(None),
             Some(Credentials::Bearer(token)) => bearer_header(token)?,
             Some(Credentials::AppOnly {
                 consumer_key,
@@ -214,53 +275,259 @@ impl Client {
                 bearer_header(token)?
             }
             Some(Credentials::OAuth1(creds)) => {
-                return crate::auth::oauth1::sign_request(creds, request)
+                crate::auth::oauth1::sign_request(creds, request)?;
+                return Ok(None);
             }
             Some(Credentials::OAuth2User(manager)) => {
                 let token = manager.access_token(&self.inner.http).await?;
-                bearer_header(&token)?
+                request
+                    .headers_mut()
+                    .insert(AUTHORIZATION, bearer_header(&token)?);
+                return Ok(Some(token));
             }
         };
         request.headers_mut().insert(AUTHORIZATION, header);
-        Ok(())
+        Ok(None)
     }
 
-    /// Sends a prepared request once, with credentials and a tracing span.
+    pub(crate) fn report(&self, event: ProgressEvent) {
+        if let Some(p) = &self.inner.progress {
+            p.record(&event);
+        }
+    }
+
+    fn jitter() -> f64 {
+        rand::random::<f64>()
+    }
+
+    /// Waits (or refuses) according to the rate-limit policy.
+    async fn respect_rate_limit(
+        &self,
+        operation: &'static Operation,
+        limit: RateLimit,
+        after_429: Option<Duration>,
+        attempts: u32,
+    ) -> Result<(), Error> {
+        let wait = after_429
+            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+            .unwrap_or(Duration::from_secs(60));
+        let event = RateLimitEvent {
+            operation: operation.id,
+            endpoint: format!("{} {}", operation.method, operation.path),
+            wait,
+            limit,
+            after_429: after_429.is_some(),
+        };
+        let jitter = Duration::from_millis((Self::jitter() * 1000.0) as u64);
+        match self.inner.rate_policy.decide(&event, jitter) {
+            Some(delay) => {
+                tracing::info!(operation = operation.id, wait_ms = delay.as_millis() as u64, "rate limit: waiting");
+                self.report(ProgressEvent::Wait { operation: operation.id, delay });
+                tokio::time::sleep(delay).await;
+                self.inner.budgets.window_passed(self.inner.credential_key, operation.method, operation.path);
+                Ok(())
+            }
+            None => Err(Error::GaveUp {
+                operation: operation.id,
+                attempts,
+                reason: format!(
+                    "rate limit of {} reached; the window resets in {}s and the policy does not wait",
+                    event.endpoint,
+                    wait.as_secs()
+                ),
+                last: None,
+            }),
+        }
+    }
+
+    /// Sends a prepared request: waits for the rate-limit budget, adds
+    /// credentials, retries per the retry policy, refreshes an OAuth 2.0 user
+    /// token once after a 401, and records the rate-limit headers. Answers
+    /// that are not retried (errors included) are returned as they are.
     pub(crate) async fn execute(
         &self,
         operation: &'static Operation,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
     ) -> Result<reqwest::Response, Error> {
-        self.authorize(&mut request)
-            .await
-            .map_err(|source| Error::Auth {
-                operation: operation.id,
-                source,
-            })?;
-        let span = tracing::debug_span!(
-            "xapi.request",
-            operation = operation.id,
-            method = operation.method,
-            path = operation.path,
-            attempt = 1u32,
-            status = tracing::field::Empty,
-            rate_limit_remaining = tracing::field::Empty,
-        );
-        let response = self
-            .inner
-            .http
-            .execute(request)
-            .instrument(span.clone())
-            .await
-            .map_err(|source| Error::Transport {
-                operation: operation.id,
-                source,
-            })?;
-        span.record("status", response.status().as_u16());
-        if let Some(remaining) = RateLimit::from_headers(response.headers()).remaining {
-            span.record("rate_limit_remaining", remaining);
+        let started = tokio::time::Instant::now();
+        let key = self.inner.credential_key;
+        let mut attempt: u32 = 0;
+        let mut rate_waits: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            if let Some(limit) = self
+                .inner
+                .budgets
+                .get(key, operation.method, operation.path)
+            {
+                if limit.exhausted() {
+                    rate_waits += 1;
+                    self.respect_rate_limit(operation, limit, None, attempt)
+                        .await?;
+                }
+            }
+            let Some(mut req) = request.try_clone() else {
+                return Err(Error::InvalidRequest {
+                    operation: operation.id,
+                    parameter: "body".into(),
+                    rule: "a streamed body cannot be sent through the retry stack".into(),
+                });
+            };
+            let used = self
+                .authorize(&mut req)
+                .await
+                .map_err(|source| Error::Auth {
+                    operation: operation.id,
+                    source,
+                })?;
+            let span = tracing::debug_span!(
+                "xapi.request",
+                operation = operation.id,
+                method = operation.method,
+                path = operation.path,
+                attempt,
+                status = tracing::field::Empty,
+                rate_limit_remaining = tracing::field::Empty,
+            );
+            let response = match self.inner.http.execute(req).instrument(span.clone()).await {
+                Ok(response) => response,
+                Err(source) => {
+                    let outcome = if source.is_connect() {
+                        Outcome::NotSent
+                    } else {
+                        Outcome::Transport
+                    };
+                    match self.inner.retry.decide(
+                        attempt,
+                        operation.method,
+                        outcome,
+                        started.elapsed(),
+                        Self::jitter(),
+                    ) {
+                        Decision::Retry(delay) => {
+                            tracing::warn!(operation = operation.id, attempt, error = %source, "transport error: retrying");
+                            self.report(ProgressEvent::Retry {
+                                operation: operation.id,
+                                attempt,
+                                delay,
+                            });
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        Decision::GiveUp(_) => {
+                            return Err(Error::Transport {
+                                operation: operation.id,
+                                source,
+                            })
+                        }
+                    }
+                }
+            };
+            let status = response.status().as_u16();
+            let limit = RateLimit::from_headers(response.headers());
+            span.record("status", status);
+            if let Some(remaining) = limit.remaining {
+                span.record("rate_limit_remaining", remaining);
+            }
+            self.inner
+                .budgets
+                .update(key, operation.method, operation.path, limit);
+
+            if status == 429 {
+                rate_waits += 1;
+                let after = crate::retry::retry_after(response.headers())
+                    .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+                    .unwrap_or(Duration::from_secs(60));
+                let verdict = if rate_waits > 8 {
+                    Err("still rate limited after 8 waits".to_owned())
+                } else {
+                    match self
+                        .respect_rate_limit(operation, limit, Some(after), attempt)
+                        .await
+                    {
+                        Ok(()) => Ok(()),
+                        Err(Error::GaveUp { reason, .. }) => Err(reason),
+                        Err(other) => return Err(other),
+                    }
+                };
+                match verdict {
+                    Ok(()) => {
+                        attempt -= 1; // waiting out a window is not a failed attempt
+                        continue;
+                    }
+                    Err(reason) => {
+                        let headers = response.headers().clone();
+                        let body = response.bytes().await.unwrap_or_default();
+                        return Err(Error::GaveUp {
+                            operation: operation.id,
+                            attempts: attempt,
+                            reason,
+                            last: Some(Box::new(api_error(operation.id, status, headers, body))),
+                        });
+                    }
+                }
+            }
+
+            if status == 401 && !refreshed {
+                if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
+                    (&self.inner.credentials, used)
+                {
+                    refreshed = true;
+                    manager
+                        .refresh_after_unauthorized(&self.inner.http, &used)
+                        .await
+                        .map_err(|source| Error::Auth {
+                            operation: operation.id,
+                            source,
+                        })?;
+                    attempt -= 1;
+                    continue;
+                }
+            }
+
+            let retryable = RetryPolicy::idempotent(operation.method)
+                && self.inner.retry.retry_statuses.contains(&status);
+            if retryable {
+                let retry_after = crate::retry::retry_after(response.headers());
+                let outcome = Outcome::Status(status, retry_after);
+                match self.inner.retry.decide(
+                    attempt,
+                    operation.method,
+                    outcome,
+                    started.elapsed(),
+                    Self::jitter(),
+                ) {
+                    Decision::Retry(delay) => {
+                        tracing::warn!(
+                            operation = operation.id,
+                            attempt,
+                            status,
+                            "server error: retrying"
+                        );
+                        self.report(ProgressEvent::Retry {
+                            operation: operation.id,
+                            attempt,
+                            delay,
+                        });
+                        drop(response);
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    Decision::GiveUp(reason) => {
+                        let headers = response.headers().clone();
+                        let body = response.bytes().await.unwrap_or_default();
+                        return Err(Error::GaveUp {
+                            operation: operation.id,
+                            attempts: attempt,
+                            reason,
+                            last: Some(Box::new(api_error(operation.id, status, headers, body))),
+                        });
+                    }
+                }
+            }
+            return Ok(response);
         }
-        Ok(response)
     }
 
     /// Builds the HTTP request for `operation` from `parts`, after validation.
@@ -460,7 +727,11 @@ impl xapi_generated::runtime::Transport for RawTransport {
                 return Err("the client was dropped".to_owned());
             };
             let client = Client { inner };
-            client.authorize(request).await.map_err(|e| e.to_string())
+            client
+                .authorize(request)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
     }
 

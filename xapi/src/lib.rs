@@ -50,14 +50,17 @@
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod auth;
 mod client;
 pub mod error;
 pub mod join;
 pub mod pagination;
 pub mod problem;
+pub mod progress;
 pub mod rate_limit;
 pub mod response;
+pub mod retry;
 pub mod stream;
 pub mod validate;
 

@@ -23,7 +23,7 @@ pub mod pkce;
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 pub use oauth1::OAuth1Credentials;
 pub use oauth2::{OAuth2Client, TokenPair, UserTokenManager};
@@ -116,6 +116,21 @@ pub enum Credentials {
 }
 
 impl Credentials {
+    /// A number identifying these credentials, for keeping rate-limit budgets
+    /// apart. Derived from identifiers (keys, client ids) and, for a bearer
+    /// token, a one-way hash of it; it reveals nothing usable.
+    pub fn identity(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        match self {
+            Credentials::Bearer(token) => ("bearer", token.expose_secret()).hash(&mut h),
+            Credentials::AppOnly { consumer_key, .. } => ("app", consumer_key).hash(&mut h),
+            Credentials::OAuth1(c) => ("oauth1", &c.consumer_key, &c.access_token).hash(&mut h),
+            Credentials::OAuth2User(m) => ("oauth2", &m.client().client_id).hash(&mut h),
+        }
+        h.finish() | 1
+    }
+
     /// App-only authentication with an existing bearer token.
     pub fn bearer(token: impl Into<String>) -> Self {
         Credentials::Bearer(SecretString::from(token.into()))

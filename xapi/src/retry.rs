@@ -1,0 +1,197 @@
+//! When to try a request again, as a pure function of what happened.
+
+use std::time::Duration;
+
+/// What an attempt ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The connection could not be made: the request was never sent.
+    NotSent,
+    /// The connection failed after the request may have been sent.
+    Transport,
+    /// An answer with this status, and its `Retry-After` if any.
+    Status(u16, Option<Duration>),
+}
+
+/// What to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Try again after this delay.
+    Retry(Duration),
+    /// Stop, for this reason.
+    GiveUp(String),
+}
+
+/// Retry policy: exponential backoff with full jitter, `Retry-After`
+/// honoured, attempts and total time capped.
+///
+/// By default transport errors and 500/502/503/504 are retried for GET,
+/// DELETE, PUT (idempotent methods). A POST is retried only when it was never
+/// sent (the connection failed): a post must not be created twice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Backoff base: the cap of the first retry's delay.
+    pub base_delay: Duration,
+    /// Largest single delay.
+    pub max_delay: Duration,
+    /// Time budget for all attempts of one request, waits included.
+    pub max_total: Duration,
+    /// Statuses worth another try.
+    pub retry_statuses: Vec<u16>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_total: Duration::from_secs(120),
+            retry_statuses: vec![500, 502, 503, 504],
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        }
+    }
+
+    /// Whether `method` may be repeated without changing the outcome.
+    pub fn idempotent(method: &str) -> bool {
+        matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE")
+    }
+
+    /// Decides after attempt number `attempt` (1-based) of a `method` request,
+    /// `elapsed` since the first attempt. `jitter` in `[0, 1)` picks the delay
+    /// within the backoff window (the caller draws it at random).
+    pub fn decide(
+        &self,
+        attempt: u32,
+        method: &str,
+        outcome: Outcome,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> Decision {
+        let retryable = match outcome {
+            Outcome::NotSent => true,
+            Outcome::Transport => Self::idempotent(method),
+            Outcome::Status(status, _) => {
+                self.retry_statuses.contains(&status) && Self::idempotent(method)
+            }
+        };
+        let what = match outcome {
+            Outcome::NotSent => "connection failed".to_owned(),
+            Outcome::Transport => "transport error".to_owned(),
+            Outcome::Status(s, _) => format!("HTTP {s}"),
+        };
+        if !retryable {
+            return Decision::GiveUp(format!("{what}: not retried for {method}"));
+        }
+        if attempt >= self.max_attempts {
+            return Decision::GiveUp(format!(
+                "{what} after {attempt} attempt(s), the most allowed"
+            ));
+        }
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let window = exp.min(self.max_delay);
+        let mut delay = window.mul_f64(jitter.clamp(0.0, 1.0));
+        if let Outcome::Status(_, Some(after)) = outcome {
+            delay = after.min(self.max_total);
+        }
+        if elapsed + delay > self.max_total {
+            return Decision::GiveUp(format!(
+                "{what}: retrying would exceed the {:?} budget",
+                self.max_total
+            ));
+        }
+        Decision::Retry(delay)
+    }
+}
+
+/// Parses a `Retry-After` header value given in seconds.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZERO: Duration = Duration::ZERO;
+
+    #[test]
+    fn gets_retry_server_errors_with_growing_windows() {
+        let p = RetryPolicy::default();
+        let d1 = p.decide(1, "GET", Outcome::Status(503, None), ZERO, 1.0);
+        let d2 = p.decide(2, "GET", Outcome::Status(503, None), ZERO, 1.0);
+        let d3 = p.decide(3, "GET", Outcome::Status(503, None), ZERO, 1.0);
+        assert_eq!(d1, Decision::Retry(Duration::from_millis(500)));
+        assert_eq!(d2, Decision::Retry(Duration::from_millis(1000)));
+        assert_eq!(d3, Decision::Retry(Duration::from_millis(2000)));
+        assert!(matches!(
+            p.decide(4, "GET", Outcome::Status(503, None), ZERO, 1.0),
+            Decision::GiveUp(_)
+        ));
+        // Full jitter: anywhere in the window.
+        assert_eq!(
+            p.decide(2, "GET", Outcome::Status(503, None), ZERO, 0.25),
+            Decision::Retry(Duration::from_millis(250))
+        );
+    }
+
+    #[test]
+    fn posts_are_retried_only_when_never_sent() {
+        let p = RetryPolicy::default();
+        assert!(matches!(
+            p.decide(1, "POST", Outcome::Status(503, None), ZERO, 0.5),
+            Decision::GiveUp(_)
+        ));
+        assert!(matches!(
+            p.decide(1, "POST", Outcome::Transport, ZERO, 0.5),
+            Decision::GiveUp(_)
+        ));
+        assert!(matches!(
+            p.decide(1, "POST", Outcome::NotSent, ZERO, 0.5),
+            Decision::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn retry_after_and_budgets() {
+        let p = RetryPolicy::default();
+        let after = Some(Duration::from_secs(7));
+        assert_eq!(
+            p.decide(1, "GET", Outcome::Status(503, after), ZERO, 0.0),
+            Decision::Retry(Duration::from_secs(7))
+        );
+        let late = p.decide(
+            1,
+            "GET",
+            Outcome::Status(503, after),
+            Duration::from_secs(118),
+            0.0,
+        );
+        assert!(
+            matches!(late, Decision::GiveUp(ref why) if why.contains("budget")),
+            "{late:?}"
+        );
+        assert!(matches!(
+            p.decide(1, "GET", Outcome::Status(400, None), ZERO, 0.0),
+            Decision::GiveUp(_)
+        ));
+        assert!(matches!(
+            RetryPolicy::never().decide(1, "GET", Outcome::NotSent, ZERO, 0.0),
+            Decision::GiveUp(_)
+        ));
+    }
+}
