@@ -530,6 +530,54 @@ impl Client {
         }
     }
 
+    /// Sends a prepared request once: credentials, tracing and rate-limit
+    /// bookkeeping, but no retry and no waiting (streams reconnect on their
+    /// own schedule).
+    pub(crate) async fn execute_once(
+        &self,
+        operation: &'static Operation,
+        mut request: reqwest::Request,
+        attempt: u32,
+    ) -> Result<reqwest::Response, Error> {
+        self.authorize(&mut request)
+            .await
+            .map_err(|source| Error::Auth {
+                operation: operation.id,
+                source,
+            })?;
+        let span = tracing::debug_span!(
+            "xapi.request",
+            operation = operation.id,
+            method = operation.method,
+            path = operation.path,
+            attempt,
+            status = tracing::field::Empty,
+            rate_limit_remaining = tracing::field::Empty,
+        );
+        let response = self
+            .inner
+            .http
+            .execute(request)
+            .instrument(span.clone())
+            .await
+            .map_err(|source| Error::Transport {
+                operation: operation.id,
+                source,
+            })?;
+        let limit = RateLimit::from_headers(response.headers());
+        span.record("status", response.status().as_u16());
+        if let Some(remaining) = limit.remaining {
+            span.record("rate_limit_remaining", remaining);
+        }
+        self.inner.budgets.update(
+            self.inner.credential_key,
+            operation.method,
+            operation.path,
+            limit,
+        );
+        Ok(response)
+    }
+
     /// Builds the HTTP request for `operation` from `parts`, after validation.
     pub(crate) fn build_request(
         &self,

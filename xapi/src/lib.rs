@@ -55,13 +55,17 @@ pub mod auth;
 mod client;
 pub mod error;
 pub mod join;
+pub mod media;
 pub mod pagination;
+pub mod posts;
 pub mod problem;
 pub mod progress;
 pub mod rate_limit;
 pub mod response;
 pub mod retry;
+pub mod rules;
 pub mod stream;
+pub mod text;
 pub mod validate;
 
 pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};

@@ -33,6 +33,8 @@ pub enum ProgressEvent {
     },
 }
 
+type Callback = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
 /// Counters and an optional callback, shared by clones.
 ///
 /// Read the counters from a display loop (they are atomics, so an
@@ -41,7 +43,7 @@ pub enum ProgressEvent {
 #[derive(Clone, Default)]
 pub struct Progress {
     counters: Arc<Counters>,
-    callback: Option<Arc<dyn Fn(&ProgressEvent) + Send + Sync>>,
+    callback: Option<Callback>,
 }
 
 #[derive(Default)]

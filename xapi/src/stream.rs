@@ -1,14 +1,42 @@
-//! Streaming operations: line framing and typed events.
+//! Streaming operations: line framing, typed events, stall detection and
+//! disciplined reconnects.
+//!
+//! One streaming core serves every operation the document marks as
+//! streaming. Messages are framed from the chunked body (each ends with
+//! `\r\n`; an empty line is a keep-alive; a message may be split across
+//! chunks or several may share one), decoded one at a time, and handed out
+//! as [`StreamEvent::Message`], joinable like a page. The stream reads only
+//! when polled: a slow consumer slows the reading (back-pressure), and at
+//! most one message is buffered.
+//!
+//! Reconnects follow the schedule X asks of clients:
+//!
+//! * network errors, stalls, closed connections and in-stream
+//!   `operational-disconnect` messages: linear back-off, 250 ms more each time,
+//!   up to 16 s;
+//! * HTTP errors: exponential from 5 s, up to 320 s;
+//! * 429: exponential from 1 minute;
+//! * 401 and 403 (and 400, a bad request or rule set) end the stream with
+//!   the error.
+//!
+//! A connection is dropped before the next one is opened, so there is never
+//! more than one live connection per stream. With `backfill_minutes`, a
+//! reconnect asks for the missed minutes and replayed messages are dropped by
+//! id within a bounded window.
 
+use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, Stream, StreamExt};
+use serde::Deserialize;
 use xapi_generated::runtime::{Model, Operation, RequestParts};
 
 use crate::client::{api_error, decode_body, Client};
 use crate::error::Error;
+use crate::response::Response;
 
 /// Splits a chunked body into messages.
 ///
@@ -20,6 +48,7 @@ use crate::error::Error;
 pub struct LineFramer {
     buf: BytesMut,
     max_line: usize,
+    scanned: usize,
 }
 
 /// One framed unit.
@@ -37,6 +66,7 @@ impl LineFramer {
         LineFramer {
             buf: BytesMut::new(),
             max_line,
+            scanned: 0,
         }
     }
 
@@ -45,10 +75,13 @@ impl LineFramer {
         self.buf.extend_from_slice(chunk);
     }
 
-    /// The next complete frame, if any. `Err` when a line exceeds the limit.
+    /// The next complete frame, if any. `Err` (with the bytes held) when a
+    /// line exceeds the limit.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, usize> {
-        match self.buf.iter().position(|b| *b == b'\n') {
-            Some(pos) => {
+        match self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
+            Some(rel) => {
+                let pos = self.scanned + rel;
+                self.scanned = 0;
                 let mut line = self.buf.split_to(pos + 1);
                 line.truncate(pos);
                 if line.last() == Some(&b'\r') {
@@ -61,7 +94,10 @@ impl LineFramer {
                 }
             }
             None if self.buf.len() > self.max_line => Err(self.buf.len()),
-            None => Ok(None),
+            None => {
+                self.scanned = self.buf.len();
+                Ok(None)
+            }
         }
     }
 
@@ -69,152 +105,481 @@ impl LineFramer {
     pub fn pending(&self) -> usize {
         self.buf.len()
     }
+
+    /// Drops any partial message (after a disconnect).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.scanned = 0;
+    }
 }
 
 /// What a stream yields.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StreamEvent<T> {
-    /// The connection is open.
-    Connected,
+    /// A connection is open (after `attempt` tries since the last success).
+    Connected {
+        /// 1 for the first connection, more after failures.
+        attempt: u32,
+    },
     /// A keep-alive heartbeat arrived.
     KeepAlive,
-    /// A decoded message.
-    Message(Box<crate::response::Response<T>>),
-    /// The server closed the connection (with the reason, when known).
-    Disconnected(String),
+    /// A decoded message, joinable like a page.
+    Message(Box<Response<T>>),
+    /// The connection ended.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A new connection will be tried after `delay`.
+    Reconnecting {
+        /// Number of the coming attempt.
+        attempt: u32,
+        /// The wait before it.
+        delay: Duration,
+    },
+}
+
+/// Reconnect schedule and limits of a stream; every number can be changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamConfig {
+    /// A connection with no byte (data or keep-alive) for this long is
+    /// dropped and reopened. X sends a keep-alive every 20 s.
+    pub stall_timeout: Duration,
+    /// Step of the linear back-off after network errors.
+    pub network_step: Duration,
+    /// Cap of the linear back-off.
+    pub network_max: Duration,
+    /// First delay after an HTTP error.
+    pub http_initial: Duration,
+    /// Cap after HTTP errors.
+    pub http_max: Duration,
+    /// First delay after a 429.
+    pub rate_limit_initial: Duration,
+    /// Cap after 429s.
+    pub rate_limit_max: Duration,
+    /// Extra random delay, as a fraction of each delay (0.1 = up to 10 %).
+    pub jitter: f64,
+    /// Give up after this many reconnects in a row without a message.
+    pub max_reconnects: Option<u32>,
+    /// Minutes of backfill to ask for when reconnecting (operations that take
+    /// `backfill_minutes`, with access that allows it).
+    pub backfill_minutes: Option<u32>,
+    /// How many recent message ids are remembered to drop replays.
+    pub dedupe_window: usize,
+    /// Longest message accepted, in bytes.
+    pub max_message_bytes: usize,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            stall_timeout: Duration::from_secs(30),
+            network_step: Duration::from_millis(250),
+            network_max: Duration::from_secs(16),
+            http_initial: Duration::from_secs(5),
+            http_max: Duration::from_secs(320),
+            rate_limit_initial: Duration::from_secs(60),
+            rate_limit_max: Duration::from_secs(960),
+            jitter: 0.1,
+            max_reconnects: None,
+            backfill_minutes: None,
+            dedupe_window: 10_000,
+            max_message_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// The kind of failure, which picks the back-off curve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Network error, stall, closed connection, operational disconnect.
+    Network,
+    /// An HTTP error status.
+    Http,
+    /// A 429.
+    RateLimited,
+}
+
+impl StreamConfig {
+    /// The delay before reconnect number `n` (1-based) of a run of failures
+    /// of `kind`, before jitter.
+    pub fn base_delay(&self, kind: FailureKind, n: u32) -> Duration {
+        let n = n.max(1);
+        match kind {
+            FailureKind::Network => self.network_step.saturating_mul(n).min(self.network_max),
+            FailureKind::Http => self
+                .http_initial
+                .saturating_mul(1u32 << (n - 1).min(16))
+                .min(self.http_max),
+            FailureKind::RateLimited => self
+                .rate_limit_initial
+                .saturating_mul(1u32 << (n - 1).min(16))
+                .min(self.rate_limit_max),
+        }
+    }
+
+    fn delay(&self, kind: FailureKind, n: u32) -> Duration {
+        let base = self.base_delay(kind, n);
+        base + base.mul_f64(self.jitter.max(0.0) * rand::random::<f64>())
+    }
 }
 
 /// A stream of events from a streaming operation.
 pub struct EventStream<T> {
-    inner: BoxStream<'static, Result<StreamEvent<T>, Error>>,
+    inner: Option<BoxStream<'static, Result<StreamEvent<T>, Error>>>,
+    seed: Option<Seed>,
 }
 
-/// Longest message accepted (bytes).
-pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
-
-struct State {
+struct Seed {
     client: Client,
     operation: &'static Operation,
     parts: RequestParts,
+    config: StreamConfig,
+}
+
+/// Longest message accepted by default (bytes).
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct IdProbe {
+    data: Option<IdOnly>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<xapi_generated::runtime::L<String>>,
+}
+
+fn message_id(line: &[u8]) -> Option<String> {
+    let probe: IdProbe = serde_json::from_slice(line).ok()?;
+    probe.data?.id.map(|l| l.0)
+}
+
+/// Whether a line is an in-stream disconnect notice; returns its detail.
+fn disconnect_notice(line: &[u8]) -> Option<String> {
+    // Cheap test first: most lines are data.
+    let text = std::str::from_utf8(line).ok()?;
+    if !text.contains("operational-disconnect") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let errors = value.get("errors")?.as_array()?;
+    errors.iter().find_map(|e| {
+        let t = e.get("type")?.as_str()?;
+        t.ends_with("/operational-disconnect").then(|| {
+            let kind = e
+                .get("disconnect_type")
+                .and_then(|d| d.as_str())
+                .unwrap_or("OperationalDisconnect");
+            let detail = e.get("detail").and_then(|d| d.as_str()).unwrap_or("");
+            format!("operational disconnect ({kind}) {detail}")
+                .trim()
+                .to_owned()
+        })
+    })
+}
+
+enum Phase {
+    Connect,
+    Reading,
+    Wait(FailureKind, String),
+    Done,
+}
+
+struct State<T> {
+    client: Client,
+    operation: &'static Operation,
+    parts: RequestParts,
+    config: StreamConfig,
     body: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
     framer: LineFramer,
-    started: bool,
-    done: bool,
+    phase: Phase,
+    failures: u32,
+    run_kind: Option<FailureKind>,
+    connected_once: bool,
+    seen: VecDeque<String>,
+    seen_set: HashSet<String>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Model + Send + 'static> State<T> {
+    fn remember(&mut self, id: String) -> bool {
+        if self.seen_set.contains(&id) {
+            return false;
+        }
+        if self.seen.len() >= self.config.dedupe_window.max(1) {
+            if let Some(old) = self.seen.pop_front() {
+                self.seen_set.remove(&old);
+            }
+        }
+        self.seen_set.insert(id.clone());
+        self.seen.push_back(id);
+        true
+    }
+
+    fn fail(&mut self, kind: FailureKind, reason: String) -> StreamEvent<T> {
+        self.body = None; // close the connection before any new one
+        self.framer.clear();
+        self.phase = Phase::Wait(kind, reason.clone());
+        StreamEvent::Disconnected { reason }
+    }
+
+    async fn step(&mut self) -> Option<Result<StreamEvent<T>, Error>> {
+        loop {
+            match std::mem::replace(&mut self.phase, Phase::Done) {
+                Phase::Done => return None,
+                Phase::Wait(kind, _reason) => {
+                    if self.run_kind != Some(kind) {
+                        self.failures = 0;
+                        self.run_kind = Some(kind);
+                    }
+                    self.failures += 1;
+                    if self
+                        .config
+                        .max_reconnects
+                        .is_some_and(|m| self.failures > m)
+                    {
+                        return Some(Err(Error::Stream {
+                            operation: self.operation.id,
+                            reason: format!(
+                                "gave up after {} reconnect attempts",
+                                self.failures - 1
+                            ),
+                        }));
+                    }
+                    let delay = self.config.delay(kind, self.failures);
+                    tracing::info!(
+                        operation = self.operation.id,
+                        attempt = self.failures + 1,
+                        delay_ms = delay.as_millis() as u64,
+                        "stream: reconnecting"
+                    );
+                    self.phase = Phase::Connect;
+                    let attempt = self.failures + 1;
+                    let event = StreamEvent::Reconnecting { attempt, delay };
+                    tokio::time::sleep(delay).await;
+                    return Some(Ok(event));
+                }
+                Phase::Connect => {
+                    let mut parts = self.parts.clone();
+                    if self.connected_once {
+                        if let (Some(minutes), Some(_)) = (
+                            self.config.backfill_minutes,
+                            self.operation.param("backfill_minutes"),
+                        ) {
+                            parts.set_query("backfill_minutes", minutes.to_string());
+                        }
+                    }
+                    let request = match self.client.build_request(self.operation, &parts) {
+                        Ok(r) => r,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    let attempt = self.failures + 1;
+                    match self
+                        .client
+                        .execute_once(self.operation, request, attempt)
+                        .await
+                    {
+                        Err(Error::Transport { source, .. }) => {
+                            return Some(Ok(self.fail(
+                                FailureKind::Network,
+                                format!("connection failed: {source}"),
+                            )));
+                        }
+                        Err(other) => {
+                            self.phase = Phase::Done;
+                            return Some(Err(other));
+                        }
+                        Ok(response) => {
+                            let status = response.status().as_u16();
+                            if (200..300).contains(&status) {
+                                tracing::info!(
+                                    operation = self.operation.id,
+                                    attempt,
+                                    "stream: connected"
+                                );
+                                self.body = Some(response.bytes_stream().boxed());
+                                self.phase = Phase::Reading;
+                                self.connected_once = true;
+                                return Some(Ok(StreamEvent::Connected { attempt }));
+                            }
+                            let headers = response.headers().clone();
+                            let body = response.bytes().await.unwrap_or_default();
+                            let err = api_error(self.operation.id, status, headers, body);
+                            match status {
+                                400 | 401 | 403 | 404 => {
+                                    tracing::warn!(
+                                        operation = self.operation.id,
+                                        status,
+                                        "stream: fatal answer"
+                                    );
+                                    self.phase = Phase::Done;
+                                    return Some(Err(Error::Api(Box::new(err))));
+                                }
+                                429 => {
+                                    let reason = format!("HTTP 429: {}", err.summary());
+                                    return Some(Ok(self.fail(FailureKind::RateLimited, reason)));
+                                }
+                                _ => {
+                                    let reason = format!("HTTP {status}: {}", err.summary());
+                                    return Some(Ok(self.fail(FailureKind::Http, reason)));
+                                }
+                            }
+                        }
+                    }
+                }
+                Phase::Reading => {
+                    self.phase = Phase::Reading;
+                    match self.framer.next_frame() {
+                        Ok(Some(Frame::KeepAlive)) => return Some(Ok(StreamEvent::KeepAlive)),
+                        Ok(Some(Frame::Message(line))) => {
+                            if let Some(reason) = disconnect_notice(&line) {
+                                return Some(Ok(self.fail(FailureKind::Network, reason)));
+                            }
+                            if self.config.backfill_minutes.is_some() {
+                                if let Some(id) = message_id(&line) {
+                                    if !self.remember(id) {
+                                        continue; // a replay of a message already delivered
+                                    }
+                                }
+                            }
+                            // A message resets the failure run.
+                            self.failures = 0;
+                            self.run_kind = None;
+                            let expansions =
+                                self.parts.query_value("expansions").map(str::to_owned);
+                            let event =
+                                decode_body::<T>(self.operation.id, 200, &line).map(|body| {
+                                    StreamEvent::Message(Box::new(Response::new(
+                                        body,
+                                        200,
+                                        Default::default(),
+                                        expansions,
+                                    )))
+                                });
+                            return Some(event);
+                        }
+                        Ok(None) => {}
+                        Err(len) => {
+                            let reason = format!(
+                                "a message exceeded {} bytes ({len} held)",
+                                self.config.max_message_bytes
+                            );
+                            return Some(Ok(self.fail(FailureKind::Network, reason)));
+                        }
+                    }
+                    let Some(body) = self.body.as_mut() else {
+                        return Some(Ok(self.fail(FailureKind::Network, "no connection".into())));
+                    };
+                    match tokio::time::timeout(self.config.stall_timeout, body.next()).await {
+                        Err(_) => {
+                            let reason =
+                                format!("stalled: nothing for {:?}", self.config.stall_timeout);
+                            tracing::warn!(operation = self.operation.id, "stream: stalled");
+                            return Some(Ok(self.fail(FailureKind::Network, reason)));
+                        }
+                        Ok(Some(Ok(chunk))) => self.framer.push(&chunk),
+                        Ok(Some(Err(e))) => {
+                            return Some(Ok(
+                                self.fail(FailureKind::Network, format!("connection lost: {e}"))
+                            ));
+                        }
+                        Ok(None) => {
+                            return Some(Ok(self.fail(
+                                FailureKind::Network,
+                                "the server closed the connection".into(),
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl<T: Model + Send + 'static> EventStream<T> {
     pub(crate) fn new(client: Client, operation: &'static Operation, parts: RequestParts) -> Self {
-        let state = State {
-            client,
-            operation,
-            parts,
-            body: None,
-            framer: LineFramer::new(MAX_MESSAGE_BYTES),
-            started: false,
-            done: false,
-        };
-        let inner = futures::stream::unfold(state, |mut st| async move {
-            if st.done {
-                return None;
-            }
-            if !st.started {
-                st.started = true;
-                let opened = async {
-                    let request = st.client.build_request(st.operation, &st.parts)?;
-                    let response = st.client.execute(st.operation, request).await?;
-                    let status = response.status().as_u16();
-                    if !(200..300).contains(&status) {
-                        let headers = response.headers().clone();
-                        let body = response.bytes().await.unwrap_or_default();
-                        return Err(Error::Api(Box::new(api_error(
-                            st.operation.id,
-                            status,
-                            headers,
-                            body,
-                        ))));
-                    }
-                    Ok(response.bytes_stream().boxed())
-                }
-                .await;
-                return match opened {
-                    Ok(body) => {
-                        st.body = Some(body);
-                        Some((Ok(StreamEvent::Connected), st))
-                    }
-                    Err(e) => {
-                        st.done = true;
-                        Some((Err(e), st))
-                    }
-                };
-            }
-            loop {
-                match st.framer.next_frame() {
-                    Ok(Some(Frame::KeepAlive)) => return Some((Ok(StreamEvent::KeepAlive), st)),
-                    Ok(Some(Frame::Message(line))) => {
-                        let event = decode_body::<T>(st.operation.id, 200, &line).map(|body| {
-                            let expansions = st.parts.query_value("expansions").map(str::to_owned);
-                            StreamEvent::Message(Box::new(crate::response::Response::new(
-                                body,
-                                200,
-                                Default::default(),
-                                expansions,
-                            )))
-                        });
-                        return Some((event, st));
-                    }
-                    Ok(None) => {}
-                    Err(len) => {
-                        st.done = true;
-                        return Some((
-                            Err(Error::Stream {
-                                operation: st.operation.id,
-                                reason: format!(
-                                    "a message exceeded {MAX_MESSAGE_BYTES} bytes ({len} buffered)"
-                                ),
-                            }),
-                            st,
-                        ));
-                    }
-                }
-                let next = match st.body.as_mut() {
-                    Some(body) => body.next().await,
-                    None => None,
-                };
-                match next {
-                    Some(Ok(chunk)) => st.framer.push(&chunk),
-                    Some(Err(source)) => {
-                        st.done = true;
-                        return Some((
-                            Err(Error::Transport {
-                                operation: st.operation.id,
-                                source,
-                            }),
-                            st,
-                        ));
-                    }
-                    None => {
-                        st.done = true;
-                        return Some((
-                            Ok(StreamEvent::Disconnected(
-                                "the server closed the connection".into(),
-                            )),
-                            st,
-                        ));
-                    }
-                }
+        EventStream {
+            inner: None,
+            seed: Some(Seed {
+                client,
+                operation,
+                parts,
+                config: StreamConfig::default(),
+            }),
+        }
+    }
+
+    /// Replaces the reconnect schedule and limits (before the first poll).
+    pub fn config(mut self, config: StreamConfig) -> Self {
+        if let Some(seed) = &mut self.seed {
+            seed.config = config;
+        }
+        self
+    }
+
+    /// Asks for `minutes` of backfill on reconnects, dropping replays by id.
+    pub fn backfill_minutes(mut self, minutes: u32) -> Self {
+        if let Some(seed) = &mut self.seed {
+            seed.config.backfill_minutes = Some(minutes);
+        }
+        self
+    }
+
+    /// Only the decoded messages (control events dropped, errors kept).
+    pub fn messages(self) -> BoxStream<'static, Result<Response<T>, Error>> {
+        self.filter_map(|event| async move {
+            match event {
+                Ok(StreamEvent::Message(m)) => Some(Ok(*m)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
             }
         })
-        .boxed();
-        EventStream { inner }
+        .boxed()
+    }
+
+    fn start(seed: Seed) -> BoxStream<'static, Result<StreamEvent<T>, Error>> {
+        let state = State::<T> {
+            framer: LineFramer::new(seed.config.max_message_bytes),
+            client: seed.client,
+            operation: seed.operation,
+            parts: seed.parts,
+            config: seed.config,
+            body: None,
+            phase: Phase::Connect,
+            failures: 0,
+            run_kind: None,
+            connected_once: false,
+            seen: VecDeque::new(),
+            seen_set: HashSet::new(),
+            _t: std::marker::PhantomData,
+        };
+        futures::stream::unfold(state, |mut st| async move {
+            let item = st.step().await?;
+            if item.is_err() {
+                st.phase = Phase::Done;
+            }
+            Some((item, st))
+        })
+        .boxed()
     }
 }
 
-impl<T> Stream for EventStream<T> {
+impl<T: Model + Send + 'static> Stream for EventStream<T> {
     type Item = Result<StreamEvent<T>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
+        if self.inner.is_none() {
+            match self.seed.take() {
+                Some(seed) => self.inner = Some(Self::start(seed)),
+                None => return Poll::Ready(None),
+            }
+        }
+        match self.inner.as_mut() {
+            Some(s) => s.poll_next_unpin(cx),
+            None => Poll::Ready(None),
+        }
     }
 }
 
@@ -257,5 +622,39 @@ mod tests {
         let mut f = LineFramer::new(8);
         f.push(b"0123456789");
         assert_eq!(f.next_frame(), Err(10));
+    }
+
+    #[test]
+    fn reconnect_schedules_follow_x() {
+        let c = StreamConfig::default();
+        let secs = |kind, n| c.base_delay(kind, n).as_millis() as u64;
+        assert_eq!(
+            [1, 2, 3, 64, 100].map(|n| secs(FailureKind::Network, n)),
+            [250, 500, 750, 16_000, 16_000]
+        );
+        assert_eq!(
+            [1, 2, 3, 7, 8].map(|n| secs(FailureKind::Http, n)),
+            [5_000, 10_000, 20_000, 320_000, 320_000]
+        );
+        assert_eq!(
+            [1, 2, 3].map(|n| secs(FailureKind::RateLimited, n)),
+            [60_000, 120_000, 240_000]
+        );
+    }
+
+    #[test]
+    fn disconnect_notices_and_ids() {
+        let notice = br#"{"errors":[{"title":"operational-disconnect","disconnect_type":"UpstreamOperationalDisconnect","detail":"maintenance","type":"https://api.twitter.com/2/problems/operational-disconnect"}]}"#;
+        let reason = disconnect_notice(notice).expect("a notice");
+        assert!(reason.contains("UpstreamOperationalDisconnect"), "{reason}");
+        assert!(
+            disconnect_notice(br#"{"data":{"id":"1","text":"operational-disconnect talk"}}"#)
+                .is_none()
+        );
+        assert_eq!(
+            message_id(br#"{"data":{"id":12,"text":"x"}}"#).as_deref(),
+            Some("12")
+        );
+        assert_eq!(message_id(br#"{"matching_rules":[]}"#), None);
     }
 }

@@ -1,0 +1,872 @@
+//! Media upload (API v2, chunked), alt text and subtitles.
+//!
+//! An upload is four steps, all driven by [`MediaUploader`]:
+//!
+//! 1. `initializeMediaUpload` declares the media type, the size and the
+//!    category and gets a media id;
+//! 2. `appendMediaUpload` sends the bytes in segments (multipart form with a
+//!    `media` part and a `segment_index` field), one chunk in memory at a
+//!    time; a segment that fails with a transport error or a 5xx answer is
+//!    sent again (twice by default) without restarting the upload;
+//! 3. `finalizeMediaUpload` closes the upload;
+//! 4. when X processes the media (videos, GIFs), `getMediaUploadStatus` is
+//!    polled, waiting `processing_info.check_after_secs` between checks,
+//!    until the state is `succeeded` or `failed`.
+//!
+//! ```no_run
+//! use xapi::posts::NewPost;
+//! use xapi::Client;
+//!
+//! # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+//! // Type and category from the extension: .mp4 is video/mp4, tweet_video.
+//! let video = client.upload_file("clip.mp4").await?;
+//! client.set_alt_text(&video.id, "A cat playing the piano").await?;
+//!
+//! // Or configured: chunk size, retries, progress.
+//! let image = client
+//!     .media_upload()
+//!     .chunk_size(1 << 20)
+//!     .on_progress(|sent, total| eprintln!("{sent}/{total} bytes"))
+//!     .upload_path("photo.jpg")
+//!     .await?;
+//! client.create_post(NewPost::text("New video").media([video.id, image.id])).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Limits taken from API document 2.159: `total_bytes` at most
+//! 17179869184 (`MediaUploadConfigRequest.total_bytes.maximum`), segment
+//! indexes 0 to 999 (`MediaSegments.maximum`, so at most 1000 segments), alt
+//! text at most 1000 characters (`AltText.text.maxLength`), subtitle
+//! language codes matching `^[A-Z]{2}$` (`SubtitleLanguageCode.pattern`).
+//! The reason of a failed processing is read from
+//! `processing_info.error`, which X sends but the document does not declare.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::client::{decode_response, Client};
+use crate::error::Error;
+use crate::models::{
+    AltText, GetMediaUploadStatusCommand, MediaCategorySubtitles, MediaUploadAppendResponse,
+    MediaUploadConfigRequest, MediaUploadResponse, MediaUploadResponseData, MetadataCreateRequest,
+    MetadataCreateRequestMetadata, MetadataCreateResponse, ProcessingInfo, ProcessingInfoState,
+    Subtitles, SubtitlesCreateRequest, SubtitlesCreateResponse, SubtitlesDeleteRequest,
+    SubtitlesDeleteResponse,
+};
+use crate::response::Response;
+use crate::Api;
+
+/// The use the media is for (`media_category`): `tweet_image`,
+/// `tweet_video`, `subtitles`…
+pub use crate::models::MediaCategory;
+/// The media type declared at initialisation (`media_type`).
+pub use crate::models::MediaUploadConfigRequestMediaType as MediaType;
+
+/// Default size of one appended segment: 4 MiB.
+pub const DEFAULT_CHUNK_SIZE: usize = 4 * 1024 * 1024;
+/// Default number of times a failed segment is sent again.
+pub const DEFAULT_APPEND_RETRIES: u32 = 2;
+/// Largest upload: `MediaUploadConfigRequest.total_bytes.maximum`.
+pub const MAX_TOTAL_BYTES: u64 = 17_179_869_184;
+/// Most segments: `segment_index` runs from 0 to `MediaSegments.maximum` (999).
+pub const MAX_SEGMENTS: u64 = 1000;
+/// Longest alt text: `AltText.text.maxLength`.
+pub const MAX_ALT_TEXT_CHARS: usize = 1000;
+/// Wait between status checks when X does not say (`check_after_secs` missing).
+const DEFAULT_CHECK_AFTER: Duration = Duration::from_secs(1);
+
+/// What went wrong during an upload.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// A request failed or was refused before sending (API error, transport,
+    /// invalid parameter, decode).
+    #[error(transparent)]
+    Request(#[from] Error),
+    /// Reading the media failed.
+    #[error("cannot read the media: {0}")]
+    Read(#[source] std::io::Error),
+    /// The source ended before the declared length.
+    #[error("the media ended after {read} bytes, {declared} were declared")]
+    SourceTooShort {
+        /// The declared length.
+        declared: u64,
+        /// What could be read.
+        read: u64,
+    },
+    /// The source holds more bytes than declared.
+    #[error("the media holds more than the {declared} bytes declared")]
+    SourceTooLong {
+        /// The declared length.
+        declared: u64,
+    },
+    /// X could not process the media (`processing_info.state = failed`).
+    #[error("media {media_id}: processing failed: {message}")]
+    ProcessingFailed {
+        /// The media id.
+        media_id: String,
+        /// `processing_info.error.code`, when given.
+        code: Option<i64>,
+        /// `processing_info.error.name`, when given.
+        name: Option<String>,
+        /// `processing_info.error.message`, or a description of what X sent.
+        message: String,
+        /// The whole processing info of the last status.
+        info: Box<ProcessingInfo>,
+    },
+    /// Processing took longer than [`MediaUploader::processing_timeout`].
+    #[error("media {media_id}: still {state} after waiting {waited:?} for processing")]
+    ProcessingTimedOut {
+        /// The media id.
+        media_id: String,
+        /// The last state seen.
+        state: String,
+        /// Time waited between status checks.
+        waited: Duration,
+    },
+    /// An answer lacked something the upload cannot go on without.
+    #[error("{operation}: unexpected answer: {reason}")]
+    UnexpectedResponse {
+        /// Operation id.
+        operation: &'static str,
+        /// What was missing.
+        reason: String,
+    },
+}
+
+impl UploadError {
+    /// The request error, when the failure was a request.
+    pub fn request_error(&self) -> Option<&Error> {
+        match self {
+            UploadError::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A finished upload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadedMedia {
+    /// The media id to attach to a post.
+    pub id: String,
+    /// The media key, when X sent it.
+    pub media_key: Option<String>,
+    /// Size X reports, when it does.
+    pub size: Option<i64>,
+    /// Seconds after which the upload expires if not used.
+    pub expires_after_secs: Option<i64>,
+    /// The last processing info (`None` for media X does not process).
+    pub processing_info: Option<ProcessingInfo>,
+    /// Bytes sent.
+    pub total_bytes: u64,
+    /// Segments appended.
+    pub segments: u32,
+    /// Append attempts that failed and were made again.
+    pub append_retries: u32,
+    /// Status checks made after finalising.
+    pub status_checks: u32,
+}
+
+/// The media type and category for a file, from its extension:
+/// `jpg`/`jpeg`/`png`/`webp` → `tweet_image`, `gif` → `tweet_gif`,
+/// `mp4`/`mov` → `tweet_video`, `srt`/`vtt` → `subtitles`.
+pub fn media_kind_for_path(path: impl AsRef<Path>) -> Option<(MediaType, MediaCategory)> {
+    let extension = path.as_ref().extension()?.to_str()?.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "jpg" | "jpeg" => (MediaType::ImageJpeg, MediaCategory::TweetImage),
+        "png" => (MediaType::ImagePng, MediaCategory::TweetImage),
+        "webp" => (MediaType::ImageWebp, MediaCategory::TweetImage),
+        "gif" => (MediaType::ImageGif, MediaCategory::TweetGif),
+        "mp4" => (MediaType::VideoMp4, MediaCategory::TweetVideo),
+        "mov" => (MediaType::VideoQuicktime, MediaCategory::TweetVideo),
+        "srt" => (MediaType::TextSrt, MediaCategory::Subtitles),
+        "vtt" => (MediaType::TextVtt, MediaCategory::Subtitles),
+        _ => return None,
+    })
+}
+
+type ProgressFn<'c> = Box<dyn FnMut(u64, u64) + Send + 'c>;
+
+/// A configured media upload; start one with [`Client::media_upload`].
+#[must_use = "an upload does nothing until one of the upload_* methods is awaited"]
+pub struct MediaUploader<'c> {
+    client: &'c Client,
+    media_type: Option<MediaType>,
+    category: Option<MediaCategory>,
+    chunk_size: usize,
+    append_retries: u32,
+    retry_delay: Duration,
+    processing_timeout: Duration,
+    additional_owners: Vec<String>,
+    shared: Option<bool>,
+    progress: Option<ProgressFn<'c>>,
+}
+
+impl std::fmt::Debug for MediaUploader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaUploader")
+            .field("media_type", &self.media_type)
+            .field("category", &self.category)
+            .field("chunk_size", &self.chunk_size)
+            .field("append_retries", &self.append_retries)
+            .field("processing_timeout", &self.processing_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the bytes come from.
+enum Source<'r> {
+    Bytes(Bytes),
+    Reader(Box<dyn AsyncRead + Unpin + Send + 'r>),
+}
+
+impl Source<'_> {
+    /// The next `len` bytes (fewer only at the end of the source).
+    async fn next_chunk(&mut self, len: usize) -> Result<Bytes, std::io::Error> {
+        match self {
+            Source::Bytes(bytes) => {
+                let take = len.min(bytes.len());
+                Ok(bytes.split_to(take))
+            }
+            Source::Reader(reader) => {
+                let mut buffer = vec![0u8; len];
+                let mut filled = 0;
+                while filled < len {
+                    let n = reader.read(&mut buffer[filled..]).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    filled += n;
+                }
+                buffer.truncate(filled);
+                Ok(Bytes::from(buffer))
+            }
+        }
+    }
+
+    /// Whether anything is left after the declared length.
+    async fn has_more(&mut self) -> Result<bool, std::io::Error> {
+        match self {
+            Source::Bytes(bytes) => Ok(!bytes.is_empty()),
+            Source::Reader(reader) => {
+                let mut probe = [0u8; 1];
+                Ok(reader.read(&mut probe).await? > 0)
+            }
+        }
+    }
+}
+
+impl<'c> MediaUploader<'c> {
+    fn new(client: &'c Client) -> Self {
+        MediaUploader {
+            client,
+            media_type: None,
+            category: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            append_retries: DEFAULT_APPEND_RETRIES,
+            retry_delay: Duration::from_secs(1),
+            processing_timeout: Duration::from_secs(15 * 60),
+            additional_owners: Vec::new(),
+            shared: None,
+            progress: None,
+        }
+    }
+
+    /// The media type (`media_type`); required for bytes and readers,
+    /// guessed from the extension for files.
+    pub fn media_type(mut self, media_type: MediaType) -> Self {
+        self.media_type = Some(media_type);
+        self
+    }
+
+    /// The category (`media_category`); guessed from the extension for
+    /// files, otherwise left to X's default.
+    pub fn category(mut self, category: MediaCategory) -> Self {
+        self.category = Some(category);
+        self
+    }
+
+    /// Size of one segment in bytes (default 4 MiB). Memory use is about one
+    /// segment; X accepts segments of up to 5 MB.
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes;
+        self
+    }
+
+    /// How many times a segment that failed with a transport error or a 5xx
+    /// answer is sent again (default 2).
+    pub fn append_retries(mut self, retries: u32) -> Self {
+        self.append_retries = retries;
+        self
+    }
+
+    /// Wait before sending a failed segment again (default 1 s, times the
+    /// attempt number).
+    pub fn retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = delay;
+        self
+    }
+
+    /// Longest total wait for X to process the media (default 15 minutes).
+    pub fn processing_timeout(mut self, timeout: Duration) -> Self {
+        self.processing_timeout = timeout;
+        self
+    }
+
+    /// Other users who may use the media (`additional_owners`).
+    pub fn additional_owners<I, S>(mut self, user_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.additional_owners
+            .extend(user_ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether the media is shared (`shared`).
+    pub fn shared(mut self, shared: bool) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Called after every appended segment with (bytes sent, total bytes).
+    pub fn on_progress(mut self, progress: impl FnMut(u64, u64) + Send + 'c) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Uploads a file, read one segment at a time. The media type and
+    /// category come from the extension unless set.
+    pub async fn upload_path(
+        mut self,
+        path: impl AsRef<Path>,
+    ) -> Result<UploadedMedia, UploadError> {
+        let path = path.as_ref();
+        if self.media_type.is_none() {
+            let Some((media_type, category)) = media_kind_for_path(path) else {
+                return Err(invalid(
+                    "initializeMediaUpload",
+                    "media_type",
+                    format!(
+                        "cannot tell the media type of {}: use an extension among jpg, jpeg, \
+                         png, webp, gif, mp4, mov, srt, vtt or set media_type",
+                        path.display()
+                    ),
+                )
+                .into());
+            };
+            self.media_type = Some(media_type);
+            self.category.get_or_insert(category);
+        }
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(UploadError::Read)?;
+        let total = file.metadata().await.map_err(UploadError::Read)?.len();
+        self.run(Source::Reader(Box::new(file)), total).await
+    }
+
+    /// Uploads bytes already in memory (set [`media_type`](Self::media_type)).
+    pub async fn upload_bytes(self, bytes: impl Into<Bytes>) -> Result<UploadedMedia, UploadError> {
+        let bytes = bytes.into();
+        let total = bytes.len() as u64;
+        self.run(Source::Bytes(bytes), total).await
+    }
+
+    /// Uploads `total_bytes` bytes read from `reader`, one segment at a time
+    /// (set [`media_type`](Self::media_type)). The reader must hold exactly
+    /// `total_bytes` bytes.
+    pub async fn upload_reader<R>(
+        self,
+        reader: R,
+        total_bytes: u64,
+    ) -> Result<UploadedMedia, UploadError>
+    where
+        R: AsyncRead + Unpin + Send,
+    {
+        self.run(Source::Reader(Box::new(reader)), total_bytes)
+            .await
+    }
+
+    async fn run(self, mut source: Source<'_>, total: u64) -> Result<UploadedMedia, UploadError> {
+        let MediaUploader {
+            client,
+            media_type,
+            category,
+            chunk_size,
+            append_retries,
+            retry_delay,
+            processing_timeout,
+            additional_owners,
+            shared,
+            mut progress,
+        } = self;
+        const INIT: &str = "initializeMediaUpload";
+        let Some(media_type) = media_type else {
+            return Err(invalid(INIT, "media_type", "is required").into());
+        };
+        if chunk_size == 0 {
+            return Err(invalid(INIT, "chunk_size", "must be at least 1 byte").into());
+        }
+        if total == 0 {
+            return Err(invalid(INIT, "total_bytes", "the media is empty").into());
+        }
+        if total > MAX_TOTAL_BYTES {
+            return Err(invalid(
+                INIT,
+                "total_bytes",
+                format!("must be at most {MAX_TOTAL_BYTES} (is {total})"),
+            )
+            .into());
+        }
+        let chunk = chunk_size as u64;
+        let segments = total.div_ceil(chunk);
+        if segments > MAX_SEGMENTS {
+            return Err(invalid(
+                INIT,
+                "segment_index",
+                format!(
+                    "{total} bytes in chunks of {chunk_size} make {segments} segments; \
+                     segment_index goes up to 999: use larger chunks"
+                ),
+            )
+            .into());
+        }
+
+        let body = MediaUploadConfigRequest {
+            media_type: Some(media_type),
+            media_category: category,
+            total_bytes: i64::try_from(total).ok(),
+            additional_owners: (!additional_owners.is_empty()).then_some(additional_owners),
+            shared,
+            ..Default::default()
+        };
+        let init = client
+            .media()
+            .initialize_media_upload()
+            .body(body)
+            .send()
+            .await?
+            .into_body();
+        let Some(id) = init.data.as_ref().and_then(|d| d.id.clone()) else {
+            return Err(UploadError::UnexpectedResponse {
+                operation: INIT,
+                reason: "no data.id (media id) in the answer".into(),
+            });
+        };
+
+        let mut sent = 0u64;
+        let mut retries_used = 0u32;
+        for segment in 0..segments {
+            let len = chunk.min(total - sent) as usize;
+            let bytes = source.next_chunk(len).await.map_err(UploadError::Read)?;
+            if bytes.len() < len {
+                return Err(UploadError::SourceTooShort {
+                    declared: total,
+                    read: sent + bytes.len() as u64,
+                });
+            }
+            retries_used +=
+                append_with_retries(client, &id, segment, bytes, append_retries, retry_delay)
+                    .await?;
+            sent += len as u64;
+            if let Some(progress) = progress.as_mut() {
+                progress(sent, total);
+            }
+        }
+        if source.has_more().await.map_err(UploadError::Read)? {
+            return Err(UploadError::SourceTooLong { declared: total });
+        }
+
+        let finalized = client
+            .media()
+            .finalize_media_upload(id.as_str())
+            .send()
+            .await?
+            .into_body();
+        let mut uploaded = UploadedMedia {
+            id,
+            media_key: None,
+            size: None,
+            expires_after_secs: None,
+            processing_info: None,
+            total_bytes: total,
+            segments: u32::try_from(segments).unwrap_or(u32::MAX),
+            append_retries: retries_used,
+            status_checks: 0,
+        };
+        let mut data = finalized.data;
+        let mut waited = Duration::ZERO;
+        loop {
+            if let Some(d) = &data {
+                absorb(&mut uploaded, d);
+            }
+            let Some(info) = data.and_then(|d| d.processing_info) else {
+                break;
+            };
+            match &info.state {
+                None | Some(ProcessingInfoState::Succeeded) => {
+                    uploaded.processing_info = Some(info);
+                    break;
+                }
+                Some(ProcessingInfoState::Failed) => {
+                    return Err(processing_failed(&uploaded.id, info));
+                }
+                Some(other) => {
+                    let state = other.to_string();
+                    let wait = info
+                        .check_after_secs
+                        .and_then(|s| u64::try_from(s).ok())
+                        .filter(|s| *s > 0)
+                        .map_or(DEFAULT_CHECK_AFTER, Duration::from_secs);
+                    uploaded.processing_info = Some(info);
+                    if waited + wait > processing_timeout {
+                        return Err(UploadError::ProcessingTimedOut {
+                            media_id: uploaded.id.clone(),
+                            state,
+                            waited,
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                    uploaded.status_checks += 1;
+                    let status = client
+                        .media()
+                        .get_media_upload_status(uploaded.id.as_str())
+                        .command(GetMediaUploadStatusCommand::Status)
+                        .send()
+                        .await?
+                        .into_body();
+                    data = status.data;
+                }
+            }
+        }
+        Ok(uploaded)
+    }
+}
+
+fn absorb(uploaded: &mut UploadedMedia, data: &MediaUploadResponseData) {
+    if data.media_key.is_some() {
+        uploaded.media_key.clone_from(&data.media_key);
+    }
+    if data.size.is_some() {
+        uploaded.size = data.size;
+    }
+    if data.expires_after_secs.is_some() {
+        uploaded.expires_after_secs = data.expires_after_secs;
+    }
+}
+
+fn processing_failed(media_id: &str, info: ProcessingInfo) -> UploadError {
+    let error = info.extra.get("error");
+    let field = |name: &str| error.and_then(|e| e.get(name));
+    let code = field("code").and_then(|c| {
+        c.as_i64()
+            .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
+    });
+    let name = field("name").and_then(|n| n.as_str()).map(str::to_owned);
+    let message = field("message")
+        .and_then(|m| m.as_str())
+        .map(str::to_owned)
+        .or_else(|| name.clone())
+        .unwrap_or_else(|| "X gave no reason (no processing_info.error)".to_owned());
+    UploadError::ProcessingFailed {
+        media_id: media_id.to_owned(),
+        code,
+        name,
+        message,
+        info: Box::new(info),
+    }
+}
+
+fn invalid(operation: &'static str, parameter: &str, rule: impl Into<String>) -> Error {
+    Error::InvalidRequest {
+        operation,
+        parameter: parameter.to_owned(),
+        rule: rule.into(),
+    }
+}
+
+/// Whether a failed append is worth sending again.
+fn is_retryable(error: &Error) -> bool {
+    match error {
+        Error::Transport { .. } => true,
+        Error::Api(api) => api.status >= 500,
+        _ => false,
+    }
+}
+
+/// Appends one segment, sending it again on transport errors and 5xx
+/// answers; returns how many extra attempts were needed.
+async fn append_with_retries(
+    client: &Client,
+    media_id: &str,
+    segment: u64,
+    bytes: Bytes,
+    retries: u32,
+    delay: Duration,
+) -> Result<u32, Error> {
+    let mut attempt = 0u32;
+    loop {
+        match append_once(client, media_id, segment, bytes.clone()).await {
+            Ok(()) => return Ok(attempt),
+            Err(error) if attempt < retries && is_retryable(&error) => {
+                attempt += 1;
+                tracing::debug!(
+                    media_id,
+                    segment,
+                    attempt,
+                    error = %error,
+                    "appendMediaUpload failed, sending the segment again"
+                );
+                tokio::time::sleep(delay * attempt).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Sends one segment as a multipart form: `segment_index` and `media`.
+async fn append_once(
+    client: &Client,
+    media_id: &str,
+    segment: u64,
+    bytes: Bytes,
+) -> Result<(), Error> {
+    let builder = client.media().append_media_upload(media_id);
+    let operation = builder.operation();
+    let mut request = client.build_request(operation, builder.parts())?;
+    let transport = |source: reqwest::Error| Error::Transport {
+        operation: operation.id,
+        source,
+    };
+    let length = bytes.len() as u64;
+    let media = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(bytes), length)
+        .file_name("media")
+        .mime_str("application/octet-stream")
+        .map_err(transport)?;
+    let form = reqwest::multipart::Form::new()
+        .text("segment_index", segment.to_string())
+        .part("media", media);
+    // The body is the multipart form, whose content type (with its
+    // boundary) must be the only one.
+    request.headers_mut().remove(reqwest::header::CONTENT_TYPE);
+    let request = reqwest::RequestBuilder::from_parts(client.inner.http.clone(), request)
+        .multipart(form)
+        .build()
+        .map_err(transport)?;
+    let response = client.execute(operation, request).await?;
+    decode_response::<MediaUploadAppendResponse>(operation, response, None).await?;
+    Ok(())
+}
+
+/// Media: uploads, alt text, subtitles. These need user-context credentials
+/// with the `media.write` scope.
+impl Client {
+    /// Starts a configured upload (chunk size, retries, progress…).
+    pub fn media_upload(&self) -> MediaUploader<'_> {
+        MediaUploader::new(self)
+    }
+
+    /// Uploads a file with the defaults, the media type and category chosen
+    /// from its extension (jpg, jpeg, png, webp, gif, mp4, mov, srt, vtt).
+    pub async fn upload_file(&self, path: impl AsRef<Path>) -> Result<UploadedMedia, UploadError> {
+        self.media_upload().upload_path(path).await
+    }
+
+    /// Sets the alt text of uploaded media (`createMediaMetadata`), at most
+    /// 1000 characters.
+    pub async fn set_alt_text(
+        &self,
+        media_id: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Result<Response<MetadataCreateResponse>, Error> {
+        const OP: &str = "createMediaMetadata";
+        let media_id = media_id.into();
+        let text = text.into();
+        if !crate::posts::is_valid_id(&media_id) {
+            return Err(invalid(OP, "id", id_rule(&media_id)));
+        }
+        let chars = text.chars().count();
+        if chars > MAX_ALT_TEXT_CHARS {
+            return Err(invalid(
+                OP,
+                "metadata.alt_text.text",
+                format!("must be at most {MAX_ALT_TEXT_CHARS} characters long (is {chars})"),
+            ));
+        }
+        let body = MetadataCreateRequest {
+            id: Some(media_id),
+            metadata: Some(MetadataCreateRequestMetadata {
+                alt_text: Some(AltText {
+                    text: Some(text),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.media().create_media_metadata().body(body).send().await
+    }
+
+    /// Attaches uploaded subtitles (a `subtitles` upload of an `.srt` or
+    /// `.vtt` file) to a video (`createMediaSubtitles`). `language_code` is
+    /// two capital letters (`EN`), `display_name` the name shown (`English`).
+    pub async fn create_subtitles(
+        &self,
+        video_media_id: impl Into<String>,
+        category: MediaCategorySubtitles,
+        subtitles_media_id: impl Into<String>,
+        language_code: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Result<Response<SubtitlesCreateResponse>, Error> {
+        const OP: &str = "createMediaSubtitles";
+        let video_media_id = video_media_id.into();
+        let subtitles_media_id = subtitles_media_id.into();
+        let language_code = language_code.into();
+        check_media_id(OP, "id", &video_media_id)?;
+        check_media_id(OP, "subtitles.id", &subtitles_media_id)?;
+        check_language_code(OP, "subtitles.language_code", &language_code)?;
+        let body = SubtitlesCreateRequest {
+            id: Some(video_media_id),
+            media_category: Some(category),
+            subtitles: Some(Subtitles {
+                id: Some(subtitles_media_id),
+                language_code: Some(language_code),
+                display_name: Some(display_name.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.media()
+            .create_media_subtitles()
+            .body(body)
+            .send()
+            .await
+    }
+
+    /// Removes the subtitles in `language_code` from a video
+    /// (`deleteMediaSubtitles`).
+    pub async fn delete_subtitles(
+        &self,
+        video_media_id: impl Into<String>,
+        category: MediaCategorySubtitles,
+        language_code: impl Into<String>,
+    ) -> Result<Response<SubtitlesDeleteResponse>, Error> {
+        const OP: &str = "deleteMediaSubtitles";
+        let video_media_id = video_media_id.into();
+        let language_code = language_code.into();
+        check_media_id(OP, "id", &video_media_id)?;
+        check_language_code(OP, "language_code", &language_code)?;
+        let body = SubtitlesDeleteRequest {
+            id: Some(video_media_id),
+            media_category: Some(category),
+            language_code: Some(language_code),
+            ..Default::default()
+        };
+        self.media()
+            .delete_media_subtitles()
+            .body(body)
+            .send()
+            .await
+    }
+
+    /// The upload status of `media_id` (`getMediaUploadStatus`, command `STATUS`).
+    pub async fn media_upload_status(
+        &self,
+        media_id: impl Into<String>,
+    ) -> Result<Response<MediaUploadResponse>, Error> {
+        self.media()
+            .get_media_upload_status(media_id)
+            .command(GetMediaUploadStatusCommand::Status)
+            .send()
+            .await
+    }
+}
+
+fn id_rule(id: &str) -> String {
+    format!("{id:?} is not a media id (pattern ^[0-9]{{1,19}}$)")
+}
+
+fn check_media_id(operation: &'static str, parameter: &str, id: &str) -> Result<(), Error> {
+    if crate::posts::is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(operation, parameter, id_rule(id)))
+    }
+}
+
+fn check_language_code(operation: &'static str, parameter: &str, code: &str) -> Result<(), Error> {
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            operation,
+            parameter,
+            format!("{code:?} must be two capital letters (pattern ^[A-Z]{{2}}$)"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_extensions() {
+        let kind = |p: &str| media_kind_for_path(p).map(|(t, c)| (t.to_string(), c.to_string()));
+        let pair = |t: &str, c: &str| Some((t.to_owned(), c.to_owned()));
+        assert_eq!(kind("a.JPG"), pair("image/jpeg", "tweet_image"));
+        assert_eq!(kind("a.jpeg"), pair("image/jpeg", "tweet_image"));
+        assert_eq!(kind("a.png"), pair("image/png", "tweet_image"));
+        assert_eq!(kind("a.webp"), pair("image/webp", "tweet_image"));
+        assert_eq!(kind("a.gif"), pair("image/gif", "tweet_gif"));
+        assert_eq!(kind("dir/a.mp4"), pair("video/mp4", "tweet_video"));
+        assert_eq!(kind("a.mov"), pair("video/quicktime", "tweet_video"));
+        assert_eq!(kind("a.srt"), pair("text/srt", "subtitles"));
+        assert_eq!(kind("a.vtt"), pair("text/vtt", "subtitles"));
+        assert_eq!(kind("a.txt"), None);
+        assert_eq!(kind("noextension"), None);
+    }
+
+    #[test]
+    fn failed_processing_carries_the_reason() {
+        let info: ProcessingInfo = serde_json::from_value(serde_json::json!({
+            "state": "failed",
+            "progress_percent": 40,
+            "error": { "code": 1, "name": "InvalidMedia", "message": "Unsupported video format" }
+        }))
+        .expect("decodes");
+        match processing_failed("7", info) {
+            UploadError::ProcessingFailed {
+                media_id,
+                code,
+                name,
+                message,
+                ..
+            } => {
+                assert_eq!(media_id, "7");
+                assert_eq!(code, Some(1));
+                assert_eq!(name.as_deref(), Some("InvalidMedia"));
+                assert_eq!(message, "Unsupported video format");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn retryable_errors() {
+        let invalid = invalid("appendMediaUpload", "id", "bad");
+        assert!(!is_retryable(&invalid));
+    }
+
+    #[test]
+    fn language_codes() {
+        assert!(check_language_code("x", "l", "EN").is_ok());
+        assert!(check_language_code("x", "l", "en").is_err());
+        assert!(check_language_code("x", "l", "ENG").is_err());
+    }
+}
