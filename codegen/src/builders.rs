@@ -73,7 +73,11 @@ fn kind_of(spec: &OpenAPI, models: &Models, schema: &ReferenceOr<openapiv3::Sche
                     let item = n
                         .trim_start_matches("crate::runtime::CsvList<")
                         .trim_end_matches('>');
-                    if item == "String" {
+                    let string_alias = matches!(
+                        models.items.get(item),
+                        Some(Item::Alias { ty: Ty::Str, .. })
+                    );
+                    if item == "String" || string_alias {
                         ParamKind::StrList
                     } else {
                         ParamKind::EnumList(item.to_owned())

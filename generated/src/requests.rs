@@ -3227,16 +3227,15 @@ impl<'c, S: crate::runtime::Sender> GetInsights28Hr<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `tweet_ids`: a list of [`TweetId`](crate::models::TweetId), sent comma-joined (required).
+    ///Sets query parameter `tweet_ids`: a list of strings, sent comma-joined (required).
     pub fn tweet_ids(
         mut self,
-        value: impl IntoIterator<Item = crate::models::TweetId>,
+        value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.parts
             .set_query(
                 "tweet_ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -3315,16 +3314,15 @@ impl<'c, S: crate::runtime::Sender> GetInsightsHistorical<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `tweet_ids`: a list of [`TweetId`](crate::models::TweetId), sent comma-joined (required).
+    ///Sets query parameter `tweet_ids`: a list of strings, sent comma-joined (required).
     pub fn tweet_ids(
         mut self,
-        value: impl IntoIterator<Item = crate::models::TweetId>,
+        value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.parts
             .set_query(
                 "tweet_ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -3847,16 +3845,15 @@ impl<'c, S: crate::runtime::Sender> GetMediaAnalytics<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `media_keys`: a list of [`MediaKey`](crate::models::MediaKey), sent comma-joined (required).
+    ///Sets query parameter `media_keys`: a list of strings, sent comma-joined (required).
     pub fn media_keys(
         mut self,
-        value: impl IntoIterator<Item = crate::models::MediaKey>,
+        value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.parts
             .set_query(
                 "media_keys",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -3999,16 +3996,15 @@ impl<'c, S: crate::runtime::Sender> GetMediaByMediaKeys<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `media_keys`: a list of [`MediaKey`](crate::models::MediaKey), sent comma-joined (required).
+    ///Sets query parameter `media_keys`: a list of strings, sent comma-joined (required).
     pub fn media_keys(
         mut self,
-        value: impl IntoIterator<Item = crate::models::MediaKey>,
+        value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.parts
             .set_query(
                 "media_keys",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -4217,16 +4213,12 @@ impl<'c, S: crate::runtime::Sender> GetPostsAnalytics<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `ids`: a list of [`TweetId`](crate::models::TweetId), sent comma-joined (required).
-    pub fn ids(
-        mut self,
-        value: impl IntoIterator<Item = crate::models::TweetId>,
-    ) -> Self {
+    ///Sets query parameter `ids`: a list of strings, sent comma-joined (required).
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.parts
             .set_query(
                 "ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -4434,16 +4426,12 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `ids`: a list of [`TweetId`](crate::models::TweetId), sent comma-joined (required).
-    pub fn ids(
-        mut self,
-        value: impl IntoIterator<Item = crate::models::TweetId>,
-    ) -> Self {
+    ///Sets query parameter `ids`: a list of strings, sent comma-joined (required).
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.parts
             .set_query(
                 "ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -5340,16 +5328,12 @@ impl<'c, S: crate::runtime::Sender> GetRules<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `ids`: a list of [`RuleId`](crate::models::RuleId), sent comma-joined.
-    pub fn ids(
-        mut self,
-        value: impl IntoIterator<Item = crate::models::RuleId>,
-    ) -> Self {
+    ///Sets query parameter `ids`: a list of strings, sent comma-joined.
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.parts
             .set_query(
                 "ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -5507,16 +5491,15 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `user_ids`: a list of [`UserId`](crate::models::UserId), sent comma-joined (required).
+    ///Sets query parameter `user_ids`: a list of strings, sent comma-joined (required).
     pub fn user_ids(
         mut self,
-        value: impl IntoIterator<Item = crate::models::UserId>,
+        value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.parts
             .set_query(
                 "user_ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -6719,16 +6702,12 @@ impl<'c, S: crate::runtime::Sender> GetUsersByIds<'c, S> {
         self.parts.set_query_owned(name.into(), value.into());
         self
     }
-    ///Sets query parameter `ids`: a list of [`UserId`](crate::models::UserId), sent comma-joined (required).
-    pub fn ids(
-        mut self,
-        value: impl IntoIterator<Item = crate::models::UserId>,
-    ) -> Self {
+    ///Sets query parameter `ids`: a list of strings, sent comma-joined (required).
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.parts
             .set_query(
                 "ids",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
+                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
             );
         self
     }
@@ -13056,7 +13035,7 @@ impl<'c, S: crate::runtime::Sender> MediaApi<'c, S> {
     ///Starts a [`GetMediaAnalytics`] request (operation `getMediaAnalytics`).
     pub fn get_media_analytics(
         &self,
-        media_keys: impl IntoIterator<Item = crate::models::MediaKey>,
+        media_keys: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
         start_time: chrono::DateTime<chrono::Utc>,
         granularity: crate::models::GetMediaAnalyticsGranularity,
@@ -13070,7 +13049,7 @@ impl<'c, S: crate::runtime::Sender> MediaApi<'c, S> {
     ///Same as [`get_media_analytics`](Self::get_media_analytics).
     pub fn get_analytics(
         &self,
-        media_keys: impl IntoIterator<Item = crate::models::MediaKey>,
+        media_keys: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
         start_time: chrono::DateTime<chrono::Utc>,
         granularity: crate::models::GetMediaAnalyticsGranularity,
@@ -13091,14 +13070,14 @@ impl<'c, S: crate::runtime::Sender> MediaApi<'c, S> {
     ///Starts a [`GetMediaByMediaKeys`] request (operation `getMediaByMediaKeys`).
     pub fn get_media_by_media_keys(
         &self,
-        media_keys: impl IntoIterator<Item = crate::models::MediaKey>,
+        media_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetMediaByMediaKeys<'c, S> {
         GetMediaByMediaKeys::new(self.0).media_keys(media_keys)
     }
     ///Same as [`get_media_by_media_keys`](Self::get_media_by_media_keys).
     pub fn get_by_keys(
         &self,
-        media_keys: impl IntoIterator<Item = crate::models::MediaKey>,
+        media_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetMediaByMediaKeys<'c, S> {
         self.get_media_by_media_keys(media_keys)
     }
@@ -13169,14 +13148,14 @@ impl<'c, S: crate::runtime::Sender> SpacesApi<'c, S> {
     ///Starts a [`GetSpacesByCreatorIds`] request (operation `getSpacesByCreatorIds`).
     pub fn get_spaces_by_creator_ids(
         &self,
-        user_ids: impl IntoIterator<Item = crate::models::UserId>,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetSpacesByCreatorIds<'c, S> {
         GetSpacesByCreatorIds::new(self.0).user_ids(user_ids)
     }
     ///Same as [`get_spaces_by_creator_ids`](Self::get_spaces_by_creator_ids).
     pub fn get_by_creator_ids(
         &self,
-        user_ids: impl IntoIterator<Item = crate::models::UserId>,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetSpacesByCreatorIds<'c, S> {
         self.get_spaces_by_creator_ids(user_ids)
     }
@@ -13416,7 +13395,7 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Starts a [`GetInsights28Hr`] request (operation `getInsights28Hr`).
     pub fn get_insights28_hr(
         &self,
-        tweet_ids: impl IntoIterator<Item = crate::models::TweetId>,
+        tweet_ids: impl IntoIterator<Item = impl Into<String>>,
         granularity: crate::models::GetInsights28HrGranularity,
         requested_metrics: impl IntoIterator<
             Item = crate::models::GetInsights28HrRequestedMetrics,
@@ -13430,7 +13409,7 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Starts a [`GetInsightsHistorical`] request (operation `getInsightsHistorical`).
     pub fn get_insights_historical(
         &self,
-        tweet_ids: impl IntoIterator<Item = crate::models::TweetId>,
+        tweet_ids: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
         start_time: chrono::DateTime<chrono::Utc>,
         granularity: crate::models::GetInsightsHistoricalGranularity,
@@ -13448,7 +13427,7 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Starts a [`GetPostsAnalytics`] request (operation `getPostsAnalytics`).
     pub fn get_posts_analytics(
         &self,
-        ids: impl IntoIterator<Item = crate::models::TweetId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
         start_time: chrono::DateTime<chrono::Utc>,
         granularity: crate::models::GetPostsAnalyticsGranularity,
@@ -13462,7 +13441,7 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Same as [`get_posts_analytics`](Self::get_posts_analytics).
     pub fn get_analytics(
         &self,
-        ids: impl IntoIterator<Item = crate::models::TweetId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
         start_time: chrono::DateTime<chrono::Utc>,
         granularity: crate::models::GetPostsAnalyticsGranularity,
@@ -13480,14 +13459,14 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Starts a [`GetPostsByIds`] request (operation `getPostsByIds`).
     pub fn get_posts_by_ids(
         &self,
-        ids: impl IntoIterator<Item = crate::models::TweetId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetPostsByIds<'c, S> {
         GetPostsByIds::new(self.0).ids(ids)
     }
     ///Same as [`get_posts_by_ids`](Self::get_posts_by_ids).
     pub fn get_by_ids(
         &self,
-        ids: impl IntoIterator<Item = crate::models::TweetId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetPostsByIds<'c, S> {
         self.get_posts_by_ids(ids)
     }
@@ -13728,14 +13707,14 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     ///Starts a [`GetUsersByIds`] request (operation `getUsersByIds`).
     pub fn get_users_by_ids(
         &self,
-        ids: impl IntoIterator<Item = crate::models::UserId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetUsersByIds<'c, S> {
         GetUsersByIds::new(self.0).ids(ids)
     }
     ///Same as [`get_users_by_ids`](Self::get_users_by_ids).
     pub fn get_by_ids(
         &self,
-        ids: impl IntoIterator<Item = crate::models::UserId>,
+        ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetUsersByIds<'c, S> {
         self.get_users_by_ids(ids)
     }

@@ -433,6 +433,7 @@ impl Client {
             self.inner
                 .budgets
                 .update(key, operation.method, operation.path, limit);
+            span.in_scope(|| tracing::debug!(status, remaining = limit.remaining, "answered"));
 
             if status == 429 {
                 rate_waits += 1;
@@ -575,6 +576,8 @@ impl Client {
             operation.path,
             limit,
         );
+        let status = response.status().as_u16();
+        span.in_scope(|| tracing::debug!(status, remaining = limit.remaining, "answered"));
         Ok(response)
     }
 

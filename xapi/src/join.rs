@@ -13,7 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
 
 /// The outcome of a lookup.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Lookup<'a, T> {
     /// The object, from `includes`.
     Found(&'a T),
@@ -26,6 +26,14 @@ pub enum Lookup<'a, T> {
     /// The object holds no such reference (e.g. a post without a poll).
     NoReference,
 }
+
+impl<T> Clone for Lookup<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Lookup<'_, T> {}
 
 impl<'a, T> Lookup<'a, T> {
     /// The object, if found.
@@ -424,5 +432,126 @@ impl<'a> Joiner<'a> {
             &self.index.tweets,
             |t: &Tweet| t.id.as_deref(),
         )
+    }
+}
+
+/// A post with everything it refers to inlined, self-contained and owned
+/// (for storage or export: serialises to JSON).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExpandedPost {
+    /// The post itself.
+    #[serde(flatten)]
+    pub post: Tweet,
+    /// Its author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<User>,
+    /// The user it replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_reply_to_user: Option<User>,
+    /// Attached media, in attachment order (missing ones left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Media>,
+    /// The attached poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Poll>,
+    /// The tagged place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+    /// Mentioned users that were included.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<User>,
+    /// Referenced posts (one level deep, with their authors).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub referenced: Vec<ExpandedReference>,
+}
+
+/// A referenced post inside an [`ExpandedPost`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExpandedReference {
+    /// `retweeted`, `quoted`, `replied_to`, or what the API sent.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The referenced post's id.
+    pub id: String,
+    /// The post, when included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post: Option<Box<Tweet>>,
+    /// Its author, when included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<User>,
+    /// Why it is missing, when the API said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+}
+
+impl<'a> Joiner<'a> {
+    /// Builds the owned, self-contained form of `post`.
+    pub fn expand(&self, post: &Tweet) -> ExpandedPost {
+        let referenced = post
+            .referenced_tweets
+            .iter()
+            .flatten()
+            .map(|r| {
+                let id = r.id.clone().unwrap_or_default();
+                let lookup = if id.is_empty() {
+                    Lookup::NoReference
+                } else {
+                    self.post(&id)
+                };
+                let (found, error) = match lookup {
+                    Lookup::Found(t) => (Some(t), None),
+                    Lookup::Unavailable(p) => (None, Some(p.clone())),
+                    _ => (None, None),
+                };
+                ExpandedReference {
+                    kind: r
+                        .type_
+                        .as_ref()
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
+                    id,
+                    author: found.and_then(|t| self.author(t).found().cloned()),
+                    post: found.map(|t| Box::new(t.clone())),
+                    error,
+                }
+            })
+            .collect();
+        ExpandedPost {
+            author: self.author(post).found().cloned(),
+            in_reply_to_user: self.in_reply_to_user(post).found().cloned(),
+            media: self
+                .media(post)
+                .into_iter()
+                .filter_map(Lookup::found)
+                .cloned()
+                .collect(),
+            poll: self.poll(post).found().cloned(),
+            place: self.place(post).found().cloned(),
+            mentions: self
+                .mentions(post)
+                .into_iter()
+                .filter_map(|(_, l)| l.found().cloned())
+                .collect(),
+            referenced,
+            post: post.clone(),
+        }
+    }
+}
+
+/// Data that holds posts: a list (`Vec<Tweet>`) or a single post.
+pub trait PostsData {
+    /// The posts.
+    fn posts(&self) -> &[Tweet];
+}
+
+impl PostsData for Vec<Tweet> {
+    fn posts(&self) -> &[Tweet] {
+        self
+    }
+}
+
+impl PostsData for Tweet {
+    fn posts(&self) -> &[Tweet] {
+        std::slice::from_ref(self)
     }
 }

@@ -171,3 +171,26 @@ impl<T: Envelope> Response<T> {
         self.joiner().pinned_post(user)
     }
 }
+
+impl<T: Envelope> Response<T>
+where
+    T::Data: crate::join::PostsData,
+{
+    /// The posts of this page.
+    pub fn posts(&self) -> &[Tweet] {
+        use crate::join::PostsData;
+        self.data().map(PostsData::posts).unwrap_or(&[])
+    }
+
+    /// Each post with everything it refers to inlined (owned, serialisable).
+    pub fn expanded(&self) -> Vec<crate::join::ExpandedPost> {
+        let joiner = self.joiner();
+        self.posts().iter().map(|p| joiner.expand(p)).collect()
+    }
+
+    /// Iterates over the posts, each with its expanded form built on demand.
+    pub fn expanded_iter(&self) -> impl Iterator<Item = crate::join::ExpandedPost> + '_ {
+        let joiner = self.joiner();
+        self.posts().iter().map(move |p| joiner.expand(p))
+    }
+}

@@ -34,6 +34,50 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
+/// Runs the include-join on a decoded body: every post's references
+/// (author, referenced posts, media, poll, place, mentions, reply-to user)
+/// and every user's pinned post are resolved. Returns how many lookups ran;
+/// a panic in the join is reported as a failure.
+pub fn join_check(body: &[u8]) -> Result<usize, String> {
+    use xapi::join::{Index, Joiner};
+    use xapi::models::{Expansions, Problem, Tweet, User};
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(0);
+    };
+    let includes: Option<Expansions> = value
+        .get("includes")
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let errors: Vec<Problem> = value
+        .get("errors")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let items: Vec<serde_json::Value> = match value.get("data") {
+        Some(serde_json::Value::Array(items)) => items.clone(),
+        Some(item @ serde_json::Value::Object(_)) => vec![item.clone()],
+        _ => Vec::new(),
+    };
+    std::panic::catch_unwind(|| {
+        let index = Index::new(includes.as_ref(), &errors);
+        let joiner = Joiner::new(includes.as_ref(), &errors, None, &index);
+        let mut lookups = 0;
+        for item in &items {
+            if item.get("text").is_some() {
+                if let Ok(post) = serde_json::from_value::<Tweet>(item.clone()) {
+                    let expanded = joiner.expand(&post);
+                    lookups += 6 + expanded.referenced.len() + expanded.media.len();
+                }
+            } else if item.get("username").is_some() {
+                if let Ok(user) = serde_json::from_value::<User>(item.clone()) {
+                    let _ = joiner.pinned_post(&user);
+                    lookups += 1;
+                }
+            }
+        }
+        lookups
+    })
+    .map_err(|_| "the include-join panicked".to_owned())
+}
+
 /// Outcome of decoding one body (or one stream line).
 pub struct Outcome {
     pub reencoded: Option<serde_json::Value>,
@@ -80,6 +124,11 @@ pub fn decode_one(
         },
         Ok(value) => {
             let mut error = None;
+            if (200..300).contains(&status) {
+                if let Err(why) = join_check(body) {
+                    error = Some((".".to_owned(), why));
+                }
+            }
             if roundtrip {
                 match serde_json::from_slice::<serde_json::Value>(body) {
                     Ok(original) => {
