@@ -5,7 +5,8 @@
 //!
 //! 1. [`overlay`]: our own corrections (`spec/overlay.toml`), on the raw JSON.
 //! 2. [`passes`]: named preprocessing passes on [`openapiv3::OpenAPI`].
-//! 3. [`models`]: tolerant models from the component schemas (our own emitter).
+//! 3. [`models`]: tolerant models from the component schemas (our own emitter),
+//!    with [`renames`] giving renamed properties a second accepted spelling.
 //! 4. [`client`]: the request code, from the client generator, with every
 //!    component replaced by its model, then syntax-tree post-processing.
 //! 5. [`ops`]: the operation table and decode dispatchers.
@@ -20,6 +21,7 @@ pub mod models;
 pub mod ops;
 pub mod overlay;
 pub mod passes;
+pub mod renames;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,8 @@ pub struct Generated {
     pub models: usize,
     /// Number of overlay patches applied.
     pub patches: usize,
+    /// Properties given a second accepted spelling by the renames table.
+    pub aliases: usize,
 }
 
 fn format_tokens(tokens: TokenStream, what: &str) -> Result<String, String> {
@@ -57,8 +61,14 @@ fn with_header(body: &str) -> String {
     format!("{HEADER}\n{body}")
 }
 
-/// Generates the crate from the document text and the overlay text.
-pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String> {
+/// Generates the crate from the document text, the overlay text
+/// (`spec/overlay.toml`) and the renames table (`spec/renames.toml`; empty
+/// text for none).
+pub fn generate(
+    document: &str,
+    overlay_text: &str,
+    renames_text: &str,
+) -> Result<Generated, String> {
     let mut raw: serde_json::Value =
         serde_json::from_str(document).map_err(|e| format!("the document is not JSON: {e}"))?;
     let version = raw
@@ -67,6 +77,7 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
         .unwrap_or("unknown")
         .to_owned();
     let overlay = overlay::parse(overlay_text)?;
+    let renames_table = renames::parse(renames_text)?;
     let patches = overlay::apply(&mut raw, &overlay, &version)?;
     let original: openapiv3::OpenAPI =
         serde_json::from_value(raw).map_err(|e| format!("the document is not OpenAPI 3.0: {e}"))?;
@@ -75,7 +86,8 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
     let facts = passes::run_all(&mut processed);
 
     let processed_json = serde_json::to_value(&processed).map_err(|e| e.to_string())?;
-    let model_set = models::build(&processed_json, &facts.csv_lists);
+    let mut model_set = models::build(&processed_json, &facts.csv_lists);
+    let applied = renames::apply(&mut model_set, &renames_table, &version)?;
     let models_tokens = models::emit(&model_set);
 
     let client_tokens = client::generate(&processed, &model_set)?;
@@ -141,6 +153,7 @@ pub fn generate(document: &str, overlay_text: &str) -> Result<Generated, String>
         operations: rows.len(),
         models: model_set.items.len(),
         patches,
+        aliases: applied.aliases.len(),
     })
 }
 

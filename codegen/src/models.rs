@@ -51,6 +51,8 @@ pub struct Field {
     pub ty: Ty,
     /// Generated documentation line.
     pub doc: String,
+    /// Other wire names decoded into this field (see [`crate::renames`]).
+    pub aliases: Vec<String>,
 }
 
 /// A generated item.
@@ -479,6 +481,7 @@ impl Builder<'_> {
                 rust,
                 ty,
                 doc,
+                aliases: Vec::new(),
             });
         }
         let kind = if schema.get("discriminator").is_some() {
@@ -698,10 +701,13 @@ pub fn emit(models: &Models) -> TokenStream {
                         pub #rust: Option<#ty>,
                     }
                 });
-                let pairs = fields.iter().map(|f| {
-                    let json = &f.json;
+                // The wire name, then any other spelling of it (dual naming):
+                // each is one more literal arm of the visitor's `match`.
+                let pairs = fields.iter().flat_map(|f| {
                     let rust = format_ident!("{}", f.rust);
-                    quote!(#json => #rust)
+                    std::iter::once(&f.json)
+                        .chain(&f.aliases)
+                        .map(move |json| quote!(#json => #rust))
                 });
                 let envelope = envelope_impl(models, name, fields);
                 quote! {
@@ -740,7 +746,41 @@ pub fn emit(models: &Models) -> TokenStream {
             }
         }
     });
-    quote! { #(#items)* }
+    let renamed = emit_renamed(models);
+    quote! {
+        #(#items)*
+        #renamed
+    }
+}
+
+/// The dual-naming tables: which properties have another accepted spelling,
+/// and how to reach those objects from a body's root model.
+fn emit_renamed(models: &Models) -> TokenStream {
+    let mut aliases = Vec::new();
+    for (name, item) in &models.items {
+        if let Item::Struct { fields, .. } = item {
+            for f in fields {
+                for a in &f.aliases {
+                    let json = &f.json;
+                    aliases.push(quote!((#name, #json, #a)));
+                }
+            }
+        }
+    }
+    let paths = crate::renames::paths(models)
+        .into_iter()
+        .map(|(s, json, t)| quote!((#s, #json, #t)));
+    quote! {
+        /// Properties the models also accept under another name (dual naming,
+        /// from `spec/renames.toml`), and the way to the objects holding them.
+        pub mod renamed {
+            /// `(model, wire name it is written with, other name it is read from)`.
+            pub const ALIASES: &[(&str, &str, &str)] = &[#(#aliases),*];
+            /// `(model, wire name, model of its value or items)`: every step from a
+            /// model towards one listed in [`ALIASES`].
+            pub const PATHS: &[(&str, &str, &str)] = &[#(#paths),*];
+        }
+    }
 }
 
 #[cfg(test)]
@@ -846,6 +886,58 @@ mod tests {
             Ty::Vec(Box::new(Ty::Named("Node".into()))),
             "vectors need no box"
         );
+    }
+
+    #[test]
+    fn renamed_properties_become_extra_visitor_arms() {
+        let mut m = models(json!({
+            "Tweet": {"type": "object", "properties": {
+                "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}},
+                "text": {"type": "string"}}},
+            "Expansions": {"type": "object", "properties": {
+                "tweets": {"type": "array", "items": {"$ref": "#/components/schemas/Tweet"}}}}
+        }));
+        let table = crate::renames::parse(
+            "[[property]]\nold = \"edit_history_tweet_ids\"\nnew = \"edit_history_post_ids\"\n\
+             [[property]]\nold = \"tweets\"\nnew = \"posts\"\nschemas = [\"Expansions\"]",
+        )
+        .expect("valid table");
+        crate::renames::apply(&mut m, &table, "1").expect("applies");
+        let code: String = emit(&m)
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Both spellings decode into the one field; the struct keeps one name.
+        assert!(
+            code.contains(
+                r#"impl_model ! (Tweet { "edit_history_tweet_ids" => edit_history_tweet_ids , "edit_history_post_ids" => edit_history_tweet_ids , "text" => text })"#
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                r#"impl_model ! (Expansions { "tweets" => tweets , "posts" => tweets })"#
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(r#"# [serde (rename = "edit_history_tweet_ids""#),
+            "serialisation keeps the document's name: {code}"
+        );
+        assert!(
+            !code.contains(r#"rename = "edit_history_post_ids""#),
+            "{code}"
+        );
+        assert!(code.contains(r#"("Tweet" , "edit_history_tweet_ids" , "edit_history_post_ids")"#));
+        assert!(
+            code.contains(r#"("Expansions" , "tweets" , "Tweet")"#),
+            "{code}"
+        );
+        // Without a table, nothing extra.
+        let plain = models(json!({"Tweet": {"type": "object", "properties": {
+            "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}}}}}));
+        assert!(!emit(&plain).to_string().contains("edit_history_post_ids"));
     }
 
     #[test]

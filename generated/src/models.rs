@@ -1416,7 +1416,7 @@ impl crate::runtime::Envelope for ChatGetConversationsResponse {
 pub struct ChatGetConversationsResponseIncludes {
     ///`users` — type array
     #[serde(rename = "users", skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<crate::runtime::Extra>>,
+    pub users: Option<Vec<User>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3213,7 +3213,7 @@ pub struct DmEvent {
     ///`participant_ids` — type array, min items 1
     #[serde(rename = "participant_ids", skip_serializing_if = "Option::is_none")]
     pub participant_ids: Option<Vec<UserId>>,
-    ///`referenced_tweets` — type array, min items 1
+    ///`referenced_tweets` — type array, min items 1 — also accepted as `referenced_posts`
     #[serde(rename = "referenced_tweets", skip_serializing_if = "Option::is_none")]
     pub referenced_tweets: Option<Vec<DmEventReferencedTweet>>,
     ///`sender_id` — see [`UserId`]
@@ -3233,8 +3233,8 @@ crate::runtime::impl_model!(
     DmEvent { "attachments" => attachments, "cashtags" => cashtags, "created_at" =>
     created_at, "dm_conversation_id" => dm_conversation_id, "event_type" => event_type,
     "hashtags" => hashtags, "id" => id, "mentions" => mentions, "participant_ids" =>
-    participant_ids, "referenced_tweets" => referenced_tweets, "sender_id" => sender_id,
-    "text" => text, "urls" => urls }
+    participant_ids, "referenced_tweets" => referenced_tweets, "referenced_posts" =>
+    referenced_tweets, "sender_id" => sender_id, "text" => text, "urls" => urls }
 );
 ///Object `DmEventAttachments` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3714,7 +3714,7 @@ pub struct Expansions {
     ///`topics` — type array, min items 1
     #[serde(rename = "topics", skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<Topic>>,
-    ///`tweets` — type array, min items 1
+    ///`tweets` — type array, min items 1 — also accepted as `posts`
     #[serde(rename = "tweets", skip_serializing_if = "Option::is_none")]
     pub tweets: Option<Vec<Tweet>>,
     ///`users` — type array, min items 1
@@ -3726,7 +3726,7 @@ pub struct Expansions {
 }
 crate::runtime::impl_model!(
     Expansions { "media" => media, "places" => places, "polls" => polls, "topics" =>
-    topics, "tweets" => tweets, "users" => users }
+    topics, "tweets" => tweets, "posts" => tweets, "users" => users }
 );
 ///Object `FieldUnauthorizedProblem` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6056,7 +6056,7 @@ pub struct Get2TweetsCountsAllResponseMeta {
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
     pub oldest_id: Option<OldestId>,
-    ///`total_tweet_count` — see [`Aggregate`]
+    ///`total_tweet_count` — see [`Aggregate`] — also accepted as `total_post_count`
     #[serde(rename = "total_tweet_count", skip_serializing_if = "Option::is_none")]
     pub total_tweet_count: Option<Aggregate>,
     /// Properties the API document does not describe, kept as received.
@@ -6065,7 +6065,8 @@ pub struct Get2TweetsCountsAllResponseMeta {
 }
 crate::runtime::impl_model!(
     Get2TweetsCountsAllResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count }
+    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
+    "total_post_count" => total_tweet_count }
 );
 ///Object `Get2TweetsCountsRecentResponse` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6117,7 +6118,7 @@ pub struct Get2TweetsCountsRecentResponseMeta {
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
     pub oldest_id: Option<OldestId>,
-    ///`total_tweet_count` — see [`Aggregate`]
+    ///`total_tweet_count` — see [`Aggregate`] — also accepted as `total_post_count`
     #[serde(rename = "total_tweet_count", skip_serializing_if = "Option::is_none")]
     pub total_tweet_count: Option<Aggregate>,
     /// Properties the API document does not describe, kept as received.
@@ -6126,7 +6127,8 @@ pub struct Get2TweetsCountsRecentResponseMeta {
 }
 crate::runtime::impl_model!(
     Get2TweetsCountsRecentResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count }
+    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
+    "total_post_count" => total_tweet_count }
 );
 ///Object `Get2TweetsFirehoseStreamLangEnResponse` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12644,7 +12646,7 @@ pub struct SearchCount {
     ///`start` (required by the document; may still be absent) — see [`Start`]
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Start>,
-    ///`tweet_count` (required by the document; may still be absent) — see [`TweetCount`]
+    ///`tweet_count` (required by the document; may still be absent) — see [`TweetCount`] — also accepted as `post_count`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
     pub tweet_count: Option<TweetCount>,
     /// Properties the API document does not describe, kept as received.
@@ -12652,7 +12654,8 @@ pub struct SearchCount {
     pub extra: crate::runtime::Extra,
 }
 crate::runtime::impl_model!(
-    SearchCount { "end" => end, "start" => start, "tweet_count" => tweet_count }
+    SearchCount { "end" => end, "start" => start, "tweet_count" => tweet_count,
+    "post_count" => tweet_count }
 );
 crate::runtime::string_enum! {
     #[doc = "Values of `SearchCountField` listed by the API document: type string."] pub
@@ -13487,7 +13490,7 @@ pub struct Tweet {
     ///`edit_controls` — type object
     #[serde(rename = "edit_controls", skip_serializing_if = "Option::is_none")]
     pub edit_controls: Option<TweetEditControls>,
-    ///`edit_history_tweet_ids` — type array, min items 1
+    ///`edit_history_tweet_ids` — type array, min items 1 — also accepted as `edit_history_post_ids`
     #[serde(rename = "edit_history_tweet_ids", skip_serializing_if = "Option::is_none")]
     pub edit_history_tweet_ids: Option<Vec<TweetId>>,
     ///`entities` — see [`FullTextEntities`]
@@ -13508,7 +13511,7 @@ pub struct Tweet {
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
     pub non_public_metrics: Option<TweetNonPublicMetrics>,
-    ///`note_tweet` — type object
+    ///`note_tweet` — type object — also accepted as `note_post`
     #[serde(rename = "note_tweet", skip_serializing_if = "Option::is_none")]
     pub note_tweet: Option<TweetNoteTweet>,
     ///`organic_metrics` — type object
@@ -13523,7 +13526,7 @@ pub struct Tweet {
     ///`public_metrics` — type object
     #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<TweetPublicMetrics>,
-    ///`referenced_tweets` — type array, min items 1
+    ///`referenced_tweets` — type array, min items 1 — also accepted as `referenced_posts`
     #[serde(rename = "referenced_tweets", skip_serializing_if = "Option::is_none")]
     pub referenced_tweets: Option<Vec<TweetReferencedTweet>>,
     ///`reply_settings` — see [`ReplySettingsWithVerifiedUsers`]
@@ -13562,13 +13565,14 @@ crate::runtime::impl_model!(
     community_id, "context_annotations" => context_annotations, "conversation_id" =>
     conversation_id, "created_at" => created_at, "display_text_range" =>
     display_text_range, "edit_controls" => edit_controls, "edit_history_tweet_ids" =>
-    edit_history_tweet_ids, "entities" => entities, "geo" => geo, "id" => id,
-    "in_reply_to_user_id" => in_reply_to_user_id, "lang" => lang, "non_public_metrics" =>
-    non_public_metrics, "note_tweet" => note_tweet, "organic_metrics" => organic_metrics,
+    edit_history_tweet_ids, "edit_history_post_ids" => edit_history_tweet_ids, "entities"
+    => entities, "geo" => geo, "id" => id, "in_reply_to_user_id" => in_reply_to_user_id,
+    "lang" => lang, "non_public_metrics" => non_public_metrics, "note_tweet" =>
+    note_tweet, "note_post" => note_tweet, "organic_metrics" => organic_metrics,
     "possibly_sensitive" => possibly_sensitive, "promoted_metrics" => promoted_metrics,
     "public_metrics" => public_metrics, "referenced_tweets" => referenced_tweets,
-    "reply_settings" => reply_settings, "scopes" => scopes, "source" => source,
-    "suggested_source_links" => suggested_source_links,
+    "referenced_posts" => referenced_tweets, "reply_settings" => reply_settings, "scopes"
+    => scopes, "source" => source, "suggested_source_links" => suggested_source_links,
     "suggested_source_links_with_counts" => suggested_source_links_with_counts, "text" =>
     text, "username" => username, "withheld" => withheld }
 );
@@ -13690,7 +13694,7 @@ pub struct TweetOrganicMetrics {
     ///`reply_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
     pub reply_count: Option<i64>,
-    ///`retweet_count` (required by the document; may still be absent) — type integer
+    ///`retweet_count` (required by the document; may still be absent) — type integer — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
@@ -13699,7 +13703,8 @@ pub struct TweetOrganicMetrics {
 }
 crate::runtime::impl_model!(
     TweetOrganicMetrics { "impression_count" => impression_count, "like_count" =>
-    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count }
+    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count,
+    "repost_count" => retweet_count }
 );
 ///Object `TweetPromotedMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13713,7 +13718,7 @@ pub struct TweetPromotedMetrics {
     ///`reply_count` — type integer, format `int32`
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
     pub reply_count: Option<i64>,
-    ///`retweet_count` — type integer, format `int32`
+    ///`retweet_count` — type integer, format `int32` — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
@@ -13722,7 +13727,8 @@ pub struct TweetPromotedMetrics {
 }
 crate::runtime::impl_model!(
     TweetPromotedMetrics { "impression_count" => impression_count, "like_count" =>
-    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count }
+    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count,
+    "repost_count" => retweet_count }
 );
 ///Object `TweetPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13742,7 +13748,7 @@ pub struct TweetPublicMetrics {
     ///`reply_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
     pub reply_count: Option<i64>,
-    ///`retweet_count` (required by the document; may still be absent) — type integer
+    ///`retweet_count` (required by the document; may still be absent) — type integer — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
@@ -13752,7 +13758,8 @@ pub struct TweetPublicMetrics {
 crate::runtime::impl_model!(
     TweetPublicMetrics { "bookmark_count" => bookmark_count, "impression_count" =>
     impression_count, "like_count" => like_count, "quote_count" => quote_count,
-    "reply_count" => reply_count, "retweet_count" => retweet_count }
+    "reply_count" => reply_count, "retweet_count" => retweet_count, "repost_count" =>
+    retweet_count }
 );
 ///Object `TweetReferencedTweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14097,6 +14104,9 @@ impl crate::runtime::Envelope for TweetCreateResponse {
 ///Object `TweetCreateResponseData` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateResponseData {
+    ///`edit_history_tweet_ids` — type array — also accepted as `edit_history_post_ids`
+    #[serde(rename = "edit_history_tweet_ids", skip_serializing_if = "Option::is_none")]
+    pub edit_history_tweet_ids: Option<Vec<TweetId>>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<TweetId>,
@@ -14107,7 +14117,10 @@ pub struct TweetCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(TweetCreateResponseData { "id" => id, "text" => text });
+crate::runtime::impl_model!(
+    TweetCreateResponseData { "edit_history_tweet_ids" => edit_history_tweet_ids,
+    "edit_history_post_ids" => edit_history_tweet_ids, "id" => id, "text" => text }
+);
 ///Object `TweetDeleteComplianceSchema` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetDeleteComplianceSchema {
@@ -15111,13 +15124,13 @@ pub struct User {
     ///`location` — type string
     #[serde(rename = "location", skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    ///`most_recent_tweet_id` — see [`TweetId`]
+    ///`most_recent_tweet_id` — see [`TweetId`] — also accepted as `most_recent_post_id`
     #[serde(rename = "most_recent_tweet_id", skip_serializing_if = "Option::is_none")]
     pub most_recent_tweet_id: Option<TweetId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    ///`pinned_tweet_id` — see [`TweetId`]
+    ///`pinned_tweet_id` — see [`TweetId`] — also accepted as `pinned_post_id`
     #[serde(rename = "pinned_tweet_id", skip_serializing_if = "Option::is_none")]
     pub pinned_tweet_id: Option<TweetId>,
     ///`profile_banner_url` — type string, format `uri`
@@ -15161,7 +15174,8 @@ crate::runtime::impl_model!(
     User { "affiliation" => affiliation, "connection_status" => connection_status,
     "created_at" => created_at, "description" => description, "entities" => entities,
     "id" => id, "location" => location, "most_recent_tweet_id" => most_recent_tweet_id,
-    "name" => name, "pinned_tweet_id" => pinned_tweet_id, "profile_banner_url" =>
+    "most_recent_post_id" => most_recent_tweet_id, "name" => name, "pinned_tweet_id" =>
+    pinned_tweet_id, "pinned_post_id" => pinned_tweet_id, "profile_banner_url" =>
     profile_banner_url, "profile_image_url" => profile_image_url, "protected" =>
     protected, "public_metrics" => public_metrics, "receives_your_dm" =>
     receives_your_dm, "subscription_type" => subscription_type, "url" => url, "username"
@@ -15237,7 +15251,7 @@ pub struct UserPublicMetrics {
     ///`listed_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "listed_count", skip_serializing_if = "Option::is_none")]
     pub listed_count: Option<i64>,
-    ///`tweet_count` (required by the document; may still be absent) — type integer
+    ///`tweet_count` (required by the document; may still be absent) — type integer — also accepted as `post_count`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
     pub tweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
@@ -15247,7 +15261,7 @@ pub struct UserPublicMetrics {
 crate::runtime::impl_model!(
     UserPublicMetrics { "followers_count" => followers_count, "following_count" =>
     following_count, "like_count" => like_count, "listed_count" => listed_count,
-    "tweet_count" => tweet_count }
+    "tweet_count" => tweet_count, "post_count" => tweet_count }
 );
 crate::runtime::string_enum! {
     #[doc = "Values of `UserSubscriptionType` listed by the API document: type string."]
@@ -16571,3 +16585,159 @@ crate::runtime::impl_model!(
     WebhookReplayCreateRequest { "from_date" => from_date, "to_date" => to_date,
     "webhook_id" => webhook_id }
 );
+/// Properties the models also accept under another name (dual naming,
+/// from `spec/renames.toml`), and the way to the objects holding them.
+pub mod renamed {
+    /// `(model, wire name it is written with, other name it is read from)`.
+    pub const ALIASES: &[(&str, &str, &str)] = &[
+        ("DmEvent", "referenced_tweets", "referenced_posts"),
+        ("Expansions", "tweets", "posts"),
+        ("Get2TweetsCountsAllResponseMeta", "total_tweet_count", "total_post_count"),
+        ("Get2TweetsCountsRecentResponseMeta", "total_tweet_count", "total_post_count"),
+        ("SearchCount", "tweet_count", "post_count"),
+        ("Tweet", "edit_history_tweet_ids", "edit_history_post_ids"),
+        ("Tweet", "note_tweet", "note_post"),
+        ("Tweet", "referenced_tweets", "referenced_posts"),
+        ("TweetOrganicMetrics", "retweet_count", "repost_count"),
+        ("TweetPromotedMetrics", "retweet_count", "repost_count"),
+        ("TweetPublicMetrics", "retweet_count", "repost_count"),
+        ("TweetCreateResponseData", "edit_history_tweet_ids", "edit_history_post_ids"),
+        ("User", "most_recent_tweet_id", "most_recent_post_id"),
+        ("User", "pinned_tweet_id", "pinned_post_id"),
+        ("UserPublicMetrics", "tweet_count", "post_count"),
+    ];
+    /// `(model, wire name, model of its value or items)`: every step from a
+    /// model towards one listed in [`ALIASES`].
+    pub const PATHS: &[(&str, &str, &str)] = &[
+        ("ActivityStreamingResponse", "data", "ActivityStreamingResponseData"),
+        ("ActivityStreamingResponseData", "payload", "ActivityStreamingResponsePayload"),
+        ("ActivityStreamingResponsePayload", "source", "User"),
+        ("ActivityStreamingResponsePayload", "target", "User"),
+        (
+            "ChatGetConversationsResponse",
+            "includes",
+            "ChatGetConversationsResponseIncludes",
+        ),
+        ("ChatGetConversationsResponseIncludes", "users", "User"),
+        ("Expansions", "tweets", "Tweet"),
+        ("Expansions", "users", "User"),
+        ("FilteredStreamingTweetResponse", "data", "Tweet"),
+        ("FilteredStreamingTweetResponse", "includes", "Expansions"),
+        ("FollowActivityResponsePayload", "source", "User"),
+        ("FollowActivityResponsePayload", "target", "User"),
+        ("Get2ChatConversationsResponse", "includes", "Expansions"),
+        ("Get2DmConversationsIdDmEventsResponse", "data", "DmEvent"),
+        ("Get2DmConversationsIdDmEventsResponse", "includes", "Expansions"),
+        ("Get2DmConversationsWithParticipantIdDmEventsResponse", "data", "DmEvent"),
+        (
+            "Get2DmConversationsWithParticipantIdDmEventsResponse",
+            "includes",
+            "Expansions",
+        ),
+        ("Get2DmEventsEventIdResponse", "data", "DmEvent"),
+        ("Get2DmEventsEventIdResponse", "includes", "Expansions"),
+        ("Get2DmEventsResponse", "data", "DmEvent"),
+        ("Get2DmEventsResponse", "includes", "Expansions"),
+        ("Get2LikesFirehoseStreamResponse", "includes", "Expansions"),
+        ("Get2LikesSample10StreamResponse", "includes", "Expansions"),
+        ("Get2ListsIdFollowersResponse", "data", "User"),
+        ("Get2ListsIdFollowersResponse", "includes", "Expansions"),
+        ("Get2ListsIdMembersResponse", "data", "User"),
+        ("Get2ListsIdMembersResponse", "includes", "Expansions"),
+        ("Get2ListsIdResponse", "includes", "Expansions"),
+        ("Get2ListsIdTweetsResponse", "data", "Tweet"),
+        ("Get2ListsIdTweetsResponse", "includes", "Expansions"),
+        ("Get2NotesSearchPostsEligibleForNotesResponse", "data", "Tweet"),
+        ("Get2NotesSearchPostsEligibleForNotesResponse", "includes", "Expansions"),
+        ("Get2SpacesByCreatorIdsResponse", "includes", "Expansions"),
+        ("Get2SpacesIdBuyersResponse", "data", "User"),
+        ("Get2SpacesIdBuyersResponse", "includes", "Expansions"),
+        ("Get2SpacesIdResponse", "includes", "Expansions"),
+        ("Get2SpacesIdTweetsResponse", "data", "Tweet"),
+        ("Get2SpacesIdTweetsResponse", "includes", "Expansions"),
+        ("Get2SpacesResponse", "includes", "Expansions"),
+        ("Get2SpacesSearchResponse", "includes", "Expansions"),
+        ("Get2TweetsCountsAllResponse", "data", "SearchCount"),
+        ("Get2TweetsCountsAllResponse", "meta", "Get2TweetsCountsAllResponseMeta"),
+        ("Get2TweetsCountsRecentResponse", "data", "SearchCount"),
+        ("Get2TweetsCountsRecentResponse", "meta", "Get2TweetsCountsRecentResponseMeta"),
+        ("Get2TweetsFirehoseStreamLangEnResponse", "data", "Tweet"),
+        ("Get2TweetsFirehoseStreamLangEnResponse", "includes", "Expansions"),
+        ("Get2TweetsFirehoseStreamLangJaResponse", "data", "Tweet"),
+        ("Get2TweetsFirehoseStreamLangJaResponse", "includes", "Expansions"),
+        ("Get2TweetsFirehoseStreamLangKoResponse", "data", "Tweet"),
+        ("Get2TweetsFirehoseStreamLangKoResponse", "includes", "Expansions"),
+        ("Get2TweetsFirehoseStreamLangPtResponse", "data", "Tweet"),
+        ("Get2TweetsFirehoseStreamLangPtResponse", "includes", "Expansions"),
+        ("Get2TweetsFirehoseStreamResponse", "data", "Tweet"),
+        ("Get2TweetsFirehoseStreamResponse", "includes", "Expansions"),
+        ("Get2TweetsIdLikingUsersResponse", "data", "User"),
+        ("Get2TweetsIdLikingUsersResponse", "includes", "Expansions"),
+        ("Get2TweetsIdQuoteTweetsResponse", "data", "Tweet"),
+        ("Get2TweetsIdQuoteTweetsResponse", "includes", "Expansions"),
+        ("Get2TweetsIdResponse", "data", "Tweet"),
+        ("Get2TweetsIdResponse", "includes", "Expansions"),
+        ("Get2TweetsIdRetweetedByResponse", "data", "User"),
+        ("Get2TweetsIdRetweetedByResponse", "includes", "Expansions"),
+        ("Get2TweetsIdRetweetsResponse", "data", "Tweet"),
+        ("Get2TweetsIdRetweetsResponse", "includes", "Expansions"),
+        ("Get2TweetsResponse", "data", "Tweet"),
+        ("Get2TweetsResponse", "includes", "Expansions"),
+        ("Get2TweetsSample10StreamResponse", "data", "Tweet"),
+        ("Get2TweetsSample10StreamResponse", "includes", "Expansions"),
+        ("Get2TweetsSampleStreamResponse", "data", "Tweet"),
+        ("Get2TweetsSampleStreamResponse", "includes", "Expansions"),
+        ("Get2TweetsSearchAllResponse", "data", "Tweet"),
+        ("Get2TweetsSearchAllResponse", "includes", "Expansions"),
+        ("Get2TweetsSearchRecentResponse", "data", "Tweet"),
+        ("Get2TweetsSearchRecentResponse", "includes", "Expansions"),
+        ("Get2TweetsSearchStreamResponse", "data", "Tweet"),
+        ("Get2TweetsSearchStreamResponse", "includes", "Expansions"),
+        ("Get2UsersByResponse", "data", "User"),
+        ("Get2UsersByResponse", "includes", "Expansions"),
+        ("Get2UsersByUsernameUsernameResponse", "data", "User"),
+        ("Get2UsersByUsernameUsernameResponse", "includes", "Expansions"),
+        ("Get2UsersIdAffiliatesResponse", "data", "User"),
+        ("Get2UsersIdAffiliatesResponse", "includes", "Expansions"),
+        ("Get2UsersIdBlockingResponse", "data", "User"),
+        ("Get2UsersIdBlockingResponse", "includes", "Expansions"),
+        ("Get2UsersIdBookmarksResponse", "data", "Tweet"),
+        ("Get2UsersIdBookmarksResponse", "includes", "Expansions"),
+        ("Get2UsersIdFollowedListsResponse", "includes", "Expansions"),
+        ("Get2UsersIdFollowersResponse", "data", "User"),
+        ("Get2UsersIdFollowersResponse", "includes", "Expansions"),
+        ("Get2UsersIdFollowingResponse", "data", "User"),
+        ("Get2UsersIdFollowingResponse", "includes", "Expansions"),
+        ("Get2UsersIdLikedTweetsResponse", "data", "Tweet"),
+        ("Get2UsersIdLikedTweetsResponse", "includes", "Expansions"),
+        ("Get2UsersIdListMembershipsResponse", "includes", "Expansions"),
+        ("Get2UsersIdMentionsResponse", "data", "Tweet"),
+        ("Get2UsersIdMentionsResponse", "includes", "Expansions"),
+        ("Get2UsersIdMutingResponse", "data", "User"),
+        ("Get2UsersIdMutingResponse", "includes", "Expansions"),
+        ("Get2UsersIdOwnedListsResponse", "includes", "Expansions"),
+        ("Get2UsersIdPinnedListsResponse", "includes", "Expansions"),
+        ("Get2UsersIdResponse", "data", "User"),
+        ("Get2UsersIdResponse", "includes", "Expansions"),
+        ("Get2UsersIdTimelinesReverseChronologicalResponse", "data", "Tweet"),
+        ("Get2UsersIdTimelinesReverseChronologicalResponse", "includes", "Expansions"),
+        ("Get2UsersIdTweetsResponse", "data", "Tweet"),
+        ("Get2UsersIdTweetsResponse", "includes", "Expansions"),
+        ("Get2UsersMeResponse", "data", "User"),
+        ("Get2UsersMeResponse", "includes", "Expansions"),
+        ("Get2UsersRepostsOfMeResponse", "data", "Tweet"),
+        ("Get2UsersRepostsOfMeResponse", "includes", "Expansions"),
+        ("Get2UsersResponse", "data", "User"),
+        ("Get2UsersResponse", "includes", "Expansions"),
+        ("Get2UsersSearchResponse", "data", "User"),
+        ("Get2UsersSearchResponse", "includes", "Expansions"),
+        ("StreamingLikeResponseV2", "includes", "Expansions"),
+        ("StreamingTweetResponse", "data", "Tweet"),
+        ("StreamingTweetResponse", "includes", "Expansions"),
+        ("Tweet", "organic_metrics", "TweetOrganicMetrics"),
+        ("Tweet", "promoted_metrics", "TweetPromotedMetrics"),
+        ("Tweet", "public_metrics", "TweetPublicMetrics"),
+        ("TweetCreateResponse", "data", "TweetCreateResponseData"),
+        ("User", "public_metrics", "UserPublicMetrics"),
+    ];
+}

@@ -66,7 +66,9 @@ fn generated_code_is_not_stale() {
         hex
     };
     let overlay = std::fs::read_to_string(root().join("spec/overlay.toml")).expect("overlay");
-    let generated = xapi_codegen::generate(&document, &overlay).expect("generation succeeds");
+    let renames = std::fs::read_to_string(root().join("spec/renames.toml")).expect("renames");
+    let generated =
+        xapi_codegen::generate(&document, &overlay, &renames).expect("generation succeeds");
     if !document.contains("\"version\": \"2.159\"") && !document.contains("\"version\":\"2.159\"") {
         println!(
             "skipped: {} ({digest}) is not the base version",

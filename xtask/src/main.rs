@@ -77,7 +77,11 @@ fn regen(spec_path: Option<&Path>, check: bool, out: Option<&Path>) -> Result<bo
         );
     }
     let overlay = spec::overlay()?;
-    let generated = xapi_codegen::generate(&loaded.text, &overlay).map_err(anyhow::Error::msg)?;
+    let renames_path = spec::root().join("spec/renames.toml");
+    let renames = std::fs::read_to_string(&renames_path)
+        .with_context(|| format!("reading {}", renames_path.display()))?;
+    let generated =
+        xapi_codegen::generate(&loaded.text, &overlay, &renames).map_err(anyhow::Error::msg)?;
     let target = match out {
         Some(dir) => dir.to_path_buf(),
         None => spec::root().join("generated"),
