@@ -138,7 +138,7 @@ impl ClientBuilder {
         self
     }
 
-    /// What to do when a rate limit is reached (default: wait up to 15 minutes).
+    /// What to do when a rate limit is reached (default: wait out the window, up to 16 minutes).
     pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
         self.rate_policy = policy;
         self

@@ -5,8 +5,8 @@
 //! 1. `initializeMediaUpload` declares the media type, the size and the
 //!    category and gets a media id;
 //! 2. `appendMediaUpload` sends the bytes in segments (multipart form with a
-//!    `media` part and a `segment_index` field), one chunk in memory at a
-//!    time; a segment that fails with a transport error or a 5xx answer is
+//!    `segment_index` field and a `media` part), one segment in memory at a
+//!    time, read straight into the request body; a segment that fails with a transport error or a 5xx answer is
 //!    sent again (twice by default) without restarting the upload;
 //! 3. `finalizeMediaUpload` closes the upload;
 //! 4. when X processes the media (videos, GIFs), `getMediaUploadStatus` is
@@ -224,25 +224,29 @@ enum Source<'r> {
 }
 
 impl Source<'_> {
-    /// The next `len` bytes (fewer only at the end of the source).
-    async fn next_chunk(&mut self, len: usize) -> Result<Bytes, std::io::Error> {
+    /// Appends the next `len` bytes to `out` (fewer only at the end of the
+    /// source); returns how many were appended. Reads go straight into
+    /// `out`, so a segment is in memory once.
+    async fn read_into(&mut self, out: &mut Vec<u8>, len: usize) -> Result<usize, std::io::Error> {
         match self {
             Source::Bytes(bytes) => {
                 let take = len.min(bytes.len());
-                Ok(bytes.split_to(take))
+                out.extend_from_slice(&bytes.split_to(take));
+                Ok(take)
             }
             Source::Reader(reader) => {
-                let mut buffer = vec![0u8; len];
+                let start = out.len();
+                out.resize(start + len, 0);
                 let mut filled = 0;
                 while filled < len {
-                    let n = reader.read(&mut buffer[filled..]).await?;
+                    let n = reader.read(&mut out[start + filled..]).await?;
                     if n == 0 {
                         break;
                     }
                     filled += n;
                 }
-                buffer.truncate(filled);
-                Ok(Bytes::from(buffer))
+                out.truncate(start + filled);
+                Ok(filled)
             }
         }
     }
@@ -460,18 +464,31 @@ impl<'c> MediaUploader<'c> {
 
         let mut sent = 0u64;
         let mut retries_used = 0u32;
+        let boundary = format!("xapi-{:032x}", rand::random::<u128>());
         for segment in 0..segments {
             let len = chunk.min(total - sent) as usize;
-            let bytes = source.next_chunk(len).await.map_err(UploadError::Read)?;
-            if bytes.len() < len {
+            let head = multipart_head(&boundary, segment);
+            let tail = multipart_tail(&boundary);
+            let mut body = Vec::with_capacity(head.len() + len + tail.len());
+            body.extend_from_slice(head.as_bytes());
+            let read = source
+                .read_into(&mut body, len)
+                .await
+                .map_err(UploadError::Read)?;
+            if read < len {
                 return Err(UploadError::SourceTooShort {
                     declared: total,
-                    read: sent + bytes.len() as u64,
+                    read: sent + read as u64,
                 });
             }
+            body.extend_from_slice(tail.as_bytes());
+            let attempt = Segment {
+                media_id: &id,
+                boundary: &boundary,
+                body: Bytes::from(body),
+            };
             retries_used +=
-                append_with_retries(client, &id, segment, bytes, append_retries, retry_delay)
-                    .await?;
+                append_with_retries(client, attempt, append_retries, retry_delay).await?;
             sent += len as u64;
             if let Some(progress) = progress.as_mut() {
                 progress(sent, total);
@@ -498,6 +515,9 @@ impl<'c> MediaUploader<'c> {
             append_retries: retries_used,
             status_checks: 0,
         };
+        if let Some(d) = &init.data {
+            absorb(&mut uploaded, d);
+        }
         let mut data = finalized.data;
         let mut waited = Duration::ZERO;
         loop {
@@ -599,25 +619,48 @@ fn is_retryable(error: &Error) -> bool {
     }
 }
 
+/// The multipart form of one `appendMediaUpload` request, ready to send
+/// (and to send again).
+struct Segment<'a> {
+    media_id: &'a str,
+    boundary: &'a str,
+    body: Bytes,
+}
+
+/// Everything of the form before the segment's bytes: the `segment_index`
+/// field and the headers of the `media` part.
+fn multipart_head(boundary: &str, segment: u64) -> String {
+    format!(
+        "--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"segment_index\"\r\n\r\n\
+         {segment}\r\n\
+         --{boundary}\r\n\
+         Content-Disposition: form-data; name=\"media\"; filename=\"media\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+}
+
+/// Everything of the form after the segment's bytes.
+fn multipart_tail(boundary: &str) -> String {
+    format!("\r\n--{boundary}--\r\n")
+}
+
 /// Appends one segment, sending it again on transport errors and 5xx
 /// answers; returns how many extra attempts were needed.
 async fn append_with_retries(
     client: &Client,
-    media_id: &str,
-    segment: u64,
-    bytes: Bytes,
+    segment: Segment<'_>,
     retries: u32,
     delay: Duration,
 ) -> Result<u32, Error> {
     let mut attempt = 0u32;
     loop {
-        match append_once(client, media_id, segment, bytes.clone()).await {
+        match append_once(client, &segment).await {
             Ok(()) => return Ok(attempt),
             Err(error) if attempt < retries && is_retryable(&error) => {
                 attempt += 1;
                 tracing::debug!(
-                    media_id,
-                    segment,
+                    media_id = segment.media_id,
                     attempt,
                     error = %error,
                     "appendMediaUpload failed, sending the segment again"
@@ -629,35 +672,21 @@ async fn append_with_retries(
     }
 }
 
-/// Sends one segment as a multipart form: `segment_index` and `media`.
-async fn append_once(
-    client: &Client,
-    media_id: &str,
-    segment: u64,
-    bytes: Bytes,
-) -> Result<(), Error> {
-    let builder = client.media().append_media_upload(media_id);
+/// Sends one segment. The multipart body is assembled here rather than with
+/// `reqwest::multipart`, whose streamed bodies cannot be cloned: a body in
+/// one buffer can go through the client's rate-limit and retry handling,
+/// and be sent again without reading the media again.
+async fn append_once(client: &Client, segment: &Segment<'_>) -> Result<(), Error> {
+    let builder = client.media().append_media_upload(segment.media_id);
     let operation = builder.operation();
     let mut request = client.build_request(operation, builder.parts())?;
-    let transport = |source: reqwest::Error| Error::Transport {
-        operation: operation.id,
-        source,
-    };
-    let length = bytes.len() as u64;
-    let media = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(bytes), length)
-        .file_name("media")
-        .mime_str("application/octet-stream")
-        .map_err(transport)?;
-    let form = reqwest::multipart::Form::new()
-        .text("segment_index", segment.to_string())
-        .part("media", media);
-    // The body is the multipart form, whose content type (with its
-    // boundary) must be the only one.
-    request.headers_mut().remove(reqwest::header::CONTENT_TYPE);
-    let request = reqwest::RequestBuilder::from_parts(client.inner.http.clone(), request)
-        .multipart(form)
-        .build()
-        .map_err(transport)?;
+    let content_type = format!("multipart/form-data; boundary={}", segment.boundary);
+    let content_type = reqwest::header::HeaderValue::from_str(&content_type)
+        .map_err(|e| invalid(operation.id, "content-type", e.to_string()))?;
+    request
+        .headers_mut()
+        .insert(reqwest::header::CONTENT_TYPE, content_type);
+    *request.body_mut() = Some(reqwest::Body::from(segment.body.clone()));
     let response = client.execute(operation, request).await?;
     decode_response::<MediaUploadAppendResponse>(operation, response, None).await?;
     Ok(())

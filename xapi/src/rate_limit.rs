@@ -65,7 +65,8 @@ impl RateLimit {
 #[derive(Clone)]
 pub enum RateLimitPolicy {
     /// Sleep until the window resets (plus up to a second of jitter), at most
-    /// `max_wait` at a time; a longer wait is an error. The default, with 15 minutes.
+    /// `max_wait` at a time; a longer wait is an error. The default, with 16
+    /// minutes (a whole 15-minute window and some slack).
     Wait {
         /// Longest single wait.
         max_wait: Duration,
@@ -79,7 +80,7 @@ pub enum RateLimitPolicy {
 impl Default for RateLimitPolicy {
     fn default() -> Self {
         RateLimitPolicy::Wait {
-            max_wait: Duration::from_secs(15 * 60),
+            max_wait: Duration::from_secs(16 * 60),
         }
     }
 }
