@@ -1,6 +1,7 @@
 //! Developer commands: `cargo xtask regen`, `cargo xtask decode`.
 
 mod bench;
+mod build_times;
 mod drift;
 mod fuzz;
 mod spec;
@@ -38,6 +39,8 @@ enum Command {
     Fuzz(fuzz::Args),
     /// Runs the benchmarks and prints the ratios.
     Bench(bench::Args),
+    /// Measures clean and incremental build times.
+    BuildTimes(build_times::Args),
     /// Decodes response bodies as an operation's response and reports failures
     /// (`cargo xtask decode --help` for the options).
     #[command(disable_help_flag = true)]
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => drift::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BuildTimes(args) => build_times::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
