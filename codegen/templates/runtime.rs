@@ -27,7 +27,25 @@ use serde::{Deserialize, Serialize, Serializer};
 pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 /// Marker for generated models: types whose `Deserialize` is already tolerant.
-pub trait Model: for<'de> Deserialize<'de> + Serialize {}
+pub trait Model: for<'de> Deserialize<'de> + Serialize {
+    /// Decodes into `place` (replacing what it held). Models build the value
+    /// where it will live instead of returning it through every layer of the
+    /// decoder, which for large structs saves several copies.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_into<'de, D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        *place = Some(Self::deserialize(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes one more element of `list`, in place for models.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_push<'de, D: Deserializer<'de>>(deserializer: D, list: &mut Vec<Self>) -> Result<(), D::Error> {
+        list.push(Self::deserialize(deserializer)?);
+        Ok(())
+    }
+}
 
 /// Tolerant decoding of one value. Implemented for the primitive types used by
 /// the models (accepting the spellings the live API actually sends) and for
@@ -35,6 +53,66 @@ pub trait Model: for<'de> Deserialize<'de> + Serialize {}
 pub trait Lenient<'de>: Sized {
     /// Decodes `Self` from `deserializer`, accepting looser input than `Deserialize`.
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Decodes into `place` (replacing what it held).
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_into<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        *place = Some(Self::lenient(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes one more element of `list`.
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_push<D: Deserializer<'de>>(deserializer: D, list: &mut Vec<Self>) -> Result<(), D::Error> {
+        list.push(Self::lenient(deserializer)?);
+        Ok(())
+    }
+}
+
+/// Seed that decodes an optional field in place: `null` clears it.
+#[doc(hidden)]
+pub struct IntoField<'a, T>(pub &'a mut Option<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for IntoField<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        struct V<'a, T>(&'a mut Option<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<'_, T> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an optional value")
+            }
+            #[inline]
+            fn visit_none<E: de::Error>(self) -> Result<(), E> {
+                *self.0 = None;
+                Ok(())
+            }
+            #[inline]
+            fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+                *self.0 = None;
+                Ok(())
+            }
+            #[inline]
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                T::lenient_into(d, self.0)
+            }
+        }
+        deserializer.deserialize_option(V(self.0))
+    }
+}
+
+/// Seed that decodes one element at the end of a list.
+struct Push<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Push<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        T::lenient_push(deserializer, self.0)
+    }
 }
 
 /// Wrapper that decodes its content with [`Lenient`].
@@ -52,6 +130,14 @@ impl<'de, T: Model> Lenient<'de> for T {
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer)
+    }
+    #[inline]
+    fn lenient_into<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        T::decode_into(deserializer, place)
+    }
+    #[inline]
+    fn lenient_push<D: Deserializer<'de>>(deserializer: D, list: &mut Vec<Self>) -> Result<(), D::Error> {
+        T::decode_push(deserializer, list)
     }
 }
 
@@ -93,8 +179,11 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
             #[inline]
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(L(item)) = seq.next_element::<L<T>>()? {
-                    out.push(item);
+                while seq.next_element_seed(Push(&mut out))?.is_some() {}
+                // Long lists of large items (a page's posts or users) can
+                // leave tens of kilobytes unused after the last doubling.
+                if (out.capacity() - out.len()) * std::mem::size_of::<T>() > 16 * 1024 {
+                    out.shrink_to_fit();
                 }
                 Ok(out)
             }
@@ -260,6 +349,60 @@ impl<'de> Lenient<'de> for bool {
     }
 }
 
+/// Decodes an open enumeration: `known` maps the values the document lists,
+/// `unknown` keeps any other (numbers and booleans are taken as their text).
+#[doc(hidden)]
+#[inline]
+pub fn decode_enum<'de, D, T, K, U>(deserializer: D, known: K, unknown: U) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Fn(&str) -> Option<T>,
+    U: FnOnce(String) -> T,
+{
+    struct V<K, U>(K, U);
+    impl<K, U> V<K, U> {
+        fn owned<T, E>(self, text: String) -> Result<T, E>
+        where
+            K: Fn(&str) -> Option<T>,
+            U: FnOnce(String) -> T,
+        {
+            Ok(match (self.0)(&text) {
+                Some(value) => value,
+                None => (self.1)(text),
+            })
+        }
+    }
+    impl<'de, T, K: Fn(&str) -> Option<T>, U: FnOnce(String) -> T> Visitor<'de> for V<K, U> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string (or a number standing for one)")
+        }
+        #[inline]
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(match (self.0)(v) {
+                Some(value) => value,
+                None => (self.1)(v.to_owned()),
+            })
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+            self.owned(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            self.owned(v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            self.owned(v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            self.owned(v.to_string())
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+            self.owned(v.to_string())
+        }
+    }
+    deserializer.deserialize_any(V(known, unknown))
+}
+
 /// An object key, borrowed from the input when possible.
 #[doc(hidden)]
 pub struct Key<'de>(pub Cow<'de, str>);
@@ -305,39 +448,63 @@ impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Seed<T> {
 /// `Option`s plus an `extra` map: `impl_model!(Name { "wire" => field, ... })`.
 macro_rules! impl_model {
     ($name:ident { $($json:literal => $field:ident),* $(,)? }) => {
-        impl $crate::runtime::Model for $name {}
+        const _: () = {
+            /// Fills a model in place, key by key.
+            struct Fill<'a>(&'a mut $name);
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                        f.write_str(concat!("an object (", stringify!($name), ")"))
-                    }
-                    #[inline]
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        #[allow(unused_mut)]
-                        let mut out = $name::default();
-                        while let Some($crate::runtime::Key(key)) = map.next_key()? {
-                            match &*key {
-                                $(
-                                    $json => {
-                                        out.$field = map.next_value::<$crate::runtime::L<_>>()?.0;
-                                    }
-                                )*
-                                _ => {
-                                    let value: ::serde_json::Value = map.next_value()?;
-                                    out.extra.insert(key.into_owned(), value);
-                                }
+            impl<'de> ::serde::de::Visitor<'de> for Fill<'_> {
+                type Value = ();
+                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
+                    f.write_str(concat!("an object (", stringify!($name), ")"))
+                }
+                #[inline]
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                    #[allow(unused_variables)]
+                    let out = self.0;
+                    while let Some($crate::runtime::Key(key)) = map.next_key()? {
+                        match &*key {
+                            $(
+                                $json => map.next_value_seed($crate::runtime::IntoField(&mut out.$field))?,
+                            )*
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                out.extra.insert(key.into_owned(), value);
                             }
                         }
-                        Ok(out)
                     }
+                    Ok(())
                 }
-                deserializer.deserialize_map(V)
             }
-        }
+
+            impl $crate::runtime::Model for $name {
+                #[inline]
+                fn decode_into<'de, D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                    place: &mut Option<Self>,
+                ) -> Result<(), D::Error> {
+                    let slot = place.insert(<$name as Default>::default());
+                    deserializer.deserialize_map(Fill(slot))
+                }
+
+                #[inline]
+                fn decode_push<'de, D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                    list: &mut Vec<Self>,
+                ) -> Result<(), D::Error> {
+                    let at = list.len();
+                    list.push(<$name as Default>::default());
+                    deserializer.deserialize_map(Fill(&mut list[at]))
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for $name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let mut out = <$name as Default>::default();
+                    deserializer.deserialize_map(Fill(&mut out))?;
+                    Ok(out)
+                }
+            }
+        };
     };
 }
 
@@ -417,11 +584,15 @@ macro_rules! string_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let $crate::runtime::L(text) = <$crate::runtime::L<String> as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(match text.as_str() {
-                    $($value => $name::$variant,)*
-                    _ => $name::Unknown(text),
-                })
+                // Known values allocate nothing; others are kept as received.
+                $crate::runtime::decode_enum(
+                    deserializer,
+                    |text: &str| match text {
+                        $($value => Some($name::$variant),)*
+                        _ => None,
+                    },
+                    $name::Unknown,
+                )
             }
         }
     };
@@ -546,7 +717,24 @@ impl fmt::Display for DecodeFailure {
 impl std::error::Error for DecodeFailure {}
 
 /// Decodes `body` as `T`, reporting the JSON path of a failure.
+///
+/// The body is decoded without tracking the path first (tracking costs an
+/// allocation per object key); only when that fails is it decoded again with
+/// tracking, to say where. UTF-8 is checked once for the whole body rather
+/// than string by string.
 pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
+    let fast = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text).ok(),
+        Err(_) => None,
+    };
+    match fast {
+        Some(value) => Ok(value),
+        None => decode_tracked(body),
+    }
+}
+
+/// Decodes `body` as `T`, tracking the JSON path for the error.
+fn decode_tracked<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
         let path = err.path().to_string();

@@ -139,7 +139,11 @@ async fn hundred_pages_yield_every_item_once_in_order_with_includes() {
             .map(str::to_owned);
         assert_eq!(
             author.as_deref(),
-            Some(if seen % 2 == 0 { "even" } else { "odd" }),
+            Some(if seen.is_multiple_of(2) {
+                "even"
+            } else {
+                "odd"
+            }),
             "join works per item"
         );
         seen += 1;

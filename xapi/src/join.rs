@@ -7,8 +7,10 @@
 //! error (deleted, withheld, not authorized: the error is handed back), and one
 //! that is simply *missing*.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
 
@@ -92,85 +94,186 @@ impl Hasher for IdHasher {
     }
 }
 
-type Table = HashMap<u64, u32, BuildHasherDefault<IdHasher>>;
-
-/// FNV-1a, folded: ids are short ASCII strings.
-fn key(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
+/// Where an indexed item is, and where its id was copied in [`Table::ids`].
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    item: u32,
+    start: u32,
+    end: u32,
 }
 
-fn key_ci(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s.as_bytes() {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
+/// The ids of one list, hashed. The ids are copied back to back so that a
+/// lookup checks its match without reaching into the item.
+#[derive(Debug, Default)]
+struct Table {
+    slots: HashMap<u64, Slot, BuildHasherDefault<IdHasher>>,
+    ids: String,
+    /// Whether every id is in `slots` (or shares its hash with one that is).
+    complete: bool,
 }
 
-fn build<T>(
-    items: Option<&Vec<T>>,
-    id: impl Fn(&T) -> Option<&str>,
-    hash: fn(&str) -> u64,
-) -> Table {
-    let mut table = Table::default();
-    if let Some(items) = items {
-        table.reserve(items.len());
-        for (i, item) in items.iter().enumerate() {
-            if let Some(id) = id(item) {
-                table.entry(hash(id)).or_insert(i as u32);
+/// What a table says about an id.
+enum Probe {
+    /// The item at this position has it.
+    At(usize),
+    /// No item has it.
+    Absent,
+    /// Unknown (a hash shared by two ids): scan.
+    Scan,
+}
+
+impl Table {
+    /// Indexes `(position, id)` pairs (folding ASCII case with `FOLD`).
+    fn build<'s, const FOLD: bool>(
+        ids: impl Iterator<Item = (usize, &'s str)>,
+        hint: usize,
+    ) -> Table {
+        let mut table = Table {
+            slots: HashMap::with_capacity_and_hasher(hint, Default::default()),
+            ids: String::with_capacity(hint * 20),
+            complete: true,
+        };
+        for (item, id) in ids {
+            let start = table.ids.len();
+            let (Ok(item), Ok(start), Ok(end)) = (
+                u32::try_from(item),
+                u32::try_from(start),
+                u32::try_from(start + id.len()),
+            ) else {
+                table.complete = false;
+                break;
+            };
+            if let Entry::Vacant(slot) = table.slots.entry(hash_id(id, FOLD)) {
+                table.ids.push_str(id);
+                slot.insert(Slot { item, start, end });
             }
         }
+        table
     }
-    table
+
+    #[inline]
+    fn probe<const FOLD: bool>(&self, id: &str) -> Probe {
+        let Some(slot) = self.slots.get(&hash_id(id, FOLD)) else {
+            return if self.complete {
+                Probe::Absent
+            } else {
+                Probe::Scan
+            };
+        };
+        let stored = self
+            .ids
+            .get(slot.start as usize..slot.end as usize)
+            .unwrap_or_default();
+        let same = if FOLD {
+            stored.eq_ignore_ascii_case(id)
+        } else {
+            stored == id
+        };
+        if same {
+            Probe::At(slot.item as usize)
+        } else {
+            Probe::Scan
+        }
+    }
+}
+
+/// Lists this short are scanned rather than indexed: building a table costs
+/// more than the few comparisons a scan makes (most stream messages).
+const SCAN_MAX: usize = 16;
+
+/// Hash of an id, eight bytes at a time. With `fold`, ASCII letters hash the
+/// same in either case (every byte gets bit 5 set), for usernames.
+#[inline]
+fn hash_id(s: &str, fold: bool) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mask: u64 = if fold { 0x2020_2020_2020_2020 } else { 0 };
+    let bytes = s.as_bytes();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w) | mask
+    };
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    if bytes.len() >= 8 {
+        let mut at = 0;
+        while at + 8 < bytes.len() {
+            h = (h.rotate_left(5) ^ word(at)).wrapping_mul(K);
+            at += 8;
+        }
+        // The last eight bytes (overlapping the previous word when the
+        // length is not a multiple of eight).
+        h = (h.rotate_left(5) ^ word(bytes.len() - 8)).wrapping_mul(K);
+    } else {
+        let tail = bytes
+            .iter()
+            .fold(0u64, |w, b| (w << 8) | u64::from(*b | mask as u8));
+        h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
+    }
+    // The table takes its bucket from the low bits: bring the well-mixed
+    // high bits down.
+    h.rotate_left(26)
+}
+
+/// Bits of the expansions the joins know, for [`Index::requested_mask`].
+fn expansion_bit(expansion: &str) -> Option<u32> {
+    Some(match expansion {
+        "author_id" => 1,
+        "in_reply_to_user_id" => 1 << 1,
+        "referenced_tweets.id" => 1 << 2,
+        "attachments.media_keys" => 1 << 3,
+        "attachments.poll_ids" => 1 << 4,
+        "geo.place_id" => 1 << 5,
+        "entities.mentions.username" => 1 << 6,
+        "pinned_tweet_id" => 1 << 7,
+        _ => return None,
+    })
+}
+
+fn listed(list: &str, expansion: &str) -> bool {
+    list.split(',').any(|e| e.trim() == expansion)
+}
+
+fn expansion_mask(list: &str) -> u32 {
+    list.split(',')
+        .filter_map(|e| expansion_bit(e.trim()))
+        .fold(0, |m, b| m | b)
 }
 
 /// The index of one page's `includes` and partial errors.
+///
+/// Each table is built on the first lookup that needs it, and only for lists
+/// longer than a few items (shorter ones are scanned), so a page or message
+/// pays only for the joins it makes.
 #[derive(Debug, Default)]
 pub struct Index {
-    users: Table,
-    usernames: Table,
-    tweets: Table,
-    media: Table,
-    polls: Table,
-    places: Table,
-    problems: Table,
+    users: OnceLock<Table>,
+    usernames: OnceLock<Table>,
+    tweets: OnceLock<Table>,
+    media: OnceLock<Table>,
+    polls: OnceLock<Table>,
+    places: OnceLock<Table>,
+    problems: OnceLock<Table>,
+    /// The requested expansions seen first, with their bits.
+    requested: OnceLock<(String, u32)>,
 }
 
 impl Index {
-    /// Indexes `includes` and `errors`.
+    /// An index for `includes` and `errors`; its tables are built lazily,
+    /// from the lists the [`Joiner`]s using it are given.
     pub fn new(includes: Option<&Expansions>, errors: &[Problem]) -> Self {
-        let problems = {
-            let mut t = Table::default();
-            for (i, p) in errors.iter().enumerate() {
-                for id in [p.resource_id.as_deref(), p.value.as_deref()]
-                    .into_iter()
-                    .flatten()
-                {
-                    t.entry(key(id)).or_insert(i as u32);
-                }
-            }
-            t
-        };
-        match includes {
-            None => Index {
-                problems,
-                ..Default::default()
-            },
-            Some(inc) => Index {
-                users: build(inc.users.as_ref(), |u: &User| u.id.as_deref(), key),
-                usernames: build(inc.users.as_ref(), |u: &User| u.username.as_deref(), key_ci),
-                tweets: build(inc.tweets.as_ref(), |t: &Tweet| t.id.as_deref(), key),
-                media: build(inc.media.as_ref(), |m: &Media| m.media_key.as_deref(), key),
-                polls: build(inc.polls.as_ref(), |p: &Poll| p.id.as_deref(), key),
-                places: build(inc.places.as_ref(), |p: &Place| p.id.as_deref(), key),
-                problems,
-            },
+        let _ = (includes, errors);
+        Index::default()
+    }
+
+    /// The bits of the known expansions listed in `list`.
+    fn requested_mask(&self, list: &str) -> u32 {
+        let (seen, mask) = self
+            .requested
+            .get_or_init(|| (list.to_owned(), expansion_mask(list)));
+        if seen == list {
+            *mask
+        } else {
+            expansion_mask(list)
         }
     }
 }
@@ -184,33 +287,44 @@ pub struct Joiner<'a> {
     index: &'a Index,
 }
 
-fn get<'a, T>(
-    items: Option<&'a Vec<T>>,
-    table: &Table,
-    hash: u64,
+/// Finds the item whose id (`id_of`) matches `id` (ignoring ASCII case with
+/// `FOLD`): by scanning short lists, through the lazily built `table` otherwise.
+#[inline]
+fn get<'a, T, const FOLD: bool>(
+    items: &'a [T],
+    table: &OnceLock<Table>,
     id: &str,
     id_of: impl Fn(&T) -> Option<&str>,
-    eq: fn(&str, &str) -> bool,
 ) -> Option<&'a T> {
-    let items = items?;
-    if let Some(&i) = table.get(&hash) {
-        let item = items.get(i as usize)?;
-        if id_of(item).is_some_and(|x| eq(x, id)) {
-            return Some(item);
+    let matches = |item: &&T| {
+        id_of(item).is_some_and(|x| {
+            if FOLD {
+                x.eq_ignore_ascii_case(id)
+            } else {
+                x == id
+            }
+        })
+    };
+    if items.len() > SCAN_MAX {
+        let table = table.get_or_init(|| {
+            let ids = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| Some((i, id_of(item)?)));
+            Table::build::<FOLD>(ids, items.len())
+        });
+        match table.probe::<FOLD>(id) {
+            Probe::At(i) => return items.get(i),
+            Probe::Absent => return None,
+            Probe::Scan => {}
         }
     }
-    // Hash collision (or duplicate keys): fall back to a scan.
-    items
-        .iter()
-        .find(|item| id_of(item).is_some_and(|x| eq(x, id)))
+    // Short list, or two ids sharing a hash: scan.
+    items.iter().find(matches)
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a == b
-}
-
-fn same_ci(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
+fn problem_ids(p: &Problem) -> [Option<&str>; 2] {
+    [p.resource_id.as_deref(), p.value.as_deref()]
 }
 
 impl<'a> Joiner<'a> {
@@ -232,8 +346,11 @@ impl<'a> Joiner<'a> {
 
     fn was_requested(&self, expansion: &str, section_present: bool) -> bool {
         match self.requested {
-            Some(list) => list.split(',').any(|e| e.trim() == expansion),
             None => section_present,
+            Some(list) => match expansion_bit(expansion) {
+                Some(bit) => self.index.requested_mask(list) & bit != 0,
+                None => listed(list, expansion),
+            },
         }
     }
 
@@ -242,7 +359,7 @@ impl<'a> Joiner<'a> {
         id: Option<&str>,
         expansion: &str,
         items: Option<&'a Vec<T>>,
-        table: &Table,
+        table: &OnceLock<Table>,
         id_of: impl Fn(&T) -> Option<&str>,
     ) -> Lookup<'a, T> {
         let Some(id) = id else {
@@ -251,8 +368,10 @@ impl<'a> Joiner<'a> {
         if !self.was_requested(expansion, items.is_some()) {
             return Lookup::NotRequested;
         }
-        if let Some(found) = get(items, table, key(id), id, id_of, same) {
-            return Lookup::Found(found);
+        if let Some(items) = items {
+            if let Some(found) = get::<T, false>(items, table, id, id_of) {
+                return Lookup::Found(found);
+            }
         }
         self.problem(id)
             .map(Lookup::Unavailable)
@@ -261,14 +380,25 @@ impl<'a> Joiner<'a> {
 
     fn problem(&self, id: &str) -> Option<&'a Problem> {
         let errors: &'a [Problem] = self.errors;
-        let matches =
-            |p: &Problem| p.resource_id.as_deref() == Some(id) || p.value.as_deref() == Some(id);
-        if let Some(&i) = self.index.problems.get(&key(id)) {
-            if let Some(p) = errors.get(i as usize).filter(|p| matches(p)) {
-                return Some(p);
+        if errors.is_empty() {
+            return None;
+        }
+        let matches = |p: &&Problem| problem_ids(p).contains(&Some(id));
+        if errors.len() > SCAN_MAX {
+            let table = self.index.problems.get_or_init(|| {
+                let ids = errors
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, p)| problem_ids(p).into_iter().flatten().map(move |id| (i, id)));
+                Table::build::<false>(ids, errors.len() * 2)
+            });
+            match table.probe::<false>(id) {
+                Probe::At(i) => return errors.get(i),
+                Probe::Absent => return None,
+                Probe::Scan => {}
             }
         }
-        errors.iter().find(|p| matches(p))
+        errors.iter().find(matches)
     }
 
     fn users(&self) -> Option<&'a Vec<User>> {
@@ -406,14 +536,12 @@ impl<'a> Joiner<'a> {
         if !self.was_requested(expansion, users.is_some()) {
             return Lookup::NotRequested;
         }
-        match get(
-            users,
-            &self.index.usernames,
-            key_ci(username),
-            username,
-            |u: &User| u.username.as_deref(),
-            same_ci,
-        ) {
+        let found = users.and_then(|users| {
+            get::<User, true>(users, &self.index.usernames, username, |u: &User| {
+                u.username.as_deref()
+            })
+        });
+        match found {
             Some(u) => Lookup::Found(u),
             None => self
                 .problem(username)
@@ -553,5 +681,148 @@ impl PostsData for Vec<Tweet> {
 impl PostsData for Tweet {
     fn posts(&self) -> &[Tweet] {
         std::slice::from_ref(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, username: &str) -> User {
+        User {
+            id: Some(id.to_owned()),
+            username: Some(username.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn post(id: &str, author: &str, mentions: &[&str]) -> Tweet {
+        let mut t: Tweet = serde_json::from_value(serde_json::json!({
+            "id": id,
+            "author_id": author,
+            "entities": {"mentions": mentions.iter().map(|m| serde_json::json!({"username": m})).collect::<Vec<_>>()},
+        }))
+        .expect("a post");
+        t.text = Some("hi".into());
+        t
+    }
+
+    fn includes(n: usize) -> Expansions {
+        Expansions {
+            users: Some(
+                (0..n)
+                    .map(|i| {
+                        user(
+                            &format!("{}", 1_000_000_000_000_000_000u64 + i as u64),
+                            &format!("User_{i}"),
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn problem(id: &str) -> Problem {
+        Problem {
+            resource_id: Some(id.to_owned()),
+            value: Some(id.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn finds_by_id_and_username_in_short_and_long_lists() {
+        for n in [1, SCAN_MAX, SCAN_MAX + 1, 200] {
+            let inc = includes(n);
+            let errors = [problem("42"), problem("Gone_User")];
+            let index = Index::new(Some(&inc), &errors);
+            let j = Joiner::new(Some(&inc), &errors, None, &index);
+            for i in [0, n / 2, n - 1] {
+                let id = format!("{}", 1_000_000_000_000_000_000u64 + i as u64);
+                let p = post("1", &id, &[&format!("uSeR_{i}"), "gone_user", "Gone_User"]);
+                assert_eq!(
+                    j.author(&p).found().and_then(|u| u.id.as_deref()),
+                    Some(id.as_str()),
+                    "n={n}"
+                );
+                let m = j.mentions(&p);
+                assert_eq!(
+                    m[0].1.found().and_then(|u| u.id.as_deref()),
+                    Some(id.as_str()),
+                    "n={n}"
+                );
+                assert_eq!(m[1].1, Lookup::Missing, "n={n}");
+                assert!(matches!(m[2].1, Lookup::Unavailable(_)), "n={n}");
+            }
+            assert!(matches!(
+                j.user(Some("42"), "author_id"),
+                Lookup::Unavailable(_)
+            ));
+            assert_eq!(j.user(Some("43"), "author_id"), Lookup::Missing);
+            assert_eq!(j.user(None, "author_id"), Lookup::NoReference);
+        }
+    }
+
+    #[test]
+    fn duplicates_resolve_to_the_first() {
+        let mut inc = includes(40);
+        if let Some(users) = inc.users.as_mut() {
+            let mut dup = user("1000000000000000003", "dup");
+            dup.name = Some("second".into());
+            users.push(dup);
+        }
+        let index = Index::new(Some(&inc), &[]);
+        let j = Joiner::new(Some(&inc), &[], None, &index);
+        let found = j.user(Some("1000000000000000003"), "author_id").found();
+        assert_eq!(found.and_then(|u| u.username.as_deref()), Some("User_3"));
+    }
+
+    #[test]
+    fn requested_expansions_decide_not_requested() {
+        let inc = includes(3);
+        let index = Index::new(Some(&inc), &[]);
+        let list = "author_id, referenced_tweets.id,custom.thing";
+        let j = Joiner::new(Some(&inc), &[], Some(list), &index);
+        let p = post("1", "1000000000000000001", &["user_2"]);
+        assert!(j.author(&p).is_found());
+        assert_eq!(j.mentions(&p)[0].1, Lookup::NotRequested);
+        assert_eq!(j.media(&p), Vec::new());
+        assert!(j
+            .user(Some("1000000000000000001"), "custom.thing")
+            .is_found());
+        assert_eq!(
+            j.user(Some("1000000000000000001"), "other"),
+            Lookup::NotRequested
+        );
+        // Another list on the same index is read on its own.
+        let j2 = Joiner::new(Some(&inc), &[], Some("entities.mentions.username"), &index);
+        assert_eq!(j2.author(&p), Lookup::NotRequested);
+        assert!(j2.mentions(&p)[0].1.is_found());
+        // Without a list, a missing section means not requested.
+        let j3 = Joiner::new(None, &[], None, &index);
+        assert_eq!(j3.author(&p), Lookup::NotRequested);
+    }
+
+    fn key(s: &str) -> u64 {
+        hash_id(s, false)
+    }
+
+    fn key_ci(s: &str) -> u64 {
+        hash_id(s, true)
+    }
+
+    #[test]
+    fn folded_hash_ignores_ascii_case_only() {
+        for (a, b) in [
+            ("AbC_1", "abc_1"),
+            ("XDevelopers", "xdevelopers"),
+            ("ABCDEFGHIJKLMNOPQ", "abcdefghijklmnopq"),
+        ] {
+            assert_eq!(key_ci(a), key_ci(b));
+            assert_ne!(key(a), key(b));
+        }
+        assert_ne!(key("1796874326764832910"), key("1796874326764832911"));
+        assert_ne!(key("12345678"), key("123456780"));
     }
 }
