@@ -45,6 +45,13 @@ pub trait Model: for<'de> Deserialize<'de> + Serialize {
         list.push(Self::deserialize(deserializer)?);
         Ok(())
     }
+
+    /// Decodes an optional field into `place` (`null` clears it).
+    #[doc(hidden)]
+    #[inline]
+    fn decode_field<'de, D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_option(OptionInto(place))
+    }
 }
 
 /// Tolerant decoding of one value. Implemented for the primitive types used by
@@ -69,6 +76,14 @@ pub trait Lenient<'de>: Sized {
         list.push(Self::lenient(deserializer)?);
         Ok(())
     }
+
+    /// Decodes an optional field into `place` (`null` clears it). Scalars
+    /// override this to look at the value once rather than twice.
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_option(OptionInto(place))
+    }
 }
 
 /// Seed that decodes an optional field in place: `null` clears it.
@@ -79,28 +94,107 @@ impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for IntoField<'_, T> {
     type Value = ();
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        struct V<'a, T>(&'a mut Option<T>);
-        impl<'de, T: Lenient<'de>> Visitor<'de> for V<'_, T> {
-            type Value = ();
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an optional value")
-            }
-            #[inline]
-            fn visit_none<E: de::Error>(self) -> Result<(), E> {
-                *self.0 = None;
-                Ok(())
-            }
-            #[inline]
-            fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-                *self.0 = None;
-                Ok(())
-            }
-            #[inline]
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-                T::lenient_into(d, self.0)
-            }
-        }
-        deserializer.deserialize_option(V(self.0))
+        T::lenient_field(deserializer, self.0)
+    }
+}
+
+/// Visitor of an optional value decoded in place.
+struct OptionInto<'a, T>(&'a mut Option<T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for OptionInto<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an optional value")
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        T::lenient_into(d, self.0)
+    }
+}
+
+/// Visitor of an optional scalar field: `null` clears it, anything else goes
+/// to the value's visitor `V` (one look at the input instead of two).
+struct Field<'a, T, V>(&'a mut Option<T>, V);
+
+/// Stores a decoded field value.
+#[inline]
+fn set<T, E>(place: &mut Option<T>, value: Result<T, E>) -> Result<(), E> {
+    *place = Some(value?);
+    Ok(())
+}
+
+impl<'de, T, V: Visitor<'de, Value = T>> Visitor<'de> for Field<'_, T, V> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.1.expecting(f)
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let value = d.deserialize_any(self.1);
+        *self.0 = Some(value?);
+        Ok(())
+    }
+    #[inline]
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        let value = self.1.visit_bool(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let value = self.1.visit_i64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let value = self.1.visit_u64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        let value = self.1.visit_f64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let value = self.1.visit_str(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        let value = self.1.visit_borrowed_str(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        let value = self.1.visit_string(v);
+        set(self.0, value)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = self.1.visit_seq(seq);
+        set(self.0, value)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = self.1.visit_map(map);
+        set(self.0, value)
     }
 }
 
@@ -138,6 +232,10 @@ impl<'de, T: Model> Lenient<'de> for T {
     #[inline]
     fn lenient_push<D: Deserializer<'de>>(deserializer: D, list: &mut Vec<Self>) -> Result<(), D::Error> {
         T::decode_push(deserializer, list)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        T::decode_field(deserializer, place)
     }
 }
 
@@ -217,135 +315,209 @@ impl Model for serde_json::Value {}
 
 impl Model for Extra {}
 
+/// Visitor of a lenient `String`.
+struct StringVisitor;
+
+impl Visitor<'_> for StringVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string (or a number standing for one)")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
 impl<'de> Lenient<'de> for String {
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = String;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string (or a number standing for one)")
-            }
-            #[inline]
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-                Ok(v.to_owned())
-            }
-            #[inline]
-            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-                Ok(v)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-                Ok(v.to_string())
-            }
+        deserializer.deserialize_any(StringVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, StringVisitor))
+    }
+}
+
+/// Visitor of a lenient `i64`.
+struct I64Visitor;
+
+impl Visitor<'_> for I64Visitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer (or a string holding one)")
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        if v.fract() == 0.0 && v.abs() < 9.0e18 {
+            Ok(v as i64)
+        } else {
+            Err(E::custom(format_args!("expected an integer, found {v}")))
         }
-        deserializer.deserialize_any(V)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format_args!("expected an integer, found string {v:?}")))
     }
 }
 
 impl<'de> Lenient<'de> for i64 {
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = i64;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an integer (or a string holding one)")
-            }
-            #[inline]
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-                Ok(v)
-            }
-            #[inline]
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-                i64::try_from(v).map_err(|_| E::custom(format_args!("integer {v} is out of range")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-                if v.fract() == 0.0 && v.abs() < 9.0e18 {
-                    Ok(v as i64)
-                } else {
-                    Err(E::custom(format_args!("expected an integer, found {v}")))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
-                v.trim()
-                    .parse()
-                    .map_err(|_| E::custom(format_args!("expected an integer, found string {v:?}")))
-            }
-        }
-        deserializer.deserialize_any(V)
+        deserializer.deserialize_any(I64Visitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, I64Visitor))
+    }
+}
+
+/// Visitor of a lenient `f64`.
+struct F64Visitor;
+
+impl Visitor<'_> for F64Visitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number (or a string holding one)")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
     }
 }
 
 impl<'de> Lenient<'de> for f64 {
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = f64;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number (or a string holding one)")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-                Ok(v as f64)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-                Ok(v as f64)
-            }
-            #[inline]
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-                Ok(v)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-                v.trim()
-                    .parse()
-                    .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
-            }
+        deserializer.deserialize_any(F64Visitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, F64Visitor))
+    }
+}
+
+/// Visitor of a lenient `bool`.
+struct BoolVisitor;
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    #[inline]
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(E::custom(format_args!("expected a boolean, found string {v:?}"))),
         }
-        deserializer.deserialize_any(V)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        match v {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(E::custom(format_args!("expected a boolean, found {v}"))),
+        }
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        self.visit_i64(v.min(2) as i64)
     }
 }
 
 impl<'de> Lenient<'de> for bool {
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = bool;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a boolean")
-            }
-            #[inline]
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-                Ok(v)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-                match v {
-                    "true" => Ok(true),
-                    "false" => Ok(false),
-                    _ => Err(E::custom(format_args!("expected a boolean, found string {v:?}"))),
-                }
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-                match v {
-                    0 => Ok(false),
-                    1 => Ok(true),
-                    _ => Err(E::custom(format_args!("expected a boolean, found {v}"))),
-                }
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-                self.visit_i64(v.min(2) as i64)
-            }
-        }
-        deserializer.deserialize_any(V)
+        deserializer.deserialize_any(BoolVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, BoolVisitor))
+    }
+}
+
+/// Visitor of an open enumeration: `known` maps the values the document
+/// lists, `unknown` keeps any other (numbers and booleans are taken as their text).
+struct EnumVisitor<K, U>(K, U);
+
+impl<K, U> EnumVisitor<K, U> {
+    fn owned<T, E>(self, text: String) -> Result<T, E>
+    where
+        K: Fn(&str) -> Option<T>,
+        U: FnOnce(String) -> T,
+    {
+        Ok(match (self.0)(&text) {
+            Some(value) => value,
+            None => (self.1)(text),
+        })
+    }
+}
+
+impl<'de, T, K: Fn(&str) -> Option<T>, U: FnOnce(String) -> T> Visitor<'de> for EnumVisitor<K, U> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string (or a number standing for one)")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(match (self.0)(v) {
+            Some(value) => value,
+            None => (self.1)(v.to_owned()),
+        })
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        self.owned(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        self.owned(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        self.owned(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        self.owned(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        self.owned(v.to_string())
     }
 }
 
@@ -359,48 +531,19 @@ where
     K: Fn(&str) -> Option<T>,
     U: FnOnce(String) -> T,
 {
-    struct V<K, U>(K, U);
-    impl<K, U> V<K, U> {
-        fn owned<T, E>(self, text: String) -> Result<T, E>
-        where
-            K: Fn(&str) -> Option<T>,
-            U: FnOnce(String) -> T,
-        {
-            Ok(match (self.0)(&text) {
-                Some(value) => value,
-                None => (self.1)(text),
-            })
-        }
-    }
-    impl<'de, T, K: Fn(&str) -> Option<T>, U: FnOnce(String) -> T> Visitor<'de> for V<K, U> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string (or a number standing for one)")
-        }
-        #[inline]
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok(match (self.0)(v) {
-                Some(value) => value,
-                None => (self.1)(v.to_owned()),
-            })
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
-            self.owned(v)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-            self.owned(v.to_string())
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-            self.owned(v.to_string())
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-            self.owned(v.to_string())
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
-            self.owned(v.to_string())
-        }
-    }
-    deserializer.deserialize_any(V(known, unknown))
+    deserializer.deserialize_any(EnumVisitor(known, unknown))
+}
+
+/// Decodes an optional field holding an open enumeration (see [`decode_enum`]).
+#[doc(hidden)]
+#[inline]
+pub fn decode_enum_field<'de, D, T, K, U>(deserializer: D, place: &mut Option<T>, known: K, unknown: U) -> Result<(), D::Error>
+where
+    D: Deserializer<'de>,
+    K: Fn(&str) -> Option<T>,
+    U: FnOnce(String) -> T,
+{
+    deserializer.deserialize_any(Field(place, EnumVisitor(known, unknown)))
 }
 
 /// An object key, borrowed from the input when possible.
@@ -491,6 +634,10 @@ macro_rules! impl_model {
                     deserializer: D,
                     list: &mut Vec<Self>,
                 ) -> Result<(), D::Error> {
+                    // Vec starts lists of items over 1 KiB at one; four saves two copies.
+                    if list.capacity() == 0 {
+                        list.reserve(4);
+                    }
                     let at = list.len();
                     list.push(<$name as Default>::default());
                     deserializer.deserialize_map(Fill(&mut list[at]))
@@ -580,19 +727,31 @@ macro_rules! string_enum {
             }
         }
 
-        impl $crate::runtime::Model for $name {}
+        impl $name {
+            /// The variant for a value the document lists.
+            #[inline]
+            fn from_known(text: &str) -> Option<Self> {
+                match text {
+                    $($value => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl $crate::runtime::Model for $name {
+            #[inline]
+            fn decode_field<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                place: &mut Option<Self>,
+            ) -> Result<(), D::Error> {
+                $crate::runtime::decode_enum_field(deserializer, place, $name::from_known, $name::Unknown)
+            }
+        }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 // Known values allocate nothing; others are kept as received.
-                $crate::runtime::decode_enum(
-                    deserializer,
-                    |text: &str| match text {
-                        $($value => Some($name::$variant),)*
-                        _ => None,
-                    },
-                    $name::Unknown,
-                )
+                $crate::runtime::decode_enum(deserializer, $name::from_known, $name::Unknown)
             }
         }
     };
@@ -1088,7 +1247,8 @@ impl RequestParts {
             };
             let name = &rest[start + 1..start + end];
             let value = self.path_value(name).ok_or_else(|| name.to_owned())?;
-            out.push_str(&progenitor_client::encode_path(value));
+            // A backslash would split the segment for some URL parsers.
+            out.push_str(&progenitor_client::encode_path(value).replace('\\', "%5C"));
             rest = &rest[start + end + 1..];
         }
         out.push_str(rest);

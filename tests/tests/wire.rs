@@ -360,7 +360,6 @@ async fn path_values_are_one_encoded_segment() {
 /// in `http` URLs). Each must be refused before sending, or sent as one
 /// segment that decodes to the value; never to another endpoint.
 #[tokio::test]
-#[ignore = "dot segments and backslashes in path values reach other endpoints"]
 async fn path_values_never_reach_another_endpoint() {
     let (server, client) = server().await;
     let op: &'static Operation = Operation::find("getUsersBlocking").expect("operation");

@@ -13,7 +13,9 @@
 //! * `decode --ratios [--quick]` (what `cargo xtask bench` runs): the cases of
 //!   one payload interleaved round by round, each iteration timed on its own,
 //!   best-of and median printed as `result` lines, and the join's share of
-//!   the typed-and-joined iterations as `join` lines.
+//!   the typed-and-joined iterations as `join` lines. The stream group also
+//!   times the framing alone (`frame_only`). `XAPI_BENCH_ONLY=group/case`
+//!   runs one case and `XAPI_BENCH_ROUNDS=n` sets the rounds (for profiling).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -229,6 +231,24 @@ fn value_stream(data: &[u8]) -> Sample {
     }
 }
 
+/// Framing alone (64 KiB chunks through `LineFramer`), to tell its share.
+fn frame_stream(data: &[u8]) -> Sample {
+    let t = Instant::now();
+    let mut framer = LineFramer::new(xapi::stream::MAX_MESSAGE_BYTES);
+    let mut n = 0usize;
+    for chunk in data.chunks(CHUNK) {
+        framer.push(chunk);
+        while let Ok(Some(frame)) = framer.next_frame() {
+            n += usize::from(matches!(frame, Frame::Message(_)));
+        }
+    }
+    black_box(n);
+    Sample {
+        total: t.elapsed(),
+        join: Duration::ZERO,
+    }
+}
+
 /// Our pipeline over the stream slice: framing (64 KiB chunks), decoding,
 /// and, with `join`, a `Response` per message and every reference resolved.
 fn typed_stream(data: &[u8], join: bool) -> (Sample, usize) {
@@ -429,6 +449,7 @@ fn ratios(quick: bool) -> Result<(), String> {
             ("value", false, &mut || value_stream(&p.stream)),
             ("typed", false, &mut || typed_stream(&p.stream, false).0),
             ("typed_join", true, &mut || typed_stream(&p.stream, true).0),
+            ("frame_only", false, &mut || frame_stream(&p.stream)),
         ],
     );
     Ok(())

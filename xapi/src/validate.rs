@@ -103,6 +103,10 @@ pub fn check(operation: &Operation, parts: &RequestParts) -> Result<(), Violatio
         if param.location == "path" && value.is_empty() {
             return fail("must not be empty".to_owned());
         }
+        if param.location == "path" && matches!(value, "." | "..") {
+            // A dot segment would be resolved away and reach another endpoint.
+            return fail("must not be `.` or `..`".to_owned());
+        }
         if param.array {
             let items: Vec<&str> = if value.is_empty() {
                 Vec::new()

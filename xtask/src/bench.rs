@@ -11,8 +11,8 @@
 //! overhead is the median, over the joined iterations, of the time spent
 //! joining divided by the rest of the iteration (the larger of the two pages
 //! is reported). The pagination figure is the growth of the peak resident set
-//! while following 100 pages, divided by the size of one page's body,
-//! measured in a fresh process.
+//! while following 100 pages, divided by the size of one page's body (the
+//! median of five fresh processes; see `xapi/benches/overhead.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -75,14 +75,14 @@ pub fn run(args: &Args) -> Result<bool> {
     let decode_out = run_bench(&root, &decode, mode)?;
     let overhead_out = run_bench(&root, &overhead, mode)?;
     // The resident set depends on how the answers were cut into reads: each
-    // memory figure is the median of three fresh processes.
+    // memory figure is the median of five fresh processes.
     let pages = args.pages.to_string();
     let memory = |pages: &str| -> Result<String> {
-        let mut runs = (0..3)
+        let mut runs = (0..5)
             .map(|_| run_bench(&root, &overhead, &["--pagination-memory", "--pages", pages]))
             .collect::<Result<Vec<String>>>()?;
         runs.sort_by(|a, b| growth_of(a).total_cmp(&growth_of(b)));
-        Ok(runs.swap_remove(1))
+        Ok(runs.swap_remove(2))
     };
     let memory_one = memory("1")?;
     let memory_many = memory(&pages)?;
@@ -151,6 +151,17 @@ pub fn run(args: &Args) -> Result<bool> {
             );
         }
     }
+    if let (Ok(frame), Ok(ours)) = (get("stream", "frame_only"), get("stream", "typed_join")) {
+        println!(
+            "{:<8} {:<11} {:>11} {:>11} {:>9.0}   ({:.1}% of the stream pipeline)",
+            "stream",
+            "frame_only",
+            human(frame.min_ns),
+            human(frame.median_ns),
+            frame.bytes / frame.min_ns * 1e3,
+            100.0 * frame.min_ns / ours.min_ns
+        );
+    }
     let (xapi, plain) = (get("request", "xapi")?, get("request", "reqwest")?);
     for (name, t) in [("xapi", xapi), ("reqwest", plain)] {
         println!(
@@ -174,7 +185,7 @@ pub fn run(args: &Args) -> Result<bool> {
     let growth = |m: &BTreeMap<String, f64>| m.get("growth_pages").copied().unwrap_or(f64::NAN);
     println!(
         "pagination: peak RSS growth {:.2} pages over {} pages, {:.2} pages over 1 page \
-         (page = {:.0} B, high-water reset: {}; median of 3 processes)",
+         (page = {:.0} B, high-water reset: {}; median of 5 processes)",
         growth(&mem_many),
         args.pages,
         growth(&mem_one),
