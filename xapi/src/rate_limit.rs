@@ -34,6 +34,9 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 impl RateLimit {
     /// Reads the headers (absent or malformed ones stay `None`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
+        if headers.is_empty() {
+            return RateLimit::default();
+        }
         RateLimit {
             limit: header_u64(headers, "x-rate-limit-limit"),
             remaining: header_u64(headers, "x-rate-limit-remaining"),
