@@ -381,17 +381,8 @@ impl Client {
                     operation: operation.id,
                     source,
                 })?;
-            let span = tracing::debug_span!(
-                "xapi.request",
-                operation = operation.id,
-                method = operation.method,
-                path = operation.path,
-                attempt,
-                status = tracing::field::Empty,
-                rate_limit_remaining = tracing::field::Empty,
-            );
-            let response = match self.inner.http.execute(req).instrument(span.clone()).await {
-                Ok(response) => response,
+            let (response, limit) = match self.send_attempt(operation, req, attempt).await {
+                Ok(answer) => answer,
                 Err(source) => {
                     let outcome = if source.is_connect() {
                         Outcome::NotSent
@@ -425,15 +416,6 @@ impl Client {
                 }
             };
             let status = response.status().as_u16();
-            let limit = RateLimit::from_headers(response.headers());
-            span.record("status", status);
-            if let Some(remaining) = limit.remaining {
-                span.record("rate_limit_remaining", remaining);
-            }
-            self.inner
-                .budgets
-                .update(key, operation.method, operation.path, limit);
-            span.in_scope(|| tracing::debug!(status, remaining = limit.remaining, "answered"));
 
             if status == 429 {
                 rate_waits += 1;
@@ -458,13 +440,11 @@ impl Client {
                         continue;
                     }
                     Err(reason) => {
-                        let headers = response.headers().clone();
-                        let body = response.bytes().await.unwrap_or_default();
                         return Err(Error::GaveUp {
                             operation: operation.id,
                             attempts: attempt,
                             reason,
-                            last: Some(Box::new(api_error(operation.id, status, headers, body))),
+                            last: Some(Box::new(read_api_error(operation.id, response).await)),
                         });
                     }
                 }
@@ -487,9 +467,7 @@ impl Client {
                 }
             }
 
-            let retryable = RetryPolicy::idempotent(operation.method)
-                && self.inner.retry.retry_statuses.contains(&status);
-            if retryable {
+            if self.inner.retry.retries_status(operation.method, status) {
                 let retry_after = crate::retry::retry_after(response.headers());
                 let outcome = Outcome::Status(status, retry_after);
                 match self.inner.retry.decide(
@@ -516,13 +494,11 @@ impl Client {
                         continue;
                     }
                     Decision::GiveUp(reason) => {
-                        let headers = response.headers().clone();
-                        let body = response.bytes().await.unwrap_or_default();
                         return Err(Error::GaveUp {
                             operation: operation.id,
                             attempts: attempt,
                             reason,
-                            last: Some(Box::new(api_error(operation.id, status, headers, body))),
+                            last: Some(Box::new(read_api_error(operation.id, response).await)),
                         });
                     }
                 }
@@ -546,6 +522,23 @@ impl Client {
                 operation: operation.id,
                 source,
             })?;
+        self.send_attempt(operation, request, attempt)
+            .await
+            .map(|(response, _)| response)
+            .map_err(|source| Error::Transport {
+                operation: operation.id,
+                source,
+            })
+    }
+
+    /// One attempt, already authorised: a tracing span, the send, and the
+    /// bookkeeping of the answer's rate-limit headers.
+    async fn send_attempt(
+        &self,
+        operation: &'static Operation,
+        request: reqwest::Request,
+        attempt: u32,
+    ) -> reqwest::Result<(reqwest::Response, RateLimit)> {
         let span = tracing::debug_span!(
             "xapi.request",
             operation = operation.id,
@@ -560,13 +553,10 @@ impl Client {
             .http
             .execute(request)
             .instrument(span.clone())
-            .await
-            .map_err(|source| Error::Transport {
-                operation: operation.id,
-                source,
-            })?;
+            .await?;
+        let status = response.status().as_u16();
         let limit = RateLimit::from_headers(response.headers());
-        span.record("status", response.status().as_u16());
+        span.record("status", status);
         if let Some(remaining) = limit.remaining {
             span.record("rate_limit_remaining", remaining);
         }
@@ -576,9 +566,8 @@ impl Client {
             operation.path,
             limit,
         );
-        let status = response.status().as_u16();
         span.in_scope(|| tracing::debug!(status, remaining = limit.remaining, "answered"));
-        Ok(response)
+        Ok((response, limit))
     }
 
     /// Builds the HTTP request for `operation` from `parts`, after validation.
@@ -702,6 +691,17 @@ pub(crate) fn decode_body<T: Model>(
             status,
         }))
     })
+}
+
+/// Reads an error answer's body (as much as arrives) into an [`ApiError`].
+pub(crate) async fn read_api_error(
+    operation: &'static str,
+    response: reqwest::Response,
+) -> ApiError {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    api_error(operation, status, headers, body)
 }
 
 /// Builds an [`ApiError`] from an error answer.

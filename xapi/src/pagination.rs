@@ -23,6 +23,11 @@ use crate::error::Error;
 use crate::progress::ProgressEvent;
 use crate::response::Response;
 
+/// The query parameter that carries the page token of `operation`.
+fn token_param(operation: &Operation) -> &'static str {
+    operation.pagination.unwrap_or("pagination_token")
+}
+
 /// Limits on a pull.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Limits {
@@ -68,7 +73,7 @@ impl<T> Pages<T> {
 
     /// Starts from a saved page token (resuming an interrupted pull).
     pub fn resume_from(mut self, token: impl Into<String>) -> Self {
-        let name = self.operation.pagination.unwrap_or("pagination_token");
+        let name = token_param(self.operation);
         self.parts.set_query(name, token.into());
         self
     }
@@ -88,7 +93,7 @@ where
             client: self.client.clone(),
             operation: self.operation,
             parts: std::mem::take(&mut self.parts),
-            token_param: self.operation.pagination.unwrap_or("pagination_token"),
+            token_param: token_param(self.operation),
             pages: 0,
             limits: self.limits,
             done: false,

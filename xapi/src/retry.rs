@@ -68,6 +68,11 @@ impl RetryPolicy {
         matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE")
     }
 
+    /// Whether an answer with `status` to a `method` request is worth another try.
+    pub fn retries_status(&self, method: &str, status: u16) -> bool {
+        Self::idempotent(method) && self.retry_statuses.contains(&status)
+    }
+
     /// Decides after attempt number `attempt` (1-based) of a `method` request,
     /// `elapsed` since the first attempt. `jitter` in `[0, 1)` picks the delay
     /// within the backoff window (the caller draws it at random).
@@ -82,9 +87,7 @@ impl RetryPolicy {
         let retryable = match outcome {
             Outcome::NotSent => true,
             Outcome::Transport => Self::idempotent(method),
-            Outcome::Status(status, _) => {
-                self.retry_statuses.contains(&status) && Self::idempotent(method)
-            }
+            Outcome::Status(status, _) => self.retries_status(method, status),
         };
         let what = match outcome {
             Outcome::NotSent => "connection failed".to_owned(),

@@ -34,7 +34,7 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::Deserialize;
 use xapi_generated::runtime::{Model, Operation, RequestParts};
 
-use crate::client::{api_error, decode_body, Client};
+use crate::client::{decode_body, read_api_error, Client};
 use crate::error::Error;
 use crate::response::Response;
 
@@ -404,9 +404,7 @@ impl<T: Model + Send + 'static> State<T> {
                                 self.connected_once = true;
                                 return Some(Ok(StreamEvent::Connected { attempt }));
                             }
-                            let headers = response.headers().clone();
-                            let body = response.bytes().await.unwrap_or_default();
-                            let err = api_error(self.operation.id, status, headers, body);
+                            let err = read_api_error(self.operation.id, response).await;
                             match status {
                                 400 | 401 | 403 | 404 => {
                                     tracing::warn!(
