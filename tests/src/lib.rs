@@ -90,22 +90,34 @@ pub fn fixtures() -> Vec<Fixture> {
     out
 }
 
+/// Decodes one body as `operation`'s response for `status` and serialises it
+/// back: a 2xx through the operation's success model (or, with `stream`, its
+/// message model), any other status through the problem model. `None` when
+/// the operation has no such decoder.
+pub fn dispatch(
+    operation: &str,
+    status: u16,
+    stream: bool,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, xapi_generated::runtime::DecodeFailure>> {
+    if !(200..300).contains(&status) {
+        return Some(xapi_generated::runtime::reencode::<
+            xapi_generated::models::Problem,
+        >(body));
+    }
+    if stream {
+        xapi_generated::ops::reencode_stream_message(operation, body)
+    } else {
+        xapi_generated::ops::reencode_success(operation, body)
+    }
+}
+
 /// Decodes one body as the fixture's operation/status and serialises it back.
 pub fn reencode(fixture: &Fixture, body: &[u8]) -> Result<serde_json::Value, String> {
-    let result = if (200..300).contains(&fixture.status) {
-        let dispatched = if fixture.stream {
-            xapi_generated::ops::reencode_stream_message(&fixture.operation, body)
-        } else {
-            xapi_generated::ops::reencode_success(&fixture.operation, body)
-        };
-        match dispatched {
-            Some(r) => r,
-            None => return Err(format!("no decoder for {}", fixture.operation)),
-        }
-    } else {
-        xapi_generated::runtime::reencode::<xapi_generated::models::Problem>(body)
-    };
-    result.map_err(|f| f.to_string())
+    match dispatch(&fixture.operation, fixture.status, fixture.stream, body) {
+        Some(result) => result.map_err(|f| f.to_string()),
+        None => Err(format!("no decoder for {}", fixture.operation)),
+    }
 }
 
 /// Decodes `body` and checks that nothing is lost in the round trip.

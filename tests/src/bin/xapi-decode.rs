@@ -5,7 +5,7 @@ use clap::Parser;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
-use xapi_generated::runtime::{json_equivalent, reencode, DecodeFailure, Operation};
+use xapi_generated::runtime::{json_equivalent, Operation};
 
 /// Arguments of `cargo xtask decode`.
 #[derive(clap::Parser)]
@@ -92,30 +92,16 @@ pub fn decode_one(
     body: &[u8],
     roundtrip: bool,
 ) -> Outcome {
-    let result: Result<serde_json::Value, DecodeFailure> = if (200..300).contains(&status) {
-        let dispatched = if stream {
-            xapi_generated::ops::reencode_stream_message(op.id, body)
+    let Some(result) = xapi_tests::dispatch(op.id, status, stream, body) else {
+        let why = if stream {
+            format!("{} is not a streaming operation", op.id)
         } else {
-            xapi_generated::ops::reencode_success(op.id, body)
+            format!("{} is a streaming operation: pass --stream", op.id)
         };
-        match dispatched {
-            Some(r) => r,
-            None => {
-                return Outcome {
-                    reencoded: None,
-                    error: Some((
-                        ".".to_owned(),
-                        if stream {
-                            format!("{} is not a streaming operation", op.id)
-                        } else {
-                            format!("{} is a streaming operation: pass --stream", op.id)
-                        },
-                    )),
-                }
-            }
-        }
-    } else {
-        reencode::<xapi_generated::models::Problem>(body)
+        return Outcome {
+            reencoded: None,
+            error: Some((".".to_owned(), why)),
+        };
     };
     match result {
         Err(failure) => Outcome {
