@@ -3,6 +3,10 @@
 //! The rules come from the operation table, which the code generator fills in
 //! from the API document's parameter constraints: required parameters,
 //! patterns, numeric ranges, string lengths and list sizes.
+//!
+//! Two rules the table cannot express are added here: time parameters must
+//! be RFC 3339 date-times, and `start_time` must come before `end_time`
+//! when an operation is given both.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -59,6 +63,8 @@ fn check_scalar(param: &Param, value: &str, what: &str) -> Option<String> {
     }
     if param.min.is_some() || param.max.is_some() {
         match value.parse::<f64>() {
+            // `NaN` parses, and compares neither below nor above a bound.
+            Ok(n) if n.is_nan() => return Some(format!("{what} must be a number (is {value:?})")),
             Ok(n) => {
                 if let Some(min) = param.min {
                     if n < min {
@@ -77,8 +83,153 @@ fn check_scalar(param: &Param, value: &str, what: &str) -> Option<String> {
     None
 }
 
+/// Wire names of the parameters that take a date-time.
+///
+/// The operation table carries no `format`, so they are known by name: in
+/// the API document (2.159) every parameter with `format: date-time` is
+/// called `start_time` or `end_time`, and no other parameter has either name.
+const DATE_TIME_PARAMS: [&str; 2] = ["start_time", "end_time"];
+
+/// An instant read from an RFC 3339 date-time: seconds since 1970-01-01T00:00:00Z
+/// and the nanoseconds of the fraction (digits past the ninth are ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    /// Whole seconds since the Unix epoch, in UTC.
+    pub seconds: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (RFC 3339,
+/// section 5.6; `T` and `Z` may be lower case). The date must exist (leap
+/// years included); a second of 60 is accepted as RFC 3339 allows it for
+/// leap seconds. `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let digits = |from: usize, n: usize| -> Option<u32> {
+        let slice = b.get(from..from + n)?;
+        slice.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let byte = |at: usize, allowed: &[u8]| b.get(at).is_some_and(|c| allowed.contains(c));
+    if !(byte(4, b"-") && byte(7, b"-") && byte(10, b"Tt") && byte(13, b":") && byte(16, b":")) {
+        return None;
+    }
+    let year = digits(0, 4)?;
+    let month = digits(5, 2)?;
+    let day = digits(8, 2)?;
+    let hour = digits(11, 2)?;
+    let minute = digits(14, 2)?;
+    let second = digits(17, 2)?;
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if byte(at, b".") {
+        at += 1;
+        let start = at;
+        while let Some(d) = b.get(at).filter(|d| d.is_ascii_digit()) {
+            if at - start < 9 {
+                nanos = nanos * 10 + u32::from(d - b'0');
+            }
+            at += 1;
+        }
+        let kept = (at - start).min(9);
+        if kept == 0 {
+            return None;
+        }
+        nanos *= 10u32.pow(9 - kept as u32);
+    }
+    let offset_seconds: i64 = if byte(at, b"Zz") {
+        at += 1;
+        0
+    } else if byte(at, b"+-") {
+        let sign = if byte(at, b"-") { -1 } else { 1 };
+        let oh = digits(at + 1, 2)?;
+        let om = digits(at + 4, 2)?;
+        if !byte(at + 3, b":") || oh > 23 || om > 59 {
+            return None;
+        }
+        at += 6;
+        sign * i64::from(oh * 3600 + om * 60)
+    } else {
+        return None;
+    };
+    if at != b.len() {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    Some(Timestamp {
+        seconds: local - offset_seconds,
+        nanos,
+    })
+}
+
+fn is_leap_year(year: u32) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given date of the proleptic Gregorian calendar.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    // Count years from March, so that the leap day ends the year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// `start_time` must come before `end_time` when both are given and both
+/// read as date-times (one that does not is refused on its own).
+fn check_time_range(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
+    if operation.param("start_time").is_none() || operation.param("end_time").is_none() {
+        return Ok(());
+    }
+    let (Some(start_text), Some(end_text)) = (
+        parts.query_value("start_time"),
+        parts.query_value("end_time"),
+    ) else {
+        return Ok(());
+    };
+    let (Some(start), Some(end)) = (parse_rfc3339(start_text), parse_rfc3339(end_text)) else {
+        return Ok(());
+    };
+    if start < end {
+        return Ok(());
+    }
+    Err(Violation {
+        parameter: "start_time".to_owned(),
+        rule: format!("{start_text:?} must be before end_time {end_text:?}"),
+    })
+}
+
 /// Checks `parts` against `operation`'s parameter constraints.
 pub fn check(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
+    check_params(operation, parts)?;
+    check_time_range(operation, parts)
+}
+
+fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
     for param in operation.params {
         let value = match param.location {
             "path" => parts.path_value(param.name),
@@ -136,6 +287,11 @@ pub fn check(operation: &Operation, parts: &RequestParts) -> Result<(), Violatio
             }
         } else if let Some(rule) = check_scalar(param, value, "value") {
             return fail(rule);
+        } else if DATE_TIME_PARAMS.contains(&param.name) && parse_rfc3339(value).is_none() {
+            return fail(format!(
+                "{value:?} is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ, with an \
+                 optional fraction of a second and Z or an offset such as +02:00)"
+            ));
         }
     }
     Ok(())
@@ -173,6 +329,15 @@ mod tests {
         .expect_err("below 10");
         assert_eq!(range.parameter, "max_results");
         assert!(range.rule.contains("at least 10"), "{}", range.rule);
+        for not_a_number in ["NaN", "nan", "ten", ""] {
+            let n = check(
+                search,
+                &parts(&[], &[("query", "rust"), ("max_results", not_a_number)]),
+            )
+            .expect_err("not a number");
+            assert_eq!(n.parameter, "max_results");
+            assert!(n.rule.contains("must be a number"), "{}", n.rule);
+        }
         let id = check(op("getPostsById"), &parts(&[("id", "12ab")], &[])).expect_err("bad id");
         assert_eq!(id.parameter, "id");
         let many: Vec<String> = (0..101).map(|i| (1_000 + i).to_string()).collect();
@@ -188,5 +353,123 @@ mod tests {
         )
         .expect_err("pattern");
         assert_eq!(user.parameter, "username");
+    }
+
+    #[test]
+    fn rfc3339_date_times_are_read() {
+        let at = |text: &str| parse_rfc3339(text).map(|t| (t.seconds, t.nanos));
+        assert_eq!(at("1970-01-01T00:00:00Z"), Some((0, 0)));
+        assert_eq!(at("2024-05-01T10:00:00Z"), Some((1_714_557_600, 0)));
+        assert_eq!(at("2024-05-01t10:00:00z"), Some((1_714_557_600, 0)));
+        // The offset is applied: 12:00 at +02:00 is 10:00 UTC.
+        assert_eq!(at("2024-05-01T12:00:00+02:00"), Some((1_714_557_600, 0)));
+        assert_eq!(at("2024-05-01T07:30:00-02:30"), Some((1_714_557_600, 0)));
+        assert_eq!(
+            at("2024-05-01T10:00:00.5Z"),
+            Some((1_714_557_600, 500_000_000))
+        );
+        assert_eq!(
+            at("2024-05-01T10:00:00.1234567891Z"),
+            Some((1_714_557_600, 123_456_789))
+        );
+        assert_eq!(at("2024-02-29T00:00:00Z"), Some((1_709_164_800, 0)));
+        assert_eq!(at("1969-12-31T23:59:59Z"), Some((-1, 0)));
+        assert!(at("2016-12-31T23:59:60Z").is_some(), "leap second");
+        for bad in [
+            "",
+            "2024-05-01",
+            "2024-05-01T10:00:00",
+            "2024-05-01 10:00:00Z",
+            "2024-05-01T10:00Z",
+            "2024-5-01T10:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-00-10T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T10:60:00Z",
+            "2024-05-01T10:00:61Z",
+            "2024-05-01T10:00:00.Z",
+            "2024-05-01T10:00:00+0200",
+            "2024-05-01T10:00:00+24:00",
+            "2024-05-01T10:00:00Z ",
+            "2024-05-01T10:00:00ZZ",
+            "yesterday",
+            "1714557600",
+            "２０２４-05-01T10:00:00Z",
+        ] {
+            assert_eq!(at(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn time_parameters_must_be_rfc3339() {
+        let search = op("searchPostsRecent");
+        for name in DATE_TIME_PARAMS {
+            assert!(search.param(name).is_some(), "{name}");
+            let ok = parts(&[], &[("query", "rust"), (name, "2024-05-01T10:00:00Z")]);
+            assert!(check(search, &ok).is_ok(), "{name}");
+            let bad = check(
+                search,
+                &parts(&[], &[("query", "rust"), (name, "2024-05-01")]),
+            )
+            .expect_err("not a date-time");
+            assert_eq!(bad.parameter, name);
+            assert!(bad.rule.contains("RFC 3339"), "{}", bad.rule);
+        }
+        // Another query parameter with a time-like value is left alone.
+        let other = parts(&[], &[("query", "rust"), ("next_token", "2024-05-01")]);
+        assert!(check(search, &other).is_ok());
+    }
+
+    #[test]
+    fn start_time_must_come_before_end_time() {
+        let range = |start: &str, end: &str| {
+            parts(
+                &[],
+                &[("query", "rust"), ("start_time", start), ("end_time", end)],
+            )
+        };
+        let search = op("searchPostsAll");
+        assert!(check(
+            search,
+            &range("2024-05-01T10:00:00Z", "2024-05-01T10:00:01Z")
+        )
+        .is_ok());
+        // In order once the offsets are applied, though not as text.
+        assert!(check(
+            search,
+            &range("2024-05-01T11:00:00+02:00", "2024-05-01T10:00:00Z")
+        )
+        .is_ok());
+        for (start, end) in [
+            ("2024-05-02T00:00:00Z", "2024-05-01T00:00:00Z"),
+            ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"),
+            ("2024-05-01T10:00:00.5Z", "2024-05-01T10:00:00.25Z"),
+            ("2024-05-01T09:00:00-02:00", "2024-05-01T10:00:00Z"),
+        ] {
+            let v = check(search, &range(start, end)).expect_err("reversed");
+            assert_eq!(v.parameter, "start_time", "{start} {end}");
+            assert!(v.rule.contains("before end_time"), "{}", v.rule);
+        }
+        // Only one of the two: nothing to compare.
+        let only_start = parts(
+            &[],
+            &[("query", "rust"), ("start_time", "2030-01-01T00:00:00Z")],
+        );
+        assert!(check(search, &only_start).is_ok());
+        // A user timeline has both parameters too.
+        let timeline = op("getUsersPosts");
+        let reversed = parts(
+            &[("id", "1")],
+            &[
+                ("start_time", "2024-05-02T00:00:00Z"),
+                ("end_time", "2024-05-01T00:00:00Z"),
+            ],
+        );
+        assert_eq!(
+            check(timeline, &reversed).map_err(|v| v.parameter),
+            Err("start_time".to_owned())
+        );
     }
 }
