@@ -38,6 +38,124 @@ impl NewRule {
     }
 }
 
+/// Length limits checked before rules are sent.
+///
+/// The API document gives no length for a rule's value or tag. X's
+/// filtered-stream documentation gives the value's by access level: up to
+/// 1024 characters with Pro access, up to 2048 with Enterprise access, and
+/// 512 for the access levels below Pro. The default is 512, which every
+/// access level accepts; pass [`RuleLimits::PRO`], [`RuleLimits::ENTERPRISE`]
+/// (or any other value) to [`Rules::with_limits`] to allow longer rules.
+/// X documents no length for tags, so none is checked unless one is set.
+///
+/// Characters are counted as Unicode code points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleLimits {
+    /// Longest rule value, in characters.
+    pub max_value_chars: usize,
+    /// Longest tag, in characters (`None`: not checked).
+    pub max_tag_chars: Option<usize>,
+}
+
+impl RuleLimits {
+    /// 512 characters per rule: the access levels below Pro.
+    pub const STANDARD: RuleLimits = RuleLimits {
+        max_value_chars: 512,
+        max_tag_chars: None,
+    };
+    /// 1024 characters per rule: Pro access.
+    pub const PRO: RuleLimits = RuleLimits {
+        max_value_chars: 1024,
+        max_tag_chars: None,
+    };
+    /// 2048 characters per rule: Enterprise access.
+    pub const ENTERPRISE: RuleLimits = RuleLimits {
+        max_value_chars: 2048,
+        max_tag_chars: None,
+    };
+}
+
+impl Default for RuleLimits {
+    fn default() -> Self {
+        RuleLimits::STANDARD
+    }
+}
+
+const UPDATE: &str = "updateRules";
+
+fn refused(parameter: &str, rule: String) -> Error {
+    Error::InvalidRequest {
+        operation: UPDATE,
+        parameter: parameter.to_owned(),
+        rule,
+    }
+}
+
+/// A rule value must hold something besides white space.
+fn check_value_present(index: usize, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(refused(
+            "value",
+            format!("rule {index}: must not be empty (is {value:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Rule ids to delete must match the `RuleId` pattern `^[0-9]{1,19}$`;
+/// values to delete must not be empty.
+fn check_deletions(ids: &[String], values: &[String]) -> Result<(), Error> {
+    for (i, id) in ids.iter().enumerate() {
+        if !crate::posts::is_valid_id(id) {
+            return Err(refused(
+                "ids",
+                format!("item {i}: {id:?} is not a rule id (pattern ^[0-9]{{1,19}}$)"),
+            ));
+        }
+    }
+    for (i, value) in values.iter().enumerate() {
+        check_value_present(i, value)?;
+    }
+    Ok(())
+}
+
+impl NewRule {
+    /// Checks the rule against `limits` without sending anything: the value
+    /// must not be empty (or only white space) nor longer than
+    /// `limits.max_value_chars`, and the tag not longer than
+    /// `limits.max_tag_chars`.
+    ///
+    /// The error is [`Error::InvalidRequest`] with operation `updateRules`
+    /// and parameter `value` or `tag`.
+    pub fn validate(&self, limits: &RuleLimits) -> Result<(), Error> {
+        self.check(0, limits)
+    }
+
+    fn check(&self, index: usize, limits: &RuleLimits) -> Result<(), Error> {
+        check_value_present(index, &self.value)?;
+        let chars = self.value.chars().count();
+        if chars > limits.max_value_chars {
+            return Err(refused(
+                "value",
+                format!(
+                    "rule {index}: must be at most {} characters long (is {chars})",
+                    limits.max_value_chars
+                ),
+            ));
+        }
+        if let (Some(tag), Some(max)) = (&self.tag, limits.max_tag_chars) {
+            let chars = tag.chars().count();
+            if chars > max {
+                return Err(refused(
+                    "tag",
+                    format!("rule {index}: must be at most {max} characters long (is {chars})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A rule the API refused, with its reason.
 #[derive(Clone, Debug)]
 pub struct RuleFailure {
@@ -112,9 +230,14 @@ impl RulePlan {
 }
 
 /// Rule management for the filtered stream; see [`Client::rules`].
+///
+/// Rules to add are checked against [`RuleLimits`] (the default unless
+/// [`with_limits`](Self::with_limits) says otherwise) and rule ids against
+/// the `RuleId` pattern before anything is sent.
 #[derive(Clone, Copy, Debug)]
 pub struct Rules<'c> {
     client: &'c Client,
+    limits: RuleLimits,
 }
 
 fn failures(errors: &[Problem]) -> Vec<RuleFailure> {
@@ -138,6 +261,24 @@ fn failures(errors: &[Problem]) -> Vec<RuleFailure> {
 }
 
 impl<'c> Rules<'c> {
+    /// Uses `limits` instead of [`RuleLimits::default`].
+    pub fn with_limits(mut self, limits: RuleLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits rules are checked against.
+    pub fn limits(&self) -> RuleLimits {
+        self.limits
+    }
+
+    fn check_new(&self, rules: &[NewRule]) -> Result<(), Error> {
+        rules
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, r)| r.check(i, &self.limits))
+    }
+
     /// Every live rule (following pages).
     pub async fn list(&self) -> Result<Vec<Rule>, Error> {
         let mut out = Vec::new();
@@ -149,7 +290,10 @@ impl<'c> Rules<'c> {
     }
 
     /// Adds rules in one call. With `dry_run`, the API only validates them.
+    /// Each rule is checked first (see [`NewRule::validate`]); nothing is
+    /// sent when one fails.
     pub async fn add(&self, rules: &[NewRule], dry_run: bool) -> Result<RuleChange, Error> {
+        self.check_new(rules)?;
         if rules.is_empty() {
             return Ok(RuleChange::default());
         }
@@ -183,12 +327,15 @@ impl<'c> Rules<'c> {
         Self::check(change)
     }
 
-    /// Deletes rules by id in one call.
+    /// Deletes rules by id in one call. Each id must match the `RuleId`
+    /// pattern `^[0-9]{1,19}$` (parameter `ids`); nothing is sent otherwise.
     pub async fn delete_ids(&self, ids: &[String], dry_run: bool) -> Result<RuleChange, Error> {
         self.delete(Some(ids.to_vec()), None, dry_run).await
     }
 
-    /// Deletes rules by value in one call.
+    /// Deletes rules by value in one call. An empty value is refused
+    /// (parameter `value`) before anything is sent; the length limits are
+    /// not applied, so rules added under other limits can still go.
     pub async fn delete_values(
         &self,
         values: &[String],
@@ -203,6 +350,10 @@ impl<'c> Rules<'c> {
         values: Option<Vec<String>>,
         dry_run: bool,
     ) -> Result<RuleChange, Error> {
+        check_deletions(
+            ids.as_deref().unwrap_or_default(),
+            values.as_deref().unwrap_or_default(),
+        )?;
         let n = ids.as_ref().map_or(0, Vec::len) + values.as_ref().map_or(0, Vec::len);
         if n == 0 {
             return Ok(RuleChange::default());
@@ -252,21 +403,19 @@ impl<'c> Rules<'c> {
                     )
                 })
                 .collect();
-            Err(Error::InvalidRequest {
-                operation: "updateRules",
-                parameter: "rules".into(),
-                rule: detail.join("; "),
-            })
+            Err(refused("rules", detail.join("; ")))
         }
     }
 
     /// Makes the live rules equal to `desired` in the fewest calls: one
     /// deletion (if any) then one addition (if any). Returns the plan applied.
+    /// The desired rules are checked before the live ones are listed.
     pub async fn sync(
         &self,
         desired: &[NewRule],
         dry_run: bool,
     ) -> Result<(RulePlan, RuleChange), Error> {
+        self.check_new(desired)?;
         let current = self.list().await?;
         let plan = RulePlan::between(&current, desired);
         let mut change = RuleChange {
@@ -290,7 +439,10 @@ impl<'c> Rules<'c> {
 impl Client {
     /// Filtered-stream rule management.
     pub fn rules(&self) -> Rules<'_> {
-        Rules { client: self }
+        Rules {
+            client: self,
+            limits: RuleLimits::default(),
+        }
     }
 }
 
@@ -332,5 +484,97 @@ mod tests {
             &[NewRule::new("a")],
         );
         assert_eq!(dupes.delete_ids, vec!["2".to_string()]);
+    }
+
+    fn refusal(result: Result<(), Error>) -> (String, String) {
+        match result {
+            Err(Error::InvalidRequest {
+                operation,
+                parameter,
+                rule,
+            }) => {
+                assert_eq!(operation, "updateRules");
+                (parameter, rule)
+            }
+            other => panic!("expected InvalidRequest, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rule_values_must_not_be_empty() {
+        let limits = RuleLimits::default();
+        for value in ["", " ", "\t\n"] {
+            let (parameter, rule) = refusal(NewRule::new(value).validate(&limits));
+            assert_eq!(parameter, "value", "{value:?}");
+            assert!(rule.contains("must not be empty"), "{rule}");
+        }
+        assert!(NewRule::new("a").validate(&limits).is_ok());
+    }
+
+    #[test]
+    fn rule_values_are_limited_by_access_level() {
+        assert_eq!(RuleLimits::default(), RuleLimits::STANDARD);
+        for (limits, max) in [
+            (RuleLimits::STANDARD, 512),
+            (RuleLimits::PRO, 1024),
+            (RuleLimits::ENTERPRISE, 2048),
+        ] {
+            assert_eq!(limits.max_value_chars, max);
+            assert!(NewRule::new("x".repeat(max)).validate(&limits).is_ok());
+            let (parameter, rule) = refusal(NewRule::new("x".repeat(max + 1)).validate(&limits));
+            assert_eq!(parameter, "value");
+            assert!(
+                rule.contains(&format!("at most {max} characters long (is {})", max + 1)),
+                "{rule}"
+            );
+        }
+        // Code points, not bytes: 512 three-byte characters fit.
+        let wide = "\u{20AC}".repeat(512);
+        assert!(NewRule::new(wide).validate(&RuleLimits::STANDARD).is_ok());
+    }
+
+    #[test]
+    fn tags_are_checked_only_against_a_set_limit() {
+        let long_tag = NewRule::tagged("rust", "t".repeat(600));
+        assert!(long_tag.validate(&RuleLimits::default()).is_ok());
+        let limits = RuleLimits {
+            max_tag_chars: Some(16),
+            ..RuleLimits::PRO
+        };
+        let (parameter, rule) = refusal(long_tag.validate(&limits));
+        assert_eq!(parameter, "tag");
+        assert!(rule.contains("at most 16 characters"), "{rule}");
+        assert!(NewRule::tagged("rust", "t".repeat(16))
+            .validate(&limits)
+            .is_ok());
+    }
+
+    #[test]
+    fn deletions_need_rule_ids_and_values() {
+        let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(check_deletions(&strings(&["1", "1234567890123456789"]), &strings(&["a"])).is_ok());
+        for bad in ["", "r1", "12345678901234567890", "-1"] {
+            let (parameter, rule) = refusal(check_deletions(&strings(&["1", bad]), &[]));
+            assert_eq!(parameter, "ids", "{bad:?}");
+            assert!(rule.starts_with("item 1:"), "{rule}");
+        }
+        let (parameter, _) = refusal(check_deletions(&[], &strings(&["rust", " "])));
+        assert_eq!(parameter, "value");
+    }
+
+    #[test]
+    fn the_failing_rule_is_numbered() {
+        let client = Client::builder()
+            .bearer_token("t")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .expect("client");
+        let rules = client.rules();
+        let desired = [NewRule::new("ok"), NewRule::new("fine"), NewRule::new("")];
+        let (parameter, rule) = refusal(rules.check_new(&desired));
+        assert_eq!(parameter, "value");
+        assert!(rule.starts_with("rule 2:"), "{rule}");
+        assert!(rules.check_new(&desired[..2]).is_ok());
+        assert_eq!(rules.with_limits(RuleLimits::PRO).limits(), RuleLimits::PRO);
     }
 }
