@@ -44,11 +44,24 @@ use crate::response::Response;
 /// keep-alive. A message may arrive split across chunks, and a chunk may hold
 /// several messages. A message longer than `max_line` is an error rather than
 /// a reason to buffer without bound.
+///
+/// A message that lies whole inside a chunk is handed out as a slice of that
+/// chunk (no copy); only a message split across chunks is gathered in a
+/// carry buffer.
 #[derive(Debug)]
 pub struct LineFramer {
-    buf: BytesMut,
-    max_line: usize,
+    /// Bytes before `chunk` not handed out yet: the start of a message begun
+    /// in an earlier chunk (or whole lines, when chunks are pushed without
+    /// draining the framer in between).
+    carry: BytesMut,
+    /// How much of `carry` is known to hold no line end.
     scanned: usize,
+    /// The unread rest of the latest chunk.
+    chunk: Bytes,
+    /// Where copied chunks are stored; its allocation is reused once every
+    /// message sliced from the previous chunk has been dropped.
+    store: BytesMut,
+    max_line: usize,
 }
 
 /// One framed unit.
@@ -64,52 +77,112 @@ impl LineFramer {
     /// A framer that refuses messages longer than `max_line` bytes.
     pub fn new(max_line: usize) -> Self {
         LineFramer {
-            buf: BytesMut::new(),
-            max_line,
+            carry: BytesMut::new(),
             scanned: 0,
+            chunk: Bytes::new(),
+            store: BytesMut::new(),
+            max_line,
         }
     }
 
-    /// Adds a chunk.
+    /// Adds a chunk (copied once; messages are then slices of the copy).
     pub fn push(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
+        if chunk.is_empty() {
+            return;
+        }
+        self.stash_chunk();
+        self.store.extend_from_slice(chunk);
+        self.chunk = self.store.split().freeze();
+    }
+
+    /// Adds a chunk without copying it: messages inside it are handed out as
+    /// slices of it.
+    pub fn push_bytes(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        self.stash_chunk();
+        self.chunk = chunk;
+    }
+
+    /// Moves the unread rest of the current chunk to the carry buffer.
+    fn stash_chunk(&mut self) {
+        if !self.chunk.is_empty() {
+            self.carry.extend_from_slice(&self.chunk);
+        }
+        self.chunk = Bytes::new();
     }
 
     /// The next complete frame, if any. `Err` (with the bytes held) when a
     /// line exceeds the limit.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, usize> {
-        match self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
-            Some(rel) => {
-                let pos = self.scanned + rel;
+        if !self.carry.is_empty() {
+            if let Some(rel) = memchr::memchr(b'\n', &self.carry[self.scanned..]) {
+                let line = self.carry.split_to(self.scanned + rel + 1).freeze();
                 self.scanned = 0;
-                let mut line = self.buf.split_to(pos + 1);
-                line.truncate(pos);
-                if line.last() == Some(&b'\r') {
-                    line.truncate(pos - 1);
-                }
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    Ok(Some(Frame::KeepAlive))
-                } else {
-                    Ok(Some(Frame::Message(line.freeze())))
-                }
+                return Ok(Some(Self::frame(line)));
             }
-            None if self.buf.len() > self.max_line => Err(self.buf.len()),
-            None => {
-                self.scanned = self.buf.len();
-                Ok(None)
+            self.scanned = self.carry.len();
+            if let Some(pos) = memchr::memchr(b'\n', &self.chunk) {
+                // The end of a message split across chunks.
+                self.carry.extend_from_slice(&self.chunk[..=pos]);
+                self.consume_chunk(pos + 1);
+                let line = Bytes::copy_from_slice(&self.carry);
+                self.carry.clear();
+                self.scanned = 0;
+                return Ok(Some(Self::frame(line)));
             }
+        } else if let Some(pos) = memchr::memchr(b'\n', &self.chunk) {
+            let line = self.consume_chunk(pos + 1);
+            return Ok(Some(Self::frame(line)));
+        }
+        // No line end in what is held: keep the start of the message.
+        self.stash_chunk();
+        self.scanned = self.carry.len();
+        if self.carry.len() > self.max_line {
+            Err(self.carry.len())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Takes the first `n` bytes of the current chunk.
+    fn consume_chunk(&mut self, n: usize) -> Bytes {
+        if n >= self.chunk.len() {
+            std::mem::take(&mut self.chunk)
+        } else {
+            self.chunk.split_to(n)
+        }
+    }
+
+    /// A line (with its `\n`) as a frame.
+    fn frame(mut line: Bytes) -> Frame {
+        let mut end = line.len().saturating_sub(1);
+        if end > 0 && line[end - 1] == b'\r' {
+            end -= 1;
+        }
+        line.truncate(end);
+        // Messages start with `{`: only a line starting with white space
+        // needs the full look.
+        if line.first().is_none_or(u8::is_ascii_whitespace)
+            && line.iter().all(u8::is_ascii_whitespace)
+        {
+            Frame::KeepAlive
+        } else {
+            Frame::Message(line)
         }
     }
 
     /// Bytes of an unfinished message held so far.
     pub fn pending(&self) -> usize {
-        self.buf.len()
+        self.carry.len() + self.chunk.len()
     }
 
     /// Drops any partial message (after a disconnect).
     pub fn clear(&mut self) {
-        self.buf.clear();
+        self.carry.clear();
         self.scanned = 0;
+        self.chunk = Bytes::new();
     }
 }
 
@@ -477,7 +550,7 @@ impl<T: Model + Send + 'static> State<T> {
                             tracing::warn!(operation = self.operation.id, "stream: stalled");
                             return Some(Ok(self.fail(FailureKind::Network, reason)));
                         }
-                        Ok(Some(Ok(chunk))) => self.framer.push(&chunk),
+                        Ok(Some(Ok(chunk))) => self.framer.push_bytes(chunk),
                         Ok(Some(Err(e))) => {
                             return Some(Ok(
                                 self.fail(FailureKind::Network, format!("connection lost: {e}"))
@@ -612,6 +685,66 @@ mod tests {
         assert_eq!(
             drain(&mut f),
             vec![Frame::Message(Bytes::from_static(b"{\"c\":3}"))]
+        );
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_frames() {
+        let payload: &[u8] =
+            b"{\"a\":1}\r\n\r\n  \t\r\n{\"b\":2}\n\n{\"c\":3}\r\n \"x\"\r\n\r{\"d\":4}\r\n{\"e\"";
+        let mut whole = LineFramer::new(usize::MAX);
+        whole.push(payload);
+        let expected = drain(&mut whole);
+        assert_eq!(expected.len(), 8, "{expected:?}");
+        assert_eq!(expected[2], Frame::KeepAlive);
+        assert_eq!(expected[6], Frame::Message(Bytes::from_static(b" \"x\"")));
+        assert_eq!(
+            expected[7],
+            Frame::Message(Bytes::from_static(b"\r{\"d\":4}"))
+        );
+        for step in 1..payload.len() {
+            for owned in [false, true] {
+                let mut f = LineFramer::new(usize::MAX);
+                let mut got = Vec::new();
+                for piece in payload.chunks(step) {
+                    if owned {
+                        f.push_bytes(Bytes::copy_from_slice(piece));
+                    } else {
+                        f.push(piece);
+                    }
+                    got.extend(drain(&mut f));
+                }
+                assert_eq!(got, expected, "chunks of {step}");
+                assert_eq!(f.pending(), whole.pending(), "chunks of {step}");
+            }
+            // Several pushes before draining.
+            let mut f = LineFramer::new(usize::MAX);
+            for piece in payload.chunks(step) {
+                f.push(piece);
+            }
+            assert_eq!(drain(&mut f), expected, "undrained chunks of {step}");
+            assert_eq!(f.pending(), whole.pending());
+        }
+    }
+
+    #[test]
+    fn a_split_line_over_the_limit_is_refused_and_clear_recovers() {
+        let mut f = LineFramer::new(8);
+        f.push(b"{\"ok\":1}\r\n0123");
+        assert_eq!(
+            f.next_frame(),
+            Ok(Some(Frame::Message(Bytes::from_static(b"{\"ok\":1}"))))
+        );
+        assert_eq!(f.next_frame(), Ok(None));
+        f.push(b"45678");
+        assert_eq!(f.next_frame(), Err(9));
+        assert_eq!(f.pending(), 9);
+        f.clear();
+        assert_eq!(f.pending(), 0);
+        f.push_bytes(Bytes::from_static(b"\r\n{}\n"));
+        assert_eq!(
+            drain(&mut f),
+            vec![Frame::KeepAlive, Frame::Message(Bytes::from_static(b"{}"))]
         );
     }
 
