@@ -12,6 +12,7 @@ use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schem
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::features::{self, Features};
 use crate::models::{field_ident, type_ident, Item, Models, Ty};
 use crate::ops::OpRow;
 use crate::passes::{operations, ref_name, resolve_parameter};
@@ -50,9 +51,12 @@ pub struct BuilderParam {
 /// One builder.
 #[derive(Debug, Clone)]
 pub struct Builder {
-    pub op_index: usize,
+    /// The operation's static in the operations module.
+    pub op_static: syn::Ident,
     pub id: String,
     pub tag: String,
+    /// The Cargo features that compile the builder (those of its operation).
+    pub features: Features,
     pub params: Vec<BuilderParam>,
     /// Request body model and whether it is required.
     pub body: Option<(String, bool)>,
@@ -116,10 +120,9 @@ pub fn build(processed: &OpenAPI, models: &Models, rows: &[OpRow]) -> Vec<Builde
     let mut out = Vec::new();
     for (path, method, op) in operations(processed) {
         let id = op.operation_id.clone().unwrap_or_default();
-        let Some(op_index) = rows.iter().position(|r| r.id == id) else {
+        let Some(row) = rows.iter().find(|r| r.id == id) else {
             continue;
         };
-        let row = &rows[op_index];
         let _ = (path, method);
         let mut params = Vec::new();
         let mut used = BTreeSet::new();
@@ -174,8 +177,9 @@ pub fn build(processed: &OpenAPI, models: &Models, rows: &[OpRow]) -> Vec<Builde
             _ => None,
         };
         out.push(Builder {
-            op_index,
+            op_static: row.static_ident(),
             tag: row.tag.clone(),
+            features: row.features(),
             response: row.response.clone(),
             streaming: row.streaming,
             paginated: row.pagination.is_some(),
@@ -279,8 +283,16 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
     for b in builders {
         groups.entry(b.tag.clone()).or_default().push(b);
     }
+    let group_features: BTreeMap<&String, Features> = groups
+        .iter()
+        .map(|(tag, members)| {
+            let union = members.iter().flat_map(|b| b.features.iter().cloned());
+            (tag, union.collect())
+        })
+        .collect();
     let group_items = groups.iter().map(|(tag, members)| {
         let ident = format_ident!("{}", group_ident(tag));
+        let group_cfg = features::cfg(&group_features[tag]);
         let doc = format!("Operations tagged {tag} in the API document.");
         let all_names: BTreeSet<String> = members.iter().map(|b| b.id.to_snake_case()).collect();
         let mut shorts: BTreeMap<String, usize> = BTreeMap::new();
@@ -318,6 +330,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
                 quote!(,)
             };
             let canonical = format_ident!("{}", b.id.to_snake_case());
+            let cfg = features::cfg(&b.features);
             let doc = format!(
                 "Starts a [`{}`] request (operation `{}`).",
                 b.id.to_upper_camel_case(),
@@ -325,6 +338,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
             );
             let main = quote! {
                 #[doc = #doc]
+                #cfg
                 pub fn #canonical(&self, #(#args),* #comma #body_arg) -> #builder<'c, S> {
                     #builder::new(self.0) #(#calls)* #body_call
                 }
@@ -347,6 +361,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
                     let doc = format!("Same as [`{canonical}`](Self::{canonical}).");
                     quote! {
                         #[doc = #doc]
+                        #cfg
                         pub fn #short(&self, #(#args),* #comma #body_arg) -> #builder<'c, S> {
                             self.#canonical(#(#names),* #comma #body_name)
                         }
@@ -356,9 +371,11 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         });
         quote! {
             #[doc = #doc]
+            #group_cfg
             #[derive(Clone, Copy, Debug)]
             pub struct #ident<'c, S>(pub &'c S);
 
+            #group_cfg
             impl<'c, S: crate::runtime::Sender> #ident<'c, S> {
                 #(#methods)*
             }
@@ -368,12 +385,17 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         let ident = format_ident!("{}", group_ident(tag));
         let f = format_ident!("{}", group_fn(tag));
         let doc = format!("Operations tagged {tag}.");
+        let cfg = features::cfg(&group_features[tag]);
         quote! {
             #[doc = #doc]
+            #cfg
             fn #f(&self) -> #ident<'_, Self> { #ident(self) }
         }
     });
-    let tags: Vec<&String> = groups.keys().collect();
+    let tags = groups.keys().map(|tag| {
+        let cfg = features::cfg(&group_features[tag]);
+        quote!(#cfg #tag)
+    });
     quote! {
         #(#structs)*
         #(#group_items)*
@@ -385,14 +407,15 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
 
         impl<S: crate::runtime::Sender> Api for S {}
 
-        /// The tags of the API document, one group each.
+        /// The tags of the API document, one group each (those compiled in).
         pub const TAGS: &[&str] = &[#(#tags),*];
     }
 }
 
 fn emit_builder(b: &Builder) -> TokenStream {
     let ident = format_ident!("{}", b.id.to_upper_camel_case());
-    let index = b.op_index;
+    let op = &b.op_static;
+    let cfg = features::cfg(&b.features);
     let setters = b.params.iter().map(|p| {
         let name = format_ident!("{}", p.setter);
         let wire = &p.name;
@@ -438,7 +461,7 @@ fn emit_builder(b: &Builder) -> TokenStream {
         quote! {
             /// Opens the stream: messages are decoded one line at a time.
             pub fn stream(self) -> S::Stream<#response_ty> {
-                self.sender.open_stream(&crate::ops::OPERATIONS[#index], self.parts)
+                self.sender.open_stream(&crate::ops::#op, self.parts)
             }
         }
     } else {
@@ -446,24 +469,25 @@ fn emit_builder(b: &Builder) -> TokenStream {
             quote! {
                 /// Follows `meta.next_token` from page to page.
                 pub fn pages(self) -> S::Pages<#response_ty> {
-                    self.sender.paginate(&crate::ops::OPERATIONS[#index], self.parts)
+                    self.sender.paginate(&crate::ops::#op, self.parts)
                 }
             }
         });
         quote! {
             /// Sends the request.
             pub fn send(self) -> impl std::future::Future<Output = Result<S::Reply<#response_ty>, S::Error>> + Send + 'c {
-                self.sender.send(&crate::ops::OPERATIONS[#index], self.parts)
+                self.sender.send(&crate::ops::#op, self.parts)
             }
             #pages
         }
     };
     let doc = format!(
-        "Request builder for operation `{}`: see [`OPERATIONS`](crate::ops::OPERATIONS).",
+        "Request builder for operation `{}`: see [`{op}`](crate::ops::{op}).",
         b.id
     );
     quote! {
         #[doc = #doc]
+        #cfg
         #[must_use = "a request does nothing until it is sent"]
         #[derive(Debug)]
         pub struct #ident<'c, S> {
@@ -471,14 +495,15 @@ fn emit_builder(b: &Builder) -> TokenStream {
             parts: crate::runtime::RequestParts,
         }
 
+        #cfg
         impl<'c, S: crate::runtime::Sender> #ident<'c, S> {
             /// A request with nothing set yet.
             pub fn new(sender: &'c S) -> Self {
-                Self { sender, parts: crate::runtime::RequestParts::new(&crate::ops::OPERATIONS[#index]) }
+                Self { sender, parts: crate::runtime::RequestParts::new(&crate::ops::#op) }
             }
             /// The operation this builder sends.
             pub fn operation(&self) -> &'static crate::runtime::Operation {
-                &crate::ops::OPERATIONS[#index]
+                &crate::ops::#op
             }
             /// The values collected so far.
             pub fn parts(&self) -> &crate::runtime::RequestParts {

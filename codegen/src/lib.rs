@@ -17,6 +17,7 @@
 
 pub mod builders;
 pub mod client;
+pub mod features;
 pub mod models;
 pub mod ops;
 pub mod overlay;
@@ -101,6 +102,17 @@ pub fn generate(
     let ops_tokens = ops::emit(&rows);
     let builder_set = builders::build(&processed, &model_set, &rows);
     let requests_tokens = builders::emit(&builder_set);
+    let field_enums = facts.hoisted_enums.keys().cloned().collect();
+    let gated = features::apply(
+        &rows,
+        models_tokens,
+        client_file,
+        &ops_tokens,
+        &requests_tokens,
+        RUNTIME_TEMPLATE,
+        &field_enums,
+    )?;
+    let (models_tokens, client_file, fields_tokens) = (gated.models, gated.client, gated.fields);
 
     let mut files = Output::new();
     let lib = lib_rs(&version, rows.len());
@@ -125,6 +137,10 @@ pub fn generate(
                 "//! Request code for every operation of the API document.\n#![allow(clippy::all, missing_docs, unused_imports, unused_mut, dead_code)]\n{body}"
             )
         }),
+    );
+    files.insert(
+        "src/fields.rs".to_owned(),
+        with_header(&format_tokens(fields_tokens, "fields")?),
     );
     files.insert(
         "src/ops.rs".to_owned(),
@@ -167,7 +183,14 @@ fn lib_rs(version: &str, operations: usize) -> String {
 //! * [`ops`]: the operation table (paths, pagination, streaming, credentials,
 //!   parameter constraints) and decode dispatchers;
 //! * [`requests`]: one fluent request builder per operation, grouped by tag;
+//! * [`fields`]: the field and expansion enums;
 //! * [`runtime`]: support code for the above.
+//!
+//! Each tag of the document is a Cargo feature (`tweets`, `users`,
+//! `direct-messages`, …; `full`, the default, is all of them). An operation is
+//! compiled when any of its tags' features is on, and a model when an
+//! operation compiled in uses it (or the facade's core does); schemas no
+//! operation uses come with `full`.
 
 #[rustfmt::skip]
 pub mod runtime;
@@ -179,6 +202,8 @@ pub mod client;
 pub mod ops;
 #[rustfmt::skip]
 pub mod requests;
+#[rustfmt::skip]
+pub mod fields;
 
 pub use client::Client;
 

@@ -5,12 +5,14 @@
 //! accepted credentials with their OAuth 2.0 scopes, and parameter constraints
 //! (used to refuse invalid requests before anything is sent).
 
+use heck::ToShoutySnakeCase;
 use openapiv3::{
     OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::features::{self, Features};
 use crate::models::type_ident;
 use crate::passes::{operations, ref_name, resolve_parameter, Facts};
 
@@ -20,7 +22,10 @@ pub struct OpRow {
     pub id: String,
     pub method: &'static str,
     pub path: String,
+    /// The first tag: the group the operation's builder belongs to.
     pub tag: String,
+    /// Every tag; the operation is compiled when any of their features is on.
+    pub tags: Vec<String>,
     pub success_status: u16,
     pub response: Option<String>,
     pub streaming: bool,
@@ -174,6 +179,7 @@ pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRo
             multipart: facts.multipart_ops.contains(&id),
             pagination: facts.pagination.get(&id).cloned(),
             tag: op.tags.first().cloned().unwrap_or_default(),
+            tags: op.tags.clone(),
             doc_url: op.external_docs.as_ref().map(|d| d.url.clone()),
             id,
             method,
@@ -194,10 +200,27 @@ fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
     }
 }
 
-/// Emits the operations module body.
+impl OpRow {
+    /// The Cargo features that compile this operation (one per tag).
+    pub fn features(&self) -> Features {
+        features::of_tags(&self.tags)
+    }
+
+    /// Name of the operation's own static: `searchPostsRecent` →
+    /// `SEARCH_POSTS_RECENT`.
+    pub fn static_ident(&self) -> syn::Ident {
+        format_ident!("{}", self.id.to_shouty_snake_case())
+    }
+}
+
+/// Emits the operations module body: one static per operation, gated by its
+/// features, and the table of the compiled ones.
 pub fn emit(rows: &[OpRow]) -> TokenStream {
-    let entries = rows.iter().map(|r| {
+    let statics = rows.iter().map(|r| {
         let (id, method, path, tag) = (&r.id, r.method, &r.path, &r.tag);
+        let cfg = features::cfg(&r.features());
+        let name = r.static_ident();
+        let doc = format!("Operation `{id}`: `{method} {path}`.");
         let status = r.success_status;
         let response = opt(&r.response);
         let (streaming, multipart) = (r.streaming, r.multipart);
@@ -225,40 +248,52 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
             }
         });
         quote! {
-            crate::runtime::Operation {
+            #[doc = #doc]
+            #cfg
+            pub static #name: crate::runtime::Operation = crate::runtime::Operation {
                 id: #id, method: #method, path: #path, tag: #tag,
                 success_status: #status, response: #response,
                 streaming: #streaming, multipart: #multipart, pagination: #pagination,
                 security: &[#(#security),*],
                 params: &[#(#params),*],
                 doc_url: #doc_url,
-            }
+            };
         }
+    });
+    let entries = rows.iter().map(|r| {
+        let cfg = features::cfg(&r.features());
+        let name = r.static_ident();
+        quote!(#cfg #name)
     });
     let success_arms = rows.iter().filter(|r| !r.streaming).map(|r| {
         let id = &r.id;
+        let cfg = features::cfg(&r.features());
         match &r.response {
             Some(t) => {
                 let t = format_ident!("{}", t);
-                quote!(#id => Some(crate::runtime::reencode::<crate::models::#t>(body)),)
+                quote!(#cfg #id => Some(crate::runtime::reencode::<crate::models::#t>(body)),)
             }
-            None => quote!(#id => Some(crate::runtime::reencode_value(body)),),
+            None => quote!(#cfg #id => Some(crate::runtime::reencode_value(body)),),
         }
     });
     let stream_arms = rows.iter().filter(|r| r.streaming).filter_map(|r| {
         let id = &r.id;
+        let cfg = features::cfg(&r.features());
         let t = format_ident!("{}", r.response.as_ref()?);
-        Some(quote!(#id => Some(crate::runtime::reencode::<crate::models::#t>(line)),))
+        Some(quote!(#cfg #id => Some(crate::runtime::reencode::<crate::models::#t>(line)),))
     });
-    let count = rows.len();
     quote! {
-        /// Every operation of the API document, sorted by operation id.
-        pub static OPERATIONS: [crate::runtime::Operation; #count] = [#(#entries),*];
+        #(#statics)*
+
+        /// Every operation of the API document compiled in (see the crate's
+        /// Cargo features), sorted by operation id.
+        pub static OPERATIONS: &[crate::runtime::Operation] = &[#(#entries),*];
 
         /// Decodes `body` as the success response of `operation_id` and
         /// serialises the result back to JSON (`None` for an unknown or
         /// streaming operation).
         pub fn reencode_success(operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
+            let _ = body;
             match operation_id {
                 #(#success_arms)*
                 _ => None,
@@ -268,6 +303,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         /// Decodes one message `line` of streaming operation `operation_id` and
         /// serialises it back (`None` for an unknown or non-streaming operation).
         pub fn reencode_stream_message(operation_id: &str, line: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
+            let _ = line;
             match operation_id {
                 #(#stream_arms)*
                 _ => None,

@@ -9,21 +9,25 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`CreateAccountActivityReplayJobFromDate`
+    #[cfg(feature = "account-activity")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAccountActivityReplayJobFromDate(::std::string::String);
+    #[cfg(feature = "account-activity")]
     impl ::std::ops::Deref for CreateAccountActivityReplayJobFromDate {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::From<CreateAccountActivityReplayJobFromDate>
     for ::std::string::String {
         fn from(value: CreateAccountActivityReplayJobFromDate) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::str::FromStr for CreateAccountActivityReplayJobFromDate {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -37,6 +41,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::TryFrom<&str> for CreateAccountActivityReplayJobFromDate {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -45,6 +50,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CreateAccountActivityReplayJobFromDate {
         type Error = self::error::ConversionError;
@@ -54,6 +60,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "account-activity")]
     impl<'de> ::serde::Deserialize<'de> for CreateAccountActivityReplayJobFromDate {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -67,21 +74,25 @@ pub mod types {
         }
     }
     ///`CreateAccountActivityReplayJobToDate`
+    #[cfg(feature = "account-activity")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAccountActivityReplayJobToDate(::std::string::String);
+    #[cfg(feature = "account-activity")]
     impl ::std::ops::Deref for CreateAccountActivityReplayJobToDate {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::From<CreateAccountActivityReplayJobToDate>
     for ::std::string::String {
         fn from(value: CreateAccountActivityReplayJobToDate) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::str::FromStr for CreateAccountActivityReplayJobToDate {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -95,6 +106,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::TryFrom<&str> for CreateAccountActivityReplayJobToDate {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -103,6 +115,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "account-activity")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CreateAccountActivityReplayJobToDate {
         type Error = self::error::ConversionError;
@@ -112,6 +125,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "account-activity")]
     impl<'de> ::serde::Deserialize<'de> for CreateAccountActivityReplayJobToDate {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -125,6 +139,7 @@ pub mod types {
         }
     }
     ///`Get2FdxAccountsAccountidPaymentNetworksResponse`
+    #[cfg(feature = "full")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -133,20 +148,24 @@ pub mod types {
         pub errors: ::std::vec::Vec<crate::models::Problem>,
     }
     ///`GetPostsCountsAllQuery`
+    #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetPostsCountsAllQuery(::std::string::String);
+    #[cfg(feature = "tweets")]
     impl ::std::ops::Deref for GetPostsCountsAllQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::From<GetPostsCountsAllQuery> for ::std::string::String {
         fn from(value: GetPostsCountsAllQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::str::FromStr for GetPostsCountsAllQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -161,6 +180,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<&str> for GetPostsCountsAllQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -169,6 +189,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<::std::string::String> for GetPostsCountsAllQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -177,6 +198,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl<'de> ::serde::Deserialize<'de> for GetPostsCountsAllQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -190,20 +212,24 @@ pub mod types {
         }
     }
     ///`GetPostsCountsRecentQuery`
+    #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetPostsCountsRecentQuery(::std::string::String);
+    #[cfg(feature = "tweets")]
     impl ::std::ops::Deref for GetPostsCountsRecentQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::From<GetPostsCountsRecentQuery> for ::std::string::String {
         fn from(value: GetPostsCountsRecentQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::str::FromStr for GetPostsCountsRecentQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -218,6 +244,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<&str> for GetPostsCountsRecentQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -226,6 +253,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<::std::string::String> for GetPostsCountsRecentQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -234,6 +262,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl<'de> ::serde::Deserialize<'de> for GetPostsCountsRecentQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -247,20 +276,24 @@ pub mod types {
         }
     }
     ///`GetRulesPaginationToken`
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetRulesPaginationToken(::std::string::String);
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl ::std::ops::Deref for GetRulesPaginationToken {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl ::std::convert::From<GetRulesPaginationToken> for ::std::string::String {
         fn from(value: GetRulesPaginationToken) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl ::std::str::FromStr for GetRulesPaginationToken {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -275,6 +308,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl ::std::convert::TryFrom<&str> for GetRulesPaginationToken {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -283,6 +317,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl ::std::convert::TryFrom<::std::string::String> for GetRulesPaginationToken {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -291,6 +326,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     impl<'de> ::serde::Deserialize<'de> for GetRulesPaginationToken {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -304,20 +340,24 @@ pub mod types {
         }
     }
     ///`GetSpacesBuyersId`
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetSpacesBuyersId(::std::string::String);
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::ops::Deref for GetSpacesBuyersId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::From<GetSpacesBuyersId> for ::std::string::String {
         fn from(value: GetSpacesBuyersId) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::str::FromStr for GetSpacesBuyersId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -331,6 +371,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::TryFrom<&str> for GetSpacesBuyersId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -339,6 +380,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::TryFrom<::std::string::String> for GetSpacesBuyersId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -347,6 +389,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl<'de> ::serde::Deserialize<'de> for GetSpacesBuyersId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -360,20 +403,24 @@ pub mod types {
         }
     }
     ///`GetSpacesByIdId`
+    #[cfg(feature = "spaces")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetSpacesByIdId(::std::string::String);
+    #[cfg(feature = "spaces")]
     impl ::std::ops::Deref for GetSpacesByIdId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::From<GetSpacesByIdId> for ::std::string::String {
         fn from(value: GetSpacesByIdId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::str::FromStr for GetSpacesByIdId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -387,6 +434,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::TryFrom<&str> for GetSpacesByIdId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -395,6 +443,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::TryFrom<::std::string::String> for GetSpacesByIdId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -403,6 +452,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "spaces")]
     impl<'de> ::serde::Deserialize<'de> for GetSpacesByIdId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -416,20 +466,24 @@ pub mod types {
         }
     }
     ///`GetSpacesPostsId`
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetSpacesPostsId(::std::string::String);
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::ops::Deref for GetSpacesPostsId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::From<GetSpacesPostsId> for ::std::string::String {
         fn from(value: GetSpacesPostsId) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::str::FromStr for GetSpacesPostsId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -443,6 +497,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::TryFrom<&str> for GetSpacesPostsId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -451,6 +506,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl ::std::convert::TryFrom<::std::string::String> for GetSpacesPostsId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -459,6 +515,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     impl<'de> ::serde::Deserialize<'de> for GetSpacesPostsId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -472,20 +529,24 @@ pub mod types {
         }
     }
     ///`GetUsersByUsernameUsername`
+    #[cfg(feature = "users")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetUsersByUsernameUsername(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for GetUsersByUsernameUsername {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<GetUsersByUsernameUsername> for ::std::string::String {
         fn from(value: GetUsersByUsernameUsername) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for GetUsersByUsernameUsername {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -499,6 +560,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for GetUsersByUsernameUsername {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -507,6 +569,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for GetUsersByUsernameUsername {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -515,6 +578,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for GetUsersByUsernameUsername {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -528,20 +592,24 @@ pub mod types {
         }
     }
     ///`SearchCommunitiesQuery`
+    #[cfg(feature = "communities")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchCommunitiesQuery(::std::string::String);
+    #[cfg(feature = "communities")]
     impl ::std::ops::Deref for SearchCommunitiesQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "communities")]
     impl ::std::convert::From<SearchCommunitiesQuery> for ::std::string::String {
         fn from(value: SearchCommunitiesQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "communities")]
     impl ::std::str::FromStr for SearchCommunitiesQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -556,6 +624,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "communities")]
     impl ::std::convert::TryFrom<&str> for SearchCommunitiesQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -564,6 +633,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "communities")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchCommunitiesQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -572,6 +642,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "communities")]
     impl<'de> ::serde::Deserialize<'de> for SearchCommunitiesQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -585,20 +656,24 @@ pub mod types {
         }
     }
     ///`SearchNewsQuery`
+    #[cfg(feature = "news")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchNewsQuery(::std::string::String);
+    #[cfg(feature = "news")]
     impl ::std::ops::Deref for SearchNewsQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "news")]
     impl ::std::convert::From<SearchNewsQuery> for ::std::string::String {
         fn from(value: SearchNewsQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "news")]
     impl ::std::str::FromStr for SearchNewsQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -613,6 +688,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "news")]
     impl ::std::convert::TryFrom<&str> for SearchNewsQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -621,6 +697,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "news")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchNewsQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -629,6 +706,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "news")]
     impl<'de> ::serde::Deserialize<'de> for SearchNewsQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -642,20 +720,24 @@ pub mod types {
         }
     }
     ///`SearchPostsAllQuery`
+    #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchPostsAllQuery(::std::string::String);
+    #[cfg(feature = "tweets")]
     impl ::std::ops::Deref for SearchPostsAllQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::From<SearchPostsAllQuery> for ::std::string::String {
         fn from(value: SearchPostsAllQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::str::FromStr for SearchPostsAllQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -670,6 +752,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<&str> for SearchPostsAllQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -678,6 +761,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchPostsAllQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -686,6 +770,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl<'de> ::serde::Deserialize<'de> for SearchPostsAllQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -699,20 +784,24 @@ pub mod types {
         }
     }
     ///`SearchPostsRecentQuery`
+    #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchPostsRecentQuery(::std::string::String);
+    #[cfg(feature = "tweets")]
     impl ::std::ops::Deref for SearchPostsRecentQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::From<SearchPostsRecentQuery> for ::std::string::String {
         fn from(value: SearchPostsRecentQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::str::FromStr for SearchPostsRecentQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -727,6 +816,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<&str> for SearchPostsRecentQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -735,6 +825,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchPostsRecentQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -743,6 +834,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tweets")]
     impl<'de> ::serde::Deserialize<'de> for SearchPostsRecentQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -756,20 +848,24 @@ pub mod types {
         }
     }
     ///`SearchSpacesQuery`
+    #[cfg(feature = "spaces")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchSpacesQuery(::std::string::String);
+    #[cfg(feature = "spaces")]
     impl ::std::ops::Deref for SearchSpacesQuery {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::From<SearchSpacesQuery> for ::std::string::String {
         fn from(value: SearchSpacesQuery) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::str::FromStr for SearchSpacesQuery {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -784,6 +880,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::TryFrom<&str> for SearchSpacesQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -792,6 +889,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "spaces")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchSpacesQuery {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -800,6 +898,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "spaces")]
     impl<'de> ::serde::Deserialize<'de> for SearchSpacesQuery {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -813,6 +912,7 @@ pub mod types {
         }
     }
     ///`UsersDmBlockCreateResponse`
+    #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UsersDmBlockCreateResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -821,12 +921,14 @@ pub mod types {
         pub errors: ::std::vec::Vec<crate::models::Problem>,
     }
     ///`UsersDmBlockCreateResponseData`
+    #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UsersDmBlockCreateResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
     }
     ///`UsersDmUnBlockCreateResponse`
+    #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UsersDmUnBlockCreateResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -835,6 +937,7 @@ pub mod types {
         pub errors: ::std::vec::Vec<crate::models::Problem>,
     }
     ///`UsersDmUnBlockCreateResponseData`
+    #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UsersDmUnBlockCreateResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -950,6 +1053,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `POST` request to `/2/account_activity/replay/webhooks/{webhook_id}/subscriptions/all`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn create_account_activity_replay_job<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -994,6 +1098,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `GET` request to `/2/account_activity/subscriptions/count`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn get_account_activity_subscription_count<'a>(
         &'a self,
     ) -> Result<ResponseValue<crate::models::SubscriptionsCountGetResponse>, Error<()>> {
@@ -1030,6 +1135,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `GET` request to `/2/account_activity/webhooks/{webhook_id}/subscriptions/all`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn validate_account_activity_subscription<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -1070,6 +1176,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `POST` request to `/2/account_activity/webhooks/{webhook_id}/subscriptions/all`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn create_account_activity_subscription<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -1112,6 +1219,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `GET` request to `/2/account_activity/webhooks/{webhook_id}/subscriptions/all/list`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn get_account_activity_subscriptions<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -1152,6 +1260,7 @@ Reference: <https://docs.x.com/x-api/account-activity/introduction>
 Sends a `DELETE` request to `/2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all`
 
 */
+    #[cfg(feature = "account-activity")]
     pub async fn delete_account_activity_subscription<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -1195,6 +1304,7 @@ Reference: <https://docs.x.com/x-api/activity/activity-stream>
 Sends a `GET` request to `/2/activity/stream`
 
 */
+    #[cfg(any(feature = "activity", feature = "stream"))]
     pub async fn activity_stream<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -1240,6 +1350,7 @@ Reference: <https://docs.x.com/x-api/activity/get-x-activity-subscriptions>
 Sends a `GET` request to `/2/activity/subscriptions`
 
 */
+    #[cfg(feature = "activity")]
     pub async fn get_activity_subscriptions<'a>(
         &'a self,
         max_results: Option<::std::num::NonZeroU32>,
@@ -1288,6 +1399,7 @@ Reference: <https://docs.x.com/x-api/activity/create-x-activity-subscription>
 Sends a `POST` request to `/2/activity/subscriptions`
 
 */
+    #[cfg(any(feature = "activity", feature = "stream"))]
     pub async fn create_activity_subscription<'a>(
         &'a self,
         body: &'a crate::models::ActivitySubscriptionCreateRequest,
@@ -1329,6 +1441,7 @@ Reference: <https://docs.x.com/x-api/activity/update-x-activity-subscription>
 Sends a `PUT` request to `/2/activity/subscriptions/{subscription_id}`
 
 */
+    #[cfg(feature = "activity")]
     pub async fn update_activity_subscription<'a>(
         &'a self,
         subscription_id: &'a crate::models::ActivitySubscriptionId,
@@ -1374,6 +1487,7 @@ Reference: <https://docs.x.com/x-api/activity/deletes-x-activity-subscription>
 Sends a `DELETE` request to `/2/activity/subscriptions/{subscription_id}`
 
 */
+    #[cfg(feature = "activity")]
     pub async fn delete_activity_subscription<'a>(
         &'a self,
         subscription_id: &'a crate::models::ActivitySubscriptionId,
@@ -1419,6 +1533,7 @@ Reference: <https://developer.x.com/>
 Sends a `GET` request to `/2/chat/conversations`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn get_chat_conversations<'a>(
         &'a self,
         chat_conversation_fields: Option<&'a crate::models::ChatConversationFieldList>,
@@ -1477,6 +1592,7 @@ Reference: <https://developer.x.com/>
 Sends a `GET` request to `/2/chat/conversations/{conversation_id}`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn get_chat_conversation<'a>(
         &'a self,
         conversation_id: &'a crate::models::ChatConversationId,
@@ -1533,6 +1649,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/chat/conversations/{conversation_id}/messages`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn send_chat_message<'a>(
         &'a self,
         conversation_id: &'a crate::models::ChatConversationId,
@@ -1575,6 +1692,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/chat/conversations/{conversation_id}/read`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn mark_chat_conversation_read<'a>(
         &'a self,
         conversation_id: &'a crate::models::ChatConversationId,
@@ -1620,6 +1738,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/chat/conversations/{conversation_id}/typing`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn send_chat_typing_indicator<'a>(
         &'a self,
         conversation_id: &'a crate::models::ChatConversationId,
@@ -1663,6 +1782,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/chat/media/upload/initialize`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn chat_media_upload_initialize<'a>(
         &'a self,
         body: &'a crate::models::ChatMediaUploadInitializeRequest,
@@ -1706,6 +1826,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/chat/media/upload/{id}/append`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn chat_media_upload_append<'a>(
         &'a self,
         id: &'a str,
@@ -1748,6 +1869,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/chat/media/upload/{id}/finalize`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn chat_media_upload_finalize<'a>(
         &'a self,
         id: &'a str,
@@ -1793,6 +1915,7 @@ Reference: <https://developer.x.com/>
 Sends a `GET` request to `/2/chat/media/{conversation_id}/{media_hash_key}`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn chat_media_download<'a>(
         &'a self,
         conversation_id: &'a crate::models::ChatConversationId,
@@ -1836,6 +1959,7 @@ Reference: <https://developer.x.com>
 Sends a `GET` request to `/2/communities/search`
 
 */
+    #[cfg(feature = "communities")]
     pub async fn search_communities<'a>(
         &'a self,
         community_fields: Option<&'a crate::models::CommunityFieldList>,
@@ -1892,6 +2016,7 @@ Reference: <https://developer.x.com/en/docs/x-api/communities/api-reference/get-
 Sends a `GET` request to `/2/communities/{id}`
 
 */
+    #[cfg(feature = "communities")]
     pub async fn get_communities_by_id<'a>(
         &'a self,
         id: &'a crate::models::CommunityId,
@@ -1938,6 +2063,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/compliance/batch-c
 Sends a `GET` request to `/2/compliance/jobs`
 
 */
+    #[cfg(feature = "compliance")]
     pub async fn get_compliance_jobs<'a>(
         &'a self,
         compliance_job_fields: Option<&'a crate::models::ComplianceJobFieldList>,
@@ -1985,6 +2111,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/compliance/batch-c
 Sends a `POST` request to `/2/compliance/jobs`
 
 */
+    #[cfg(feature = "compliance")]
     pub async fn create_compliance_jobs<'a>(
         &'a self,
         body: &'a crate::models::CreateComplianceJobRequest,
@@ -2023,6 +2150,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/compliance/batch-c
 Sends a `GET` request to `/2/compliance/jobs/{id}`
 
 */
+    #[cfg(feature = "compliance")]
     pub async fn get_compliance_jobs_by_id<'a>(
         &'a self,
         id: &'a crate::models::JobId,
@@ -2069,6 +2197,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/connections`
 
 */
+    #[cfg(feature = "connections")]
     pub async fn get_connection_history<'a>(
         &'a self,
         connection_fields: Option<&'a crate::models::ConnectionFieldList>,
@@ -2123,6 +2252,7 @@ Credentials: `BearerToken`.
 Sends a `DELETE` request to `/2/connections`
 
 */
+    #[cfg(feature = "connections")]
     pub async fn delete_connections_by_uuids<'a>(
         &'a self,
         body: &'a crate::models::KillConnectionsByUuidsRequest,
@@ -2164,6 +2294,7 @@ Reference: <https://docs.x.com/x-api/connections/terminate-all-connections>
 Sends a `DELETE` request to `/2/connections/all`
 
 */
+    #[cfg(feature = "connections")]
     pub async fn delete_all_connections<'a>(
         &'a self,
     ) -> Result<ResponseValue<crate::models::KillAllConnectionsResponse>, Error<()>> {
@@ -2198,6 +2329,7 @@ Credentials: `BearerToken`.
 Sends a `DELETE` request to `/2/connections/{endpoint_id}`
 
 */
+    #[cfg(feature = "connections")]
     pub async fn delete_connections_by_endpoint<'a>(
         &'a self,
         endpoint_id: &'a crate::models::DeleteConnectionsByEndpointEndpointId,
@@ -2238,6 +2370,7 @@ Credentials: `OAuth2UserToken` (dm.write, tweet.read, users.read) or `UserToken`
 Sends a `POST` request to `/2/dm_conversations`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn create_direct_messages_conversation<'a>(
         &'a self,
         body: &'a crate::models::CreateDmConversationRequest,
@@ -2276,6 +2409,7 @@ Credentials: `OAuth2UserToken` (dm.read, tweet.read, users.read) or `UserToken`.
 Sends a `GET` request to `/2/dm_conversations/with/{participant_id}/dm_events`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn get_direct_messages_events_by_participant_id<'a>(
         &'a self,
         participant_id: &'a crate::models::UserId,
@@ -2344,6 +2478,7 @@ Credentials: `OAuth2UserToken` (dm.write, tweet.read, users.read) or `UserToken`
 Sends a `POST` request to `/2/dm_conversations/with/{participant_id}/messages`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn create_direct_messages_by_participant_id<'a>(
         &'a self,
         participant_id: &'a crate::models::UserId,
@@ -2384,6 +2519,7 @@ Credentials: `OAuth2UserToken` (dm.write, tweet.read, users.read) or `UserToken`
 Sends a `POST` request to `/2/dm_conversations/{dm_conversation_id}/messages`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn create_direct_messages_by_conversation_id<'a>(
         &'a self,
         dm_conversation_id: &'a str,
@@ -2426,6 +2562,7 @@ Credentials: `OAuth2UserToken` (dm.read, tweet.read, users.read) or `UserToken`.
 Sends a `GET` request to `/2/dm_conversations/{id}/dm_events`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn get_direct_messages_events_by_conversation_id<'a>(
         &'a self,
         id: &'a crate::models::DmConversationId,
@@ -2494,6 +2631,7 @@ Credentials: `OAuth2UserToken` (dm.read, tweet.read, users.read) or `UserToken`.
 Sends a `GET` request to `/2/dm_events`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn get_direct_messages_events<'a>(
         &'a self,
         dm_event_fields: Option<&'a crate::models::DmEventFieldList>,
@@ -2551,6 +2689,7 @@ Credentials: `OAuth2UserToken` (dm.read, tweet.read, users.read) or `UserToken`.
 Sends a `GET` request to `/2/dm_events/{event_id}`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn get_direct_messages_events_by_id<'a>(
         &'a self,
         event_id: &'a crate::models::DmEventId,
@@ -2600,6 +2739,7 @@ Credentials: `OAuth2UserToken` (dm.read, dm.write) or `UserToken`.
 Sends a `DELETE` request to `/2/dm_events/{event_id}`
 
 */
+    #[cfg(feature = "direct-messages")]
     pub async fn delete_direct_messages_events<'a>(
         &'a self,
         event_id: &'a crate::models::DmEventId,
@@ -2639,6 +2779,7 @@ Reference: <https://communitynotes.x.com/guide/api/overview>
 Sends a `POST` request to `/2/evaluate_note`
 
 */
+    #[cfg(feature = "community-notes")]
     pub async fn evaluate_community_notes<'a>(
         &'a self,
         body: &'a crate::models::EvaluateNoteRequest,
@@ -2675,6 +2816,7 @@ Credentials: `OAuth2UserToken` (tweet.read) or `UserToken`.
 Sends a `GET` request to `/2/insights/28hr`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_insights28_hr<'a>(
         &'a self,
         engagement_fields: Option<&'a crate::models::EngagementFieldList>,
@@ -2727,6 +2869,7 @@ Credentials: `OAuth2UserToken` (tweet.read) or `UserToken`.
 Sends a `GET` request to `/2/insights/historical`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_insights_historical<'a>(
         &'a self,
         end_time: &'a ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2788,6 +2931,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/likes/compliance/stream`
 
 */
+    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub async fn stream_likes_compliance<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -2833,6 +2977,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-st
 Sends a `GET` request to `/2/likes/firehose/stream`
 
 */
+    #[cfg(any(feature = "likes", feature = "stream"))]
     pub async fn stream_likes_firehose<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -2895,6 +3040,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/likes/firehose/api
 Sends a `GET` request to `/2/likes/sample10/stream`
 
 */
+    #[cfg(any(feature = "likes", feature = "stream"))]
     pub async fn stream_likes_sample10<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -2955,6 +3101,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists
 Sends a `POST` request to `/2/lists`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn create_lists<'a>(
         &'a self,
         body: &'a crate::models::ListCreateRequest,
@@ -2993,6 +3140,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/
 Sends a `GET` request to `/2/lists/{id}`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn get_lists_by_id<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3036,6 +3184,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists
 Sends a `PUT` request to `/2/lists/{id}`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn update_lists<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3075,6 +3224,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists
 Sends a `DELETE` request to `/2/lists/{id}`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn delete_lists<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3114,6 +3264,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/follows/api-
 Sends a `GET` request to `/2/lists/{id}/followers`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_lists_followers<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3170,6 +3321,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-members
 Sends a `GET` request to `/2/lists/{id}/members`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_lists_members<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3224,6 +3376,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-members
 Sends a `POST` request to `/2/lists/{id}/members`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn add_lists_member<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3265,6 +3418,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-members
 Sends a `DELETE` request to `/2/lists/{id}/members/{user_id}`
 
 */
+    #[cfg(feature = "lists")]
     pub async fn remove_lists_member_by_user_id<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3308,6 +3462,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-tweets/
 Sends a `GET` request to `/2/lists/{id}/tweets`
 
 */
+    #[cfg(any(feature = "lists", feature = "tweets"))]
     pub async fn get_lists_posts<'a>(
         &'a self,
         id: &'a crate::models::ListId,
@@ -3368,6 +3523,7 @@ Reference: <https://developer.x.com>
 Sends a `GET` request to `/2/media`
 
 */
+    #[cfg(feature = "media")]
     pub async fn get_media_by_media_keys<'a>(
         &'a self,
         media_fields: Option<&'a crate::models::MediaFieldList>,
@@ -3406,6 +3562,7 @@ Credentials: `OAuth2UserToken` (tweet.read) or `UserToken`.
 Sends a `GET` request to `/2/media/analytics`
 
 */
+    #[cfg(feature = "media")]
     pub async fn get_media_analytics<'a>(
         &'a self,
         end_time: &'a ::chrono::DateTime<::chrono::offset::Utc>,
@@ -3457,6 +3614,7 @@ Reference: <https://docs.x.com/x-api/media/media-metadata-create#metadata-create
 Sends a `POST` request to `/2/media/metadata`
 
 */
+    #[cfg(feature = "media")]
     pub async fn create_media_metadata<'a>(
         &'a self,
         body: &'a crate::models::MetadataCreateRequest,
@@ -3495,6 +3653,7 @@ Reference: <https://docs.x.com/x-api/media/media-subtitles-create>
 Sends a `POST` request to `/2/media/subtitles`
 
 */
+    #[cfg(feature = "media")]
     pub async fn create_media_subtitles<'a>(
         &'a self,
         body: &'a crate::models::SubtitlesCreateRequest,
@@ -3533,6 +3692,7 @@ Reference: <https://docs.x.com/x-api/media/media-subtitles-delete>
 Sends a `DELETE` request to `/2/media/subtitles`
 
 */
+    #[cfg(feature = "media")]
     pub async fn delete_media_subtitles<'a>(
         &'a self,
         body: &'a crate::models::SubtitlesDeleteRequest,
@@ -3571,6 +3731,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload-status#media-upload-stat
 Sends a `GET` request to `/2/media/upload`
 
 */
+    #[cfg(feature = "media")]
     pub async fn get_media_upload_status<'a>(
         &'a self,
         command: Option<&'a crate::models::GetMediaUploadStatusCommand>,
@@ -3613,6 +3774,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/media/upload`
 
 */
+    #[cfg(feature = "media")]
     pub async fn media_upload<'a>(
         &'a self,
         body: &'a crate::models::MediaUploadRequestOneShot,
@@ -3651,6 +3813,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/media/upload/initialize`
 
 */
+    #[cfg(feature = "media")]
     pub async fn initialize_media_upload<'a>(
         &'a self,
         body: &'a crate::models::MediaUploadConfigRequest,
@@ -3691,6 +3854,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/media/upload/{id}/append`
 
 */
+    #[cfg(feature = "media")]
     pub async fn append_media_upload<'a>(
         &'a self,
         id: &'a crate::models::MediaId,
@@ -3732,6 +3896,7 @@ Reference: <https://docs.x.com/x-api/media/media-upload>
 Sends a `POST` request to `/2/media/upload/{id}/finalize`
 
 */
+    #[cfg(feature = "media")]
     pub async fn finalize_media_upload<'a>(
         &'a self,
         id: &'a crate::models::MediaId,
@@ -3771,6 +3936,7 @@ Reference: <https://developer.x.com>
 Sends a `GET` request to `/2/media/{media_key}`
 
 */
+    #[cfg(feature = "media")]
     pub async fn get_media_by_media_key<'a>(
         &'a self,
         media_key: &'a crate::models::MediaKey,
@@ -3812,6 +3978,7 @@ Reference: <https://docs.x.com/x-api/news/introduction>
 Sends a `GET` request to `/2/news/search`
 
 */
+    #[cfg(feature = "news")]
     pub async fn search_news<'a>(
         &'a self,
         max_age_hours: Option<::std::num::NonZeroU32>,
@@ -3856,6 +4023,7 @@ Reference: <https://docs.x.com/x-api/news/introduction>
 Sends a `GET` request to `/2/news/{id}`
 
 */
+    #[cfg(feature = "news")]
     pub async fn get_news<'a>(
         &'a self,
         id: &'a crate::models::NewsId,
@@ -3895,6 +4063,7 @@ Reference: <https://communitynotes.x.com/guide/api/overview>
 Sends a `POST` request to `/2/notes`
 
 */
+    #[cfg(feature = "community-notes")]
     pub async fn create_community_notes<'a>(
         &'a self,
         body: &'a crate::models::CreateNoteRequest,
@@ -3935,6 +4104,7 @@ Reference: <https://docs.x.com/x-api/community-notes/search-for-community-notes-
 Sends a `GET` request to `/2/notes/search/notes_written`
 
 */
+    #[cfg(feature = "community-notes")]
     pub async fn search_community_notes_written<'a>(
         &'a self,
         max_results: Option<::std::num::NonZeroU32>,
@@ -3989,6 +4159,7 @@ Reference: <https://docs.x.com/x-api/community-notes/search-for-posts-eligible-f
 Sends a `GET` request to `/2/notes/search/posts_eligible_for_notes`
 
 */
+    #[cfg(feature = "community-notes")]
     pub async fn search_eligible_posts<'a>(
         &'a self,
         expansions: Option<&'a crate::models::TweetExpansionList>,
@@ -4055,6 +4226,7 @@ Reference: <https://communitynotes.x.com/guide/api/overview>
 Sends a `DELETE` request to `/2/notes/{id}`
 
 */
+    #[cfg(feature = "community-notes")]
     pub async fn delete_community_notes<'a>(
         &'a self,
         id: &'a crate::models::NoteId,
@@ -4088,6 +4260,7 @@ Sends a `DELETE` request to `/2/notes/{id}`
 Sends a `GET` request to `/2/openapi.json`
 
 */
+    #[cfg(feature = "general")]
     pub async fn get_open_api_spec<'a>(
         &'a self,
     ) -> Result<
@@ -4127,6 +4300,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-
 Sends a `GET` request to `/2/spaces`
 
 */
+    #[cfg(feature = "spaces")]
     pub async fn get_spaces_by_ids<'a>(
         &'a self,
         expansions: Option<&'a crate::models::SpaceExpansionList>,
@@ -4173,6 +4347,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-
 Sends a `GET` request to `/2/spaces/by/creator_ids`
 
 */
+    #[cfg(feature = "spaces")]
     pub async fn get_spaces_by_creator_ids<'a>(
         &'a self,
         expansions: Option<&'a crate::models::SpaceExpansionList>,
@@ -4222,6 +4397,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/search/api-
 Sends a `GET` request to `/2/spaces/search`
 
 */
+    #[cfg(feature = "spaces")]
     pub async fn search_spaces<'a>(
         &'a self,
         expansions: Option<&'a crate::models::SpaceExpansionList>,
@@ -4272,6 +4448,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-
 Sends a `GET` request to `/2/spaces/{id}`
 
 */
+    #[cfg(feature = "spaces")]
     pub async fn get_spaces_by_id<'a>(
         &'a self,
         id: &'a types::GetSpacesByIdId,
@@ -4321,6 +4498,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-
 Sends a `GET` request to `/2/spaces/{id}/buyers`
 
 */
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     pub async fn get_spaces_buyers<'a>(
         &'a self,
         id: &'a types::GetSpacesBuyersId,
@@ -4375,6 +4553,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-
 Sends a `GET` request to `/2/spaces/{id}/tweets`
 
 */
+    #[cfg(any(feature = "spaces", feature = "tweets"))]
     pub async fn get_spaces_posts<'a>(
         &'a self,
         id: &'a types::GetSpacesPostsId,
@@ -4428,6 +4607,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/trends/api-referen
 Sends a `GET` request to `/2/trends/by/woeid/{woeid}`
 
 */
+    #[cfg(feature = "trends")]
     pub async fn get_trends_by_woeid<'a>(
         &'a self,
         woeid: i32,
@@ -4474,6 +4654,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-
 Sends a `GET` request to `/2/tweets`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_by_ids<'a>(
         &'a self,
         expansions: Option<&'a crate::models::TweetExpansionList>,
@@ -4524,6 +4705,7 @@ Reference: <https://developer.x.com/en/docs/twitter-api/tweets/manage-tweets/api
 Sends a `POST` request to `/2/tweets`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn create_posts<'a>(
         &'a self,
         body: &'a crate::models::TweetCreateRequest,
@@ -4560,6 +4742,7 @@ Credentials: `OAuth2UserToken` (tweet.read, users.read) or `UserToken`.
 Sends a `GET` request to `/2/tweets/analytics`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_analytics<'a>(
         &'a self,
         analytics_fields: Option<&'a crate::models::AnalyticsFieldList>,
@@ -4611,6 +4794,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/compliance/stream`
 
 */
+    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub async fn stream_posts_compliance<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -4658,6 +4842,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-
 Sends a `GET` request to `/2/tweets/counts/all`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_counts_all<'a>(
         &'a self,
         end_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4724,6 +4909,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/counts/api-
 Sends a `GET` request to `/2/tweets/counts/recent`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_counts_recent<'a>(
         &'a self,
         end_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4791,6 +4977,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/firehose/stream`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_firehose<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -4848,6 +5035,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/firehose/stream/lang/en`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_firehose_en<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -4905,6 +5093,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/firehose/stream/lang/ja`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_firehose_ja<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -4962,6 +5151,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/firehose/stream/lang/ko`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_firehose_ko<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5019,6 +5209,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/firehose/stream/lang/pt`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_firehose_pt<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5076,6 +5267,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/label/stream`
 
 */
+    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub async fn stream_labels_compliance<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5121,6 +5313,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/volume-stre
 Sends a `GET` request to `/2/tweets/sample/stream`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_sample<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5172,6 +5365,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/tweets/sample10/stream`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts_sample10<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5231,6 +5425,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-
 Sends a `GET` request to `/2/tweets/search/all`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn search_posts_all<'a>(
         &'a self,
         end_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5304,6 +5499,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-
 Sends a `GET` request to `/2/tweets/search/recent`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn search_posts_recent<'a>(
         &'a self,
         end_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5380,6 +5576,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-st
 Sends a `GET` request to `/2/tweets/search/stream`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn stream_posts<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -5437,6 +5634,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-st
 Sends a `GET` request to `/2/tweets/search/stream/rules`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn get_rules<'a>(
         &'a self,
         ids: Option<&'a crate::models::RuleIdList>,
@@ -5484,6 +5682,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-st
 Sends a `POST` request to `/2/tweets/search/stream/rules`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn update_rules<'a>(
         &'a self,
         delete_all: Option<bool>,
@@ -5526,6 +5725,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-st
 Sends a `GET` request to `/2/tweets/search/stream/rules/counts`
 
 */
+    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub async fn get_rule_counts<'a>(
         &'a self,
         rules_count_fields: Option<&'a crate::models::RulesCountFieldList>,
@@ -5572,6 +5772,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `GET` request to `/2/tweets/search/webhooks`
 
 */
+    #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub async fn get_webhooks_stream_links<'a>(
         &'a self,
     ) -> Result<ResponseValue<crate::models::WebhookLinksGetResponse>, Error<()>> {
@@ -5608,6 +5809,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `POST` request to `/2/tweets/search/webhooks/{webhook_id}`
 
 */
+    #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub async fn create_webhooks_stream_link<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -5660,6 +5862,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `DELETE` request to `/2/tweets/search/webhooks/{webhook_id}`
 
 */
+    #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub async fn delete_webhooks_stream_link<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -5700,6 +5903,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-
 Sends a `GET` request to `/2/tweets/{id}`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_by_id<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -5751,6 +5955,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/manage-twee
 Sends a `DELETE` request to `/2/tweets/{id}`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn delete_posts<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -5792,6 +5997,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-r
 Sends a `GET` request to `/2/tweets/{id}/liking_users`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_posts_liking_users<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -5851,6 +6057,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/quote-tweet
 Sends a `GET` request to `/2/tweets/{id}/quote_tweets`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_quoted_posts<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -5918,6 +6125,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/ap
 Sends a `GET` request to `/2/tweets/{id}/retweeted_by`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_posts_reposted_by<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -5977,6 +6185,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/ap
 Sends a `GET` request to `/2/tweets/{id}/retweets`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn get_posts_reposts<'a>(
         &'a self,
         id: &'a crate::models::TweetId,
@@ -6037,6 +6246,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/hide-replie
 Sends a `PUT` request to `/2/tweets/{tweet_id}/hidden`
 
 */
+    #[cfg(feature = "tweets")]
     pub async fn hide_posts_reply<'a>(
         &'a self,
         tweet_id: &'a crate::models::TweetId,
@@ -6078,6 +6288,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/usage/tweets/api-r
 Sends a `GET` request to `/2/usage/tweets`
 
 */
+    #[cfg(feature = "usage")]
     pub async fn get_usage<'a>(
         &'a self,
         days: Option<::std::num::NonZeroU32>,
@@ -6118,6 +6329,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_by_ids<'a>(
         &'a self,
         expansions: Option<&'a crate::models::UserExpansionList>,
@@ -6162,6 +6374,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users/by`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_by_usernames<'a>(
         &'a self,
         expansions: Option<&'a crate::models::UserExpansionList>,
@@ -6206,6 +6419,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users/by/username/{username}`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_by_username<'a>(
         &'a self,
         username: &'a types::GetUsersByUsernameUsername,
@@ -6255,6 +6469,7 @@ Credentials: `BearerToken`.
 Sends a `GET` request to `/2/users/compliance/stream`
 
 */
+    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub async fn stream_users_compliance<'a>(
         &'a self,
         backfill_minutes: Option<i32>,
@@ -6300,6 +6515,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users/me`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_me<'a>(
         &'a self,
         expansions: Option<&'a crate::models::UserExpansionList>,
@@ -6342,6 +6558,7 @@ Reference: <https://developer.x.com/>
 Sends a `GET` request to `/2/users/personalized_trends`
 
 */
+    #[cfg(feature = "trends")]
     pub async fn get_trends_personalized_trends<'a>(
         &'a self,
         personalized_trend_fields: Option<&'a crate::models::PersonalizedTrendFieldList>,
@@ -6390,6 +6607,7 @@ Reference: <https://docs.x.com/x-api/posts/retweets/quickstart/retweets-of-me#re
 Sends a `GET` request to `/2/users/reposts_of_me`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_reposts_of_me<'a>(
         &'a self,
         expansions: Option<&'a crate::models::TweetExpansionList>,
@@ -6449,6 +6667,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users/search`
 
 */
+    #[cfg(feature = "users")]
     pub async fn search_users<'a>(
         &'a self,
         expansions: Option<&'a crate::models::UserExpansionList>,
@@ -6497,6 +6716,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-r
 Sends a `GET` request to `/2/users/{id}`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_by_id<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -6542,6 +6762,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/affiliates/a
 Sends a `GET` request to `/2/users/{id}/affiliates`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_affiliates<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -6598,6 +6819,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/blocks/api-r
 Sends a `GET` request to `/2/users/{id}/blocking`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_blocking<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6654,6 +6876,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/a
 Sends a `GET` request to `/2/users/{id}/bookmarks`
 
 */
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn get_users_bookmarks<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6714,6 +6937,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/a
 Sends a `POST` request to `/2/users/{id}/bookmarks`
 
 */
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn create_users_bookmark<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6757,6 +6981,7 @@ Reference: <https://developer.x.com>
 Sends a `GET` request to `/2/users/{id}/bookmarks/folders`
 
 */
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn get_users_bookmark_folders<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6806,6 +7031,7 @@ Reference: <https://developer.x.com>
 Sends a `GET` request to `/2/users/{id}/bookmarks/folders/{folder_id}`
 
 */
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn get_users_bookmarks_by_folder_id<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6847,6 +7073,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/a
 Sends a `DELETE` request to `/2/users/{id}/bookmarks/{tweet_id}`
 
 */
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn delete_users_bookmark<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -6888,6 +7115,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/users/{id}/dm/block`
 
 */
+    #[cfg(feature = "users")]
     pub async fn block_users_dms<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -6927,6 +7155,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/users/{id}/dm/unblock`
 
 */
+    #[cfg(feature = "users")]
     pub async fn unblock_users_dms<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -6968,6 +7197,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-follows
 Sends a `GET` request to `/2/users/{id}/followed_lists`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_users_followed_lists<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7025,6 +7255,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-follows
 Sends a `POST` request to `/2/users/{id}/followed_lists`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn follow_list<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7066,6 +7297,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-follows
 Sends a `DELETE` request to `/2/users/{id}/followed_lists/{list_id}`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn unfollow_list<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7109,6 +7341,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/follows/api-
 Sends a `GET` request to `/2/users/{id}/followers`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_followers<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7165,6 +7398,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/follows/api-
 Sends a `GET` request to `/2/users/{id}/following`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_following<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7219,6 +7453,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/follows/api-
 Sends a `POST` request to `/2/users/{id}/following`
 
 */
+    #[cfg(feature = "users")]
     pub async fn follow_user<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7262,6 +7497,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-r
 Sends a `GET` request to `/2/users/{id}/liked_tweets`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_users_liked_posts<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7325,6 +7561,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-r
 Sends a `POST` request to `/2/users/{id}/likes`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn like_post<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7366,6 +7603,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-r
 Sends a `DELETE` request to `/2/users/{id}/likes/{tweet_id}`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn unlike_post<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7409,6 +7647,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-members
 Sends a `GET` request to `/2/users/{id}/list_memberships`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_users_list_memberships<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7469,6 +7708,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/a
 Sends a `GET` request to `/2/users/{id}/mentions`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_users_mentions<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7539,6 +7779,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-re
 Sends a `GET` request to `/2/users/{id}/muting`
 
 */
+    #[cfg(feature = "users")]
     pub async fn get_users_muting<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7593,6 +7834,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-re
 Sends a `POST` request to `/2/users/{id}/muting`
 
 */
+    #[cfg(feature = "users")]
     pub async fn mute_user<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7636,6 +7878,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/
 Sends a `GET` request to `/2/users/{id}/owned_lists`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_users_owned_lists<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7690,6 +7933,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists
 Sends a `GET` request to `/2/users/{id}/pinned_lists`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn get_users_pinned_lists<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7738,6 +7982,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists
 Sends a `POST` request to `/2/users/{id}/pinned_lists`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn pin_list<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7779,6 +8024,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists
 Sends a `DELETE` request to `/2/users/{id}/pinned_lists/{list_id}`
 
 */
+    #[cfg(any(feature = "lists", feature = "users"))]
     pub async fn unpin_list<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7820,6 +8066,7 @@ Reference: <https://developer.x.com/>
 Sends a `GET` request to `/2/users/{id}/public_keys`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn get_user_public_keys<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7866,6 +8113,7 @@ Reference: <https://developer.x.com/>
 Sends a `POST` request to `/2/users/{id}/public_keys`
 
 */
+    #[cfg(feature = "chat")]
     pub async fn add_user_public_key<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -7907,6 +8155,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/ap
 Sends a `POST` request to `/2/users/{id}/retweets`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn repost_post<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7948,6 +8197,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/ap
 Sends a `DELETE` request to `/2/users/{id}/retweets/{source_tweet_id}`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn unrepost_post<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -7991,6 +8241,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/a
 Sends a `GET` request to `/2/users/{id}/timelines/reverse_chronological`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_users_timeline<'a>(
         &'a self,
         id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -8067,6 +8318,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/a
 Sends a `GET` request to `/2/users/{id}/tweets`
 
 */
+    #[cfg(any(feature = "tweets", feature = "users"))]
     pub async fn get_users_posts<'a>(
         &'a self,
         id: &'a crate::models::UserId,
@@ -8137,6 +8389,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/follows/api-
 Sends a `DELETE` request to `/2/users/{source_user_id}/following/{target_user_id}`
 
 */
+    #[cfg(feature = "users")]
     pub async fn unfollow_user<'a>(
         &'a self,
         source_user_id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -8178,6 +8431,7 @@ Reference: <https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-re
 Sends a `DELETE` request to `/2/users/{source_user_id}/muting/{target_user_id}`
 
 */
+    #[cfg(feature = "users")]
     pub async fn unmute_user<'a>(
         &'a self,
         source_user_id: &'a crate::models::UserIdMatchesAuthenticatedUser,
@@ -8219,6 +8473,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `GET` request to `/2/webhooks`
 
 */
+    #[cfg(feature = "webhooks")]
     pub async fn get_webhooks<'a>(
         &'a self,
         webhook_config_fields: Option<&'a crate::models::WebhookConfigFieldList>,
@@ -8262,6 +8517,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `POST` request to `/2/webhooks`
 
 */
+    #[cfg(feature = "webhooks")]
     pub async fn create_webhooks<'a>(
         &'a self,
         body: &'a crate::models::WebhookConfigCreateRequest,
@@ -8300,6 +8556,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `POST` request to `/2/webhooks/replay`
 
 */
+    #[cfg(feature = "webhooks")]
     pub async fn create_webhook_replay_job<'a>(
         &'a self,
         body: &'a crate::models::WebhookReplayCreateRequest,
@@ -8338,6 +8595,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `PUT` request to `/2/webhooks/{webhook_id}`
 
 */
+    #[cfg(feature = "webhooks")]
     pub async fn validate_webhooks<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,
@@ -8377,6 +8635,7 @@ Reference: <https://docs.x.com/x-api/webhooks/introduction>
 Sends a `DELETE` request to `/2/webhooks/{webhook_id}`
 
 */
+    #[cfg(feature = "webhooks")]
     pub async fn delete_webhooks<'a>(
         &'a self,
         webhook_id: &'a crate::models::WebhookConfigId,

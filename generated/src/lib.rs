@@ -7,7 +7,14 @@
 //! * [`ops`]: the operation table (paths, pagination, streaming, credentials,
 //!   parameter constraints) and decode dispatchers;
 //! * [`requests`]: one fluent request builder per operation, grouped by tag;
+//! * [`fields`]: the field and expansion enums;
 //! * [`runtime`]: support code for the above.
+//!
+//! Each tag of the document is a Cargo feature (`tweets`, `users`,
+//! `direct-messages`, …; `full`, the default, is all of them). An operation is
+//! compiled when any of its tags' features is on, and a model when an
+//! operation compiled in uses it (or the facade's core does); schemas no
+//! operation uses come with `full`.
 
 #[rustfmt::skip]
 pub mod runtime;
@@ -19,6 +26,8 @@ pub mod client;
 pub mod ops;
 #[rustfmt::skip]
 pub mod requests;
+#[rustfmt::skip]
+pub mod fields;
 
 pub use client::Client;
 

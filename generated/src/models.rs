@@ -2,8 +2,10 @@
 //! Models of the API document's schemas: tolerant of what the live API sends.
 #![allow(clippy::all, missing_docs, non_camel_case_types)]
 ///Schema `ActivityEventId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(any(feature = "activity", feature = "stream"))]
 pub type ActivityEventId = String;
 ///Object `ActivityStreamingResponse` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivityStreamingResponse {
     ///`data` — type object
@@ -16,9 +18,11 @@ pub struct ActivityStreamingResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivityStreamingResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "activity", feature = "stream"))]
 impl crate::runtime::Envelope for ActivityStreamingResponse {
     type Data = ActivityStreamingResponseData;
     type Meta = ();
@@ -39,6 +43,7 @@ impl crate::runtime::Envelope for ActivityStreamingResponse {
     }
 }
 ///Object `ActivityStreamingResponseData` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivityStreamingResponseData {
     ///`event_type` — type string
@@ -60,11 +65,13 @@ pub struct ActivityStreamingResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivityStreamingResponseData { "event_type" => event_type, "event_uuid" =>
     event_uuid, "filter" => filter, "payload" => payload, "tag" => tag }
 );
 ///Object `ActivityStreamingResponsePayload` of the API document (merged with the schemas its discriminator maps to).
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivityStreamingResponsePayload {
     ///`after` — type string
@@ -95,12 +102,14 @@ pub struct ActivityStreamingResponsePayload {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivityStreamingResponsePayload { "after" => after, "before" => before, "category"
     => category, "headline" => headline, "hook" => hook, "summary" => summary, "source"
     => source, "target" => target }
 );
 ///Object `ActivitySubscription` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscription {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -128,12 +137,14 @@ pub struct ActivitySubscription {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscription { "created_at" => created_at, "event_type" => event_type,
     "filter" => filter, "subscription_id" => subscription_id, "tag" => tag, "updated_at"
     => updated_at, "webhook_id" => webhook_id }
 );
 ///Object `ActivitySubscriptionCreateRequest` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionCreateRequest {
     ///`event_type` (required by the document; may still be absent) — type string
@@ -152,10 +163,12 @@ pub struct ActivitySubscriptionCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscriptionCreateRequest { "event_type" => event_type, "filter" => filter,
     "tag" => tag, "webhook_id" => webhook_id }
 );
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ActivitySubscriptionCreateRequestEventType` listed by the API document: type string."]
@@ -177,6 +190,7 @@ crate::runtime::string_enum! {
     "FollowUnfollow", }
 }
 ///Object `ActivitySubscriptionCreateResponse` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionCreateResponse {
     ///`data` — type object
@@ -192,10 +206,12 @@ pub struct ActivitySubscriptionCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscriptionCreateResponse { "data" => data, "errors" => errors, "meta" =>
     meta }
 );
+#[cfg(any(feature = "activity", feature = "stream"))]
 impl crate::runtime::Envelope for ActivitySubscriptionCreateResponse {
     type Data = ActivitySubscriptionCreateResponseData;
     type Meta = ActivitySubscriptionCreateResponseMeta;
@@ -216,6 +232,7 @@ impl crate::runtime::Envelope for ActivitySubscriptionCreateResponse {
     }
 }
 ///Object `ActivitySubscriptionCreateResponseData` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionCreateResponseData {
     ///`subscription` — see [`ActivitySubscription`]
@@ -231,11 +248,13 @@ pub struct ActivitySubscriptionCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscriptionCreateResponseData { "subscription" => subscription,
     "total_subscriptions_for_instance_id" => total_subscriptions_for_instance_id }
 );
 ///Object `ActivitySubscriptionCreateResponseMeta` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionCreateResponseMeta {
     ///`total_subscriptions` — type integer, format `int32`
@@ -245,11 +264,13 @@ pub struct ActivitySubscriptionCreateResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscriptionCreateResponseMeta { "total_subscriptions" => total_subscriptions
     }
 );
 ///Object `ActivitySubscriptionDeleteResponse` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionDeleteResponse {
     ///`data` — type object
@@ -265,10 +286,12 @@ pub struct ActivitySubscriptionDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionDeleteResponse { "data" => data, "errors" => errors, "meta" =>
     meta }
 );
+#[cfg(feature = "activity")]
 impl crate::runtime::Envelope for ActivitySubscriptionDeleteResponse {
     type Data = ActivitySubscriptionDeleteResponseData;
     type Meta = ActivitySubscriptionDeleteResponseMeta;
@@ -289,6 +312,7 @@ impl crate::runtime::Envelope for ActivitySubscriptionDeleteResponse {
     }
 }
 ///Object `ActivitySubscriptionDeleteResponseData` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionDeleteResponseData {
     ///`deleted` — type boolean
@@ -298,10 +322,12 @@ pub struct ActivitySubscriptionDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionDeleteResponseData { "deleted" => deleted }
 );
 ///Object `ActivitySubscriptionDeleteResponseMeta` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionDeleteResponseMeta {
     ///`total_subscriptions` — type integer, format `int32`
@@ -311,11 +337,13 @@ pub struct ActivitySubscriptionDeleteResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionDeleteResponseMeta { "total_subscriptions" => total_subscriptions
     }
 );
 ///Object `ActivitySubscriptionFilter` of the API document.
+#[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionFilter {
     ///`keyword` — see [`Keyword`]
@@ -328,10 +356,12 @@ pub struct ActivitySubscriptionFilter {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::impl_model!(
     ActivitySubscriptionFilter { "keyword" => keyword, "user_id" => user_id }
 );
 ///Object `ActivitySubscriptionGetResponse` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionGetResponse {
     ///`data` — type array
@@ -347,10 +377,12 @@ pub struct ActivitySubscriptionGetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionGetResponse { "data" => data, "errors" => errors, "meta" => meta
     }
 );
+#[cfg(feature = "activity")]
 impl crate::runtime::Envelope for ActivitySubscriptionGetResponse {
     type Data = Vec<ActivitySubscription>;
     type Meta = ActivitySubscriptionGetResponseMeta;
@@ -371,6 +403,7 @@ impl crate::runtime::Envelope for ActivitySubscriptionGetResponse {
     }
 }
 ///Object `ActivitySubscriptionGetResponseMeta` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionGetResponseMeta {
     ///`next_token` — type string
@@ -383,13 +416,16 @@ pub struct ActivitySubscriptionGetResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionGetResponseMeta { "next_token" => next_token, "result_count" =>
     result_count }
 );
 ///Schema `ActivitySubscriptionId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(any(feature = "activity", feature = "stream"))]
 pub type ActivitySubscriptionId = String;
 ///Object `ActivitySubscriptionUpdateRequest` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionUpdateRequest {
     ///`tag` — type string, min length 1, max length 200
@@ -402,10 +438,12 @@ pub struct ActivitySubscriptionUpdateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionUpdateRequest { "tag" => tag, "webhook_id" => webhook_id }
 );
 ///Object `ActivitySubscriptionUpdateResponse` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionUpdateResponse {
     ///`data` — type object
@@ -415,7 +453,9 @@ pub struct ActivitySubscriptionUpdateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(ActivitySubscriptionUpdateResponse { "data" => data });
+#[cfg(feature = "activity")]
 impl crate::runtime::Envelope for ActivitySubscriptionUpdateResponse {
     type Data = ActivitySubscriptionUpdateResponseData;
     type Meta = ();
@@ -436,6 +476,7 @@ impl crate::runtime::Envelope for ActivitySubscriptionUpdateResponse {
     }
 }
 ///Object `ActivitySubscriptionUpdateResponseData` of the API document.
+#[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionUpdateResponseData {
     ///`subscription` — see [`ActivitySubscription`]
@@ -448,11 +489,13 @@ pub struct ActivitySubscriptionUpdateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "activity")]
 crate::runtime::impl_model!(
     ActivitySubscriptionUpdateResponseData { "subscription" => subscription,
     "total_subscriptions" => total_subscriptions }
 );
 ///Object `AddOrDeleteRulesRequest` of the API document (union of its alternatives).
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AddOrDeleteRulesRequest {
     ///`add` (required by the document; may still be absent) — type array
@@ -465,10 +508,12 @@ pub struct AddOrDeleteRulesRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     AddOrDeleteRulesRequest { "add" => add, "delete" => delete }
 );
 ///Object `AddOrDeleteRulesRequestDelete` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AddOrDeleteRulesRequestDelete {
     ///`ids` — type array
@@ -481,10 +526,12 @@ pub struct AddOrDeleteRulesRequestDelete {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     AddOrDeleteRulesRequestDelete { "ids" => ids, "values" => values }
 );
 ///Object `AddOrDeleteRulesResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AddOrDeleteRulesResponse {
     ///`data` — type array
@@ -500,9 +547,11 @@ pub struct AddOrDeleteRulesResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     AddOrDeleteRulesResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for AddOrDeleteRulesResponse {
     type Data = Vec<Rule>;
     type Meta = RulesResponseMetadata;
@@ -523,6 +572,7 @@ impl crate::runtime::Envelope for AddOrDeleteRulesResponse {
     }
 }
 ///Object `AddRulesRequest` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AddRulesRequest {
     ///`add` (required by the document; may still be absent) — type array
@@ -532,12 +582,16 @@ pub struct AddRulesRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(AddRulesRequest { "add" => add });
 ///Schema `Aggregate` of the API document: type integer, format `int32`.
+#[cfg(feature = "tweets")]
 pub type Aggregate = i64;
 ///Schema `AllProjectClientApps` of the API document: type array.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type AllProjectClientApps = Vec<AppRulesCount>;
 ///Object `AllowDownloadStatus` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AllowDownloadStatus {
     ///`allow_download` — type boolean
@@ -547,8 +601,22 @@ pub struct AllowDownloadStatus {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(AllowDownloadStatus { "allow_download" => allow_download });
 ///Object `AltText` of the API document.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AltText {
     ///`text` (required by the document; may still be absent) — type string, max length 1000
@@ -558,8 +626,22 @@ pub struct AltText {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::impl_model!(AltText { "text" => text });
 ///Object `Analytics` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Analytics {
     ///`data` — type array
@@ -572,7 +654,9 @@ pub struct Analytics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(Analytics { "data" => data, "errors" => errors });
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Analytics {
     type Data = Vec<AnalyticsDataItem>;
     type Meta = ();
@@ -593,6 +677,7 @@ impl crate::runtime::Envelope for Analytics {
     }
 }
 ///Object `AnalyticsDataItem` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnalyticsDataItem {
     ///`id` — see [`TweetId`]
@@ -605,9 +690,11 @@ pub struct AnalyticsDataItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     AnalyticsDataItem { "id" => id, "timestamped_metrics" => timestamped_metrics }
 );
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc = "Values of `AnalyticsField` listed by the API document: type string."] pub
     enum AnalyticsField { AppInstallAttempts = "app_install_attempts", AppOpens =
@@ -620,8 +707,10 @@ crate::runtime::string_enum! {
     UserProfileClicks = "user_profile_clicks", }
 }
 ///Comma-joined list of `AnalyticsField` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type AnalyticsFieldList = crate::runtime::CsvList<AnalyticsField>;
 ///Object `AnimatedGif` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnimatedGif {
     ///`height` — see [`MediaHeight`]
@@ -667,6 +756,7 @@ pub struct AnimatedGif {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     AnimatedGif { "height" => height, "media_key" => media_key, "type" => type_, "width"
     => width, "alt_text" => alt_text, "url" => url, "duration_ms" => duration_ms,
@@ -675,6 +765,7 @@ crate::runtime::impl_model!(
     "public_metrics" => public_metrics, "variants" => variants }
 );
 ///Object `AnimatedGifNonPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnimatedGifNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -696,12 +787,14 @@ pub struct AnimatedGifNonPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     AnimatedGifNonPublicMetrics { "playback_0_count" => playback_0_count,
     "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
     "playback_50_count" => playback_50_count, "playback_75_count" => playback_75_count }
 );
 ///Object `AnimatedGifOrganicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnimatedGifOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -726,6 +819,7 @@ pub struct AnimatedGifOrganicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     AnimatedGifOrganicMetrics { "playback_0_count" => playback_0_count,
     "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
@@ -733,6 +827,7 @@ crate::runtime::impl_model!(
     "view_count" => view_count }
 );
 ///Object `AnimatedGifPromotedMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnimatedGifPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -757,6 +852,7 @@ pub struct AnimatedGifPromotedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     AnimatedGifPromotedMetrics { "playback_0_count" => playback_0_count,
     "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
@@ -764,6 +860,7 @@ crate::runtime::impl_model!(
     "view_count" => view_count }
 );
 ///Object `AnimatedGifPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AnimatedGifPublicMetrics {
     ///`view_count` — type integer, format `int32`
@@ -773,8 +870,10 @@ pub struct AnimatedGifPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(AnimatedGifPublicMetrics { "view_count" => view_count });
 ///Object `AppRulesCount` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AppRulesCount {
     ///`client_app_id` — see [`ClientAppId`]
@@ -787,10 +886,12 @@ pub struct AppRulesCount {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     AppRulesCount { "client_app_id" => client_app_id, "rule_count" => rule_count }
 );
 ///Object `AudiencePolicy` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AudiencePolicy {
     ///`creator_subscriptions` — type array
@@ -803,21 +904,25 @@ pub struct AudiencePolicy {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     AudiencePolicy { "creator_subscriptions" => creator_subscriptions, "x_subscriptions"
     => x_subscriptions }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `AudiencePolicyCreatorSubscription` listed by the API document: type string."]
     pub enum AudiencePolicyCreatorSubscription { Any = "Any", }
 }
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `AudiencePolicyXSubscription` listed by the API document: type string."]
     pub enum AudiencePolicyXSubscription { Any = "Any", }
 }
 ///Object `BookmarkAddRequest` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkAddRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
@@ -827,10 +932,13 @@ pub struct BookmarkAddRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(BookmarkAddRequest { "tweet_id" => tweet_id });
 ///Schema `BookmarkFolderId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 pub type BookmarkFolderId = String;
 ///Object `BookmarkFolderPostsResponse` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFolderPostsResponse {
     ///`data` — type array
@@ -846,9 +954,11 @@ pub struct BookmarkFolderPostsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     BookmarkFolderPostsResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 impl crate::runtime::Envelope for BookmarkFolderPostsResponse {
     type Data = Vec<BookmarkFolderPostsResponseDataItem>;
     type Meta = BookmarkFolderPostsResponseMeta;
@@ -869,6 +979,7 @@ impl crate::runtime::Envelope for BookmarkFolderPostsResponse {
     }
 }
 ///Object `BookmarkFolderPostsResponseDataItem` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFolderPostsResponseDataItem {
     ///`id` — see [`TweetId`]
@@ -878,8 +989,10 @@ pub struct BookmarkFolderPostsResponseDataItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(BookmarkFolderPostsResponseDataItem { "id" => id });
 ///Object `BookmarkFolderPostsResponseMeta` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFolderPostsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -889,10 +1002,12 @@ pub struct BookmarkFolderPostsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     BookmarkFolderPostsResponseMeta { "next_token" => next_token }
 );
 ///Object `BookmarkFoldersResponse` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFoldersResponse {
     ///`data` — type array
@@ -908,9 +1023,11 @@ pub struct BookmarkFoldersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     BookmarkFoldersResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 impl crate::runtime::Envelope for BookmarkFoldersResponse {
     type Data = Vec<BookmarkFoldersResponseDataItem>;
     type Meta = BookmarkFoldersResponseMeta;
@@ -931,6 +1048,7 @@ impl crate::runtime::Envelope for BookmarkFoldersResponse {
     }
 }
 ///Object `BookmarkFoldersResponseDataItem` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFoldersResponseDataItem {
     ///`id` — see [`BookmarkFolderId`]
@@ -943,10 +1061,12 @@ pub struct BookmarkFoldersResponseDataItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     BookmarkFoldersResponseDataItem { "id" => id, "name" => name }
 );
 ///Object `BookmarkFoldersResponseMeta` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkFoldersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -956,8 +1076,10 @@ pub struct BookmarkFoldersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(BookmarkFoldersResponseMeta { "next_token" => next_token });
 ///Object `BookmarkMutationResponse` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkMutationResponse {
     ///`data` — type object
@@ -970,9 +1092,11 @@ pub struct BookmarkMutationResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     BookmarkMutationResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 impl crate::runtime::Envelope for BookmarkMutationResponse {
     type Data = BookmarkMutationResponseData;
     type Meta = ();
@@ -993,6 +1117,7 @@ impl crate::runtime::Envelope for BookmarkMutationResponse {
     }
 }
 ///Object `BookmarkMutationResponseData` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BookmarkMutationResponseData {
     ///`bookmarked` — type boolean
@@ -1002,6 +1127,7 @@ pub struct BookmarkMutationResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(BookmarkMutationResponseData { "bookmarked" => bookmarked });
 ///Object `CashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1023,6 +1149,7 @@ crate::runtime::impl_model!(
     CashtagEntity { "end" => end, "start" => start, "tag" => tag }
 );
 ///Object `CashtagFields` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
@@ -1032,8 +1159,10 @@ pub struct CashtagFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(CashtagFields { "tag" => tag });
 ///Object `ChatAddPublicKeyRequest` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyRequest {
     ///`generate_version` — type boolean
@@ -1049,11 +1178,13 @@ pub struct ChatAddPublicKeyRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyRequest { "generate_version" => generate_version, "public_key" =>
     public_key, "version" => version }
 );
 ///Object `ChatAddPublicKeyRequestPublicKey` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyRequestPublicKey {
     ///`identity_public_key_signature` — type string
@@ -1084,6 +1215,7 @@ pub struct ChatAddPublicKeyRequestPublicKey {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyRequestPublicKey { "identity_public_key_signature" =>
     identity_public_key_signature, "public_key" => public_key, "public_key_fingerprint"
@@ -1092,6 +1224,7 @@ crate::runtime::impl_model!(
     signing_public_key_signature }
 );
 ///Object `ChatAddPublicKeyResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyResponse {
     ///`data` — type object
@@ -1104,9 +1237,11 @@ pub struct ChatAddPublicKeyResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatAddPublicKeyResponse {
     type Data = ChatAddPublicKeyResponseData;
     type Meta = ();
@@ -1127,6 +1262,7 @@ impl crate::runtime::Envelope for ChatAddPublicKeyResponse {
     }
 }
 ///Object `ChatAddPublicKeyResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyResponseData {
     ///`error_code` — type string
@@ -1142,11 +1278,13 @@ pub struct ChatAddPublicKeyResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyResponseData { "error_code" => error_code, "token_map" => token_map,
     "version" => version }
 );
 ///Object `ChatAddPublicKeyResponseDataTokenMap` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyResponseDataTokenMap {
     ///`key_store_token_map_json` — type string
@@ -1174,6 +1312,7 @@ pub struct ChatAddPublicKeyResponseDataTokenMap {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyResponseDataTokenMap { "key_store_token_map_json" =>
     key_store_token_map_json, "max_guess_count" => max_guess_count, "realm_state_string"
@@ -1181,6 +1320,7 @@ crate::runtime::impl_model!(
     => register_threshold, "token_map" => token_map }
 );
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItem` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
     ///`key` — type string
@@ -1193,10 +1333,12 @@ pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyResponseDataTokenMapTokenMapItem { "key" => key, "value" => value }
 );
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
     ///`address` — type string
@@ -1212,11 +1354,13 @@ pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue { "address" => address,
     "public_key" => public_key, "token" => token }
 );
 ///Object `ChatConversation` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatConversation {
     ///`admin_ids` — type array
@@ -1268,6 +1412,7 @@ pub struct ChatConversation {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatConversation { "admin_ids" => admin_ids, "created_at" => created_at,
     "group_avatar_url" => group_avatar_url, "group_name" => group_name, "id" => id,
@@ -1277,10 +1422,12 @@ crate::runtime::impl_model!(
     "screen_capture_detection_enabled" => screen_capture_detection_enabled, "type" =>
     type_, "updated_at" => updated_at }
 );
+#[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ChatConversationType` listed by the API document: type string."]
     pub enum ChatConversationType { Direct = "direct", Group = "group", }
 }
+#[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ChatConversationExpansion` listed by the API document: type string."] pub
@@ -1288,9 +1435,11 @@ crate::runtime::string_enum! {
     ParticipantIds = "participant_ids", }
 }
 ///Comma-joined list of `ChatConversationExpansion` sent as one query value.
+#[cfg(feature = "chat")]
 pub type ChatConversationExpansionList = crate::runtime::CsvList<
     ChatConversationExpansion,
 >;
+#[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ChatConversationField` listed by the API document: type string."]
     pub enum ChatConversationField { AdminIds = "admin_ids", CreatedAt = "created_at",
@@ -1301,10 +1450,13 @@ crate::runtime::string_enum! {
     "screen_capture_detection_enabled", Type = "type", UpdatedAt = "updated_at", }
 }
 ///Comma-joined list of `ChatConversationField` sent as one query value.
+#[cfg(feature = "chat")]
 pub type ChatConversationFieldList = crate::runtime::CsvList<ChatConversationField>;
 ///Schema `ChatConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$`.
+#[cfg(feature = "chat")]
 pub type ChatConversationId = String;
 ///Object `ChatGetConversationResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatGetConversationResponse {
     ///`data` — type array
@@ -1320,9 +1472,11 @@ pub struct ChatGetConversationResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatGetConversationResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatGetConversationResponse {
     type Data = Vec<ChatMessageEvent>;
     type Meta = ChatGetConversationResponseMeta;
@@ -1343,6 +1497,7 @@ impl crate::runtime::Envelope for ChatGetConversationResponse {
     }
 }
 ///Object `ChatGetConversationResponseMeta` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatGetConversationResponseMeta {
     ///`has_more` — type boolean
@@ -1364,12 +1519,14 @@ pub struct ChatGetConversationResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatGetConversationResponseMeta { "has_more" => has_more,
     "missing_conversation_key_change_events" => missing_conversation_key_change_events,
     "next_token" => next_token, "result_count" => result_count }
 );
 ///Object `ChatGetConversationsResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatGetConversationsResponse {
     ///`data` — type array
@@ -1388,10 +1545,12 @@ pub struct ChatGetConversationsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatGetConversationsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatGetConversationsResponse {
     type Data = Vec<ChatConversation>;
     type Meta = ChatGetConversationsResponseMeta;
@@ -1412,6 +1571,7 @@ impl crate::runtime::Envelope for ChatGetConversationsResponse {
     }
 }
 ///Object `ChatGetConversationsResponseIncludes` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatGetConversationsResponseIncludes {
     ///`users` — type array
@@ -1421,8 +1581,10 @@ pub struct ChatGetConversationsResponseIncludes {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(ChatGetConversationsResponseIncludes { "users" => users });
 ///Object `ChatGetConversationsResponseMeta` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatGetConversationsResponseMeta {
     ///`has_message_requests` — type boolean
@@ -1438,11 +1600,13 @@ pub struct ChatGetConversationsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatGetConversationsResponseMeta { "has_message_requests" => has_message_requests,
     "next_token" => next_token, "result_count" => result_count }
 );
 ///Object `ChatMarkConversationReadRequest` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMarkConversationReadRequest {
     ///`seen_until_sequence_id` (required by the document; may still be absent) — type string
@@ -1452,11 +1616,13 @@ pub struct ChatMarkConversationReadRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMarkConversationReadRequest { "seen_until_sequence_id" => seen_until_sequence_id
     }
 );
 ///Object `ChatMarkConversationReadResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMarkConversationReadResponse {
     ///`data` — type object
@@ -1469,9 +1635,11 @@ pub struct ChatMarkConversationReadResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMarkConversationReadResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatMarkConversationReadResponse {
     type Data = ChatMarkConversationReadResponseData;
     type Meta = ();
@@ -1492,6 +1660,7 @@ impl crate::runtime::Envelope for ChatMarkConversationReadResponse {
     }
 }
 ///Object `ChatMarkConversationReadResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMarkConversationReadResponseData {
     ///`success` — type boolean
@@ -1501,10 +1670,12 @@ pub struct ChatMarkConversationReadResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMarkConversationReadResponseData { "success" => success }
 );
 ///Object `ChatMediaDownloadResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaDownloadResponse {
     ///`data` — type string
@@ -1517,9 +1688,11 @@ pub struct ChatMediaDownloadResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaDownloadResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatMediaDownloadResponse {
     type Data = String;
     type Meta = ();
@@ -1540,6 +1713,7 @@ impl crate::runtime::Envelope for ChatMediaDownloadResponse {
     }
 }
 ///Object `ChatMediaUploadAppendRequest` of the API document (union of its alternatives).
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadAppendRequest {
     ///`conversation_id` (required by the document; may still be absent) — type string
@@ -1558,11 +1732,13 @@ pub struct ChatMediaUploadAppendRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaUploadAppendRequest { "conversation_id" => conversation_id, "media" =>
     media, "media_hash_key" => media_hash_key, "segment_index" => segment_index }
 );
 ///Object `ChatMediaUploadFinalizeRequest` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadFinalizeRequest {
     ///`conversation_id` — type string
@@ -1584,12 +1760,14 @@ pub struct ChatMediaUploadFinalizeRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaUploadFinalizeRequest { "conversation_id" => conversation_id,
     "media_hash_key" => media_hash_key, "message_id" => message_id, "num_parts" =>
     num_parts, "ttl_msec" => ttl_msec }
 );
 ///Object `ChatMediaUploadFinalizeResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadFinalizeResponse {
     ///`data` — type object
@@ -1599,7 +1777,9 @@ pub struct ChatMediaUploadFinalizeResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(ChatMediaUploadFinalizeResponse { "data" => data });
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatMediaUploadFinalizeResponse {
     type Data = ChatMediaUploadFinalizeResponseData;
     type Meta = ();
@@ -1620,6 +1800,7 @@ impl crate::runtime::Envelope for ChatMediaUploadFinalizeResponse {
     }
 }
 ///Object `ChatMediaUploadFinalizeResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadFinalizeResponseData {
     ///`success` (required by the document; may still be absent) — type boolean
@@ -1629,10 +1810,12 @@ pub struct ChatMediaUploadFinalizeResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaUploadFinalizeResponseData { "success" => success }
 );
 ///Object `ChatMediaUploadInitializeRequest` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadInitializeRequest {
     ///`conversation_id` — type string
@@ -1645,11 +1828,13 @@ pub struct ChatMediaUploadInitializeRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaUploadInitializeRequest { "conversation_id" => conversation_id,
     "total_bytes" => total_bytes }
 );
 ///Object `ChatMediaUploadInitializeResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadInitializeResponse {
     ///`data` — type object
@@ -1659,7 +1844,9 @@ pub struct ChatMediaUploadInitializeResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(ChatMediaUploadInitializeResponse { "data" => data });
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatMediaUploadInitializeResponse {
     type Data = ChatMediaUploadInitializeResponseData;
     type Meta = ();
@@ -1680,6 +1867,7 @@ impl crate::runtime::Envelope for ChatMediaUploadInitializeResponse {
     }
 }
 ///Object `ChatMediaUploadInitializeResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMediaUploadInitializeResponseData {
     ///`conversation_id` (required by the document; may still be absent) — type string
@@ -1695,11 +1883,13 @@ pub struct ChatMediaUploadInitializeResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMediaUploadInitializeResponseData { "conversation_id" => conversation_id,
     "media_hash_key" => media_hash_key, "session_id" => session_id }
 );
 ///Object `ChatMessageEvent` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMessageEvent {
     ///`conversation_id` — type string
@@ -1736,6 +1926,7 @@ pub struct ChatMessageEvent {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMessageEvent { "conversation_id" => conversation_id, "conversation_token" =>
     conversation_token, "created_at_msec" => created_at_msec, "encoded_event" =>
@@ -1743,6 +1934,7 @@ crate::runtime::impl_model!(
     message_event_signature, "previous_sequence_id" => previous_sequence_id, "sender_id"
     => sender_id, "sequence_id" => sequence_id }
 );
+#[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ChatMessageEventField` listed by the API document: type string."]
     pub enum ChatMessageEventField { ConversationId = "conversation_id",
@@ -1752,8 +1944,10 @@ crate::runtime::string_enum! {
     SenderId = "sender_id", }
 }
 ///Comma-joined list of `ChatMessageEventField` sent as one query value.
+#[cfg(feature = "chat")]
 pub type ChatMessageEventFieldList = crate::runtime::CsvList<ChatMessageEventField>;
 ///Object `ChatMessageEventSignature` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMessageEventSignature {
     ///`message_signing_key_info_list` — type array
@@ -1778,6 +1972,7 @@ pub struct ChatMessageEventSignature {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMessageEventSignature { "message_signing_key_info_list" =>
     message_signing_key_info_list, "public_key_version" => public_key_version,
@@ -1785,6 +1980,7 @@ crate::runtime::impl_model!(
     "signing_public_key" => signing_public_key }
 );
 ///Object `ChatMessageSigningKeyInfo` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatMessageSigningKeyInfo {
     ///`member_id` — type string
@@ -1800,11 +1996,13 @@ pub struct ChatMessageSigningKeyInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatMessageSigningKeyInfo { "member_id" => member_id, "public_key_version" =>
     public_key_version, "signing_public_key" => signing_public_key }
 );
 ///Object `ChatSendMessageRequest` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatSendMessageRequest {
     ///`conversation_token` — type string
@@ -1829,6 +2027,7 @@ pub struct ChatSendMessageRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatSendMessageRequest { "conversation_token" => conversation_token,
     "encoded_message_create_event" => encoded_message_create_event,
@@ -1836,6 +2035,7 @@ crate::runtime::impl_model!(
     message_id }
 );
 ///Object `ChatSendMessageResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatSendMessageResponse {
     ///`data` — type object
@@ -1848,9 +2048,11 @@ pub struct ChatSendMessageResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatSendMessageResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatSendMessageResponse {
     type Data = ChatSendMessageResponseData;
     type Meta = ();
@@ -1871,6 +2073,7 @@ impl crate::runtime::Envelope for ChatSendMessageResponse {
     }
 }
 ///Object `ChatSendMessageResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatSendMessageResponseData {
     ///`encoded_message_event` — type string
@@ -1880,10 +2083,12 @@ pub struct ChatSendMessageResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatSendMessageResponseData { "encoded_message_event" => encoded_message_event }
 );
 ///Object `ChatSendTypingIndicatorResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatSendTypingIndicatorResponse {
     ///`data` — type object
@@ -1896,9 +2101,11 @@ pub struct ChatSendTypingIndicatorResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatSendTypingIndicatorResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatSendTypingIndicatorResponse {
     type Data = ChatSendTypingIndicatorResponseData;
     type Meta = ();
@@ -1919,6 +2126,7 @@ impl crate::runtime::Envelope for ChatSendTypingIndicatorResponse {
     }
 }
 ///Object `ChatSendTypingIndicatorResponseData` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChatSendTypingIndicatorResponseData {
     ///`success` — type boolean
@@ -1928,12 +2136,15 @@ pub struct ChatSendTypingIndicatorResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     ChatSendTypingIndicatorResponseData { "success" => success }
 );
 ///Schema `ClientAppId` of the API document: type string, min length 1, max length 19.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type ClientAppId = String;
 ///Object `ClientAppUsage` of the API document.
+#[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientAppUsage {
     ///`client_app_id` — type string, format `^[0-9]{1,19}$`
@@ -1949,11 +2160,13 @@ pub struct ClientAppUsage {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "usage")]
 crate::runtime::impl_model!(
     ClientAppUsage { "client_app_id" => client_app_id, "usage" => usage,
     "usage_result_count" => usage_result_count }
 );
 ///Object `ClientDisconnectedProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientDisconnectedProblem {
     ///`detail` — type string
@@ -2014,6 +2227,7 @@ pub struct ClientDisconnectedProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ClientDisconnectedProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -2022,24 +2236,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemReason` listed by the API document: type string."]
     pub enum ClientDisconnectedProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemResourceType` listed by the API document: type string."]
     pub enum ClientDisconnectedProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemSection` listed by the API document: type string."]
     pub enum ClientDisconnectedProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ClientDisconnectedProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientDisconnectedProblemError {
     ///`message` — type string
@@ -2052,9 +2270,11 @@ pub struct ClientDisconnectedProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ClientDisconnectedProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemDisconnectType` listed by the API document: type string."]
@@ -2065,6 +2285,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemConnectionIssue` listed by the API document: type string."]
@@ -2073,17 +2294,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemPeriod` listed by the API document: type string."]
     pub enum ClientDisconnectedProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientDisconnectedProblemScope` listed by the API document: type string."]
     pub enum ClientDisconnectedProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `ClientForbiddenProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientForbiddenProblem {
     ///`detail` — type string
@@ -2144,6 +2368,7 @@ pub struct ClientForbiddenProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ClientForbiddenProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "resource_id" => resource_id, "resource_type" => resource_type,
@@ -2152,18 +2377,21 @@ crate::runtime::impl_model!(
     "connection_issue" => connection_issue, "period" => period, "scope" => scope,
     "reason" => reason, "registration_url" => registration_url }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemResourceType` listed by the API document: type string."]
     pub enum ClientForbiddenProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemSection` listed by the API document: type string."]
     pub enum ClientForbiddenProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ClientForbiddenProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientForbiddenProblemError {
     ///`message` — type string
@@ -2176,9 +2404,11 @@ pub struct ClientForbiddenProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ClientForbiddenProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemDisconnectType` listed by the API document: type string."]
@@ -2189,6 +2419,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemConnectionIssue` listed by the API document: type string."]
@@ -2197,16 +2428,19 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemPeriod` listed by the API document: type string."]
     pub enum ClientForbiddenProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemScope` listed by the API document: type string."]
     pub enum ClientForbiddenProblemScope { Account = "Account", Product = "Product", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ClientForbiddenProblemReason` listed by the API document: type string."]
@@ -2214,6 +2448,7 @@ crate::runtime::string_enum! {
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
 ///Object `Community` of the API document.
+#[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Community {
     ///`created_at` — type string, format `date-time`
@@ -2229,9 +2464,11 @@ pub struct Community {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "communities")]
 crate::runtime::impl_model!(
     Community { "created_at" => created_at, "id" => id, "name" => name }
 );
+#[cfg(feature = "communities")]
 crate::runtime::string_enum! {
     #[doc = "Values of `CommunityField` listed by the API document: type string."] pub
     enum CommunityField { Access = "access", CreatedAt = "created_at", Description =
@@ -2239,10 +2476,12 @@ crate::runtime::string_enum! {
     Name = "name", }
 }
 ///Comma-joined list of `CommunityField` sent as one query value.
+#[cfg(feature = "communities")]
 pub type CommunityFieldList = crate::runtime::CsvList<CommunityField>;
 ///Schema `CommunityId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type CommunityId = String;
 ///Object `ComplianceJob` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ComplianceJob {
     ///`created_at` (required by the document; may still be absent) — see [`CreatedAt`]
@@ -2276,12 +2515,14 @@ pub struct ComplianceJob {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     ComplianceJob { "created_at" => created_at, "download_expires_at" =>
     download_expires_at, "download_url" => download_url, "id" => id, "name" => name,
     "status" => status, "type" => type_, "upload_expires_at" => upload_expires_at,
     "upload_url" => upload_url }
 );
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ComplianceJobField` listed by the API document: type string."]
     pub enum ComplianceJobField { CreatedAt = "created_at", DownloadExpiresAt =
@@ -2290,19 +2531,24 @@ crate::runtime::string_enum! {
     "upload_expires_at", UploadUrl = "upload_url", }
 }
 ///Comma-joined list of `ComplianceJobField` sent as one query value.
+#[cfg(feature = "compliance")]
 pub type ComplianceJobFieldList = crate::runtime::CsvList<ComplianceJobField>;
 ///Schema `ComplianceJobName` of the API document: type string, max length 64.
+#[cfg(feature = "compliance")]
 pub type ComplianceJobName = String;
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ComplianceJobStatus` listed by the API document: type string."]
     pub enum ComplianceJobStatus { Created = "created", InProgress = "in_progress",
     Failed = "failed", Complete = "complete", Expired = "expired", }
 }
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ComplianceJobType` listed by the API document: type string."] pub
     enum ComplianceJobType { Tweets = "tweets", Users = "users", }
 }
 ///Object `ConflictProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ConflictProblem {
     ///`detail` — type string
@@ -2363,6 +2609,7 @@ pub struct ConflictProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ConflictProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
     type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
@@ -2371,23 +2618,27 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ConflictProblemReason` listed by the API document: type string."]
     pub enum ConflictProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConflictProblemResourceType` listed by the API document: type string."]
     pub enum ConflictProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConflictProblemSection` listed by the API document: type string."] pub
     enum ConflictProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ConflictProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ConflictProblemError {
     ///`message` — type string
@@ -2400,9 +2651,11 @@ pub struct ConflictProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ConflictProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConflictProblemDisconnectType` listed by the API document: type string."]
@@ -2413,6 +2666,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConflictProblemConnectionIssue` listed by the API document: type string."]
@@ -2420,15 +2674,18 @@ crate::runtime::string_enum! {
     ProvisioningSubscription = "ProvisioningSubscription", RuleConfigurationIssue =
     "RuleConfigurationIssue", RulesInvalidIssue = "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ConflictProblemPeriod` listed by the API document: type string."]
     pub enum ConflictProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ConflictProblemScope` listed by the API document: type string."]
     pub enum ConflictProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `Connection` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Connection {
     ///`client_ip` — type string
@@ -2450,12 +2707,14 @@ pub struct Connection {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     Connection { "client_ip" => client_ip, "connected_at" => connected_at,
     "disconnect_reason" => disconnect_reason, "disconnected_at" => disconnected_at,
     "endpoint_name" => endpoint_name }
 );
 ///Object `ConnectionExceptionProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ConnectionExceptionProblem {
     ///`detail` — type string
@@ -2516,6 +2775,7 @@ pub struct ConnectionExceptionProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ConnectionExceptionProblem { "detail" => detail, "status" => status, "title" =>
     title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -2524,24 +2784,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "period" => period, "scope" =>
     scope, "connection_issue" => connection_issue }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemReason` listed by the API document: type string."]
     pub enum ConnectionExceptionProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemResourceType` listed by the API document: type string."]
     pub enum ConnectionExceptionProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemSection` listed by the API document: type string."]
     pub enum ConnectionExceptionProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ConnectionExceptionProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ConnectionExceptionProblemError {
     ///`message` — type string
@@ -2554,9 +2818,11 @@ pub struct ConnectionExceptionProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ConnectionExceptionProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemDisconnectType` listed by the API document: type string."]
@@ -2567,17 +2833,20 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemPeriod` listed by the API document: type string."]
     pub enum ConnectionExceptionProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemScope` listed by the API document: type string."]
     pub enum ConnectionExceptionProblemScope { Account = "Account", Product = "Product",
     }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ConnectionExceptionProblemConnectionIssue` listed by the API document: type string."]
@@ -2586,6 +2855,7 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "connections")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ConnectionField` listed by the API document: type string."] pub
     enum ConnectionField { ClientIp = "client_ip", ConnectedAt = "connected_at",
@@ -2593,8 +2863,10 @@ crate::runtime::string_enum! {
     EndpointName = "endpoint_name", Id = "id", }
 }
 ///Comma-joined list of `ConnectionField` sent as one query value.
+#[cfg(feature = "connections")]
 pub type ConnectionFieldList = crate::runtime::CsvList<ConnectionField>;
 ///Object `ContentExpiration` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ContentExpiration {
     ///`timestamp_sec` (required by the document; may still be absent) — type integer, format `long`
@@ -2604,6 +2876,7 @@ pub struct ContentExpiration {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(ContentExpiration { "timestamp_sec" => timestamp_sec });
 ///Object `ContextAnnotation` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2664,6 +2937,7 @@ crate::runtime::impl_model!(
 ///Schema `CountryCode` of the API document: type string, pattern `^[A-Z]{2}$`.
 pub type CountryCode = String;
 ///Object `CreateAttachmentsMessageRequest` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateAttachmentsMessageRequest {
     ///`attachments` (required by the document; may still be absent) — see [`DmAttachments`]
@@ -2676,10 +2950,12 @@ pub struct CreateAttachmentsMessageRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     CreateAttachmentsMessageRequest { "attachments" => attachments, "text" => text }
 );
 ///Object `CreateComplianceJobRequest` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateComplianceJobRequest {
     ///`name` — see [`ComplianceJobName`]
@@ -2695,16 +2971,19 @@ pub struct CreateComplianceJobRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     CreateComplianceJobRequest { "name" => name, "resumable" => resumable, "type" =>
     type_ }
 );
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `CreateComplianceJobRequestType` listed by the API document: type string."]
     pub enum CreateComplianceJobRequestType { Tweets = "tweets", Users = "users", }
 }
 ///Object `CreateComplianceJobResponse` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateComplianceJobResponse {
     ///`data` — see [`ComplianceJob`]
@@ -2717,9 +2996,11 @@ pub struct CreateComplianceJobResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     CreateComplianceJobResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "compliance")]
 impl crate::runtime::Envelope for CreateComplianceJobResponse {
     type Data = ComplianceJob;
     type Meta = ();
@@ -2740,6 +3021,7 @@ impl crate::runtime::Envelope for CreateComplianceJobResponse {
     }
 }
 ///Object `CreateDmConversationRequest` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateDmConversationRequest {
     ///`conversation_type` (required by the document; may still be absent) — type string
@@ -2755,16 +3037,19 @@ pub struct CreateDmConversationRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     CreateDmConversationRequest { "conversation_type" => conversation_type, "message" =>
     message, "participant_ids" => participant_ids }
 );
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `CreateDmConversationRequestConversationType` listed by the API document: type string."]
     pub enum CreateDmConversationRequestConversationType { Group = "Group", }
 }
 ///Object `CreateDmEventResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateDmEventResponse {
     ///`data` — type object
@@ -2777,9 +3062,11 @@ pub struct CreateDmEventResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     CreateDmEventResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for CreateDmEventResponse {
     type Data = CreateDmEventResponseData;
     type Meta = ();
@@ -2800,6 +3087,7 @@ impl crate::runtime::Envelope for CreateDmEventResponse {
     }
 }
 ///Object `CreateDmEventResponseData` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateDmEventResponseData {
     ///`dm_conversation_id` (required by the document; may still be absent) — see [`DmConversationId`]
@@ -2812,11 +3100,13 @@ pub struct CreateDmEventResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     CreateDmEventResponseData { "dm_conversation_id" => dm_conversation_id, "dm_event_id"
     => dm_event_id }
 );
 ///Object `CreateMessageRequest` of the API document (union of its alternatives).
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateMessageRequest {
     ///`attachments` — see [`DmAttachments`]
@@ -2829,10 +3119,12 @@ pub struct CreateMessageRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     CreateMessageRequest { "attachments" => attachments, "text" => text }
 );
 ///Object `CreateNoteRequest` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateNoteRequest {
     ///`info` (required by the document; may still be absent) — see [`NoteInfo`]
@@ -2848,10 +3140,12 @@ pub struct CreateNoteRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     CreateNoteRequest { "info" => info, "post_id" => post_id, "test_mode" => test_mode }
 );
 ///Object `CreateNoteResponse` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateNoteResponse {
     ///`data` — type object
@@ -2864,7 +3158,9 @@ pub struct CreateNoteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(CreateNoteResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "community-notes")]
 impl crate::runtime::Envelope for CreateNoteResponse {
     type Data = CreateNoteResponseData;
     type Meta = ();
@@ -2885,6 +3181,7 @@ impl crate::runtime::Envelope for CreateNoteResponse {
     }
 }
 ///Object `CreateNoteResponseData` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateNoteResponseData {
     ///`id` — see [`NoteId`]
@@ -2894,8 +3191,10 @@ pub struct CreateNoteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(CreateNoteResponseData { "id" => id });
 ///Object `CreateTextMessageRequest` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CreateTextMessageRequest {
     ///`attachments` — see [`DmAttachments`]
@@ -2908,11 +3207,30 @@ pub struct CreateTextMessageRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     CreateTextMessageRequest { "attachments" => attachments, "text" => text }
 );
 ///Schema `CreatedAt` of the API document: type string, format `date-time`.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "chat",
+        feature = "communities",
+        feature = "community-notes",
+        feature = "compliance",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
 pub type CreatedAt = String;
+#[cfg(feature = "connections")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DeleteConnectionsByEndpointEndpointId` listed by the API document: type string."]
@@ -2927,6 +3245,7 @@ crate::runtime::string_enum! {
     "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
 }
 ///Object `DeleteDmResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteDmResponse {
     ///`data` — type object
@@ -2939,7 +3258,9 @@ pub struct DeleteDmResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(DeleteDmResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for DeleteDmResponse {
     type Data = DeleteDmResponseData;
     type Meta = ();
@@ -2960,6 +3281,7 @@ impl crate::runtime::Envelope for DeleteDmResponse {
     }
 }
 ///Object `DeleteDmResponseData` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteDmResponseData {
     ///`deleted` — type boolean
@@ -2969,8 +3291,10 @@ pub struct DeleteDmResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(DeleteDmResponseData { "deleted" => deleted });
 ///Object `DeleteNoteResponse` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteNoteResponse {
     ///`data` — type object
@@ -2983,7 +3307,9 @@ pub struct DeleteNoteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(DeleteNoteResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "community-notes")]
 impl crate::runtime::Envelope for DeleteNoteResponse {
     type Data = DeleteNoteResponseData;
     type Meta = ();
@@ -3004,6 +3330,7 @@ impl crate::runtime::Envelope for DeleteNoteResponse {
     }
 }
 ///Object `DeleteNoteResponseData` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteNoteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
@@ -3013,8 +3340,10 @@ pub struct DeleteNoteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(DeleteNoteResponseData { "deleted" => deleted });
 ///Object `DeleteRulesRequest` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteRulesRequest {
     ///`delete` (required by the document; may still be absent) — type object
@@ -3024,8 +3353,10 @@ pub struct DeleteRulesRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(DeleteRulesRequest { "delete" => delete });
 ///Object `DeleteRulesRequestDelete` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DeleteRulesRequestDelete {
     ///`ids` — type array
@@ -3038,10 +3369,12 @@ pub struct DeleteRulesRequestDelete {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     DeleteRulesRequestDelete { "ids" => ids, "values" => values }
 );
 ///Object `DisallowedResourceProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DisallowedResourceProblem {
     ///`detail` — type string
@@ -3102,6 +3435,7 @@ pub struct DisallowedResourceProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     DisallowedResourceProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url, "id" =>
@@ -3110,6 +3444,7 @@ crate::runtime::impl_model!(
     resource_id, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemReason` listed by the API document: type string."]
@@ -3117,6 +3452,7 @@ crate::runtime::string_enum! {
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
 ///Object `DisallowedResourceProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DisallowedResourceProblemError {
     ///`message` — type string
@@ -3129,20 +3465,24 @@ pub struct DisallowedResourceProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     DisallowedResourceProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemResourceType` listed by the API document: type string."]
     pub enum DisallowedResourceProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemSection` listed by the API document: type string."]
     pub enum DisallowedResourceProblemSection { Data = "data", Includes = "includes", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemDisconnectType` listed by the API document: type string."]
@@ -3153,6 +3493,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemConnectionIssue` listed by the API document: type string."]
@@ -3161,11 +3502,13 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemPeriod` listed by the API document: type string."]
     pub enum DisallowedResourceProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DisallowedResourceProblemScope` listed by the API document: type string."]
@@ -3174,16 +3517,21 @@ crate::runtime::string_enum! {
 ///Schema `DisplayTextRange` of the API document: type array, min items 2, max items 2.
 pub type DisplayTextRange = Vec<i64>;
 ///Schema `DmAttachments` of the API document: type array.
+#[cfg(feature = "direct-messages")]
 pub type DmAttachments = Vec<DmMediaAttachment>;
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `DmConversationField` listed by the API document: type string."]
     pub enum DmConversationField { Id = "id", }
 }
 ///Comma-joined list of `DmConversationField` sent as one query value.
+#[cfg(feature = "full")]
 pub type DmConversationFieldList = crate::runtime::CsvList<DmConversationField>;
 ///Schema `DmConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$`.
+#[cfg(feature = "direct-messages")]
 pub type DmConversationId = String;
 ///Object `DmEvent` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DmEvent {
     ///`attachments` — type object
@@ -3229,6 +3577,7 @@ pub struct DmEvent {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     DmEvent { "attachments" => attachments, "cashtags" => cashtags, "created_at" =>
     created_at, "dm_conversation_id" => dm_conversation_id, "event_type" => event_type,
@@ -3237,6 +3586,7 @@ crate::runtime::impl_model!(
     referenced_tweets, "sender_id" => sender_id, "text" => text, "urls" => urls }
 );
 ///Object `DmEventAttachments` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DmEventAttachments {
     ///`card_ids` — type array, min items 1
@@ -3249,10 +3599,12 @@ pub struct DmEventAttachments {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     DmEventAttachments { "card_ids" => card_ids, "media_keys" => media_keys }
 );
 ///Object `DmEventReferencedTweet` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DmEventReferencedTweet {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
@@ -3262,7 +3614,9 @@ pub struct DmEventReferencedTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(DmEventReferencedTweet { "id" => id });
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc = "Values of `DmEventExpansion` listed by the API document: type string."] pub
     enum DmEventExpansion { AttachmentsMediaKeys = "attachments.media_keys",
@@ -3270,7 +3624,9 @@ crate::runtime::string_enum! {
     SenderId = "sender_id", }
 }
 ///Comma-joined list of `DmEventExpansion` sent as one query value.
+#[cfg(feature = "direct-messages")]
 pub type DmEventExpansionList = crate::runtime::CsvList<DmEventExpansion>;
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc = "Values of `DmEventField` listed by the API document: type string."] pub enum
     DmEventField { Attachments = "attachments", CreatedAt = "created_at",
@@ -3279,10 +3635,13 @@ crate::runtime::string_enum! {
     "referenced_tweets", SenderId = "sender_id", Text = "text", }
 }
 ///Comma-joined list of `DmEventField` sent as one query value.
+#[cfg(feature = "direct-messages")]
 pub type DmEventFieldList = crate::runtime::CsvList<DmEventField>;
 ///Schema `DmEventId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(feature = "direct-messages")]
 pub type DmEventId = String;
 ///Object `DmMediaAttachment` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DmMediaAttachment {
     ///`media_id` (required by the document; may still be absent) — see [`MediaId`]
@@ -3292,10 +3651,13 @@ pub struct DmMediaAttachment {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(DmMediaAttachment { "media_id" => media_id });
 ///Schema `DmParticipants` of the API document: type array, min items 2, max items 49.
+#[cfg(feature = "direct-messages")]
 pub type DmParticipants = Vec<UserId>;
 ///Object `DomainRestrictions` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DomainRestrictions {
     ///`whitelist` (required by the document; may still be absent) — type array
@@ -3305,12 +3667,16 @@ pub struct DomainRestrictions {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(DomainRestrictions { "whitelist" => whitelist });
 ///Schema `DownloadExpiration` of the API document: type string, format `date-time`.
+#[cfg(feature = "compliance")]
 pub type DownloadExpiration = String;
 ///Schema `DownloadUrl` of the API document: type string, format `uri`.
+#[cfg(feature = "compliance")]
 pub type DownloadUrl = String;
 ///Object `DuplicateRuleProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DuplicateRuleProblem {
     ///`detail` — type string
@@ -3371,6 +3737,7 @@ pub struct DuplicateRuleProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     DuplicateRuleProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -3379,24 +3746,28 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope, "id" => id }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemReason` listed by the API document: type string."]
     pub enum DuplicateRuleProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemResourceType` listed by the API document: type string."]
     pub enum DuplicateRuleProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemSection` listed by the API document: type string."]
     pub enum DuplicateRuleProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `DuplicateRuleProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DuplicateRuleProblemError {
     ///`message` — type string
@@ -3409,9 +3780,11 @@ pub struct DuplicateRuleProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     DuplicateRuleProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemDisconnectType` listed by the API document: type string."]
@@ -3422,6 +3795,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemConnectionIssue` listed by the API document: type string."]
@@ -3430,19 +3804,23 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemPeriod` listed by the API document: type string."]
     pub enum DuplicateRuleProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `DuplicateRuleProblemScope` listed by the API document: type string."] pub
     enum DuplicateRuleProblemScope { Account = "Account", Product = "Product", }
 }
 ///Schema `End` of the API document: type string, format `date-time`.
+#[cfg(feature = "tweets")]
 pub type End = String;
 ///Object `Engagement` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Engagement {
     ///`errors` — type array, min items 1
@@ -3455,10 +3833,12 @@ pub struct Engagement {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Engagement { "errors" => errors, "measurement" => measurement }
 );
 ///Object `EngagementError` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementError {
     ///`error` — type string
@@ -3471,8 +3851,10 @@ pub struct EngagementError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(EngagementError { "error" => error, "tweets" => tweets });
 ///Object `EngagementMeasurement` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurement {
     ///`metrics_time_series` — type array, min items 1
@@ -3485,11 +3867,13 @@ pub struct EngagementMeasurement {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurement { "metrics_time_series" => metrics_time_series, "metrics_total"
     => metrics_total }
 );
 ///Object `EngagementMeasurementMetricsTimeSery` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTimeSery {
     ///`tweet_id` — see [`TweetId`]
@@ -3502,10 +3886,12 @@ pub struct EngagementMeasurementMetricsTimeSery {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTimeSery { "tweet_id" => tweet_id, "value" => value }
 );
 ///Object `EngagementMeasurementMetricsTimeSeryValue` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTimeSeryValue {
     ///`metric_values` — type array
@@ -3518,11 +3904,13 @@ pub struct EngagementMeasurementMetricsTimeSeryValue {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTimeSeryValue { "metric_values" => metric_values,
     "timestamp" => timestamp }
 );
 ///Object `EngagementMeasurementMetricsTimeSeryValueMetricValue` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTimeSeryValueMetricValue {
     ///`metric_type` — type string
@@ -3535,11 +3923,13 @@ pub struct EngagementMeasurementMetricsTimeSeryValueMetricValue {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTimeSeryValueMetricValue { "metric_type" => metric_type,
     "metric_value" => metric_value }
 );
 ///Object `EngagementMeasurementMetricsTimeSeryValueTimestamp` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTimeSeryValueTimestamp {
     ///`iso8601_time` — type string
@@ -3549,10 +3939,12 @@ pub struct EngagementMeasurementMetricsTimeSeryValueTimestamp {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTimeSeryValueTimestamp { "iso8601_time" => iso8601_time }
 );
 ///Object `EngagementMeasurementMetricsTotalItem` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTotalItem {
     ///`tweet_id` — see [`TweetId`]
@@ -3565,10 +3957,12 @@ pub struct EngagementMeasurementMetricsTotalItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTotalItem { "tweet_id" => tweet_id, "value" => value }
 );
 ///Object `EngagementMeasurementMetricsTotalItemValueItem` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EngagementMeasurementMetricsTotalItemValueItem {
     ///`metric_type` — type string
@@ -3581,17 +3975,21 @@ pub struct EngagementMeasurementMetricsTotalItemValueItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     EngagementMeasurementMetricsTotalItemValueItem { "metric_type" => metric_type,
     "metric_value" => metric_value }
 );
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc = "Values of `EngagementField` listed by the API document: type string."] pub
     enum EngagementField { Errors = "errors", Measurement = "measurement", }
 }
 ///Comma-joined list of `EngagementField` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type EngagementFieldList = crate::runtime::CsvList<EngagementField>;
 ///Object `EntityIndicesInclusiveExclusive` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EntityIndicesInclusiveExclusive {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
@@ -3604,10 +4002,12 @@ pub struct EntityIndicesInclusiveExclusive {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     EntityIndicesInclusiveExclusive { "end" => end, "start" => start }
 );
 ///Object `EntityIndicesInclusiveInclusive` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EntityIndicesInclusiveInclusive {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
@@ -3620,10 +4020,12 @@ pub struct EntityIndicesInclusiveInclusive {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     EntityIndicesInclusiveInclusive { "end" => end, "start" => start }
 );
 ///Object `Error` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Error {
     ///`code` (required by the document; may still be absent) — type integer, format `int32`
@@ -3636,8 +4038,10 @@ pub struct Error {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(Error { "code" => code, "message" => message });
 ///Object `EvaluateNoteRequest` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EvaluateNoteRequest {
     ///`note_text` (required by the document; may still be absent) — type string
@@ -3650,10 +4054,12 @@ pub struct EvaluateNoteRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     EvaluateNoteRequest { "note_text" => note_text, "post_id" => post_id }
 );
 ///Object `EvaluateNoteResponse` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EvaluateNoteResponse {
     ///`data` — type object
@@ -3666,7 +4072,9 @@ pub struct EvaluateNoteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(EvaluateNoteResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "community-notes")]
 impl crate::runtime::Envelope for EvaluateNoteResponse {
     type Data = EvaluateNoteResponseData;
     type Meta = ();
@@ -3687,6 +4095,7 @@ impl crate::runtime::Envelope for EvaluateNoteResponse {
     }
 }
 ///Object `EvaluateNoteResponseData` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct EvaluateNoteResponseData {
     ///`claim_opinion_score` — type number, format `double`
@@ -3696,6 +4105,7 @@ pub struct EvaluateNoteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     EvaluateNoteResponseData { "claim_opinion_score" => claim_opinion_score }
 );
@@ -3729,6 +4139,7 @@ crate::runtime::impl_model!(
     topics, "tweets" => tweets, "posts" => tweets, "users" => users }
 );
 ///Object `FieldUnauthorizedProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FieldUnauthorizedProblem {
     ///`detail` — type string
@@ -3789,6 +4200,7 @@ pub struct FieldUnauthorizedProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     FieldUnauthorizedProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -3797,24 +4209,28 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope, "field" => field }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemReason` listed by the API document: type string."]
     pub enum FieldUnauthorizedProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemResourceType` listed by the API document: type string."]
     pub enum FieldUnauthorizedProblemResourceType { User = "user", Tweet = "tweet", Media
     = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemSection` listed by the API document: type string."]
     pub enum FieldUnauthorizedProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `FieldUnauthorizedProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FieldUnauthorizedProblemError {
     ///`message` — type string
@@ -3827,9 +4243,11 @@ pub struct FieldUnauthorizedProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     FieldUnauthorizedProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemDisconnectType` listed by the API document: type string."]
@@ -3840,6 +4258,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemConnectionIssue` listed by the API document: type string."]
@@ -3848,17 +4267,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemPeriod` listed by the API document: type string."]
     pub enum FieldUnauthorizedProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `FieldUnauthorizedProblemScope` listed by the API document: type string."]
     pub enum FieldUnauthorizedProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `FilteredStreamingTweetResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FilteredStreamingTweetResponse {
     ///`data` — see [`Tweet`]
@@ -3877,10 +4299,12 @@ pub struct FilteredStreamingTweetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     FilteredStreamingTweetResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "matching_rules" => matching_rules }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for FilteredStreamingTweetResponse {
     type Data = Tweet;
     type Meta = ();
@@ -3901,6 +4325,7 @@ impl crate::runtime::Envelope for FilteredStreamingTweetResponse {
     }
 }
 ///Object `FilteredStreamingTweetResponseMatchingRule` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FilteredStreamingTweetResponseMatchingRule {
     ///`id` (required by the document; may still be absent) — see [`RuleId`]
@@ -3913,10 +4338,12 @@ pub struct FilteredStreamingTweetResponseMatchingRule {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     FilteredStreamingTweetResponseMatchingRule { "id" => id, "tag" => tag }
 );
 ///Object `FollowActivityResponsePayload` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FollowActivityResponsePayload {
     ///`source` — see [`User`]
@@ -3929,10 +4356,12 @@ pub struct FollowActivityResponsePayload {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     FollowActivityResponsePayload { "source" => source, "target" => target }
 );
 ///Object `FoundMediaOrigin` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FoundMediaOrigin {
     ///`id` (required by the document; may still be absent) — type string
@@ -3945,6 +4374,7 @@ pub struct FoundMediaOrigin {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(FoundMediaOrigin { "id" => id, "provider" => provider });
 ///Object `FullTextEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3999,6 +4429,7 @@ crate::runtime::impl_model!(
     normalized_text, "probability" => probability, "type" => type_ }
 );
 ///Object `GenericProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct GenericProblem {
     ///`detail` — type string
@@ -4059,6 +4490,7 @@ pub struct GenericProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     GenericProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
     type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
@@ -4067,22 +4499,26 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GenericProblemReason` listed by the API document: type string."]
     pub enum GenericProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GenericProblemResourceType` listed by the API document: type string."]
     pub enum GenericProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GenericProblemSection` listed by the API document: type string."]
     pub enum GenericProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `GenericProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct GenericProblemError {
     ///`message` — type string
@@ -4095,9 +4531,11 @@ pub struct GenericProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     GenericProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GenericProblemDisconnectType` listed by the API document: type string."]
@@ -4108,6 +4546,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GenericProblemConnectionIssue` listed by the API document: type string."]
@@ -4115,10 +4554,12 @@ crate::runtime::string_enum! {
     ProvisioningSubscription = "ProvisioningSubscription", RuleConfigurationIssue =
     "RuleConfigurationIssue", RulesInvalidIssue = "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GenericProblemPeriod` listed by the API document: type string."]
     pub enum GenericProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GenericProblemScope` listed by the API document: type string."]
     pub enum GenericProblemScope { Account = "Account", Product = "Product", }
@@ -4151,6 +4592,7 @@ crate::runtime::string_enum! {
     GeoType { Feature = "Feature", }
 }
 ///Object `GeoRestrictions` of the API document (union of its alternatives).
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct GeoRestrictions {
     ///`blacklisted_country_codes` (required by the document; may still be absent) — type array, min items 0, max items 0
@@ -4169,11 +4611,13 @@ pub struct GeoRestrictions {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     GeoRestrictions { "blacklisted_country_codes" => blacklisted_country_codes,
     "whitelisted_country_codes" => whitelisted_country_codes }
 );
 ///Object `Get2ChatConversationsConversationIdResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ChatConversationsConversationIdResponse {
     ///`data` — type array, min items 1
@@ -4189,10 +4633,12 @@ pub struct Get2ChatConversationsConversationIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2ChatConversationsConversationIdResponse { "data" => data, "errors" => errors,
     "meta" => meta }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2ChatConversationsConversationIdResponse {
     type Data = Vec<ChatMessageEvent>;
     type Meta = Get2ChatConversationsConversationIdResponseMeta;
@@ -4213,6 +4659,7 @@ impl crate::runtime::Envelope for Get2ChatConversationsConversationIdResponse {
     }
 }
 ///Object `Get2ChatConversationsConversationIdResponseMeta` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ChatConversationsConversationIdResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4225,11 +4672,13 @@ pub struct Get2ChatConversationsConversationIdResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2ChatConversationsConversationIdResponseMeta { "next_token" => next_token,
     "result_count" => result_count }
 );
 ///Object `Get2ChatConversationsResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ChatConversationsResponse {
     ///`data` — type array, min items 1
@@ -4248,10 +4697,12 @@ pub struct Get2ChatConversationsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2ChatConversationsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2ChatConversationsResponse {
     type Data = Vec<ChatConversation>;
     type Meta = Get2ChatConversationsResponseMeta;
@@ -4272,6 +4723,7 @@ impl crate::runtime::Envelope for Get2ChatConversationsResponse {
     }
 }
 ///Object `Get2ChatConversationsResponseMeta` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ChatConversationsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4284,11 +4736,13 @@ pub struct Get2ChatConversationsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2ChatConversationsResponseMeta { "next_token" => next_token, "result_count" =>
     result_count }
 );
 ///Object `Get2CommunitiesIdResponse` of the API document.
+#[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2CommunitiesIdResponse {
     ///`data` — see [`Community`]
@@ -4301,9 +4755,11 @@ pub struct Get2CommunitiesIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "communities")]
 crate::runtime::impl_model!(
     Get2CommunitiesIdResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "communities")]
 impl crate::runtime::Envelope for Get2CommunitiesIdResponse {
     type Data = Community;
     type Meta = ();
@@ -4324,6 +4780,7 @@ impl crate::runtime::Envelope for Get2CommunitiesIdResponse {
     }
 }
 ///Object `Get2CommunitiesSearchResponse` of the API document.
+#[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2CommunitiesSearchResponse {
     ///`data` — type array, min items 1
@@ -4339,9 +4796,11 @@ pub struct Get2CommunitiesSearchResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "communities")]
 crate::runtime::impl_model!(
     Get2CommunitiesSearchResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "communities")]
 impl crate::runtime::Envelope for Get2CommunitiesSearchResponse {
     type Data = Vec<Community>;
     type Meta = Get2CommunitiesSearchResponseMeta;
@@ -4362,6 +4821,7 @@ impl crate::runtime::Envelope for Get2CommunitiesSearchResponse {
     }
 }
 ///Object `Get2CommunitiesSearchResponseMeta` of the API document.
+#[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2CommunitiesSearchResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4371,10 +4831,12 @@ pub struct Get2CommunitiesSearchResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "communities")]
 crate::runtime::impl_model!(
     Get2CommunitiesSearchResponseMeta { "next_token" => next_token }
 );
 ///Object `Get2ComplianceJobsIdResponse` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ComplianceJobsIdResponse {
     ///`data` — see [`ComplianceJob`]
@@ -4387,9 +4849,11 @@ pub struct Get2ComplianceJobsIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     Get2ComplianceJobsIdResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "compliance")]
 impl crate::runtime::Envelope for Get2ComplianceJobsIdResponse {
     type Data = ComplianceJob;
     type Meta = ();
@@ -4410,6 +4874,7 @@ impl crate::runtime::Envelope for Get2ComplianceJobsIdResponse {
     }
 }
 ///Object `Get2ComplianceJobsResponse` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ComplianceJobsResponse {
     ///`data` — type array, min items 1
@@ -4425,9 +4890,11 @@ pub struct Get2ComplianceJobsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     Get2ComplianceJobsResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "compliance")]
 impl crate::runtime::Envelope for Get2ComplianceJobsResponse {
     type Data = Vec<ComplianceJob>;
     type Meta = Get2ComplianceJobsResponseMeta;
@@ -4448,6 +4915,7 @@ impl crate::runtime::Envelope for Get2ComplianceJobsResponse {
     }
 }
 ///Object `Get2ComplianceJobsResponseMeta` of the API document.
+#[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ComplianceJobsResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -4457,10 +4925,12 @@ pub struct Get2ComplianceJobsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "compliance")]
 crate::runtime::impl_model!(
     Get2ComplianceJobsResponseMeta { "result_count" => result_count }
 );
 ///Object `Get2ConnectionsResponse` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ConnectionsResponse {
     ///`data` — type array, min items 1
@@ -4476,9 +4946,11 @@ pub struct Get2ConnectionsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     Get2ConnectionsResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "connections")]
 impl crate::runtime::Envelope for Get2ConnectionsResponse {
     type Data = Vec<Connection>;
     type Meta = Get2ConnectionsResponseMeta;
@@ -4499,6 +4971,7 @@ impl crate::runtime::Envelope for Get2ConnectionsResponse {
     }
 }
 ///Object `Get2ConnectionsResponseMeta` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ConnectionsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4511,11 +4984,13 @@ pub struct Get2ConnectionsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     Get2ConnectionsResponseMeta { "next_token" => next_token, "result_count" =>
     result_count }
 );
 ///Object `Get2DmConversationsIdDmEventsResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmConversationsIdDmEventsResponse {
     ///`data` — type array, min items 1
@@ -4534,10 +5009,12 @@ pub struct Get2DmConversationsIdDmEventsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmConversationsIdDmEventsResponse { "data" => data, "errors" => errors,
     "includes" => includes, "meta" => meta }
 );
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for Get2DmConversationsIdDmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmConversationsIdDmEventsResponseMeta;
@@ -4558,6 +5035,7 @@ impl crate::runtime::Envelope for Get2DmConversationsIdDmEventsResponse {
     }
 }
 ///Object `Get2DmConversationsIdDmEventsResponseMeta` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmConversationsIdDmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4573,11 +5051,13 @@ pub struct Get2DmConversationsIdDmEventsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmConversationsIdDmEventsResponseMeta { "next_token" => next_token,
     "previous_token" => previous_token, "result_count" => result_count }
 );
 ///Object `Get2DmConversationsWithParticipantIdDmEventsResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmConversationsWithParticipantIdDmEventsResponse {
     ///`data` — type array, min items 1
@@ -4596,10 +5076,12 @@ pub struct Get2DmConversationsWithParticipantIdDmEventsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmConversationsWithParticipantIdDmEventsResponse { "data" => data, "errors" =>
     errors, "includes" => includes, "meta" => meta }
 );
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for Get2DmConversationsWithParticipantIdDmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmConversationsWithParticipantIdDmEventsResponseMeta;
@@ -4620,6 +5102,7 @@ impl crate::runtime::Envelope for Get2DmConversationsWithParticipantIdDmEventsRe
     }
 }
 ///Object `Get2DmConversationsWithParticipantIdDmEventsResponseMeta` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmConversationsWithParticipantIdDmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4635,11 +5118,13 @@ pub struct Get2DmConversationsWithParticipantIdDmEventsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmConversationsWithParticipantIdDmEventsResponseMeta { "next_token" =>
     next_token, "previous_token" => previous_token, "result_count" => result_count }
 );
 ///Object `Get2DmEventsEventIdResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmEventsEventIdResponse {
     ///`data` — see [`DmEvent`]
@@ -4655,10 +5140,12 @@ pub struct Get2DmEventsEventIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmEventsEventIdResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for Get2DmEventsEventIdResponse {
     type Data = DmEvent;
     type Meta = ();
@@ -4679,6 +5166,7 @@ impl crate::runtime::Envelope for Get2DmEventsEventIdResponse {
     }
 }
 ///Object `Get2DmEventsResponse` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmEventsResponse {
     ///`data` — type array, min items 1
@@ -4697,10 +5185,12 @@ pub struct Get2DmEventsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmEventsResponse { "data" => data, "errors" => errors, "includes" => includes,
     "meta" => meta }
 );
+#[cfg(feature = "direct-messages")]
 impl crate::runtime::Envelope for Get2DmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmEventsResponseMeta;
@@ -4721,6 +5211,7 @@ impl crate::runtime::Envelope for Get2DmEventsResponse {
     }
 }
 ///Object `Get2DmEventsResponseMeta` of the API document.
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2DmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -4736,11 +5227,13 @@ pub struct Get2DmEventsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     Get2DmEventsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2FdxAccountsAccountidContactResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2FdxAccountsAccountidContactResponse {
     ///`data` — see [`PlaidAccountContact`]
@@ -4753,9 +5246,11 @@ pub struct Get2FdxAccountsAccountidContactResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2FdxAccountsAccountidContactResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2FdxAccountsAccountidContactResponse {
     type Data = PlaidAccountContact;
     type Meta = ();
@@ -4776,6 +5271,7 @@ impl crate::runtime::Envelope for Get2FdxAccountsAccountidContactResponse {
     }
 }
 ///Object `Get2FdxAccountsAccountidPaymentNetworksResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
     ///`data` — type array, min items 1
@@ -4788,10 +5284,12 @@ pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2FdxAccountsAccountidPaymentNetworksResponse { "data" => data, "errors" => errors
     }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2FdxAccountsAccountidPaymentNetworksResponse {
     type Data = Vec<PlaidAccountPaymentNetwork>;
     type Meta = ();
@@ -4812,6 +5310,7 @@ impl crate::runtime::Envelope for Get2FdxAccountsAccountidPaymentNetworksRespons
     }
 }
 ///Object `Get2FdxAccountsAccountidResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2FdxAccountsAccountidResponse {
     ///`data` — see [`PlaidAccount`]
@@ -4824,9 +5323,11 @@ pub struct Get2FdxAccountsAccountidResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2FdxAccountsAccountidResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2FdxAccountsAccountidResponse {
     type Data = PlaidAccount;
     type Meta = ();
@@ -4847,6 +5348,7 @@ impl crate::runtime::Envelope for Get2FdxAccountsAccountidResponse {
     }
 }
 ///Object `Get2FdxAccountsAccountidTransactionsResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2FdxAccountsAccountidTransactionsResponse {
     ///`data` — type array, min items 1
@@ -4859,9 +5361,11 @@ pub struct Get2FdxAccountsAccountidTransactionsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2FdxAccountsAccountidTransactionsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2FdxAccountsAccountidTransactionsResponse {
     type Data = Vec<PlaidAccountTransaction>;
     type Meta = ();
@@ -4882,6 +5386,7 @@ impl crate::runtime::Envelope for Get2FdxAccountsAccountidTransactionsResponse {
     }
 }
 ///Object `Get2FdxCustomersCurrentResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2FdxCustomersCurrentResponse {
     ///`data` — see [`PlaidCustomer`]
@@ -4894,9 +5399,11 @@ pub struct Get2FdxCustomersCurrentResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2FdxCustomersCurrentResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2FdxCustomersCurrentResponse {
     type Data = PlaidCustomer;
     type Meta = ();
@@ -4917,6 +5424,7 @@ impl crate::runtime::Envelope for Get2FdxCustomersCurrentResponse {
     }
 }
 ///Object `Get2Insights28hrResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2Insights28hrResponse {
     ///`data` — type array, min items 1
@@ -4929,9 +5437,11 @@ pub struct Get2Insights28hrResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2Insights28hrResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2Insights28hrResponse {
     type Data = Vec<Engagement>;
     type Meta = ();
@@ -4952,6 +5462,7 @@ impl crate::runtime::Envelope for Get2Insights28hrResponse {
     }
 }
 ///Object `Get2InsightsHistoricalResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2InsightsHistoricalResponse {
     ///`data` — type array, min items 1
@@ -4964,9 +5475,11 @@ pub struct Get2InsightsHistoricalResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2InsightsHistoricalResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2InsightsHistoricalResponse {
     type Data = Vec<Engagement>;
     type Meta = ();
@@ -4987,6 +5500,7 @@ impl crate::runtime::Envelope for Get2InsightsHistoricalResponse {
     }
 }
 ///Object `Get2LikesFirehoseStreamResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2LikesFirehoseStreamResponse {
     ///`data` — see [`LikeWithTweetAuthor`]
@@ -5002,10 +5516,12 @@ pub struct Get2LikesFirehoseStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2LikesFirehoseStreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2LikesFirehoseStreamResponse {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
@@ -5026,6 +5542,7 @@ impl crate::runtime::Envelope for Get2LikesFirehoseStreamResponse {
     }
 }
 ///Object `Get2LikesSample10StreamResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2LikesSample10StreamResponse {
     ///`data` — see [`LikeWithTweetAuthor`]
@@ -5041,10 +5558,12 @@ pub struct Get2LikesSample10StreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2LikesSample10StreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2LikesSample10StreamResponse {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
@@ -5065,6 +5584,7 @@ impl crate::runtime::Envelope for Get2LikesSample10StreamResponse {
     }
 }
 ///Object `Get2ListsIdFollowersResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdFollowersResponse {
     ///`data` — type array, min items 1
@@ -5083,10 +5603,12 @@ pub struct Get2ListsIdFollowersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2ListsIdFollowersResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2ListsIdFollowersResponse {
     type Data = Vec<User>;
     type Meta = Get2ListsIdFollowersResponseMeta;
@@ -5107,6 +5629,7 @@ impl crate::runtime::Envelope for Get2ListsIdFollowersResponse {
     }
 }
 ///Object `Get2ListsIdFollowersResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdFollowersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5122,11 +5645,13 @@ pub struct Get2ListsIdFollowersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2ListsIdFollowersResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2ListsIdMembersResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdMembersResponse {
     ///`data` — type array, min items 1
@@ -5145,10 +5670,12 @@ pub struct Get2ListsIdMembersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2ListsIdMembersResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2ListsIdMembersResponse {
     type Data = Vec<User>;
     type Meta = Get2ListsIdMembersResponseMeta;
@@ -5169,6 +5696,7 @@ impl crate::runtime::Envelope for Get2ListsIdMembersResponse {
     }
 }
 ///Object `Get2ListsIdMembersResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdMembersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5184,11 +5712,13 @@ pub struct Get2ListsIdMembersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2ListsIdMembersResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2ListsIdResponse` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdResponse {
     ///`data` — see [`List`]
@@ -5204,9 +5734,11 @@ pub struct Get2ListsIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(
     Get2ListsIdResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "lists")]
 impl crate::runtime::Envelope for Get2ListsIdResponse {
     type Data = List;
     type Meta = ();
@@ -5227,6 +5759,7 @@ impl crate::runtime::Envelope for Get2ListsIdResponse {
     }
 }
 ///Object `Get2ListsIdTweetsResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdTweetsResponse {
     ///`data` — type array, min items 1
@@ -5245,10 +5778,12 @@ pub struct Get2ListsIdTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2ListsIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "tweets"))]
 impl crate::runtime::Envelope for Get2ListsIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2ListsIdTweetsResponseMeta;
@@ -5269,6 +5804,7 @@ impl crate::runtime::Envelope for Get2ListsIdTweetsResponse {
     }
 }
 ///Object `Get2ListsIdTweetsResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2ListsIdTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5284,11 +5820,13 @@ pub struct Get2ListsIdTweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2ListsIdTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2MarketplaceHandlesHandleAvailabilityResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2MarketplaceHandlesHandleAvailabilityResponse {
     ///`data` — see [`MarketplaceHandleAvailability`]
@@ -5301,10 +5839,12 @@ pub struct Get2MarketplaceHandlesHandleAvailabilityResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2MarketplaceHandlesHandleAvailabilityResponse { "data" => data, "errors" => errors
     }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2MarketplaceHandlesHandleAvailabilityResponse {
     type Data = MarketplaceHandleAvailability;
     type Meta = ();
@@ -5325,6 +5865,7 @@ impl crate::runtime::Envelope for Get2MarketplaceHandlesHandleAvailabilityRespon
     }
 }
 ///Object `Get2MediaAnalyticsResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2MediaAnalyticsResponse {
     ///`data` — see [`MediaAnalytics`]
@@ -5337,9 +5878,11 @@ pub struct Get2MediaAnalyticsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2MediaAnalyticsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2MediaAnalyticsResponse {
     type Data = MediaAnalytics;
     type Meta = ();
@@ -5360,6 +5903,7 @@ impl crate::runtime::Envelope for Get2MediaAnalyticsResponse {
     }
 }
 ///Object `Get2MediaMediaKeyResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2MediaMediaKeyResponse {
     ///`data` — see [`Media`]
@@ -5372,9 +5916,11 @@ pub struct Get2MediaMediaKeyResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     Get2MediaMediaKeyResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for Get2MediaMediaKeyResponse {
     type Data = Media;
     type Meta = ();
@@ -5395,6 +5941,7 @@ impl crate::runtime::Envelope for Get2MediaMediaKeyResponse {
     }
 }
 ///Object `Get2MediaResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2MediaResponse {
     ///`data` — type array, min items 1
@@ -5407,7 +5954,9 @@ pub struct Get2MediaResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(Get2MediaResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for Get2MediaResponse {
     type Data = Vec<Media>;
     type Meta = ();
@@ -5428,6 +5977,7 @@ impl crate::runtime::Envelope for Get2MediaResponse {
     }
 }
 ///Object `Get2NewsIdResponse` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NewsIdResponse {
     ///`data` — see [`News`]
@@ -5440,7 +5990,9 @@ pub struct Get2NewsIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(Get2NewsIdResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "news")]
 impl crate::runtime::Envelope for Get2NewsIdResponse {
     type Data = News;
     type Meta = ();
@@ -5461,6 +6013,7 @@ impl crate::runtime::Envelope for Get2NewsIdResponse {
     }
 }
 ///Object `Get2NewsSearchResponse` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NewsSearchResponse {
     ///`data` — type array, min items 1
@@ -5476,9 +6029,11 @@ pub struct Get2NewsSearchResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(
     Get2NewsSearchResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "news")]
 impl crate::runtime::Envelope for Get2NewsSearchResponse {
     type Data = Vec<News>;
     type Meta = Get2NewsSearchResponseMeta;
@@ -5499,6 +6054,7 @@ impl crate::runtime::Envelope for Get2NewsSearchResponse {
     }
 }
 ///Object `Get2NewsSearchResponseMeta` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NewsSearchResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -5508,10 +6064,12 @@ pub struct Get2NewsSearchResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(
     Get2NewsSearchResponseMeta { "result_count" => result_count }
 );
 ///Object `Get2NotesSearchNotesWrittenResponse` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NotesSearchNotesWrittenResponse {
     ///`data` — type array, min items 1
@@ -5527,10 +6085,12 @@ pub struct Get2NotesSearchNotesWrittenResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     Get2NotesSearchNotesWrittenResponse { "data" => data, "errors" => errors, "meta" =>
     meta }
 );
+#[cfg(feature = "community-notes")]
 impl crate::runtime::Envelope for Get2NotesSearchNotesWrittenResponse {
     type Data = Vec<Note>;
     type Meta = Get2NotesSearchNotesWrittenResponseMeta;
@@ -5551,6 +6111,7 @@ impl crate::runtime::Envelope for Get2NotesSearchNotesWrittenResponse {
     }
 }
 ///Object `Get2NotesSearchNotesWrittenResponseMeta` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NotesSearchNotesWrittenResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5563,11 +6124,13 @@ pub struct Get2NotesSearchNotesWrittenResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     Get2NotesSearchNotesWrittenResponseMeta { "next_token" => next_token, "result_count"
     => result_count }
 );
 ///Object `Get2NotesSearchPostsEligibleForNotesResponse` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NotesSearchPostsEligibleForNotesResponse {
     ///`data` — type array, min items 1
@@ -5586,10 +6149,12 @@ pub struct Get2NotesSearchPostsEligibleForNotesResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     Get2NotesSearchPostsEligibleForNotesResponse { "data" => data, "errors" => errors,
     "includes" => includes, "meta" => meta }
 );
+#[cfg(feature = "community-notes")]
 impl crate::runtime::Envelope for Get2NotesSearchPostsEligibleForNotesResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2NotesSearchPostsEligibleForNotesResponseMeta;
@@ -5610,6 +6175,7 @@ impl crate::runtime::Envelope for Get2NotesSearchPostsEligibleForNotesResponse {
     }
 }
 ///Object `Get2NotesSearchPostsEligibleForNotesResponseMeta` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2NotesSearchPostsEligibleForNotesResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5622,11 +6188,13 @@ pub struct Get2NotesSearchPostsEligibleForNotesResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     Get2NotesSearchPostsEligibleForNotesResponseMeta { "next_token" => next_token,
     "result_count" => result_count }
 );
 ///Object `Get2SpacesByCreatorIdsResponse` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesByCreatorIdsResponse {
     ///`data` — type array, min items 1
@@ -5645,10 +6213,12 @@ pub struct Get2SpacesByCreatorIdsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesByCreatorIdsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "spaces")]
 impl crate::runtime::Envelope for Get2SpacesByCreatorIdsResponse {
     type Data = Vec<Space>;
     type Meta = Get2SpacesByCreatorIdsResponseMeta;
@@ -5669,6 +6239,7 @@ impl crate::runtime::Envelope for Get2SpacesByCreatorIdsResponse {
     }
 }
 ///Object `Get2SpacesByCreatorIdsResponseMeta` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesByCreatorIdsResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -5678,10 +6249,12 @@ pub struct Get2SpacesByCreatorIdsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesByCreatorIdsResponseMeta { "result_count" => result_count }
 );
 ///Object `Get2SpacesIdBuyersResponse` of the API document.
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesIdBuyersResponse {
     ///`data` — type array, min items 1
@@ -5700,10 +6273,12 @@ pub struct Get2SpacesIdBuyersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2SpacesIdBuyersResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 impl crate::runtime::Envelope for Get2SpacesIdBuyersResponse {
     type Data = Vec<User>;
     type Meta = Get2SpacesIdBuyersResponseMeta;
@@ -5724,6 +6299,7 @@ impl crate::runtime::Envelope for Get2SpacesIdBuyersResponse {
     }
 }
 ///Object `Get2SpacesIdBuyersResponseMeta` of the API document.
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesIdBuyersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5739,11 +6315,13 @@ pub struct Get2SpacesIdBuyersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2SpacesIdBuyersResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2SpacesIdResponse` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesIdResponse {
     ///`data` — see [`Space`]
@@ -5759,9 +6337,11 @@ pub struct Get2SpacesIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesIdResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "spaces")]
 impl crate::runtime::Envelope for Get2SpacesIdResponse {
     type Data = Space;
     type Meta = ();
@@ -5782,6 +6362,7 @@ impl crate::runtime::Envelope for Get2SpacesIdResponse {
     }
 }
 ///Object `Get2SpacesIdTweetsResponse` of the API document.
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesIdTweetsResponse {
     ///`data` — type array, min items 1
@@ -5800,10 +6381,12 @@ pub struct Get2SpacesIdTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2SpacesIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 impl crate::runtime::Envelope for Get2SpacesIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2SpacesIdTweetsResponseMeta;
@@ -5824,6 +6407,7 @@ impl crate::runtime::Envelope for Get2SpacesIdTweetsResponse {
     }
 }
 ///Object `Get2SpacesIdTweetsResponseMeta` of the API document.
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesIdTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -5839,11 +6423,13 @@ pub struct Get2SpacesIdTweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "spaces", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2SpacesIdTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2SpacesResponse` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesResponse {
     ///`data` — type array, min items 1
@@ -5859,9 +6445,11 @@ pub struct Get2SpacesResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "spaces")]
 impl crate::runtime::Envelope for Get2SpacesResponse {
     type Data = Vec<Space>;
     type Meta = ();
@@ -5882,6 +6470,7 @@ impl crate::runtime::Envelope for Get2SpacesResponse {
     }
 }
 ///Object `Get2SpacesSearchResponse` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesSearchResponse {
     ///`data` — type array, min items 1
@@ -5900,10 +6489,12 @@ pub struct Get2SpacesSearchResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesSearchResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "spaces")]
 impl crate::runtime::Envelope for Get2SpacesSearchResponse {
     type Data = Vec<Space>;
     type Meta = Get2SpacesSearchResponseMeta;
@@ -5924,6 +6515,7 @@ impl crate::runtime::Envelope for Get2SpacesSearchResponse {
     }
 }
 ///Object `Get2SpacesSearchResponseMeta` of the API document.
+#[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2SpacesSearchResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -5933,10 +6525,12 @@ pub struct Get2SpacesSearchResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "spaces")]
 crate::runtime::impl_model!(
     Get2SpacesSearchResponseMeta { "result_count" => result_count }
 );
 ///Object `Get2TrendsByWoeidWoeidResponse` of the API document.
+#[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TrendsByWoeidWoeidResponse {
     ///`data` — type array, min items 1
@@ -5949,9 +6543,11 @@ pub struct Get2TrendsByWoeidWoeidResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "trends")]
 crate::runtime::impl_model!(
     Get2TrendsByWoeidWoeidResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "trends")]
 impl crate::runtime::Envelope for Get2TrendsByWoeidWoeidResponse {
     type Data = Vec<Trend>;
     type Meta = ();
@@ -5972,6 +6568,7 @@ impl crate::runtime::Envelope for Get2TrendsByWoeidWoeidResponse {
     }
 }
 ///Object `Get2TweetsAnalyticsResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsAnalyticsResponse {
     ///`data` — see [`Analytics`]
@@ -5984,9 +6581,11 @@ pub struct Get2TweetsAnalyticsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsAnalyticsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsAnalyticsResponse {
     type Data = Analytics;
     type Meta = ();
@@ -6007,6 +6606,7 @@ impl crate::runtime::Envelope for Get2TweetsAnalyticsResponse {
     }
 }
 ///Object `Get2TweetsCountsAllResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsCountsAllResponse {
     ///`data` — type array, min items 1
@@ -6022,9 +6622,11 @@ pub struct Get2TweetsCountsAllResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsCountsAllResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsCountsAllResponse {
     type Data = Vec<SearchCount>;
     type Meta = Get2TweetsCountsAllResponseMeta;
@@ -6045,6 +6647,7 @@ impl crate::runtime::Envelope for Get2TweetsCountsAllResponse {
     }
 }
 ///Object `Get2TweetsCountsAllResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsCountsAllResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -6063,12 +6666,14 @@ pub struct Get2TweetsCountsAllResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsCountsAllResponseMeta { "newest_id" => newest_id, "next_token" =>
     next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
     "total_post_count" => total_tweet_count }
 );
 ///Object `Get2TweetsCountsRecentResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsCountsRecentResponse {
     ///`data` — type array, min items 1
@@ -6084,9 +6689,11 @@ pub struct Get2TweetsCountsRecentResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsCountsRecentResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsCountsRecentResponse {
     type Data = Vec<SearchCount>;
     type Meta = Get2TweetsCountsRecentResponseMeta;
@@ -6107,6 +6714,7 @@ impl crate::runtime::Envelope for Get2TweetsCountsRecentResponse {
     }
 }
 ///Object `Get2TweetsCountsRecentResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsCountsRecentResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -6125,12 +6733,14 @@ pub struct Get2TweetsCountsRecentResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsCountsRecentResponseMeta { "newest_id" => newest_id, "next_token" =>
     next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
     "total_post_count" => total_tweet_count }
 );
 ///Object `Get2TweetsFirehoseStreamLangEnResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsFirehoseStreamLangEnResponse {
     ///`data` — see [`Tweet`]
@@ -6146,10 +6756,12 @@ pub struct Get2TweetsFirehoseStreamLangEnResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsFirehoseStreamLangEnResponse { "data" => data, "errors" => errors,
     "includes" => includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangEnResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6170,6 +6782,7 @@ impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangEnResponse {
     }
 }
 ///Object `Get2TweetsFirehoseStreamLangJaResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsFirehoseStreamLangJaResponse {
     ///`data` — see [`Tweet`]
@@ -6185,10 +6798,12 @@ pub struct Get2TweetsFirehoseStreamLangJaResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsFirehoseStreamLangJaResponse { "data" => data, "errors" => errors,
     "includes" => includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangJaResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6209,6 +6824,7 @@ impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangJaResponse {
     }
 }
 ///Object `Get2TweetsFirehoseStreamLangKoResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsFirehoseStreamLangKoResponse {
     ///`data` — see [`Tweet`]
@@ -6224,10 +6840,12 @@ pub struct Get2TweetsFirehoseStreamLangKoResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsFirehoseStreamLangKoResponse { "data" => data, "errors" => errors,
     "includes" => includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangKoResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6248,6 +6866,7 @@ impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangKoResponse {
     }
 }
 ///Object `Get2TweetsFirehoseStreamLangPtResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsFirehoseStreamLangPtResponse {
     ///`data` — see [`Tweet`]
@@ -6263,10 +6882,12 @@ pub struct Get2TweetsFirehoseStreamLangPtResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsFirehoseStreamLangPtResponse { "data" => data, "errors" => errors,
     "includes" => includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangPtResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6287,6 +6908,7 @@ impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangPtResponse {
     }
 }
 ///Object `Get2TweetsFirehoseStreamResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsFirehoseStreamResponse {
     ///`data` — see [`Tweet`]
@@ -6302,10 +6924,12 @@ pub struct Get2TweetsFirehoseStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsFirehoseStreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsFirehoseStreamResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6326,6 +6950,7 @@ impl crate::runtime::Envelope for Get2TweetsFirehoseStreamResponse {
     }
 }
 ///Object `Get2TweetsIdLikingUsersResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdLikingUsersResponse {
     ///`data` — type array, min items 1
@@ -6344,10 +6969,12 @@ pub struct Get2TweetsIdLikingUsersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2TweetsIdLikingUsersResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2TweetsIdLikingUsersResponse {
     type Data = Vec<User>;
     type Meta = Get2TweetsIdLikingUsersResponseMeta;
@@ -6368,6 +6995,7 @@ impl crate::runtime::Envelope for Get2TweetsIdLikingUsersResponse {
     }
 }
 ///Object `Get2TweetsIdLikingUsersResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdLikingUsersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -6383,11 +7011,13 @@ pub struct Get2TweetsIdLikingUsersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2TweetsIdLikingUsersResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2TweetsIdQuoteTweetsResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdQuoteTweetsResponse {
     ///`data` — type array, min items 1
@@ -6406,10 +7036,12 @@ pub struct Get2TweetsIdQuoteTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsIdQuoteTweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsIdQuoteTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsIdQuoteTweetsResponseMeta;
@@ -6430,6 +7062,7 @@ impl crate::runtime::Envelope for Get2TweetsIdQuoteTweetsResponse {
     }
 }
 ///Object `Get2TweetsIdQuoteTweetsResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdQuoteTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -6442,11 +7075,13 @@ pub struct Get2TweetsIdQuoteTweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsIdQuoteTweetsResponseMeta { "next_token" => next_token, "result_count" =>
     result_count }
 );
 ///Object `Get2TweetsIdResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdResponse {
     ///`data` — see [`Tweet`]
@@ -6462,9 +7097,11 @@ pub struct Get2TweetsIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsIdResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsIdResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6485,6 +7122,7 @@ impl crate::runtime::Envelope for Get2TweetsIdResponse {
     }
 }
 ///Object `Get2TweetsIdRetweetedByResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdRetweetedByResponse {
     ///`data` — type array, min items 1
@@ -6503,10 +7141,12 @@ pub struct Get2TweetsIdRetweetedByResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2TweetsIdRetweetedByResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2TweetsIdRetweetedByResponse {
     type Data = Vec<User>;
     type Meta = Get2TweetsIdRetweetedByResponseMeta;
@@ -6527,6 +7167,7 @@ impl crate::runtime::Envelope for Get2TweetsIdRetweetedByResponse {
     }
 }
 ///Object `Get2TweetsIdRetweetedByResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdRetweetedByResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -6542,11 +7183,13 @@ pub struct Get2TweetsIdRetweetedByResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2TweetsIdRetweetedByResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2TweetsIdRetweetsResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdRetweetsResponse {
     ///`data` — type array, min items 1
@@ -6565,10 +7208,12 @@ pub struct Get2TweetsIdRetweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsIdRetweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsIdRetweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsIdRetweetsResponseMeta;
@@ -6589,6 +7234,7 @@ impl crate::runtime::Envelope for Get2TweetsIdRetweetsResponse {
     }
 }
 ///Object `Get2TweetsIdRetweetsResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsIdRetweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -6604,11 +7250,13 @@ pub struct Get2TweetsIdRetweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsIdRetweetsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2TweetsResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsResponse {
     ///`data` — type array, min items 1
@@ -6624,9 +7272,11 @@ pub struct Get2TweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = ();
@@ -6647,6 +7297,7 @@ impl crate::runtime::Envelope for Get2TweetsResponse {
     }
 }
 ///Object `Get2TweetsSample10StreamResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSample10StreamResponse {
     ///`data` — see [`Tweet`]
@@ -6662,10 +7313,12 @@ pub struct Get2TweetsSample10StreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2TweetsSample10StreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for Get2TweetsSample10StreamResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6686,6 +7339,7 @@ impl crate::runtime::Envelope for Get2TweetsSample10StreamResponse {
     }
 }
 ///Object `Get2TweetsSampleStreamResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSampleStreamResponse {
     ///`data` — see [`Tweet`]
@@ -6701,10 +7355,12 @@ pub struct Get2TweetsSampleStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsSampleStreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsSampleStreamResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6725,6 +7381,7 @@ impl crate::runtime::Envelope for Get2TweetsSampleStreamResponse {
     }
 }
 ///Object `Get2TweetsSearchAllResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchAllResponse {
     ///`data` — type array, min items 1
@@ -6743,10 +7400,12 @@ pub struct Get2TweetsSearchAllResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsSearchAllResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsSearchAllResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsSearchAllResponseMeta;
@@ -6767,6 +7426,7 @@ impl crate::runtime::Envelope for Get2TweetsSearchAllResponse {
     }
 }
 ///Object `Get2TweetsSearchAllResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchAllResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -6785,11 +7445,13 @@ pub struct Get2TweetsSearchAllResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsSearchAllResponseMeta { "newest_id" => newest_id, "next_token" =>
     next_token, "oldest_id" => oldest_id, "result_count" => result_count }
 );
 ///Object `Get2TweetsSearchRecentResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchRecentResponse {
     ///`data` — type array, min items 1
@@ -6808,10 +7470,12 @@ pub struct Get2TweetsSearchRecentResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsSearchRecentResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for Get2TweetsSearchRecentResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsSearchRecentResponseMeta;
@@ -6832,6 +7496,7 @@ impl crate::runtime::Envelope for Get2TweetsSearchRecentResponse {
     }
 }
 ///Object `Get2TweetsSearchRecentResponseMeta` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchRecentResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -6850,11 +7515,13 @@ pub struct Get2TweetsSearchRecentResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Get2TweetsSearchRecentResponseMeta { "newest_id" => newest_id, "next_token" =>
     next_token, "oldest_id" => oldest_id, "result_count" => result_count }
 );
 ///Object `Get2TweetsSearchStreamResponse` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchStreamResponse {
     ///`data` — see [`Tweet`]
@@ -6870,10 +7537,12 @@ pub struct Get2TweetsSearchStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Get2TweetsSearchStreamResponse { "data" => data, "errors" => errors, "includes" =>
     includes }
 );
+#[cfg(feature = "full")]
 impl crate::runtime::Envelope for Get2TweetsSearchStreamResponse {
     type Data = Tweet;
     type Meta = ();
@@ -6894,6 +7563,7 @@ impl crate::runtime::Envelope for Get2TweetsSearchStreamResponse {
     }
 }
 ///Object `Get2TweetsSearchStreamRulesCountsResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2TweetsSearchStreamRulesCountsResponse {
     ///`data` — see [`RulesCount`]
@@ -6906,9 +7576,11 @@ pub struct Get2TweetsSearchStreamRulesCountsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     Get2TweetsSearchStreamRulesCountsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for Get2TweetsSearchStreamRulesCountsResponse {
     type Data = RulesCount;
     type Meta = ();
@@ -6929,6 +7601,7 @@ impl crate::runtime::Envelope for Get2TweetsSearchStreamRulesCountsResponse {
     }
 }
 ///Object `Get2UsageTweetsResponse` of the API document.
+#[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsageTweetsResponse {
     ///`data` — see [`Usage`]
@@ -6941,9 +7614,11 @@ pub struct Get2UsageTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "usage")]
 crate::runtime::impl_model!(
     Get2UsageTweetsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "usage")]
 impl crate::runtime::Envelope for Get2UsageTweetsResponse {
     type Data = Usage;
     type Meta = ();
@@ -6964,6 +7639,7 @@ impl crate::runtime::Envelope for Get2UsageTweetsResponse {
     }
 }
 ///Object `Get2UsersByResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersByResponse {
     ///`data` — type array, min items 1
@@ -6979,9 +7655,11 @@ pub struct Get2UsersByResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersByResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersByResponse {
     type Data = Vec<User>;
     type Meta = ();
@@ -7002,6 +7680,7 @@ impl crate::runtime::Envelope for Get2UsersByResponse {
     }
 }
 ///Object `Get2UsersByUsernameUsernameResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersByUsernameUsernameResponse {
     ///`data` — see [`User`]
@@ -7017,10 +7696,12 @@ pub struct Get2UsersByUsernameUsernameResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersByUsernameUsernameResponse { "data" => data, "errors" => errors, "includes"
     => includes }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersByUsernameUsernameResponse {
     type Data = User;
     type Meta = ();
@@ -7041,6 +7722,7 @@ impl crate::runtime::Envelope for Get2UsersByUsernameUsernameResponse {
     }
 }
 ///Object `Get2UsersIdAffiliatesResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdAffiliatesResponse {
     ///`data` — type array, min items 1
@@ -7059,10 +7741,12 @@ pub struct Get2UsersIdAffiliatesResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdAffiliatesResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdAffiliatesResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdAffiliatesResponseMeta;
@@ -7083,6 +7767,7 @@ impl crate::runtime::Envelope for Get2UsersIdAffiliatesResponse {
     }
 }
 ///Object `Get2UsersIdAffiliatesResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdAffiliatesResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7098,11 +7783,13 @@ pub struct Get2UsersIdAffiliatesResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdAffiliatesResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdBlockingResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdBlockingResponse {
     ///`data` — type array, min items 1
@@ -7121,10 +7808,12 @@ pub struct Get2UsersIdBlockingResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdBlockingResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdBlockingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdBlockingResponseMeta;
@@ -7145,6 +7834,7 @@ impl crate::runtime::Envelope for Get2UsersIdBlockingResponse {
     }
 }
 ///Object `Get2UsersIdBlockingResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdBlockingResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7160,11 +7850,13 @@ pub struct Get2UsersIdBlockingResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdBlockingResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdBookmarksResponse` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdBookmarksResponse {
     ///`data` — type array, min items 1
@@ -7183,10 +7875,12 @@ pub struct Get2UsersIdBookmarksResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdBookmarksResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdBookmarksResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdBookmarksResponseMeta;
@@ -7207,6 +7901,7 @@ impl crate::runtime::Envelope for Get2UsersIdBookmarksResponse {
     }
 }
 ///Object `Get2UsersIdBookmarksResponseMeta` of the API document.
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdBookmarksResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7222,11 +7917,13 @@ pub struct Get2UsersIdBookmarksResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "bookmarks", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdBookmarksResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdFollowedListsResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowedListsResponse {
     ///`data` — type array, min items 1
@@ -7245,10 +7942,12 @@ pub struct Get2UsersIdFollowedListsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdFollowedListsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdFollowedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdFollowedListsResponseMeta;
@@ -7269,6 +7968,7 @@ impl crate::runtime::Envelope for Get2UsersIdFollowedListsResponse {
     }
 }
 ///Object `Get2UsersIdFollowedListsResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowedListsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7284,11 +7984,13 @@ pub struct Get2UsersIdFollowedListsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdFollowedListsResponseMeta { "next_token" => next_token, "previous_token"
     => previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdFollowersResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowersResponse {
     ///`data` — type array, min items 1
@@ -7307,10 +8009,12 @@ pub struct Get2UsersIdFollowersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdFollowersResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdFollowersResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdFollowersResponseMeta;
@@ -7331,6 +8035,7 @@ impl crate::runtime::Envelope for Get2UsersIdFollowersResponse {
     }
 }
 ///Object `Get2UsersIdFollowersResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowersResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7346,11 +8051,13 @@ pub struct Get2UsersIdFollowersResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdFollowersResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdFollowingResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowingResponse {
     ///`data` — type array, min items 1
@@ -7369,10 +8076,12 @@ pub struct Get2UsersIdFollowingResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdFollowingResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdFollowingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdFollowingResponseMeta;
@@ -7393,6 +8102,7 @@ impl crate::runtime::Envelope for Get2UsersIdFollowingResponse {
     }
 }
 ///Object `Get2UsersIdFollowingResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdFollowingResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7408,11 +8118,13 @@ pub struct Get2UsersIdFollowingResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdFollowingResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdLikedTweetsResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdLikedTweetsResponse {
     ///`data` — type array, min items 1
@@ -7431,10 +8143,12 @@ pub struct Get2UsersIdLikedTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdLikedTweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdLikedTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdLikedTweetsResponseMeta;
@@ -7455,6 +8169,7 @@ impl crate::runtime::Envelope for Get2UsersIdLikedTweetsResponse {
     }
 }
 ///Object `Get2UsersIdLikedTweetsResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdLikedTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7470,11 +8185,13 @@ pub struct Get2UsersIdLikedTweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdLikedTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdListMembershipsResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdListMembershipsResponse {
     ///`data` — type array, min items 1
@@ -7493,10 +8210,12 @@ pub struct Get2UsersIdListMembershipsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdListMembershipsResponse { "data" => data, "errors" => errors, "includes"
     => includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdListMembershipsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdListMembershipsResponseMeta;
@@ -7517,6 +8236,7 @@ impl crate::runtime::Envelope for Get2UsersIdListMembershipsResponse {
     }
 }
 ///Object `Get2UsersIdListMembershipsResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdListMembershipsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7532,11 +8252,13 @@ pub struct Get2UsersIdListMembershipsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdListMembershipsResponseMeta { "next_token" => next_token, "previous_token"
     => previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdMentionsResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdMentionsResponse {
     ///`data` — type array, min items 1
@@ -7555,10 +8277,12 @@ pub struct Get2UsersIdMentionsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdMentionsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdMentionsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdMentionsResponseMeta;
@@ -7579,6 +8303,7 @@ impl crate::runtime::Envelope for Get2UsersIdMentionsResponse {
     }
 }
 ///Object `Get2UsersIdMentionsResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdMentionsResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -7600,12 +8325,14 @@ pub struct Get2UsersIdMentionsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdMentionsResponseMeta { "newest_id" => newest_id, "next_token" =>
     next_token, "oldest_id" => oldest_id, "previous_token" => previous_token,
     "result_count" => result_count }
 );
 ///Object `Get2UsersIdMutingResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdMutingResponse {
     ///`data` — type array, min items 1
@@ -7624,10 +8351,12 @@ pub struct Get2UsersIdMutingResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdMutingResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdMutingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdMutingResponseMeta;
@@ -7648,6 +8377,7 @@ impl crate::runtime::Envelope for Get2UsersIdMutingResponse {
     }
 }
 ///Object `Get2UsersIdMutingResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdMutingResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7663,11 +8393,13 @@ pub struct Get2UsersIdMutingResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdMutingResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdOwnedListsResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdOwnedListsResponse {
     ///`data` — type array, min items 1
@@ -7686,10 +8418,12 @@ pub struct Get2UsersIdOwnedListsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdOwnedListsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdOwnedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdOwnedListsResponseMeta;
@@ -7710,6 +8444,7 @@ impl crate::runtime::Envelope for Get2UsersIdOwnedListsResponse {
     }
 }
 ///Object `Get2UsersIdOwnedListsResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdOwnedListsResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -7725,11 +8460,13 @@ pub struct Get2UsersIdOwnedListsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdOwnedListsResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdPinnedListsResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdPinnedListsResponse {
     ///`data` — type array, min items 1
@@ -7748,10 +8485,12 @@ pub struct Get2UsersIdPinnedListsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdPinnedListsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdPinnedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdPinnedListsResponseMeta;
@@ -7772,6 +8511,7 @@ impl crate::runtime::Envelope for Get2UsersIdPinnedListsResponse {
     }
 }
 ///Object `Get2UsersIdPinnedListsResponseMeta` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdPinnedListsResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -7781,10 +8521,12 @@ pub struct Get2UsersIdPinnedListsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdPinnedListsResponseMeta { "result_count" => result_count }
 );
 ///Object `Get2UsersIdPublicKeysResponse` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdPublicKeysResponse {
     ///`data` — type array, min items 1
@@ -7797,9 +8539,11 @@ pub struct Get2UsersIdPublicKeysResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     Get2UsersIdPublicKeysResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "chat")]
 impl crate::runtime::Envelope for Get2UsersIdPublicKeysResponse {
     type Data = Vec<PublicKey>;
     type Meta = ();
@@ -7820,6 +8564,7 @@ impl crate::runtime::Envelope for Get2UsersIdPublicKeysResponse {
     }
 }
 ///Object `Get2UsersIdResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdResponse {
     ///`data` — see [`User`]
@@ -7835,9 +8580,11 @@ pub struct Get2UsersIdResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersIdResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersIdResponse {
     type Data = User;
     type Meta = ();
@@ -7858,6 +8605,7 @@ impl crate::runtime::Envelope for Get2UsersIdResponse {
     }
 }
 ///Object `Get2UsersIdTimelinesReverseChronologicalResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdTimelinesReverseChronologicalResponse {
     ///`data` — type array, min items 1
@@ -7876,10 +8624,12 @@ pub struct Get2UsersIdTimelinesReverseChronologicalResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdTimelinesReverseChronologicalResponse { "data" => data, "errors" =>
     errors, "includes" => includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdTimelinesReverseChronologicalResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdTimelinesReverseChronologicalResponseMeta;
@@ -7900,6 +8650,7 @@ impl crate::runtime::Envelope for Get2UsersIdTimelinesReverseChronologicalRespon
     }
 }
 ///Object `Get2UsersIdTimelinesReverseChronologicalResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdTimelinesReverseChronologicalResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -7921,12 +8672,14 @@ pub struct Get2UsersIdTimelinesReverseChronologicalResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdTimelinesReverseChronologicalResponseMeta { "newest_id" => newest_id,
     "next_token" => next_token, "oldest_id" => oldest_id, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersIdTweetsResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdTweetsResponse {
     ///`data` — type array, min items 1
@@ -7945,10 +8698,12 @@ pub struct Get2UsersIdTweetsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for Get2UsersIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdTweetsResponseMeta;
@@ -7969,6 +8724,7 @@ impl crate::runtime::Envelope for Get2UsersIdTweetsResponse {
     }
 }
 ///Object `Get2UsersIdTweetsResponseMeta` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersIdTweetsResponseMeta {
     ///`newest_id` — see [`NewestId`]
@@ -7990,12 +8746,14 @@ pub struct Get2UsersIdTweetsResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     Get2UsersIdTweetsResponseMeta { "newest_id" => newest_id, "next_token" => next_token,
     "oldest_id" => oldest_id, "previous_token" => previous_token, "result_count" =>
     result_count }
 );
 ///Object `Get2UsersMeResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersMeResponse {
     ///`data` — see [`User`]
@@ -8011,9 +8769,11 @@ pub struct Get2UsersMeResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersMeResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersMeResponse {
     type Data = User;
     type Meta = ();
@@ -8034,6 +8794,7 @@ impl crate::runtime::Envelope for Get2UsersMeResponse {
     }
 }
 ///Object `Get2UsersPersonalizedTrendsResponse` of the API document.
+#[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersPersonalizedTrendsResponse {
     ///`data` — type array, min items 1
@@ -8046,9 +8807,11 @@ pub struct Get2UsersPersonalizedTrendsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "trends")]
 crate::runtime::impl_model!(
     Get2UsersPersonalizedTrendsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "trends")]
 impl crate::runtime::Envelope for Get2UsersPersonalizedTrendsResponse {
     type Data = Vec<PersonalizedTrend>;
     type Meta = ();
@@ -8069,6 +8832,7 @@ impl crate::runtime::Envelope for Get2UsersPersonalizedTrendsResponse {
     }
 }
 ///Object `Get2UsersRepostsOfMeResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersRepostsOfMeResponse {
     ///`data` — type array, min items 1
@@ -8087,10 +8851,12 @@ pub struct Get2UsersRepostsOfMeResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersRepostsOfMeResponse { "data" => data, "errors" => errors, "includes" =>
     includes, "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersRepostsOfMeResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersRepostsOfMeResponseMeta;
@@ -8111,6 +8877,7 @@ impl crate::runtime::Envelope for Get2UsersRepostsOfMeResponse {
     }
 }
 ///Object `Get2UsersRepostsOfMeResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersRepostsOfMeResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -8126,11 +8893,13 @@ pub struct Get2UsersRepostsOfMeResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersRepostsOfMeResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token, "result_count" => result_count }
 );
 ///Object `Get2UsersResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersResponse {
     ///`data` — type array, min items 1
@@ -8146,9 +8915,11 @@ pub struct Get2UsersResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersResponse {
     type Data = Vec<User>;
     type Meta = ();
@@ -8169,6 +8940,7 @@ impl crate::runtime::Envelope for Get2UsersResponse {
     }
 }
 ///Object `Get2UsersSearchResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersSearchResponse {
     ///`data` — type array, min items 1
@@ -8187,10 +8959,12 @@ pub struct Get2UsersSearchResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersSearchResponse { "data" => data, "errors" => errors, "includes" => includes,
     "meta" => meta }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for Get2UsersSearchResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersSearchResponseMeta;
@@ -8211,6 +8985,7 @@ impl crate::runtime::Envelope for Get2UsersSearchResponse {
     }
 }
 ///Object `Get2UsersSearchResponseMeta` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2UsersSearchResponseMeta {
     ///`next_token` — see [`NextToken`]
@@ -8223,11 +8998,13 @@ pub struct Get2UsersSearchResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     Get2UsersSearchResponseMeta { "next_token" => next_token, "previous_token" =>
     previous_token }
 );
 ///Object `Get2WebhooksResponse` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2WebhooksResponse {
     ///`data` — type array, min items 1
@@ -8243,9 +9020,11 @@ pub struct Get2WebhooksResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     Get2WebhooksResponse { "data" => data, "errors" => errors, "meta" => meta }
 );
+#[cfg(feature = "webhooks")]
 impl crate::runtime::Envelope for Get2WebhooksResponse {
     type Data = Vec<WebhookConfig>;
     type Meta = Get2WebhooksResponseMeta;
@@ -8266,6 +9045,7 @@ impl crate::runtime::Envelope for Get2WebhooksResponse {
     }
 }
 ///Object `Get2WebhooksResponseMeta` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Get2WebhooksResponseMeta {
     ///`result_count` — see [`ResultCount`]
@@ -8275,17 +9055,21 @@ pub struct Get2WebhooksResponseMeta {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(Get2WebhooksResponseMeta { "result_count" => result_count });
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetComplianceJobsStatus` listed by the API document: type string."] pub
     enum GetComplianceJobsStatus { Created = "created", InProgress = "in_progress",
     Failed = "failed", Complete = "complete", }
 }
+#[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GetComplianceJobsType` listed by the API document: type string."]
     pub enum GetComplianceJobsType { Tweets = "tweets", Users = "users", }
 }
+#[cfg(feature = "connections")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetConnectionHistoryEndpoints` listed by the API document: type string."]
@@ -8300,15 +9084,18 @@ crate::runtime::string_enum! {
     "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
 }
 ///Comma-joined list of `GetConnectionHistoryEndpoints` sent as one query value.
+#[cfg(feature = "connections")]
 pub type GetConnectionHistoryEndpointsList = crate::runtime::CsvList<
     GetConnectionHistoryEndpoints,
 >;
+#[cfg(feature = "connections")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetConnectionHistoryStatus` listed by the API document: type string."]
     pub enum GetConnectionHistoryStatus { Active = "active", Inactive = "inactive", All =
     "all", }
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetDirectMessagesEventsByConversationIdEventTypes` listed by the API document: type string."]
@@ -8317,9 +9104,11 @@ crate::runtime::string_enum! {
     "ParticipantsLeave", }
 }
 ///Comma-joined list of `GetDirectMessagesEventsByConversationIdEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
 pub type GetDirectMessagesEventsByConversationIdEventTypesList = crate::runtime::CsvList<
     GetDirectMessagesEventsByConversationIdEventTypes,
 >;
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetDirectMessagesEventsByParticipantIdEventTypes` listed by the API document: type string."]
@@ -8328,9 +9117,11 @@ crate::runtime::string_enum! {
     "ParticipantsLeave", }
 }
 ///Comma-joined list of `GetDirectMessagesEventsByParticipantIdEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
 pub type GetDirectMessagesEventsByParticipantIdEventTypesList = crate::runtime::CsvList<
     GetDirectMessagesEventsByParticipantIdEventTypes,
 >;
+#[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetDirectMessagesEventsEventTypes` listed by the API document: type string."]
@@ -8338,15 +9129,18 @@ crate::runtime::string_enum! {
     ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave = "ParticipantsLeave", }
 }
 ///Comma-joined list of `GetDirectMessagesEventsEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
 pub type GetDirectMessagesEventsEventTypesList = crate::runtime::CsvList<
     GetDirectMessagesEventsEventTypes,
 >;
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetInsights28HrGranularity` listed by the API document: type string."]
     pub enum GetInsights28HrGranularity { Daily = "Daily", Hourly = "Hourly", Weekly =
     "Weekly", Total = "Total", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetInsights28HrRequestedMetrics` listed by the API document: type string."]
@@ -8363,15 +9157,18 @@ crate::runtime::string_enum! {
     "VideoPlayed75Percent", VideoStarts = "VideoStarts", VideoViews = "VideoViews", }
 }
 ///Comma-joined list of `GetInsights28HrRequestedMetrics` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type GetInsights28HrRequestedMetricsList = crate::runtime::CsvList<
     GetInsights28HrRequestedMetrics,
 >;
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetInsightsHistoricalGranularity` listed by the API document: type string."]
     pub enum GetInsightsHistoricalGranularity { Daily = "Daily", Hourly = "Hourly",
     Weekly = "Weekly", Total = "Total", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetInsightsHistoricalRequestedMetrics` listed by the API document: type string."]
@@ -8389,59 +9186,71 @@ crate::runtime::string_enum! {
     VideoViews = "VideoViews", }
 }
 ///Comma-joined list of `GetInsightsHistoricalRequestedMetrics` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type GetInsightsHistoricalRequestedMetricsList = crate::runtime::CsvList<
     GetInsightsHistoricalRequestedMetrics,
 >;
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetMediaAnalyticsGranularity` listed by the API document: type string."]
     pub enum GetMediaAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Total =
     "total", }
 }
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetMediaUploadStatusCommand` listed by the API document: type string."]
     pub enum GetMediaUploadStatusCommand { Status = "STATUS", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetPostsAnalyticsGranularity` listed by the API document: type string."]
     pub enum GetPostsAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Weekly =
     "weekly", Total = "total", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetPostsCountsAllGranularity` listed by the API document: type string."]
     pub enum GetPostsCountsAllGranularity { Minute = "minute", Hour = "hour", Day =
     "day", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetPostsCountsRecentGranularity` listed by the API document: type string."]
     pub enum GetPostsCountsRecentGranularity { Minute = "minute", Hour = "hour", Day =
     "day", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetPostsQuotedPostsExclude` listed by the API document: type string."]
     pub enum GetPostsQuotedPostsExclude { Replies = "replies", Retweets = "retweets", }
 }
 ///Comma-joined list of `GetPostsQuotedPostsExclude` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type GetPostsQuotedPostsExcludeList = crate::runtime::CsvList<
     GetPostsQuotedPostsExclude,
 >;
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `GetUsersPostsExclude` listed by the API document: type string."]
     pub enum GetUsersPostsExclude { Replies = "replies", Retweets = "retweets", }
 }
 ///Comma-joined list of `GetUsersPostsExclude` sent as one query value.
+#[cfg(any(feature = "tweets", feature = "users"))]
 pub type GetUsersPostsExcludeList = crate::runtime::CsvList<GetUsersPostsExclude>;
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `GetUsersTimelineExclude` listed by the API document: type string."] pub
     enum GetUsersTimelineExclude { Replies = "replies", Retweets = "retweets", }
 }
 ///Comma-joined list of `GetUsersTimelineExclude` sent as one query value.
+#[cfg(any(feature = "tweets", feature = "users"))]
 pub type GetUsersTimelineExcludeList = crate::runtime::CsvList<GetUsersTimelineExclude>;
 ///Object `HashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8463,6 +9272,7 @@ crate::runtime::impl_model!(
     HashtagEntity { "end" => end, "start" => start, "tag" => tag }
 );
 ///Object `HashtagFields` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct HashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
@@ -8472,10 +9282,12 @@ pub struct HashtagFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(HashtagFields { "tag" => tag });
 ///Schema `HttpStatusCode` of the API document: type integer, minimum 100, maximum 599.
 pub type HttpStatusCode = i64;
 ///Object `InvalidRequestProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InvalidRequestProblem {
     ///`detail` — type string
@@ -8536,6 +9348,7 @@ pub struct InvalidRequestProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     InvalidRequestProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -8544,23 +9357,27 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope, "errors" => errors }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemReason` listed by the API document: type string."]
     pub enum InvalidRequestProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemResourceType` listed by the API document: type string."]
     pub enum InvalidRequestProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemSection` listed by the API document: type string."]
     pub enum InvalidRequestProblemSection { Data = "data", Includes = "includes", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemDisconnectType` listed by the API document: type string."]
@@ -8571,6 +9388,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemConnectionIssue` listed by the API document: type string."]
@@ -8579,17 +9397,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemPeriod` listed by the API document: type string."]
     pub enum InvalidRequestProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRequestProblemScope` listed by the API document: type string."]
     pub enum InvalidRequestProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `InvalidRequestProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InvalidRequestProblemError {
     ///`message` — type string
@@ -8602,10 +9423,12 @@ pub struct InvalidRequestProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     InvalidRequestProblemError { "message" => message, "parameters" => parameters }
 );
 ///Object `InvalidRuleProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InvalidRuleProblem {
     ///`detail` — type string
@@ -8666,6 +9489,7 @@ pub struct InvalidRuleProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     InvalidRuleProblem { "detail" => detail, "status" => status, "title" => title, "type"
     => type_, "reason" => reason, "registration_url" => registration_url, "resource_id"
@@ -8674,24 +9498,28 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemReason` listed by the API document: type string."] pub
     enum InvalidRuleProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemResourceType` listed by the API document: type string."]
     pub enum InvalidRuleProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemSection` listed by the API document: type string."] pub
     enum InvalidRuleProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `InvalidRuleProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InvalidRuleProblemError {
     ///`message` — type string
@@ -8704,9 +9532,11 @@ pub struct InvalidRuleProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     InvalidRuleProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemDisconnectType` listed by the API document: type string."]
@@ -8717,6 +9547,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemConnectionIssue` listed by the API document: type string."]
@@ -8725,21 +9556,26 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemPeriod` listed by the API document: type string."] pub
     enum InvalidRuleProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `InvalidRuleProblemScope` listed by the API document: type string."] pub
     enum InvalidRuleProblemScope { Account = "Account", Product = "Product", }
 }
 ///Schema `JobId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(feature = "compliance")]
 pub type JobId = String;
 ///Schema `Keyword` of the API document: type string, min length 1, max length 150.
+#[cfg(any(feature = "activity", feature = "stream"))]
 pub type Keyword = String;
 ///Object `KillAllConnectionsResponse` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillAllConnectionsResponse {
     ///`data` — type object
@@ -8752,9 +9588,11 @@ pub struct KillAllConnectionsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillAllConnectionsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "connections")]
 impl crate::runtime::Envelope for KillAllConnectionsResponse {
     type Data = KillAllConnectionsResponseData;
     type Meta = ();
@@ -8775,6 +9613,7 @@ impl crate::runtime::Envelope for KillAllConnectionsResponse {
     }
 }
 ///Object `KillAllConnectionsResponseData` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillAllConnectionsResponseData {
     ///`failed_kills` — type integer
@@ -8790,11 +9629,13 @@ pub struct KillAllConnectionsResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillAllConnectionsResponseData { "failed_kills" => failed_kills, "results" =>
     results, "successful_kills" => successful_kills }
 );
 ///Object `KillAllConnectionsResponseDataResult` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillAllConnectionsResponseDataResult {
     ///`error_message` — type string
@@ -8810,11 +9651,13 @@ pub struct KillAllConnectionsResponseDataResult {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillAllConnectionsResponseDataResult { "error_message" => error_message, "success" =>
     success, "uuid" => uuid }
 );
 ///Object `KillConnectionsByEndpointResponse` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByEndpointResponse {
     ///`data` — type object
@@ -8827,9 +9670,11 @@ pub struct KillConnectionsByEndpointResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByEndpointResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "connections")]
 impl crate::runtime::Envelope for KillConnectionsByEndpointResponse {
     type Data = KillConnectionsByEndpointResponseData;
     type Meta = ();
@@ -8850,6 +9695,7 @@ impl crate::runtime::Envelope for KillConnectionsByEndpointResponse {
     }
 }
 ///Object `KillConnectionsByEndpointResponseData` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByEndpointResponseData {
     ///`failed_kills` — type integer
@@ -8865,11 +9711,13 @@ pub struct KillConnectionsByEndpointResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByEndpointResponseData { "failed_kills" => failed_kills, "results" =>
     results, "successful_kills" => successful_kills }
 );
 ///Object `KillConnectionsByEndpointResponseDataResult` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByEndpointResponseDataResult {
     ///`error_message` — type string
@@ -8885,11 +9733,13 @@ pub struct KillConnectionsByEndpointResponseDataResult {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByEndpointResponseDataResult { "error_message" => error_message,
     "success" => success, "uuid" => uuid }
 );
 ///Object `KillConnectionsByUuidsRequest` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByUuidsRequest {
     ///`uuids` (required by the document; may still be absent) — type array, min items 1, max items 100
@@ -8899,8 +9749,10 @@ pub struct KillConnectionsByUuidsRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(KillConnectionsByUuidsRequest { "uuids" => uuids });
 ///Object `KillConnectionsByUuidsResponse` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByUuidsResponse {
     ///`data` — type object
@@ -8913,9 +9765,11 @@ pub struct KillConnectionsByUuidsResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByUuidsResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "connections")]
 impl crate::runtime::Envelope for KillConnectionsByUuidsResponse {
     type Data = KillConnectionsByUuidsResponseData;
     type Meta = ();
@@ -8936,6 +9790,7 @@ impl crate::runtime::Envelope for KillConnectionsByUuidsResponse {
     }
 }
 ///Object `KillConnectionsByUuidsResponseData` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByUuidsResponseData {
     ///`failed_kills` — type integer
@@ -8951,11 +9806,13 @@ pub struct KillConnectionsByUuidsResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByUuidsResponseData { "failed_kills" => failed_kills, "results" =>
     results, "successful_kills" => successful_kills }
 );
 ///Object `KillConnectionsByUuidsResponseDataResult` of the API document.
+#[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KillConnectionsByUuidsResponseDataResult {
     ///`error_message` — type string
@@ -8971,11 +9828,13 @@ pub struct KillConnectionsByUuidsResponseDataResult {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "connections")]
 crate::runtime::impl_model!(
     KillConnectionsByUuidsResponseDataResult { "error_message" => error_message,
     "success" => success, "uuid" => uuid }
 );
 ///Object `LikeComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LikeComplianceSchema {
     ///`delete` (required by the document; may still be absent) — see [`UnlikeComplianceSchema`]
@@ -8985,23 +9844,30 @@ pub struct LikeComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(LikeComplianceSchema { "delete" => delete });
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `LikeExpansion` listed by the API document: type string."] pub
     enum LikeExpansion { LikedTweetId = "liked_tweet_id", }
 }
 ///Comma-joined list of `LikeExpansion` sent as one query value.
+#[cfg(feature = "full")]
 pub type LikeExpansionList = crate::runtime::CsvList<LikeExpansion>;
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `LikeField` listed by the API document: type string."] pub enum
     LikeField { CreatedAt = "created_at", Id = "id", LikedTweetId = "liked_tweet_id",
     TimestampMs = "timestamp_ms", }
 }
 ///Comma-joined list of `LikeField` sent as one query value.
+#[cfg(feature = "full")]
 pub type LikeFieldList = crate::runtime::CsvList<LikeField>;
 ///Schema `LikeId` of the API document: type string, pattern `^[A-Za-z0-9_]{1,40}$`.
+#[cfg(any(feature = "likes", feature = "stream"))]
 pub type LikeId = String;
 ///Object `LikeWithTweetAuthor` of the API document.
+#[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LikeWithTweetAuthor {
     ///`created_at` — type string, format `date-time`
@@ -9023,11 +9889,13 @@ pub struct LikeWithTweetAuthor {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "likes", feature = "stream"))]
 crate::runtime::impl_model!(
     LikeWithTweetAuthor { "created_at" => created_at, "id" => id, "liked_tweet_id" =>
     liked_tweet_id, "timestamp_ms" => timestamp_ms, "tweet_author_id" => tweet_author_id
     }
 );
+#[cfg(any(feature = "likes", feature = "stream"))]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `LikeWithTweetAuthorExpansion` listed by the API document: type string."]
@@ -9035,9 +9903,11 @@ crate::runtime::string_enum! {
     LikedTweetId = "liked_tweet_id", }
 }
 ///Comma-joined list of `LikeWithTweetAuthorExpansion` sent as one query value.
+#[cfg(any(feature = "likes", feature = "stream"))]
 pub type LikeWithTweetAuthorExpansionList = crate::runtime::CsvList<
     LikeWithTweetAuthorExpansion,
 >;
+#[cfg(any(feature = "likes", feature = "stream"))]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `LikeWithTweetAuthorField` listed by the API document: type string."] pub
@@ -9046,10 +9916,12 @@ crate::runtime::string_enum! {
     TimestampMs = "timestamp_ms", }
 }
 ///Comma-joined list of `LikeWithTweetAuthorField` sent as one query value.
+#[cfg(any(feature = "likes", feature = "stream"))]
 pub type LikeWithTweetAuthorFieldList = crate::runtime::CsvList<
     LikeWithTweetAuthorField,
 >;
 ///Object `LikesComplianceStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LikesComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`LikeComplianceSchema`]
@@ -9062,9 +9934,11 @@ pub struct LikesComplianceStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     LikesComplianceStreamResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "compliance", feature = "stream"))]
 impl crate::runtime::Envelope for LikesComplianceStreamResponse {
     type Data = LikeComplianceSchema;
     type Meta = ();
@@ -9121,6 +9995,7 @@ crate::runtime::impl_model!(
     "owner_id" => owner_id, "private" => private }
 );
 ///Object `ListAddUserRequest` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListAddUserRequest {
     ///`user_id` (required by the document; may still be absent) — see [`UserId`]
@@ -9130,8 +10005,10 @@ pub struct ListAddUserRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListAddUserRequest { "user_id" => user_id });
 ///Object `ListCreateRequest` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListCreateRequest {
     ///`description` — type string, min length 0, max length 100
@@ -9147,11 +10024,13 @@ pub struct ListCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(
     ListCreateRequest { "description" => description, "name" => name, "private" =>
     private }
 );
 ///Object `ListCreateResponse` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListCreateResponse {
     ///`data` — type object
@@ -9164,7 +10043,9 @@ pub struct ListCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListCreateResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "lists")]
 impl crate::runtime::Envelope for ListCreateResponse {
     type Data = ListCreateResponseData;
     type Meta = ();
@@ -9185,6 +10066,7 @@ impl crate::runtime::Envelope for ListCreateResponse {
     }
 }
 ///Object `ListCreateResponseData` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListCreateResponseData {
     ///`id` (required by the document; may still be absent) — see [`ListId`]
@@ -9197,8 +10079,10 @@ pub struct ListCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListCreateResponseData { "id" => id, "name" => name });
 ///Object `ListDeleteResponse` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListDeleteResponse {
     ///`data` — type object
@@ -9211,7 +10095,9 @@ pub struct ListDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListDeleteResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "lists")]
 impl crate::runtime::Envelope for ListDeleteResponse {
     type Data = ListDeleteResponseData;
     type Meta = ();
@@ -9232,6 +10118,7 @@ impl crate::runtime::Envelope for ListDeleteResponse {
     }
 }
 ///Object `ListDeleteResponseData` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListDeleteResponseData {
     ///`deleted` — type boolean
@@ -9241,13 +10128,17 @@ pub struct ListDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListDeleteResponseData { "deleted" => deleted });
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `ListExpansion` listed by the API document: type string."] pub
     enum ListExpansion { OwnerId = "owner_id", }
 }
 ///Comma-joined list of `ListExpansion` sent as one query value.
+#[cfg(any(feature = "lists", feature = "users"))]
 pub type ListExpansionList = crate::runtime::CsvList<ListExpansion>;
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `ListField` listed by the API document: type string."] pub enum
     ListField { CreatedAt = "created_at", Description = "description", FollowerCount =
@@ -9255,8 +10146,10 @@ crate::runtime::string_enum! {
     "owner_id", Private = "private", }
 }
 ///Comma-joined list of `ListField` sent as one query value.
+#[cfg(any(feature = "lists", feature = "users"))]
 pub type ListFieldList = crate::runtime::CsvList<ListField>;
 ///Object `ListFollowedRequest` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListFollowedRequest {
     ///`list_id` (required by the document; may still be absent) — see [`ListId`]
@@ -9266,8 +10159,10 @@ pub struct ListFollowedRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListFollowedRequest { "list_id" => list_id });
 ///Object `ListFollowedResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListFollowedResponse {
     ///`data` — type object
@@ -9280,7 +10175,9 @@ pub struct ListFollowedResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListFollowedResponse { "data" => data, "errors" => errors });
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for ListFollowedResponse {
     type Data = ListFollowedResponseData;
     type Meta = ();
@@ -9301,6 +10198,7 @@ impl crate::runtime::Envelope for ListFollowedResponse {
     }
 }
 ///Object `ListFollowedResponseData` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListFollowedResponseData {
     ///`following` — type boolean
@@ -9310,10 +10208,12 @@ pub struct ListFollowedResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListFollowedResponseData { "following" => following });
 ///Schema `ListId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type ListId = String;
 ///Object `ListMutateResponse` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListMutateResponse {
     ///`data` — type object
@@ -9326,7 +10226,9 @@ pub struct ListMutateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListMutateResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "lists")]
 impl crate::runtime::Envelope for ListMutateResponse {
     type Data = ListMutateResponseData;
     type Meta = ();
@@ -9347,6 +10249,7 @@ impl crate::runtime::Envelope for ListMutateResponse {
     }
 }
 ///Object `ListMutateResponseData` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListMutateResponseData {
     ///`is_member` — type boolean
@@ -9356,8 +10259,10 @@ pub struct ListMutateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListMutateResponseData { "is_member" => is_member });
 ///Object `ListPinnedRequest` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListPinnedRequest {
     ///`list_id` (required by the document; may still be absent) — see [`ListId`]
@@ -9367,8 +10272,10 @@ pub struct ListPinnedRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListPinnedRequest { "list_id" => list_id });
 ///Object `ListPinnedResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListPinnedResponse {
     ///`data` — type object
@@ -9381,7 +10288,9 @@ pub struct ListPinnedResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListPinnedResponse { "data" => data, "errors" => errors });
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for ListPinnedResponse {
     type Data = ListPinnedResponseData;
     type Meta = ();
@@ -9402,6 +10311,7 @@ impl crate::runtime::Envelope for ListPinnedResponse {
     }
 }
 ///Object `ListPinnedResponseData` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListPinnedResponseData {
     ///`pinned` — type boolean
@@ -9411,8 +10321,10 @@ pub struct ListPinnedResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListPinnedResponseData { "pinned" => pinned });
 ///Object `ListUnpinResponse` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListUnpinResponse {
     ///`data` — type object
@@ -9425,7 +10337,9 @@ pub struct ListUnpinResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListUnpinResponse { "data" => data, "errors" => errors });
+#[cfg(any(feature = "lists", feature = "users"))]
 impl crate::runtime::Envelope for ListUnpinResponse {
     type Data = ListUnpinResponseData;
     type Meta = ();
@@ -9446,6 +10360,7 @@ impl crate::runtime::Envelope for ListUnpinResponse {
     }
 }
 ///Object `ListUnpinResponseData` of the API document.
+#[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListUnpinResponseData {
     ///`pinned` — type boolean
@@ -9455,8 +10370,10 @@ pub struct ListUnpinResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListUnpinResponseData { "pinned" => pinned });
 ///Object `ListUpdateRequest` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListUpdateRequest {
     ///`description` — type string, min length 0, max length 100
@@ -9472,11 +10389,13 @@ pub struct ListUpdateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(
     ListUpdateRequest { "description" => description, "name" => name, "private" =>
     private }
 );
 ///Object `ListUpdateResponse` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListUpdateResponse {
     ///`data` — type object
@@ -9489,7 +10408,9 @@ pub struct ListUpdateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListUpdateResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "lists")]
 impl crate::runtime::Envelope for ListUpdateResponse {
     type Data = ListUpdateResponseData;
     type Meta = ();
@@ -9510,6 +10431,7 @@ impl crate::runtime::Envelope for ListUpdateResponse {
     }
 }
 ///Object `ListUpdateResponseData` of the API document.
+#[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ListUpdateResponseData {
     ///`updated` — type boolean
@@ -9519,8 +10441,10 @@ pub struct ListUpdateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "lists")]
 crate::runtime::impl_model!(ListUpdateResponseData { "updated" => updated });
 ///Object `ManagementInfo` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ManagementInfo {
     ///`managed` (required by the document; may still be absent) — type boolean
@@ -9530,8 +10454,10 @@ pub struct ManagementInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(ManagementInfo { "managed" => managed });
 ///Object `MarketplaceHandleAvailability` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MarketplaceHandleAvailability {
     ///`availability_state` (required by the document; may still be absent) — type string
@@ -9544,10 +10470,12 @@ pub struct MarketplaceHandleAvailability {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     MarketplaceHandleAvailability { "availability_state" => availability_state,
     "redirect_url" => redirect_url }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `MarketplaceHandleAvailabilityField` listed by the API document: type string."]
@@ -9555,6 +10483,7 @@ crate::runtime::string_enum! {
     "availability_state", RedirectUrl = "redirect_url", }
 }
 ///Comma-joined list of `MarketplaceHandleAvailabilityField` sent as one query value.
+#[cfg(feature = "full")]
 pub type MarketplaceHandleAvailabilityFieldList = crate::runtime::CsvList<
     MarketplaceHandleAvailabilityField,
 >;
@@ -9712,6 +10641,7 @@ pub struct MediaPublicMetrics {
 }
 crate::runtime::impl_model!(MediaPublicMetrics { "view_count" => view_count });
 ///Object `MediaAnalytics` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaAnalytics {
     ///`data` — type array
@@ -9724,7 +10654,9 @@ pub struct MediaAnalytics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(MediaAnalytics { "data" => data, "errors" => errors });
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for MediaAnalytics {
     type Data = Vec<MediaAnalyticsDataItem>;
     type Meta = ();
@@ -9745,6 +10677,7 @@ impl crate::runtime::Envelope for MediaAnalytics {
     }
 }
 ///Object `MediaAnalyticsDataItem` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaAnalyticsDataItem {
     ///`media_key` — see [`MediaKey`]
@@ -9757,10 +10690,12 @@ pub struct MediaAnalyticsDataItem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaAnalyticsDataItem { "media_key" => media_key, "timestamped_metrics" =>
     timestamped_metrics }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MediaAnalyticsField` listed by the API document: type string."]
     pub enum MediaAnalyticsField { CtaUrlClicks = "cta_url_clicks", CtaWatchClicks =
@@ -9770,24 +10705,41 @@ crate::runtime::string_enum! {
     "timestamp", VideoViews = "video_views", WatchTimeMs = "watch_time_ms", }
 }
 ///Comma-joined list of `MediaAnalyticsField` sent as one query value.
+#[cfg(feature = "media")]
 pub type MediaAnalyticsFieldList = crate::runtime::CsvList<MediaAnalyticsField>;
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MediaCategory` listed by the API document: type string."] pub
     enum MediaCategory { AmplifyVideo = "amplify_video", TweetGif = "tweet_gif",
     TweetImage = "tweet_image", TweetVideo = "tweet_video", DmGif = "dm_gif", DmImage =
     "dm_image", DmVideo = "dm_video", Subtitles = "subtitles", }
 }
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MediaCategoryOneShot` listed by the API document: type string."]
     pub enum MediaCategoryOneShot { TweetImage = "tweet_image", DmImage = "dm_image",
     Subtitles = "subtitles", }
 }
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `MediaCategorySubtitles` listed by the API document: type string."] pub
     enum MediaCategorySubtitles { AmplifyVideo = "AmplifyVideo", TweetVideo =
     "TweetVideo", }
 }
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `MediaField` listed by the API document: type string."] pub enum
     MediaField { AltText = "alt_text", DurationMs = "duration_ms", Height = "height",
@@ -9797,18 +10749,35 @@ crate::runtime::string_enum! {
     Variants = "variants", Width = "width", }
 }
 ///Comma-joined list of `MediaField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type MediaFieldList = crate::runtime::CsvList<MediaField>;
 ///Schema `MediaHashKey` of the API document: type string, pattern `^[a-zA-Z0-9]{1,50}$`.
+#[cfg(feature = "chat")]
 pub type MediaHashKey = String;
 ///Schema `MediaHeight` of the API document: type integer, minimum 0.
 pub type MediaHeight = i64;
 ///Schema `MediaId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(any(feature = "direct-messages", feature = "media", feature = "tweets"))]
 pub type MediaId = String;
 ///Schema `MediaKey` of the API document: type string, pattern `^([0-9]+)_([0-9]+)$`.
 pub type MediaKey = String;
 ///Comma-joined list of `MediaKey` sent as one query value.
+#[cfg(feature = "media")]
 pub type MediaKeyList = crate::runtime::CsvList<MediaKey>;
 ///Object `MediaMetrics` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaMetrics {
     ///`cta_url_clicks` — type integer
@@ -9845,6 +10814,7 @@ pub struct MediaMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaMetrics { "cta_url_clicks" => cta_url_clicks, "cta_watch_clicks" =>
     cta_watch_clicks, "play_from_tap" => play_from_tap, "playback25" => playback25,
@@ -9853,12 +10823,16 @@ crate::runtime::impl_model!(
     "watch_time_ms" => watch_time_ms }
 );
 ///Schema `MediaPayloadBinary` of the API document: type string, format `binary`.
+#[cfg(any(feature = "chat", feature = "media"))]
 pub type MediaPayloadBinary = String;
 ///Schema `MediaPayloadByte` of the API document: type string, format `byte`.
+#[cfg(feature = "full")]
 pub type MediaPayloadByte = String;
 ///Schema `MediaSegments` of the API document.
+#[cfg(any(feature = "chat", feature = "media"))]
 pub type MediaSegments = serde_json::Value;
 ///Object `MediaTimestampedMetrics` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaTimestampedMetrics {
     ///`metrics` — see [`MediaMetrics`]
@@ -9871,10 +10845,12 @@ pub struct MediaTimestampedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaTimestampedMetrics { "metrics" => metrics, "timestamp" => timestamp }
 );
 ///Object `MediaUploadAppendRequest` of the API document (union of its alternatives).
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadAppendRequest {
     ///`media` (required by the document; may still be absent) — see [`MediaPayloadBinary`]
@@ -9887,10 +10863,12 @@ pub struct MediaUploadAppendRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaUploadAppendRequest { "media" => media, "segment_index" => segment_index }
 );
 ///Object `MediaUploadAppendResponse` of the API document.
+#[cfg(any(feature = "chat", feature = "media"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadAppendResponse {
     ///`data` — type object
@@ -9903,9 +10881,11 @@ pub struct MediaUploadAppendResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "chat", feature = "media"))]
 crate::runtime::impl_model!(
     MediaUploadAppendResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "chat", feature = "media"))]
 impl crate::runtime::Envelope for MediaUploadAppendResponse {
     type Data = MediaUploadAppendResponseData;
     type Meta = ();
@@ -9926,6 +10906,7 @@ impl crate::runtime::Envelope for MediaUploadAppendResponse {
     }
 }
 ///Object `MediaUploadAppendResponseData` of the API document.
+#[cfg(any(feature = "chat", feature = "media"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadAppendResponseData {
     ///`expires_at` — type integer, format `int64`
@@ -9935,10 +10916,12 @@ pub struct MediaUploadAppendResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "chat", feature = "media"))]
 crate::runtime::impl_model!(
     MediaUploadAppendResponseData { "expires_at" => expires_at }
 );
 ///Object `MediaUploadConfigRequest` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadConfigRequest {
     ///`additional_owners` — type array
@@ -9960,11 +10943,13 @@ pub struct MediaUploadConfigRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaUploadConfigRequest { "additional_owners" => additional_owners, "media_category"
     => media_category, "media_type" => media_type, "shared" => shared, "total_bytes" =>
     total_bytes }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `MediaUploadConfigRequestMediaType` listed by the API document: type string."]
@@ -9976,6 +10961,7 @@ crate::runtime::string_enum! {
     ModelVndUsdzZip = "model/vnd.usdz+zip", }
 }
 ///Object `MediaUploadRequestOneShot` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadRequestOneShot {
     ///`additional_owners` — type array
@@ -9997,11 +10983,13 @@ pub struct MediaUploadRequestOneShot {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaUploadRequestOneShot { "additional_owners" => additional_owners, "media" =>
     media, "media_category" => media_category, "media_type" => media_type, "shared" =>
     shared }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `MediaUploadRequestOneShotMediaType` listed by the API document: type string."]
@@ -10010,6 +10998,7 @@ crate::runtime::string_enum! {
     ImageWebp = "image/webp", ImagePjpeg = "image/pjpeg", ImageTiff = "image/tiff", }
 }
 ///Object `MediaUploadResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadResponse {
     ///`data` — type object
@@ -10022,7 +11011,9 @@ pub struct MediaUploadResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(MediaUploadResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for MediaUploadResponse {
     type Data = MediaUploadResponseData;
     type Meta = ();
@@ -10043,6 +11034,7 @@ impl crate::runtime::Envelope for MediaUploadResponse {
     }
 }
 ///Object `MediaUploadResponseData` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaUploadResponseData {
     ///`expires_after_secs` — type integer, format `int32`
@@ -10064,6 +11056,7 @@ pub struct MediaUploadResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MediaUploadResponseData { "expires_after_secs" => expires_after_secs, "id" => id,
     "media_key" => media_key, "processing_info" => processing_info, "size" => size }
@@ -10093,6 +11086,7 @@ crate::runtime::impl_model!(
     MentionEntity { "end" => end, "start" => start, "id" => id, "username" => username }
 );
 ///Object `MentionFields` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MentionFields {
     ///`id` — see [`UserId`]
@@ -10105,8 +11099,10 @@ pub struct MentionFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(MentionFields { "id" => id, "username" => username });
 ///Object `MetadataCreateRequest` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MetadataCreateRequest {
     ///`id` (required by the document; may still be absent) — see [`MediaId`]
@@ -10119,10 +11115,12 @@ pub struct MetadataCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MetadataCreateRequest { "id" => id, "metadata" => metadata }
 );
 ///Object `MetadataCreateRequestMetadata` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MetadataCreateRequestMetadata {
     ///`allow_download_status` — see [`AllowDownloadStatus`]
@@ -10168,6 +11166,7 @@ pub struct MetadataCreateRequestMetadata {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MetadataCreateRequestMetadata { "allow_download_status" => allow_download_status,
     "alt_text" => alt_text, "audience_policy" => audience_policy, "content_expiration" =>
@@ -10178,6 +11177,7 @@ crate::runtime::impl_model!(
     "sticker_info" => sticker_info, "upload_source" => upload_source }
 );
 ///Object `MetadataCreateResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MetadataCreateResponse {
     ///`data` — type object
@@ -10190,9 +11190,11 @@ pub struct MetadataCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MetadataCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for MetadataCreateResponse {
     type Data = MetadataCreateResponseData;
     type Meta = ();
@@ -10213,6 +11215,7 @@ impl crate::runtime::Envelope for MetadataCreateResponse {
     }
 }
 ///Object `MetadataCreateResponseData` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MetadataCreateResponseData {
     ///`associated_metadata` — type object
@@ -10225,11 +11228,13 @@ pub struct MetadataCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MetadataCreateResponseData { "associated_metadata" => associated_metadata, "id" => id
     }
 );
 ///Object `MetadataCreateResponseDataAssociatedMetadata` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MetadataCreateResponseDataAssociatedMetadata {
     ///`allow_download_status` — see [`AllowDownloadStatus`]
@@ -10275,6 +11280,7 @@ pub struct MetadataCreateResponseDataAssociatedMetadata {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     MetadataCreateResponseDataAssociatedMetadata { "allow_download_status" =>
     allow_download_status, "alt_text" => alt_text, "audience_policy" => audience_policy,
@@ -10285,6 +11291,7 @@ crate::runtime::impl_model!(
     shared_info, "sticker_info" => sticker_info, "upload_source" => upload_source }
 );
 ///Object `Metrics` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Metrics {
     ///`app_install_attempts` — type integer
@@ -10348,6 +11355,7 @@ pub struct Metrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     Metrics { "app_install_attempts" => app_install_attempts, "app_opens" => app_opens,
     "detail_expands" => detail_expands, "email_tweet" => email_tweet, "engagements" =>
@@ -10358,6 +11366,7 @@ crate::runtime::impl_model!(
     "replies" => replies, "retweets" => retweets, "url_clicks" => url_clicks,
     "user_profile_clicks" => user_profile_clicks }
 );
+#[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MisleadingTags` listed by the API document: type string."] pub
     enum MisleadingTags { DisputedClaimAsFact = "disputed_claim_as_fact", FactualError =
@@ -10366,6 +11375,7 @@ crate::runtime::string_enum! {
     = "other", OutdatedInformation = "outdated_information", }
 }
 ///Object `MuteUserMutationResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MuteUserMutationResponse {
     ///`data` — type object
@@ -10378,9 +11388,11 @@ pub struct MuteUserMutationResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     MuteUserMutationResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for MuteUserMutationResponse {
     type Data = MuteUserMutationResponseData;
     type Meta = ();
@@ -10401,6 +11413,7 @@ impl crate::runtime::Envelope for MuteUserMutationResponse {
     }
 }
 ///Object `MuteUserMutationResponseData` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MuteUserMutationResponseData {
     ///`muting` — type boolean
@@ -10410,8 +11423,10 @@ pub struct MuteUserMutationResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(MuteUserMutationResponseData { "muting" => muting });
 ///Object `MuteUserRequest` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MuteUserRequest {
     ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
@@ -10421,10 +11436,13 @@ pub struct MuteUserRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(MuteUserRequest { "target_user_id" => target_user_id });
 ///Schema `NewestId` of the API document: type string.
+#[cfg(any(feature = "tweets", feature = "users"))]
 pub type NewestId = String;
 ///Object `News` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct News {
     ///`category` — type string
@@ -10461,6 +11479,7 @@ pub struct News {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(
     News { "category" => category, "cluster_posts_results" => cluster_posts_results,
     "contexts" => contexts, "disclaimer" => disclaimer, "hook" => hook, "keywords" =>
@@ -10468,6 +11487,7 @@ crate::runtime::impl_model!(
     rest_id, "summary" => summary }
 );
 ///Object `NewsClusterPostsResult` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsClusterPostsResult {
     ///`post_id` — see [`TweetId`]
@@ -10477,8 +11497,10 @@ pub struct NewsClusterPostsResult {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(NewsClusterPostsResult { "post_id" => post_id });
 ///Object `NewsContexts` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsContexts {
     ///`entities` — type object
@@ -10497,11 +11519,13 @@ pub struct NewsContexts {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(
     NewsContexts { "entities" => entities, "finance" => finance, "sports" => sports,
     "topics" => topics }
 );
 ///Object `NewsContextsEntities` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsContextsEntities {
     ///`events` — type array
@@ -10523,11 +11547,13 @@ pub struct NewsContextsEntities {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(
     NewsContextsEntities { "events" => events, "organizations" => organizations, "people"
     => people, "places" => places, "products" => products }
 );
 ///Object `NewsContextsFinance` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsContextsFinance {
     ///`tickers` — type array
@@ -10537,8 +11563,10 @@ pub struct NewsContextsFinance {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(NewsContextsFinance { "tickers" => tickers });
 ///Object `NewsContextsSports` of the API document.
+#[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsContextsSports {
     ///`teams` — type array
@@ -10548,8 +11576,10 @@ pub struct NewsContextsSports {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "news")]
 crate::runtime::impl_model!(NewsContextsSports { "teams" => teams });
 ///Object `NewsActivityResponsePayload` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NewsActivityResponsePayload {
     ///`category` — type string
@@ -10568,10 +11598,12 @@ pub struct NewsActivityResponsePayload {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     NewsActivityResponsePayload { "category" => category, "headline" => headline, "hook"
     => hook, "summary" => summary }
 );
+#[cfg(feature = "news")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NewsField` listed by the API document: type string."] pub enum
     NewsField { Category = "category", ClusterPostsResults = "cluster_posts_results",
@@ -10579,12 +11611,29 @@ crate::runtime::string_enum! {
     = "keywords", Name = "name", Summary = "summary", UpdatedAt = "updated_at", }
 }
 ///Comma-joined list of `NewsField` sent as one query value.
+#[cfg(feature = "news")]
 pub type NewsFieldList = crate::runtime::CsvList<NewsField>;
 ///Schema `NewsId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(feature = "news")]
 pub type NewsId = String;
 ///Schema `NextToken` of the API document: type string, min length 1.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "communities",
+        feature = "community-notes",
+        feature = "connections",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type NextToken = String;
 ///Object `NonCompliantRulesProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NonCompliantRulesProblem {
     ///`detail` — type string
@@ -10645,6 +11694,7 @@ pub struct NonCompliantRulesProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     NonCompliantRulesProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -10653,24 +11703,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemReason` listed by the API document: type string."]
     pub enum NonCompliantRulesProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemResourceType` listed by the API document: type string."]
     pub enum NonCompliantRulesProblemResourceType { User = "user", Tweet = "tweet", Media
     = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemSection` listed by the API document: type string."]
     pub enum NonCompliantRulesProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `NonCompliantRulesProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NonCompliantRulesProblemError {
     ///`message` — type string
@@ -10683,9 +11737,11 @@ pub struct NonCompliantRulesProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     NonCompliantRulesProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemDisconnectType` listed by the API document: type string."]
@@ -10696,6 +11752,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemConnectionIssue` listed by the API document: type string."]
@@ -10704,17 +11761,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemPeriod` listed by the API document: type string."]
     pub enum NonCompliantRulesProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `NonCompliantRulesProblemScope` listed by the API document: type string."]
     pub enum NonCompliantRulesProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `Note` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Note {
     ///`id` (required by the document; may still be absent) — see [`NoteId`]
@@ -10736,25 +11796,31 @@ pub struct Note {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     Note { "id" => id, "info" => info, "post_id" => post_id, "status" => status,
     "test_result" => test_result }
 );
+#[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NoteClassification` listed by the API document: type string."]
     pub enum NoteClassification { MisinformedOrPotentiallyMisleading =
     "misinformed_or_potentially_misleading", NotMisleading = "not_misleading", }
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NoteField` listed by the API document: type string."] pub enum
     NoteField { Id = "id", Info = "info", Status = "status", TestResult = "test_result",
     }
 }
 ///Comma-joined list of `NoteField` sent as one query value.
+#[cfg(feature = "community-notes")]
 pub type NoteFieldList = crate::runtime::CsvList<NoteField>;
 ///Schema `NoteId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(feature = "community-notes")]
 pub type NoteId = String;
 ///Object `NoteInfo` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NoteInfo {
     ///`classification` (required by the document; may still be absent) — see [`NoteClassification`]
@@ -10773,10 +11839,12 @@ pub struct NoteInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     NoteInfo { "classification" => classification, "misleading_tags" => misleading_tags,
     "text" => text, "trustworthy_sources" => trustworthy_sources }
 );
+#[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NoteRatingStatus` listed by the API document: type string."] pub
     enum NoteRatingStatus { CurrentlyRatedHelpful = "currently_rated_helpful",
@@ -10786,6 +11854,7 @@ crate::runtime::string_enum! {
     "needs_your_help", }
 }
 ///Object `NoteTestResult` of the API document.
+#[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NoteTestResult {
     ///`evaluator_score_bucket` — type string
@@ -10798,6 +11867,7 @@ pub struct NoteTestResult {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "community-notes")]
 crate::runtime::impl_model!(
     NoteTestResult { "evaluator_score_bucket" => evaluator_score_bucket, "evaluator_type"
     => evaluator_type }
@@ -10805,6 +11875,7 @@ crate::runtime::impl_model!(
 ///Schema `NoteTweetText` of the API document: type string.
 pub type NoteTweetText = String;
 ///Object `Oauth1PermissionsProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Oauth1PermissionsProblem {
     ///`detail` — type string
@@ -10865,6 +11936,7 @@ pub struct Oauth1PermissionsProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Oauth1PermissionsProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -10873,24 +11945,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemReason` listed by the API document: type string."]
     pub enum Oauth1PermissionsProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemResourceType` listed by the API document: type string."]
     pub enum Oauth1PermissionsProblemResourceType { User = "user", Tweet = "tweet", Media
     = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemSection` listed by the API document: type string."]
     pub enum Oauth1PermissionsProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `Oauth1PermissionsProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Oauth1PermissionsProblemError {
     ///`message` — type string
@@ -10903,9 +11979,11 @@ pub struct Oauth1PermissionsProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Oauth1PermissionsProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemDisconnectType` listed by the API document: type string."]
@@ -10916,6 +11994,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemConnectionIssue` listed by the API document: type string."]
@@ -10924,19 +12003,23 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemPeriod` listed by the API document: type string."]
     pub enum Oauth1PermissionsProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `Oauth1PermissionsProblemScope` listed by the API document: type string."]
     pub enum Oauth1PermissionsProblemScope { Account = "Account", Product = "Product", }
 }
 ///Schema `OldestId` of the API document: type string.
+#[cfg(any(feature = "tweets", feature = "users"))]
 pub type OldestId = String;
 ///Object `OperationalDisconnectProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct OperationalDisconnectProblem {
     ///`detail` — type string
@@ -10997,6 +12080,7 @@ pub struct OperationalDisconnectProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     OperationalDisconnectProblem { "detail" => detail, "status" => status, "title" =>
     title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -11005,18 +12089,21 @@ crate::runtime::impl_model!(
     parameter, "connection_issue" => connection_issue, "period" => period, "scope" =>
     scope, "disconnect_type" => disconnect_type }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemReason` listed by the API document: type string."]
     pub enum OperationalDisconnectProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemResourceType` listed by the API document: type string."]
     pub enum OperationalDisconnectProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemSection` listed by the API document: type string."]
@@ -11024,6 +12111,7 @@ crate::runtime::string_enum! {
     }
 }
 ///Object `OperationalDisconnectProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct OperationalDisconnectProblemError {
     ///`message` — type string
@@ -11036,10 +12124,12 @@ pub struct OperationalDisconnectProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     OperationalDisconnectProblemError { "message" => message, "parameters" => parameters
     }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemConnectionIssue` listed by the API document: type string."]
@@ -11048,17 +12138,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemPeriod` listed by the API document: type string."]
     pub enum OperationalDisconnectProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemScope` listed by the API document: type string."]
     pub enum OperationalDisconnectProblemScope { Account = "Account", Product =
     "Product", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `OperationalDisconnectProblemDisconnectType` listed by the API document: type string."]
@@ -11070,12 +12163,26 @@ crate::runtime::string_enum! {
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
 ///Schema `PaginationToken32` of the API document: type string, min length 16.
+#[cfg(
+    any(
+        feature = "activity",
+        feature = "direct-messages",
+        feature = "spaces",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type PaginationToken32 = String;
 ///Schema `PaginationToken36` of the API document: type string, min length 1.
+#[cfg(
+    any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
+)]
 pub type PaginationToken36 = String;
 ///Schema `PaginationTokenLong` of the API document: type string, min length 1, max length 19.
+#[cfg(any(feature = "lists", feature = "users"))]
 pub type PaginationTokenLong = String;
 ///Object `PersonalizedTrend` of the API document.
+#[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PersonalizedTrend {
     ///`category` — type string
@@ -11094,10 +12201,12 @@ pub struct PersonalizedTrend {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "trends")]
 crate::runtime::impl_model!(
     PersonalizedTrend { "category" => category, "post_count" => post_count, "trend_name"
     => trend_name, "trending_since" => trending_since }
 );
+#[cfg(feature = "trends")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `PersonalizedTrendField` listed by the API document: type string."] pub
@@ -11105,8 +12214,10 @@ crate::runtime::string_enum! {
     TrendName = "trend_name", TrendingSince = "trending_since", }
 }
 ///Comma-joined list of `PersonalizedTrendField` sent as one query value.
+#[cfg(feature = "trends")]
 pub type PersonalizedTrendFieldList = crate::runtime::CsvList<PersonalizedTrendField>;
 ///Object `Photo` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Photo {
     ///`height` — see [`MediaHeight`]
@@ -11152,6 +12263,7 @@ pub struct Photo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Photo { "height" => height, "media_key" => media_key, "type" => type_, "width" =>
     width, "preview_image_url" => preview_image_url, "variants" => variants,
@@ -11160,6 +12272,7 @@ crate::runtime::impl_model!(
     "public_metrics" => public_metrics, "alt_text" => alt_text, "url" => url }
 );
 ///Object `PhotoNonPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PhotoNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -11181,12 +12294,14 @@ pub struct PhotoNonPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PhotoNonPublicMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
     => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
     => playback_50_count, "playback_75_count" => playback_75_count }
 );
 ///Object `PhotoOrganicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PhotoOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -11211,6 +12326,7 @@ pub struct PhotoOrganicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PhotoOrganicMetrics { "playback_0_count" => playback_0_count, "playback_100_count" =>
     playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count" =>
@@ -11218,6 +12334,7 @@ crate::runtime::impl_model!(
     view_count }
 );
 ///Object `PhotoPromotedMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PhotoPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -11242,6 +12359,7 @@ pub struct PhotoPromotedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PhotoPromotedMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
     => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
@@ -11249,6 +12367,7 @@ crate::runtime::impl_model!(
     view_count }
 );
 ///Object `PhotoPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PhotoPublicMetrics {
     ///`view_count` — type integer, format `int32`
@@ -11258,6 +12377,7 @@ pub struct PhotoPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(PhotoPublicMetrics { "view_count" => view_count });
 ///Object `Place` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11295,6 +12415,17 @@ crate::runtime::impl_model!(
     => country_code, "full_name" => full_name, "geo" => geo, "id" => id, "name" => name,
     "place_type" => place_type }
 );
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `PlaceField` listed by the API document: type string."] pub enum
     PlaceField { ContainedWithin = "contained_within", Country = "country", CountryCode =
@@ -11302,6 +12433,17 @@ crate::runtime::string_enum! {
     PlaceType = "place_type", }
 }
 ///Comma-joined list of `PlaceField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type PlaceFieldList = crate::runtime::CsvList<PlaceField>;
 ///Schema `PlaceId` of the API document: type string.
 pub type PlaceId = String;
@@ -11311,6 +12453,7 @@ crate::runtime::string_enum! {
     "admin", Country = "country", UnknownValue = "unknown", }
 }
 ///Object `PlaidAccount` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidAccount {
     ///`accountCategory` (required by the document; may still be absent) — type string
@@ -11347,6 +12490,7 @@ pub struct PlaidAccount {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidAccount { "accountCategory" => account_category, "accountId" => account_id,
     "accountNumberDisplay" => account_number_display, "accountType" => account_type,
@@ -11355,6 +12499,7 @@ crate::runtime::impl_model!(
     status }
 );
 ///Object `PlaidAccountContact` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidAccountContact {
     ///`addresses` (required by the document; may still be absent) — type array
@@ -11376,10 +12521,12 @@ pub struct PlaidAccountContact {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidAccountContact { "addresses" => addresses, "emails" => emails, "name" => name,
     "relationship" => relationship, "telephones" => telephones }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `PlaidAccountContactField` listed by the API document: type string."] pub
@@ -11387,9 +12534,11 @@ crate::runtime::string_enum! {
     "holders", Telephones = "telephones", }
 }
 ///Comma-joined list of `PlaidAccountContactField` sent as one query value.
+#[cfg(feature = "full")]
 pub type PlaidAccountContactFieldList = crate::runtime::CsvList<
     PlaidAccountContactField,
 >;
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `PlaidAccountField` listed by the API document: type string."] pub
     enum PlaidAccountField { AccountCategory = "accountCategory", AccountId =
@@ -11399,8 +12548,10 @@ crate::runtime::string_enum! {
     "productName", Status = "status", }
 }
 ///Comma-joined list of `PlaidAccountField` sent as one query value.
+#[cfg(feature = "full")]
 pub type PlaidAccountFieldList = crate::runtime::CsvList<PlaidAccountField>;
 ///Object `PlaidAccountPaymentNetwork` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidAccountPaymentNetwork {
     ///`bankId` (required by the document; may still be absent) — type string
@@ -11422,10 +12573,12 @@ pub struct PlaidAccountPaymentNetwork {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidAccountPaymentNetwork { "bankId" => bank_id, "identifier" => identifier,
     "transferIn" => transfer_in, "transferOut" => transfer_out, "type" => type_ }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `PlaidAccountPaymentNetworkField` listed by the API document: type string."]
@@ -11434,10 +12587,12 @@ crate::runtime::string_enum! {
     }
 }
 ///Comma-joined list of `PlaidAccountPaymentNetworkField` sent as one query value.
+#[cfg(feature = "full")]
 pub type PlaidAccountPaymentNetworkFieldList = crate::runtime::CsvList<
     PlaidAccountPaymentNetworkField,
 >;
 ///Object `PlaidAccountTransaction` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidAccountTransaction {
     ///`accountCategory` (required by the document; may still be absent) — type string
@@ -11468,12 +12623,14 @@ pub struct PlaidAccountTransaction {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidAccountTransaction { "accountCategory" => account_category, "amount" => amount,
     "debitCreditMemo" => debit_credit_memo, "description" => description,
     "postedTimestamp" => posted_timestamp, "status" => status, "transactionId" =>
     transaction_id, "transactionTimestamp" => transaction_timestamp }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `PlaidAccountTransactionField` listed by the API document: type string."]
@@ -11483,10 +12640,12 @@ crate::runtime::string_enum! {
     "transactionId", TransactionTimestamp = "transactionTimestamp", }
 }
 ///Comma-joined list of `PlaidAccountTransactionField` sent as one query value.
+#[cfg(feature = "full")]
 pub type PlaidAccountTransactionFieldList = crate::runtime::CsvList<
     PlaidAccountTransactionField,
 >;
 ///Object `PlaidAddress` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidAddress {
     ///`city` (required by the document; may still be absent) — type string
@@ -11511,11 +12670,13 @@ pub struct PlaidAddress {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidAddress { "city" => city, "country" => country, "line1" => line1, "line2" =>
     line2, "postalCode" => postal_code, "region" => region }
 );
 ///Object `PlaidCurrency` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidCurrency {
     ///`currencyCode` (required by the document; may still be absent) — type string
@@ -11525,8 +12686,10 @@ pub struct PlaidCurrency {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(PlaidCurrency { "currencyCode" => currency_code });
 ///Object `PlaidCustomer` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidCustomer {
     ///`customerId` — see [`UserId`]
@@ -11536,14 +12699,18 @@ pub struct PlaidCustomer {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(PlaidCustomer { "customerId" => customer_id });
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `PlaidCustomerField` listed by the API document: type string."]
     pub enum PlaidCustomerField { CustomerId = "customerId", }
 }
 ///Comma-joined list of `PlaidCustomerField` sent as one query value.
+#[cfg(feature = "full")]
 pub type PlaidCustomerFieldList = crate::runtime::CsvList<PlaidCustomerField>;
 ///Object `PlaidName` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidName {
     ///`first` (required by the document; may still be absent) — type string
@@ -11556,8 +12723,10 @@ pub struct PlaidName {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(PlaidName { "first" => first, "last" => last });
 ///Object `PlaidTelephone` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PlaidTelephone {
     ///`country` (required by the document; may still be absent) — type string
@@ -11573,6 +12742,7 @@ pub struct PlaidTelephone {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     PlaidTelephone { "country" => country, "number" => number, "type" => type_ }
 );
@@ -11624,12 +12794,34 @@ crate::runtime::string_enum! {
     #[doc = "Values of `PollVotingStatus` listed by the API document: type string."] pub
     enum PollVotingStatus { Open = "open", Closed = "closed", }
 }
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `PollField` listed by the API document: type string."] pub enum
     PollField { DurationMinutes = "duration_minutes", EndDatetime = "end_datetime", Id =
     "id", Options = "options", VotingStatus = "voting_status", }
 }
 ///Comma-joined list of `PollField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type PollFieldList = crate::runtime::CsvList<PollField>;
 ///Schema `PollId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type PollId = String;
@@ -11657,6 +12849,7 @@ pub type PollOptionLabel = String;
 ///Schema `Position` of the API document: type array, min items 2, max items 2.
 pub type Position = Vec<f64>;
 ///Object `PreviewImage` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PreviewImage {
     ///`media_key` (required by the document; may still be absent) — type object
@@ -11666,8 +12859,10 @@ pub struct PreviewImage {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(PreviewImage { "media_key" => media_key });
 ///Object `PreviewImageMediaKey` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PreviewImageMediaKey {
     ///`media` — see [`MediaId`]
@@ -11680,15 +12875,27 @@ pub struct PreviewImageMediaKey {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     PreviewImageMediaKey { "media" => media, "media_category" => media_category }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `PreviewImageMediaKeyMediaCategory` listed by the API document: type string."]
     pub enum PreviewImageMediaKeyMediaCategory { TweetImage = "TweetImage", }
 }
 ///Schema `PreviousToken` of the API document: type string, min length 1.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "spaces",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type PreviousToken = String;
 ///Object `Problem` of the API document (merged with the schemas its discriminator maps to).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11814,6 +13021,7 @@ crate::runtime::string_enum! {
     ProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `ProcessingInfo` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ProcessingInfo {
     ///`check_after_secs` — type integer, format `int32`
@@ -11829,16 +13037,19 @@ pub struct ProcessingInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     ProcessingInfo { "check_after_secs" => check_after_secs, "progress_percent" =>
     progress_percent, "state" => state }
 );
+#[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ProcessingInfoState` listed by the API document: type string."]
     pub enum ProcessingInfoState { Succeeded = "succeeded", InProgress = "in_progress",
     Pending = "pending", Failed = "failed", }
 }
 ///Object `ProfileUpdateActivityResponsePayload` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ProfileUpdateActivityResponsePayload {
     ///`after` — type string
@@ -11851,10 +13062,12 @@ pub struct ProfileUpdateActivityResponsePayload {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ProfileUpdateActivityResponsePayload { "after" => after, "before" => before }
 );
 ///Object `PublicKey` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PublicKey {
     ///`public_key` — type string
@@ -11873,11 +13086,13 @@ pub struct PublicKey {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     PublicKey { "public_key" => public_key, "signing_public_key" => signing_public_key,
     "token_map" => token_map, "version" => version }
 );
 ///Object `PublicKeyTokenMap` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PublicKeyTokenMap {
     ///`key_store_token_map_json` — type string
@@ -11896,11 +13111,13 @@ pub struct PublicKeyTokenMap {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     PublicKeyTokenMap { "key_store_token_map_json" => key_store_token_map_json,
     "max_guess_count" => max_guess_count, "realms" => realms }
 );
 ///Object `PublicKeyTokenMapRealm` of the API document.
+#[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PublicKeyTokenMapRealm {
     ///`address` — type string
@@ -11916,18 +13133,22 @@ pub struct PublicKeyTokenMapRealm {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "chat")]
 crate::runtime::impl_model!(
     PublicKeyTokenMapRealm { "address" => address, "realm_id" => realm_id, "token" =>
     token }
 );
+#[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc = "Values of `PublicKeyField` listed by the API document: type string."] pub
     enum PublicKeyField { JuiceboxConfig = "juicebox_config", PublicKey = "public_key",
     SigningPublicKey = "signing_public_key", Version = "version", }
 }
 ///Comma-joined list of `PublicKeyField` sent as one query value.
+#[cfg(feature = "chat")]
 pub type PublicKeyFieldList = crate::runtime::CsvList<PublicKeyField>;
 ///Object `ReplayJobCreateResponse` of the API document.
+#[cfg(any(feature = "account-activity", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ReplayJobCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -11940,9 +13161,23 @@ pub struct ReplayJobCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "account-activity", feature = "webhooks"))]
 crate::runtime::impl_model!(
     ReplayJobCreateResponse { "created_at" => created_at, "job_id" => job_id }
 );
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ReplySettings` listed by the API document: type string, pattern `^[A-Za-z]{1,12}$`."]
@@ -11957,6 +13192,7 @@ crate::runtime::string_enum! {
     "subscribers", Verified = "verified", }
 }
 ///Object `ResourceNotFoundProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceNotFoundProblem {
     ///`detail` — type string
@@ -12017,6 +13253,7 @@ pub struct ResourceNotFoundProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceNotFoundProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -12025,24 +13262,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemReason` listed by the API document: type string."]
     pub enum ResourceNotFoundProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemResourceType` listed by the API document: type string."]
     pub enum ResourceNotFoundProblemResourceType { User = "user", Tweet = "tweet", Media
     = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemSection` listed by the API document: type string."]
     pub enum ResourceNotFoundProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ResourceNotFoundProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceNotFoundProblemError {
     ///`message` — type string
@@ -12055,9 +13296,11 @@ pub struct ResourceNotFoundProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceNotFoundProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemDisconnectType` listed by the API document: type string."]
@@ -12068,6 +13311,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemConnectionIssue` listed by the API document: type string."]
@@ -12076,17 +13320,20 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemPeriod` listed by the API document: type string."]
     pub enum ResourceNotFoundProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceNotFoundProblemScope` listed by the API document: type string."]
     pub enum ResourceNotFoundProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `ResourceUnauthorizedProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceUnauthorizedProblem {
     ///`detail` — type string
@@ -12147,6 +13394,7 @@ pub struct ResourceUnauthorizedProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceUnauthorizedProblem { "detail" => detail, "status" => status, "title" =>
     title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -12155,24 +13403,28 @@ crate::runtime::impl_model!(
     => disconnect_type, "parameter" => parameter, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemReason` listed by the API document: type string."]
     pub enum ResourceUnauthorizedProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemResourceType` listed by the API document: type string."]
     pub enum ResourceUnauthorizedProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemSection` listed by the API document: type string."]
     pub enum ResourceUnauthorizedProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ResourceUnauthorizedProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceUnauthorizedProblemError {
     ///`message` — type string
@@ -12185,9 +13437,11 @@ pub struct ResourceUnauthorizedProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceUnauthorizedProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemDisconnectType` listed by the API document: type string."]
@@ -12198,6 +13452,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemConnectionIssue` listed by the API document: type string."]
@@ -12206,11 +13461,13 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemPeriod` listed by the API document: type string."]
     pub enum ResourceUnauthorizedProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnauthorizedProblemScope` listed by the API document: type string."]
@@ -12218,6 +13475,7 @@ crate::runtime::string_enum! {
     }
 }
 ///Object `ResourceUnavailableProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceUnavailableProblem {
     ///`detail` — type string
@@ -12278,6 +13536,7 @@ pub struct ResourceUnavailableProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceUnavailableProblem { "detail" => detail, "status" => status, "title" =>
     title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -12286,24 +13545,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemReason` listed by the API document: type string."]
     pub enum ResourceUnavailableProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemResourceType` listed by the API document: type string."]
     pub enum ResourceUnavailableProblemResourceType { User = "user", Tweet = "tweet",
     Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemSection` listed by the API document: type string."]
     pub enum ResourceUnavailableProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `ResourceUnavailableProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResourceUnavailableProblemError {
     ///`message` — type string
@@ -12316,9 +13579,11 @@ pub struct ResourceUnavailableProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     ResourceUnavailableProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemDisconnectType` listed by the API document: type string."]
@@ -12329,6 +13594,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemConnectionIssue` listed by the API document: type string."]
@@ -12337,11 +13603,13 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemPeriod` listed by the API document: type string."]
     pub enum ResourceUnavailableProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `ResourceUnavailableProblemScope` listed by the API document: type string."]
@@ -12349,8 +13617,24 @@ crate::runtime::string_enum! {
     }
 }
 ///Schema `ResultCount` of the API document: type integer, format `int32`.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "compliance",
+        feature = "connections",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "news",
+        feature = "spaces",
+        feature = "tweets",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
 pub type ResultCount = i64;
 ///Object `Rule` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Rule {
     ///`id` — see [`RuleId`]
@@ -12366,12 +13650,16 @@ pub struct Rule {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(Rule { "id" => id, "tag" => tag, "value" => value });
 ///Schema `RuleId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleId = String;
 ///Comma-joined list of `RuleId` sent as one query value.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleIdList = crate::runtime::CsvList<RuleId>;
 ///Object `RuleNoId` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RuleNoId {
     ///`tag` — see [`RuleTag`]
@@ -12384,12 +13672,16 @@ pub struct RuleNoId {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(RuleNoId { "tag" => tag, "value" => value });
 ///Schema `RuleTag` of the API document: type string.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleTag = String;
 ///Schema `RuleValue` of the API document: type string.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleValue = String;
 ///Object `RulesCapProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesCapProblem {
     ///`detail` — type string
@@ -12450,6 +13742,7 @@ pub struct RulesCapProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     RulesCapProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
     type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
@@ -12458,23 +13751,27 @@ crate::runtime::impl_model!(
     "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
     "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `RulesCapProblemReason` listed by the API document: type string."]
     pub enum RulesCapProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `RulesCapProblemResourceType` listed by the API document: type string."]
     pub enum RulesCapProblemResourceType { User = "user", Tweet = "tweet", Media =
     "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `RulesCapProblemSection` listed by the API document: type string."] pub
     enum RulesCapProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `RulesCapProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesCapProblemError {
     ///`message` — type string
@@ -12487,9 +13784,11 @@ pub struct RulesCapProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     RulesCapProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `RulesCapProblemDisconnectType` listed by the API document: type string."]
@@ -12500,6 +13799,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `RulesCapProblemConnectionIssue` listed by the API document: type string."]
@@ -12507,15 +13807,18 @@ crate::runtime::string_enum! {
     ProvisioningSubscription = "ProvisioningSubscription", RuleConfigurationIssue =
     "RuleConfigurationIssue", RulesInvalidIssue = "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `RulesCapProblemPeriod` listed by the API document: type string."]
     pub enum RulesCapProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `RulesCapProblemScope` listed by the API document: type string."]
     pub enum RulesCapProblemScope { Account = "Account", Product = "Product", }
 }
 ///Object `RulesCount` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesCount {
     ///`all_project_client_apps` — see [`AllProjectClientApps`]
@@ -12537,12 +13840,14 @@ pub struct RulesCount {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     RulesCount { "all_project_client_apps" => all_project_client_apps,
     "cap_per_client_app" => cap_per_client_app, "cap_per_project" => cap_per_project,
     "client_app_rules_count" => client_app_rules_count, "project_rules_count" =>
     project_rules_count }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `RulesCountField` listed by the API document: type string."] pub
     enum RulesCountField { AllProjectClientApps = "all_project_client_apps",
@@ -12551,8 +13856,10 @@ crate::runtime::string_enum! {
     "project_rules_count", }
 }
 ///Comma-joined list of `RulesCountField` sent as one query value.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RulesCountFieldList = crate::runtime::CsvList<RulesCountField>;
 ///Object `RulesLookupResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesLookupResponse {
     ///`data` — type array
@@ -12565,7 +13872,9 @@ pub struct RulesLookupResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(RulesLookupResponse { "data" => data, "meta" => meta });
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for RulesLookupResponse {
     type Data = Vec<Rule>;
     type Meta = RulesResponseMetadata;
@@ -12586,6 +13895,7 @@ impl crate::runtime::Envelope for RulesLookupResponse {
     }
 }
 ///Object `RulesRequestSummary` of the API document (union of its alternatives).
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesRequestSummary {
     ///`created` (required by the document; may still be absent) — type integer, format `int32`
@@ -12610,11 +13920,13 @@ pub struct RulesRequestSummary {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     RulesRequestSummary { "created" => created, "invalid" => invalid, "not_created" =>
     not_created, "valid" => valid, "deleted" => deleted, "not_deleted" => not_deleted }
 );
 ///Object `RulesResponseMetadata` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesResponseMetadata {
     ///`next_token` — see [`NextToken`]
@@ -12633,11 +13945,13 @@ pub struct RulesResponseMetadata {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     RulesResponseMetadata { "next_token" => next_token, "result_count" => result_count,
     "sent" => sent, "summary" => summary }
 );
 ///Object `SearchCount` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SearchCount {
     ///`end` (required by the document; may still be absent) — see [`End`]
@@ -12653,31 +13967,38 @@ pub struct SearchCount {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     SearchCount { "end" => end, "start" => start, "tweet_count" => tweet_count,
     "post_count" => tweet_count }
 );
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc = "Values of `SearchCountField` listed by the API document: type string."] pub
     enum SearchCountField { End = "end", Start = "start", TweetCount = "tweet_count", }
 }
 ///Comma-joined list of `SearchCountField` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type SearchCountFieldList = crate::runtime::CsvList<SearchCountField>;
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `SearchPostsAllSortOrder` listed by the API document: type string."] pub
     enum SearchPostsAllSortOrder { Recency = "recency", Relevancy = "relevancy", }
 }
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `SearchPostsRecentSortOrder` listed by the API document: type string."]
     pub enum SearchPostsRecentSortOrder { Recency = "recency", Relevancy = "relevancy", }
 }
+#[cfg(feature = "spaces")]
 crate::runtime::string_enum! {
     #[doc = "Values of `SearchSpacesState` listed by the API document: type string."] pub
     enum SearchSpacesState { Live = "live", Scheduled = "scheduled", All = "all", }
 }
 ///Object `SensitiveMediaWarning` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SensitiveMediaWarning {
     ///`adult_content` — type boolean
@@ -12693,11 +14014,13 @@ pub struct SensitiveMediaWarning {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SensitiveMediaWarning { "adult_content" => adult_content, "graphic_violence" =>
     graphic_violence, "other" => other }
 );
 ///Object `SharedInfo` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SharedInfo {
     ///`shared` (required by the document; may still be absent) — type boolean
@@ -12707,6 +14030,7 @@ pub struct SharedInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(SharedInfo { "shared" => shared });
 ///Object `Space` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12797,13 +14121,16 @@ pub struct SpaceTopic {
 crate::runtime::impl_model!(
     SpaceTopic { "description" => description, "id" => id, "name" => name }
 );
+#[cfg(feature = "spaces")]
 crate::runtime::string_enum! {
     #[doc = "Values of `SpaceExpansion` listed by the API document: type string."] pub
     enum SpaceExpansion { CreatorId = "creator_id", HostIds = "host_ids", InvitedUserIds
     = "invited_user_ids", SpeakerIds = "speaker_ids", TopicIds = "topic_ids", }
 }
 ///Comma-joined list of `SpaceExpansion` sent as one query value.
+#[cfg(feature = "spaces")]
 pub type SpaceExpansionList = crate::runtime::CsvList<SpaceExpansion>;
+#[cfg(feature = "spaces")]
 crate::runtime::string_enum! {
     #[doc = "Values of `SpaceField` listed by the API document: type string."] pub enum
     SpaceField { CreatedAt = "created_at", CreatorId = "creator_id", EndedAt =
@@ -12814,12 +14141,15 @@ crate::runtime::string_enum! {
     TopicIds = "topic_ids", UpdatedAt = "updated_at", }
 }
 ///Comma-joined list of `SpaceField` sent as one query value.
+#[cfg(feature = "spaces")]
 pub type SpaceFieldList = crate::runtime::CsvList<SpaceField>;
 ///Schema `SpaceId` of the API document: type string, pattern `^[a-zA-Z0-9]{1,13}$`.
 pub type SpaceId = String;
 ///Schema `Start` of the API document: type string, format `date-time`.
+#[cfg(feature = "tweets")]
 pub type Start = String;
 ///Object `Sticker` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Sticker {
     ///`aspect_ratio` — type number, format `double`
@@ -12859,6 +14189,7 @@ pub struct Sticker {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     Sticker { "aspect_ratio" => aspect_ratio, "group_annotation_id" =>
     group_annotation_id, "id" => id, "sticker_set_annotation_id" =>
@@ -12867,6 +14198,7 @@ crate::runtime::impl_model!(
     "transform_tx" => transform_tx, "transform_ty" => transform_ty }
 );
 ///Object `StickerInfo` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct StickerInfo {
     ///`stickers` (required by the document; may still be absent) — type array
@@ -12876,8 +14208,10 @@ pub struct StickerInfo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(StickerInfo { "stickers" => stickers });
 ///Object `StreamingLikeResponseV2` of the API document.
+#[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct StreamingLikeResponseV2 {
     ///`data` — see [`LikeWithTweetAuthor`]
@@ -12893,10 +14227,12 @@ pub struct StreamingLikeResponseV2 {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "likes", feature = "stream"))]
 crate::runtime::impl_model!(
     StreamingLikeResponseV2 { "data" => data, "errors" => errors, "includes" => includes
     }
 );
+#[cfg(any(feature = "likes", feature = "stream"))]
 impl crate::runtime::Envelope for StreamingLikeResponseV2 {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
@@ -12917,6 +14253,7 @@ impl crate::runtime::Envelope for StreamingLikeResponseV2 {
     }
 }
 ///Object `StreamingTweetResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct StreamingTweetResponse {
     ///`data` — see [`Tweet`]
@@ -12932,9 +14269,11 @@ pub struct StreamingTweetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "tweets"))]
 crate::runtime::impl_model!(
     StreamingTweetResponse { "data" => data, "errors" => errors, "includes" => includes }
 );
+#[cfg(any(feature = "stream", feature = "tweets"))]
 impl crate::runtime::Envelope for StreamingTweetResponse {
     type Data = Tweet;
     type Meta = ();
@@ -12955,8 +14294,10 @@ impl crate::runtime::Envelope for StreamingTweetResponse {
     }
 }
 ///Comma-joined list of `String` sent as one query value.
+#[cfg(any(feature = "spaces", feature = "users"))]
 pub type StringList = crate::runtime::CsvList<String>;
 ///Object `SubscriptionsCountGetResponse` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsCountGetResponse {
     ///`data` — type object
@@ -12969,9 +14310,11 @@ pub struct SubscriptionsCountGetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsCountGetResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "account-activity")]
 impl crate::runtime::Envelope for SubscriptionsCountGetResponse {
     type Data = SubscriptionsCountGetResponseData;
     type Meta = ();
@@ -12992,6 +14335,7 @@ impl crate::runtime::Envelope for SubscriptionsCountGetResponse {
     }
 }
 ///Object `SubscriptionsCountGetResponseData` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsCountGetResponseData {
     ///`account_name` (required by the document; may still be absent) — type string
@@ -13013,6 +14357,7 @@ pub struct SubscriptionsCountGetResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsCountGetResponseData { "account_name" => account_name,
     "provisioned_count" => provisioned_count, "subscriptions_count_all" =>
@@ -13020,8 +14365,10 @@ crate::runtime::impl_model!(
     subscriptions_count_direct_messages }
 );
 ///Schema `SubscriptionsCreateRequest` of the API document: type object.
+#[cfg(feature = "account-activity")]
 pub type SubscriptionsCreateRequest = crate::runtime::Extra;
 ///Object `SubscriptionsCreateResponse` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsCreateResponse {
     ///`data` — type object
@@ -13034,9 +14381,11 @@ pub struct SubscriptionsCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "account-activity")]
 impl crate::runtime::Envelope for SubscriptionsCreateResponse {
     type Data = SubscriptionsCreateResponseData;
     type Meta = ();
@@ -13057,6 +14406,7 @@ impl crate::runtime::Envelope for SubscriptionsCreateResponse {
     }
 }
 ///Object `SubscriptionsCreateResponseData` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsCreateResponseData {
     ///`subscribed` — type boolean
@@ -13066,10 +14416,12 @@ pub struct SubscriptionsCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsCreateResponseData { "subscribed" => subscribed }
 );
 ///Object `SubscriptionsDeleteResponse` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsDeleteResponse {
     ///`data` — type object
@@ -13082,9 +14434,11 @@ pub struct SubscriptionsDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "account-activity")]
 impl crate::runtime::Envelope for SubscriptionsDeleteResponse {
     type Data = SubscriptionsDeleteResponseData;
     type Meta = ();
@@ -13105,6 +14459,7 @@ impl crate::runtime::Envelope for SubscriptionsDeleteResponse {
     }
 }
 ///Object `SubscriptionsDeleteResponseData` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsDeleteResponseData {
     ///`subscribed` — type boolean
@@ -13114,10 +14469,12 @@ pub struct SubscriptionsDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsDeleteResponseData { "subscribed" => subscribed }
 );
 ///Object `SubscriptionsGetResponse` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsGetResponse {
     ///`data` — type object
@@ -13130,9 +14487,11 @@ pub struct SubscriptionsGetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsGetResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "account-activity")]
 impl crate::runtime::Envelope for SubscriptionsGetResponse {
     type Data = SubscriptionsGetResponseData;
     type Meta = ();
@@ -13153,6 +14512,7 @@ impl crate::runtime::Envelope for SubscriptionsGetResponse {
     }
 }
 ///Object `SubscriptionsGetResponseData` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsGetResponseData {
     ///`subscribed` — type boolean
@@ -13162,8 +14522,10 @@ pub struct SubscriptionsGetResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(SubscriptionsGetResponseData { "subscribed" => subscribed });
 ///Object `SubscriptionsListGetResponse` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsListGetResponse {
     ///`data` — type object
@@ -13176,9 +14538,11 @@ pub struct SubscriptionsListGetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsListGetResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "account-activity")]
 impl crate::runtime::Envelope for SubscriptionsListGetResponse {
     type Data = SubscriptionsListGetResponseData;
     type Meta = ();
@@ -13199,6 +14563,7 @@ impl crate::runtime::Envelope for SubscriptionsListGetResponse {
     }
 }
 ///Object `SubscriptionsListGetResponseData` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsListGetResponseData {
     ///`application_id` (required by the document; may still be absent) — type string
@@ -13217,12 +14582,14 @@ pub struct SubscriptionsListGetResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsListGetResponseData { "application_id" => application_id,
     "subscriptions" => subscriptions, "webhook_id" => webhook_id, "webhook_url" =>
     webhook_url }
 );
 ///Object `SubscriptionsListGetResponseDataSubscription` of the API document.
+#[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubscriptionsListGetResponseDataSubscription {
     ///`user_id` — type string
@@ -13232,12 +14599,15 @@ pub struct SubscriptionsListGetResponseDataSubscription {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "account-activity")]
 crate::runtime::impl_model!(
     SubscriptionsListGetResponseDataSubscription { "user_id" => user_id }
 );
 ///Schema `SubtitleLanguageCode` of the API document: type string, pattern `^[A-Z]{2}$`.
+#[cfg(feature = "media")]
 pub type SubtitleLanguageCode = String;
 ///Object `Subtitles` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Subtitles {
     ///`display_name` — type string
@@ -13253,11 +14623,13 @@ pub struct Subtitles {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     Subtitles { "display_name" => display_name, "id" => id, "language_code" =>
     language_code }
 );
 ///Object `SubtitlesCreateRequest` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesCreateRequest {
     ///`id` — see [`MediaId`]
@@ -13273,11 +14645,13 @@ pub struct SubtitlesCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SubtitlesCreateRequest { "id" => id, "media_category" => media_category, "subtitles"
     => subtitles }
 );
 ///Object `SubtitlesCreateResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesCreateResponse {
     ///`data` — type object
@@ -13290,9 +14664,11 @@ pub struct SubtitlesCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SubtitlesCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for SubtitlesCreateResponse {
     type Data = SubtitlesCreateResponseData;
     type Meta = ();
@@ -13313,6 +14689,7 @@ impl crate::runtime::Envelope for SubtitlesCreateResponse {
     }
 }
 ///Object `SubtitlesCreateResponseData` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesCreateResponseData {
     ///`associated_subtitles` (required by the document; may still be absent) — type array, min items 1
@@ -13328,11 +14705,13 @@ pub struct SubtitlesCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SubtitlesCreateResponseData { "associated_subtitles" => associated_subtitles, "id" =>
     id, "media_category" => media_category }
 );
 ///Object `SubtitlesDeleteRequest` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesDeleteRequest {
     ///`id` — see [`MediaId`]
@@ -13348,11 +14727,13 @@ pub struct SubtitlesDeleteRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SubtitlesDeleteRequest { "id" => id, "language_code" => language_code,
     "media_category" => media_category }
 );
 ///Object `SubtitlesDeleteResponse` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesDeleteResponse {
     ///`data` — type object
@@ -13365,9 +14746,11 @@ pub struct SubtitlesDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(
     SubtitlesDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "media")]
 impl crate::runtime::Envelope for SubtitlesDeleteResponse {
     type Data = SubtitlesDeleteResponseData;
     type Meta = ();
@@ -13388,6 +14771,7 @@ impl crate::runtime::Envelope for SubtitlesDeleteResponse {
     }
 }
 ///Object `SubtitlesDeleteResponseData` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SubtitlesDeleteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
@@ -13397,8 +14781,10 @@ pub struct SubtitlesDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(SubtitlesDeleteResponseData { "deleted" => deleted });
 ///Object `TimestampedMetrics` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TimestampedMetrics {
     ///`metrics` — see [`Metrics`]
@@ -13411,6 +14797,7 @@ pub struct TimestampedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TimestampedMetrics { "metrics" => metrics, "timestamp" => timestamp }
 );
@@ -13433,15 +14820,18 @@ pub struct Topic {
 crate::runtime::impl_model!(
     Topic { "description" => description, "id" => id, "name" => name }
 );
+#[cfg(feature = "spaces")]
 crate::runtime::string_enum! {
     #[doc = "Values of `TopicField` listed by the API document: type string."] pub enum
     TopicField { Description = "description", Id = "id", Name = "name", }
 }
 ///Comma-joined list of `TopicField` sent as one query value.
+#[cfg(feature = "spaces")]
 pub type TopicFieldList = crate::runtime::CsvList<TopicField>;
 ///Schema `TopicId` of the API document: type string.
 pub type TopicId = String;
 ///Object `Trend` of the API document.
+#[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Trend {
     ///`trend_name` — type string
@@ -13454,14 +14844,17 @@ pub struct Trend {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "trends")]
 crate::runtime::impl_model!(
     Trend { "trend_name" => trend_name, "tweet_count" => tweet_count }
 );
+#[cfg(feature = "trends")]
 crate::runtime::string_enum! {
     #[doc = "Values of `TrendField` listed by the API document: type string."] pub enum
     TrendField { TrendName = "trend_name", TweetCount = "tweet_count", }
 }
 ///Comma-joined list of `TrendField` sent as one query value.
+#[cfg(feature = "trends")]
 pub type TrendFieldList = crate::runtime::CsvList<TrendField>;
 ///Object `Tweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13809,6 +15202,7 @@ crate::runtime::impl_model!(
     TweetSuggestedSourceLinksWithCounts { "count" => count, "url" => url }
 );
 ///Object `TweetComplianceData` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetComplianceData {
     ///`delete` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
@@ -13830,11 +15224,13 @@ pub struct TweetComplianceData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetComplianceData { "delete" => delete, "withheld" => withheld, "drop" => drop,
     "undrop" => undrop, "tweet_edit" => tweet_edit }
 );
 ///Object `TweetComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -13850,11 +15246,13 @@ pub struct TweetComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetComplianceSchema { "event_at" => event_at, "quote_tweet_id" => quote_tweet_id,
     "tweet" => tweet }
 );
 ///Object `TweetComplianceSchemaTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetComplianceSchemaTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
@@ -13867,10 +15265,12 @@ pub struct TweetComplianceSchemaTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetComplianceSchemaTweet { "author_id" => author_id, "id" => id }
 );
 ///Object `TweetComplianceStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`TweetComplianceData`]
@@ -13883,9 +15283,11 @@ pub struct TweetComplianceStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetComplianceStreamResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "compliance", feature = "stream"))]
 impl crate::runtime::Envelope for TweetComplianceStreamResponse {
     type Data = TweetComplianceData;
     type Meta = ();
@@ -13906,8 +15308,10 @@ impl crate::runtime::Envelope for TweetComplianceStreamResponse {
     }
 }
 ///Schema `TweetCount` of the API document: type integer.
+#[cfg(any(feature = "trends", feature = "tweets"))]
 pub type TweetCount = i64;
 ///Object `TweetCreateRequest` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequest {
     ///`card_uri` — type string
@@ -13962,6 +15366,7 @@ pub struct TweetCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateRequest { "card_uri" => card_uri, "community_id" => community_id,
     "direct_message_deep_link" => direct_message_deep_link, "edit_options" =>
@@ -13971,6 +15376,7 @@ crate::runtime::impl_model!(
     "share_with_followers" => share_with_followers, "text" => text }
 );
 ///Object `TweetCreateRequestEditOptions` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequestEditOptions {
     ///`previous_post_id` (required by the document; may still be absent) — see [`TweetId`]
@@ -13980,10 +15386,12 @@ pub struct TweetCreateRequestEditOptions {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateRequestEditOptions { "previous_post_id" => previous_post_id }
 );
 ///Object `TweetCreateRequestGeo` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequestGeo {
     ///`place_id` — type string
@@ -13993,8 +15401,10 @@ pub struct TweetCreateRequestGeo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetCreateRequestGeo { "place_id" => place_id });
 ///Object `TweetCreateRequestMedia` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequestMedia {
     ///`media_ids` (required by the document; may still be absent) — type array, min items 1, max items 4
@@ -14007,11 +15417,13 @@ pub struct TweetCreateRequestMedia {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateRequestMedia { "media_ids" => media_ids, "tagged_user_ids" =>
     tagged_user_ids }
 );
 ///Object `TweetCreateRequestPoll` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequestPoll {
     ///`duration_minutes` (required by the document; may still be absent) — type integer, format `int32`, minimum 5, maximum 10080
@@ -14027,10 +15439,12 @@ pub struct TweetCreateRequestPoll {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateRequestPoll { "duration_minutes" => duration_minutes, "options" =>
     options, "reply_settings" => reply_settings }
 );
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `TweetCreateRequestPollReplySettings` listed by the API document: type string."]
@@ -14039,6 +15453,7 @@ crate::runtime::string_enum! {
     "verified", }
 }
 ///Object `TweetCreateRequestReply` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateRequestReply {
     ///`auto_populate_reply_metadata` — type boolean
@@ -14057,11 +15472,13 @@ pub struct TweetCreateRequestReply {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateRequestReply { "auto_populate_reply_metadata" =>
     auto_populate_reply_metadata, "exclude_reply_user_ids" => exclude_reply_user_ids,
     "in_reply_to_tweet_id" => in_reply_to_tweet_id }
 );
+#[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `TweetCreateRequestReplySettings` listed by the API document: type string."]
@@ -14069,6 +15486,7 @@ crate::runtime::string_enum! {
     "mentionedUsers", Subscribers = "subscribers", Verified = "verified", }
 }
 ///Object `TweetCreateResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateResponse {
     ///`data` — type object
@@ -14081,7 +15499,9 @@ pub struct TweetCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetCreateResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for TweetCreateResponse {
     type Data = TweetCreateResponseData;
     type Meta = ();
@@ -14102,6 +15522,7 @@ impl crate::runtime::Envelope for TweetCreateResponse {
     }
 }
 ///Object `TweetCreateResponseData` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetCreateResponseData {
     ///`edit_history_tweet_ids` — type array — also accepted as `edit_history_post_ids`
@@ -14117,11 +15538,13 @@ pub struct TweetCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(
     TweetCreateResponseData { "edit_history_tweet_ids" => edit_history_tweet_ids,
     "edit_history_post_ids" => edit_history_tweet_ids, "id" => id, "text" => text }
 );
 ///Object `TweetDeleteComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetDeleteComplianceSchema {
     ///`delete` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
@@ -14131,8 +15554,10 @@ pub struct TweetDeleteComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(TweetDeleteComplianceSchema { "delete" => delete });
 ///Object `TweetDeleteResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetDeleteResponse {
     ///`data` — type object
@@ -14145,7 +15570,9 @@ pub struct TweetDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetDeleteResponse { "data" => data, "errors" => errors });
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for TweetDeleteResponse {
     type Data = TweetDeleteResponseData;
     type Meta = ();
@@ -14166,6 +15593,7 @@ impl crate::runtime::Envelope for TweetDeleteResponse {
     }
 }
 ///Object `TweetDeleteResponseData` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetDeleteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
@@ -14175,8 +15603,10 @@ pub struct TweetDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetDeleteResponseData { "deleted" => deleted });
 ///Object `TweetDropComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetDropComplianceSchema {
     ///`drop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
@@ -14186,8 +15616,10 @@ pub struct TweetDropComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(TweetDropComplianceSchema { "drop" => drop });
 ///Object `TweetEditComplianceObjectSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetEditComplianceObjectSchema {
     ///`edit_tweet_ids` (required by the document; may still be absent) — type array, min items 1
@@ -14206,11 +15638,13 @@ pub struct TweetEditComplianceObjectSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetEditComplianceObjectSchema { "edit_tweet_ids" => edit_tweet_ids, "event_at" =>
     event_at, "initial_tweet_id" => initial_tweet_id, "tweet" => tweet }
 );
 ///Object `TweetEditComplianceObjectSchemaTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetEditComplianceObjectSchemaTweet {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
@@ -14220,8 +15654,10 @@ pub struct TweetEditComplianceObjectSchemaTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(TweetEditComplianceObjectSchemaTweet { "id" => id });
 ///Object `TweetEditComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetEditComplianceSchema {
     ///`tweet_edit` (required by the document; may still be absent) — see [`TweetEditComplianceObjectSchema`]
@@ -14231,7 +15667,19 @@ pub struct TweetEditComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(TweetEditComplianceSchema { "tweet_edit" => tweet_edit });
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `TweetExpansion` listed by the API document: type string."] pub
     enum TweetExpansion { ArticleCoverMedia = "article.cover_media", ArticleMediaEntities
@@ -14246,7 +15694,31 @@ crate::runtime::string_enum! {
     "referenced_tweets.id.author_id", }
 }
 ///Comma-joined list of `TweetExpansion` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type TweetExpansionList = crate::runtime::CsvList<TweetExpansion>;
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `TweetField` listed by the API document: type string."] pub enum
     TweetField { Article = "article", Attachments = "attachments", AuthorId =
@@ -14264,8 +15736,22 @@ crate::runtime::string_enum! {
     Withheld = "withheld", }
 }
 ///Comma-joined list of `TweetField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type TweetFieldList = crate::runtime::CsvList<TweetField>;
 ///Object `TweetHideRequest` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetHideRequest {
     ///`hidden` (required by the document; may still be absent) — type boolean
@@ -14275,8 +15761,10 @@ pub struct TweetHideRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetHideRequest { "hidden" => hidden });
 ///Object `TweetHideResponse` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetHideResponse {
     ///`data` — type object
@@ -14286,7 +15774,9 @@ pub struct TweetHideResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetHideResponse { "data" => data });
+#[cfg(feature = "tweets")]
 impl crate::runtime::Envelope for TweetHideResponse {
     type Data = TweetHideResponseData;
     type Meta = ();
@@ -14307,6 +15797,7 @@ impl crate::runtime::Envelope for TweetHideResponse {
     }
 }
 ///Object `TweetHideResponseData` of the API document.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetHideResponseData {
     ///`hidden` — type boolean
@@ -14316,12 +15807,15 @@ pub struct TweetHideResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetHideResponseData { "hidden" => hidden });
 ///Schema `TweetId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type TweetId = String;
 ///Comma-joined list of `TweetId` sent as one query value.
+#[cfg(feature = "tweets")]
 pub type TweetIdList = crate::runtime::CsvList<TweetId>;
 ///Object `TweetLabelData` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetLabelData {
     ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
@@ -14334,11 +15828,13 @@ pub struct TweetLabelData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetLabelData { "public_tweet_notice" => public_tweet_notice,
     "public_tweet_unviewable" => public_tweet_unviewable }
 );
 ///Object `TweetLabelStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetLabelStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`TweetLabelData`]
@@ -14351,9 +15847,11 @@ pub struct TweetLabelStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetLabelStreamResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "compliance", feature = "stream"))]
 impl crate::runtime::Envelope for TweetLabelStreamResponse {
     type Data = TweetLabelData;
     type Meta = ();
@@ -14374,6 +15872,7 @@ impl crate::runtime::Envelope for TweetLabelStreamResponse {
     }
 }
 ///Object `TweetNotice` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNotice {
     ///`application` (required by the document; may still be absent) — type string
@@ -14401,12 +15900,14 @@ pub struct TweetNotice {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetNotice { "application" => application, "details" => details, "event_at" =>
     event_at, "event_type" => event_type, "extended_details_url" => extended_details_url,
     "label_title" => label_title, "tweet" => tweet }
 );
 ///Object `TweetNoticeTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNoticeTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
@@ -14419,8 +15920,10 @@ pub struct TweetNoticeTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(TweetNoticeTweet { "author_id" => author_id, "id" => id });
 ///Object `TweetNoticeSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNoticeSchema {
     ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
@@ -14430,10 +15933,12 @@ pub struct TweetNoticeSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     TweetNoticeSchema { "public_tweet_notice" => public_tweet_notice }
 );
 ///Object `TweetTakedownComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -14452,11 +15957,13 @@ pub struct TweetTakedownComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetTakedownComplianceSchema { "event_at" => event_at, "quote_tweet_id" =>
     quote_tweet_id, "tweet" => tweet, "withheld_in_countries" => withheld_in_countries }
 );
 ///Object `TweetTakedownComplianceSchemaTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetTakedownComplianceSchemaTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
@@ -14469,12 +15976,14 @@ pub struct TweetTakedownComplianceSchemaTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetTakedownComplianceSchemaTweet { "author_id" => author_id, "id" => id }
 );
 ///Schema `TweetText` of the API document: type string.
 pub type TweetText = String;
 ///Object `TweetUndropComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetUndropComplianceSchema {
     ///`undrop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
@@ -14484,8 +15993,10 @@ pub struct TweetUndropComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(TweetUndropComplianceSchema { "undrop" => undrop });
 ///Object `TweetUnviewable` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetUnviewable {
     ///`application` (required by the document; may still be absent) — type string
@@ -14501,11 +16012,13 @@ pub struct TweetUnviewable {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetUnviewable { "application" => application, "event_at" => event_at, "tweet" =>
     tweet }
 );
 ///Object `TweetUnviewableTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetUnviewableTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
@@ -14518,10 +16031,12 @@ pub struct TweetUnviewableTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     TweetUnviewableTweet { "author_id" => author_id, "id" => id }
 );
 ///Object `TweetUnviewableSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetUnviewableSchema {
     ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
@@ -14531,6 +16046,7 @@ pub struct TweetUnviewableSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     TweetUnviewableSchema { "public_tweet_unviewable" => public_tweet_unviewable }
 );
@@ -14559,6 +16075,7 @@ crate::runtime::string_enum! {
     pub enum TweetWithheldScope { Tweet = "tweet", User = "user", }
 }
 ///Object `TweetWithheldComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetWithheldComplianceSchema {
     ///`withheld` (required by the document; may still be absent) — see [`TweetTakedownComplianceSchema`]
@@ -14568,8 +16085,10 @@ pub struct TweetWithheldComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(TweetWithheldComplianceSchema { "withheld" => withheld });
 ///Object `UnlikeComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UnlikeComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -14582,10 +16101,12 @@ pub struct UnlikeComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UnlikeComplianceSchema { "event_at" => event_at, "favorite" => favorite }
 );
 ///Object `UnlikeComplianceSchemaFavorite` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UnlikeComplianceSchemaFavorite {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
@@ -14598,10 +16119,12 @@ pub struct UnlikeComplianceSchemaFavorite {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UnlikeComplianceSchemaFavorite { "id" => id, "user_id" => user_id }
 );
 ///Object `UnsupportedAuthenticationProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UnsupportedAuthenticationProblem {
     ///`detail` — type string
@@ -14662,6 +16185,7 @@ pub struct UnsupportedAuthenticationProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UnsupportedAuthenticationProblem { "detail" => detail, "status" => status, "title" =>
     title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -14670,18 +16194,21 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemReason` listed by the API document: type string."]
     pub enum UnsupportedAuthenticationProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemResourceType` listed by the API document: type string."]
     pub enum UnsupportedAuthenticationProblemResourceType { User = "user", Tweet =
     "tweet", Media = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemSection` listed by the API document: type string."]
@@ -14689,6 +16216,7 @@ crate::runtime::string_enum! {
     "includes", }
 }
 ///Object `UnsupportedAuthenticationProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UnsupportedAuthenticationProblemError {
     ///`message` — type string
@@ -14701,10 +16229,12 @@ pub struct UnsupportedAuthenticationProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UnsupportedAuthenticationProblemError { "message" => message, "parameters" =>
     parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemDisconnectType` listed by the API document: type string."]
@@ -14715,6 +16245,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemConnectionIssue` listed by the API document: type string."]
@@ -14723,12 +16254,14 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemPeriod` listed by the API document: type string."]
     pub enum UnsupportedAuthenticationProblemPeriod { Daily = "Daily", Monthly =
     "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UnsupportedAuthenticationProblemScope` listed by the API document: type string."]
@@ -14736,8 +16269,10 @@ crate::runtime::string_enum! {
     "Product", }
 }
 ///Schema `UploadExpiration` of the API document: type string, format `date-time`.
+#[cfg(feature = "compliance")]
 pub type UploadExpiration = String;
 ///Object `UploadSource` of the API document.
+#[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UploadSource {
     ///`upload_source` (required by the document; may still be absent) — type string
@@ -14747,8 +16282,10 @@ pub struct UploadSource {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "media")]
 crate::runtime::impl_model!(UploadSource { "upload_source" => upload_source });
 ///Schema `UploadUrl` of the API document: type string, format `uri`.
+#[cfg(feature = "compliance")]
 pub type UploadUrl = String;
 ///Schema `Url` of the API document: type string, format `uri`.
 pub type Url = String;
@@ -14799,6 +16336,7 @@ crate::runtime::impl_model!(
     unwound_url, "url" => url }
 );
 ///Object `UrlEntityDm` of the API document (all of its parts merged).
+#[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UrlEntityDm {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
@@ -14838,6 +16376,7 @@ pub struct UrlEntityDm {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "direct-messages")]
 crate::runtime::impl_model!(
     UrlEntityDm { "end" => end, "start" => start, "description" => description,
     "display_url" => display_url, "expanded_url" => expanded_url, "images" => images,
@@ -14845,6 +16384,7 @@ crate::runtime::impl_model!(
     unwound_url, "url" => url }
 );
 ///Object `UrlFields` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UrlFields {
     ///`description` — type string
@@ -14878,6 +16418,7 @@ pub struct UrlFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UrlFields { "description" => description, "display_url" => display_url,
     "expanded_url" => expanded_url, "images" => images, "media_key" => media_key,
@@ -14903,6 +16444,7 @@ crate::runtime::impl_model!(
     UrlImage { "height" => height, "url" => url, "width" => width }
 );
 ///Object `Usage` of the API document.
+#[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Usage {
     ///`cap_reset_day` — type integer, format `int32`
@@ -14927,12 +16469,14 @@ pub struct Usage {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "usage")]
 crate::runtime::impl_model!(
     Usage { "cap_reset_day" => cap_reset_day, "daily_client_app_usage" =>
     daily_client_app_usage, "daily_project_usage" => daily_project_usage, "project_cap"
     => project_cap, "project_id" => project_id, "project_usage" => project_usage }
 );
 ///Object `UsageDailyProjectUsage` of the API document.
+#[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsageDailyProjectUsage {
     ///`project_id` — type integer, format `int32`
@@ -14945,10 +16489,12 @@ pub struct UsageDailyProjectUsage {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "usage")]
 crate::runtime::impl_model!(
     UsageDailyProjectUsage { "project_id" => project_id, "usage" => usage }
 );
 ///Object `UsageCapExceededProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsageCapExceededProblem {
     ///`detail` — type string
@@ -15009,6 +16555,7 @@ pub struct UsageCapExceededProblem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UsageCapExceededProblem { "detail" => detail, "status" => status, "title" => title,
     "type" => type_, "reason" => reason, "registration_url" => registration_url,
@@ -15017,24 +16564,28 @@ crate::runtime::impl_model!(
     parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
     connection_issue, "period" => period, "scope" => scope }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemReason` listed by the API document: type string."]
     pub enum UsageCapExceededProblemReason { OfficialClientForbidden =
     "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemResourceType` listed by the API document: type string."]
     pub enum UsageCapExceededProblemResourceType { User = "user", Tweet = "tweet", Media
     = "media", List = "list", Space = "space", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemSection` listed by the API document: type string."]
     pub enum UsageCapExceededProblemSection { Data = "data", Includes = "includes", }
 }
 ///Object `UsageCapExceededProblemError` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsageCapExceededProblemError {
     ///`message` — type string
@@ -15047,9 +16598,11 @@ pub struct UsageCapExceededProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UsageCapExceededProblemError { "message" => message, "parameters" => parameters }
 );
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemDisconnectType` listed by the API document: type string."]
@@ -15060,6 +16613,7 @@ crate::runtime::string_enum! {
     InternalError = "InternalError", ClientApplicationStateDegraded =
     "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemConnectionIssue` listed by the API document: type string."]
@@ -15068,16 +16622,19 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemPeriod` listed by the API document: type string."]
     pub enum UsageCapExceededProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
 }
+#[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
     "Values of `UsageCapExceededProblemScope` listed by the API document: type string."]
     pub enum UsageCapExceededProblemScope { Account = "Account", Product = "Product", }
 }
+#[cfg(feature = "usage")]
 crate::runtime::string_enum! {
     #[doc = "Values of `UsageField` listed by the API document: type string."] pub enum
     UsageField { CapResetDay = "cap_reset_day", DailyClientAppUsage =
@@ -15085,8 +16642,10 @@ crate::runtime::string_enum! {
     "project_cap", ProjectId = "project_id", ProjectUsage = "project_usage", }
 }
 ///Comma-joined list of `UsageField` sent as one query value.
+#[cfg(feature = "usage")]
 pub type UsageFieldList = crate::runtime::CsvList<UsageField>;
 ///Object `UsageFields` of the API document.
+#[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsageFields {
     ///`date` — type string, format `date-time`
@@ -15099,6 +16658,7 @@ pub struct UsageFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "usage")]
 crate::runtime::impl_model!(UsageFields { "date" => date, "usage" => usage });
 ///Object `User` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15274,6 +16834,7 @@ crate::runtime::string_enum! {
     "business", None = "none", }
 }
 ///Object `UserComplianceData` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserComplianceData {
     ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15310,6 +16871,7 @@ pub struct UserComplianceData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserComplianceData { "user_protect" => user_protect, "user_unprotect" =>
     user_unprotect, "user_delete" => user_delete, "user_undelete" => user_undelete,
@@ -15318,6 +16880,7 @@ crate::runtime::impl_model!(
     user_profile_modification }
 );
 ///Object `UserComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -15330,10 +16893,12 @@ pub struct UserComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserComplianceSchema { "event_at" => event_at, "user" => user }
 );
 ///Object `UserComplianceSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserComplianceSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
@@ -15343,8 +16908,10 @@ pub struct UserComplianceSchemaUser {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(UserComplianceSchemaUser { "id" => id });
 ///Object `UserComplianceStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`UserComplianceData`]
@@ -15357,9 +16924,11 @@ pub struct UserComplianceStreamResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserComplianceStreamResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "compliance", feature = "stream"))]
 impl crate::runtime::Envelope for UserComplianceStreamResponse {
     type Data = UserComplianceData;
     type Meta = ();
@@ -15380,6 +16949,7 @@ impl crate::runtime::Envelope for UserComplianceStreamResponse {
     }
 }
 ///Object `UserDeleteComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserDeleteComplianceSchema {
     ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15389,14 +16959,31 @@ pub struct UserDeleteComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(UserDeleteComplianceSchema { "user_delete" => user_delete });
+#[cfg(any(feature = "lists", feature = "spaces", feature = "tweets", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `UserExpansion` listed by the API document: type string."] pub
     enum UserExpansion { AffiliationUserId = "affiliation.user_id", MostRecentTweetId =
     "most_recent_tweet_id", PinnedTweetId = "pinned_tweet_id", }
 }
 ///Comma-joined list of `UserExpansion` sent as one query value.
+#[cfg(any(feature = "lists", feature = "spaces", feature = "tweets", feature = "users"))]
 pub type UserExpansionList = crate::runtime::CsvList<UserExpansion>;
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "chat",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 crate::runtime::string_enum! {
     #[doc = "Values of `UserField` listed by the API document: type string."] pub enum
     UserField { Affiliation = "affiliation", ConfirmedEmail = "confirmed_email",
@@ -15412,16 +16999,35 @@ crate::runtime::string_enum! {
     Withheld = "withheld", }
 }
 ///Comma-joined list of `UserField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "chat",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "likes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
 pub type UserFieldList = crate::runtime::CsvList<UserField>;
 ///Schema `UserId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type UserId = String;
 ///Comma-joined list of `UserId` sent as one query value.
+#[cfg(any(feature = "spaces", feature = "users"))]
 pub type UserIdList = crate::runtime::CsvList<UserId>;
 ///Schema `UserIdMatchesAuthenticatedUser` of the API document: type string.
+#[cfg(
+    any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
+)]
 pub type UserIdMatchesAuthenticatedUser = String;
 ///Schema `UserName` of the API document: type string, pattern `^[A-Za-z0-9_]{1,15}$`.
 pub type UserName = String;
 ///Object `UserProfileModificationComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserProfileModificationComplianceSchema {
     ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
@@ -15434,11 +17040,13 @@ pub struct UserProfileModificationComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserProfileModificationComplianceSchema { "user_profile_modification" =>
     user_profile_modification }
 );
 ///Object `UserProfileModificationObjectSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserProfileModificationObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -15457,11 +17065,13 @@ pub struct UserProfileModificationObjectSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserProfileModificationObjectSchema { "event_at" => event_at, "new_value" =>
     new_value, "profile_field" => profile_field, "user" => user }
 );
 ///Object `UserProfileModificationObjectSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserProfileModificationObjectSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
@@ -15471,8 +17081,10 @@ pub struct UserProfileModificationObjectSchemaUser {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(UserProfileModificationObjectSchemaUser { "id" => id });
 ///Object `UserProtectComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserProtectComplianceSchema {
     ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15482,10 +17094,12 @@ pub struct UserProtectComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserProtectComplianceSchema { "user_protect" => user_protect }
 );
 ///Object `UserScrubGeoObjectSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserScrubGeoObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -15501,11 +17115,13 @@ pub struct UserScrubGeoObjectSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserScrubGeoObjectSchema { "event_at" => event_at, "up_to_tweet_id" =>
     up_to_tweet_id, "user" => user }
 );
 ///Object `UserScrubGeoObjectSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserScrubGeoObjectSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
@@ -15515,8 +17131,10 @@ pub struct UserScrubGeoObjectSchemaUser {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(UserScrubGeoObjectSchemaUser { "id" => id });
 ///Object `UserScrubGeoSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserScrubGeoSchema {
     ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
@@ -15526,10 +17144,13 @@ pub struct UserScrubGeoSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(UserScrubGeoSchema { "scrub_geo" => scrub_geo });
 ///Schema `UserSearchQueryVnext` of the API document: type string, pattern `^[A-Za-z0-9_' ]{1,50}$`.
+#[cfg(feature = "users")]
 pub type UserSearchQueryVnext = String;
 ///Object `UserSuspendComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserSuspendComplianceSchema {
     ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15539,10 +17160,12 @@ pub struct UserSuspendComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserSuspendComplianceSchema { "user_suspend" => user_suspend }
 );
 ///Object `UserTakedownComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -15558,11 +17181,13 @@ pub struct UserTakedownComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(
     UserTakedownComplianceSchema { "event_at" => event_at, "user" => user,
     "withheld_in_countries" => withheld_in_countries }
 );
 ///Object `UserTakedownComplianceSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserTakedownComplianceSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
@@ -15572,8 +17197,10 @@ pub struct UserTakedownComplianceSchemaUser {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "compliance", feature = "stream"))]
 crate::runtime::impl_model!(UserTakedownComplianceSchemaUser { "id" => id });
 ///Object `UserUndeleteComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserUndeleteComplianceSchema {
     ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15583,10 +17210,12 @@ pub struct UserUndeleteComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserUndeleteComplianceSchema { "user_undelete" => user_undelete }
 );
 ///Object `UserUnprotectComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserUnprotectComplianceSchema {
     ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15596,10 +17225,12 @@ pub struct UserUnprotectComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserUnprotectComplianceSchema { "user_unprotect" => user_unprotect }
 );
 ///Object `UserUnsuspendComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserUnsuspendComplianceSchema {
     ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
@@ -15609,6 +17240,7 @@ pub struct UserUnsuspendComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserUnsuspendComplianceSchema { "user_unsuspend" => user_unsuspend }
 );
@@ -15633,6 +17265,7 @@ crate::runtime::string_enum! {
     enum UserWithheldScope { User = "user", }
 }
 ///Object `UserWithheldComplianceSchema` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UserWithheldComplianceSchema {
     ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
@@ -15642,10 +17275,12 @@ pub struct UserWithheldComplianceSchema {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     UserWithheldComplianceSchema { "user_withheld" => user_withheld }
 );
 ///Object `UsersDMBlockCreateResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersDMBlockCreateResponse {
     ///`data` — type object
@@ -15658,9 +17293,11 @@ pub struct UsersDMBlockCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersDMBlockCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for UsersDMBlockCreateResponse {
     type Data = UsersDMBlockCreateResponseData;
     type Meta = ();
@@ -15681,6 +17318,7 @@ impl crate::runtime::Envelope for UsersDMBlockCreateResponse {
     }
 }
 ///Object `UsersDMBlockCreateResponseData` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersDMBlockCreateResponseData {
     ///`blocked` — type boolean
@@ -15690,8 +17328,10 @@ pub struct UsersDMBlockCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(UsersDMBlockCreateResponseData { "blocked" => blocked });
 ///Object `UsersDMUnBlockCreateResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersDMUnBlockCreateResponse {
     ///`data` — type object
@@ -15704,9 +17344,11 @@ pub struct UsersDMUnBlockCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersDMUnBlockCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for UsersDMUnBlockCreateResponse {
     type Data = UsersDMUnBlockCreateResponseData;
     type Meta = ();
@@ -15727,6 +17369,7 @@ impl crate::runtime::Envelope for UsersDMUnBlockCreateResponse {
     }
 }
 ///Object `UsersDMUnBlockCreateResponseData` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersDMUnBlockCreateResponseData {
     ///`blocked` — type boolean
@@ -15736,8 +17379,10 @@ pub struct UsersDMUnBlockCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(UsersDMUnBlockCreateResponseData { "blocked" => blocked });
 ///Object `UsersFollowingCreateRequest` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersFollowingCreateRequest {
     ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
@@ -15747,10 +17392,12 @@ pub struct UsersFollowingCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersFollowingCreateRequest { "target_user_id" => target_user_id }
 );
 ///Object `UsersFollowingCreateResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersFollowingCreateResponse {
     ///`data` — type object
@@ -15763,9 +17410,11 @@ pub struct UsersFollowingCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersFollowingCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for UsersFollowingCreateResponse {
     type Data = UsersFollowingCreateResponseData;
     type Meta = ();
@@ -15786,6 +17435,7 @@ impl crate::runtime::Envelope for UsersFollowingCreateResponse {
     }
 }
 ///Object `UsersFollowingCreateResponseData` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersFollowingCreateResponseData {
     ///`following` — type boolean
@@ -15798,11 +17448,13 @@ pub struct UsersFollowingCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersFollowingCreateResponseData { "following" => following, "pending_follow" =>
     pending_follow }
 );
 ///Object `UsersFollowingDeleteResponse` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersFollowingDeleteResponse {
     ///`data` — type object
@@ -15815,9 +17467,11 @@ pub struct UsersFollowingDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersFollowingDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "users")]
 impl crate::runtime::Envelope for UsersFollowingDeleteResponse {
     type Data = UsersFollowingDeleteResponseData;
     type Meta = ();
@@ -15838,6 +17492,7 @@ impl crate::runtime::Envelope for UsersFollowingDeleteResponse {
     }
 }
 ///Object `UsersFollowingDeleteResponseData` of the API document.
+#[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersFollowingDeleteResponseData {
     ///`following` — type boolean
@@ -15847,10 +17502,12 @@ pub struct UsersFollowingDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "users")]
 crate::runtime::impl_model!(
     UsersFollowingDeleteResponseData { "following" => following }
 );
 ///Object `UsersLikesCreateRequest` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersLikesCreateRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
@@ -15860,8 +17517,10 @@ pub struct UsersLikesCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(UsersLikesCreateRequest { "tweet_id" => tweet_id });
 ///Object `UsersLikesCreateResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersLikesCreateResponse {
     ///`data` — type object
@@ -15874,9 +17533,11 @@ pub struct UsersLikesCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersLikesCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for UsersLikesCreateResponse {
     type Data = UsersLikesCreateResponseData;
     type Meta = ();
@@ -15897,6 +17558,7 @@ impl crate::runtime::Envelope for UsersLikesCreateResponse {
     }
 }
 ///Object `UsersLikesCreateResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersLikesCreateResponseData {
     ///`liked` — type boolean
@@ -15906,8 +17568,10 @@ pub struct UsersLikesCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(UsersLikesCreateResponseData { "liked" => liked });
 ///Object `UsersLikesDeleteResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersLikesDeleteResponse {
     ///`data` — type object
@@ -15920,9 +17584,11 @@ pub struct UsersLikesDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersLikesDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for UsersLikesDeleteResponse {
     type Data = UsersLikesDeleteResponseData;
     type Meta = ();
@@ -15943,6 +17609,7 @@ impl crate::runtime::Envelope for UsersLikesDeleteResponse {
     }
 }
 ///Object `UsersLikesDeleteResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersLikesDeleteResponseData {
     ///`liked` — type boolean
@@ -15952,8 +17619,10 @@ pub struct UsersLikesDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(UsersLikesDeleteResponseData { "liked" => liked });
 ///Object `UsersRetweetsCreateRequest` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersRetweetsCreateRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
@@ -15963,8 +17632,10 @@ pub struct UsersRetweetsCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(UsersRetweetsCreateRequest { "tweet_id" => tweet_id });
 ///Object `UsersRetweetsCreateResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersRetweetsCreateResponse {
     ///`data` — type object
@@ -15977,9 +17648,11 @@ pub struct UsersRetweetsCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersRetweetsCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for UsersRetweetsCreateResponse {
     type Data = UsersRetweetsCreateResponseData;
     type Meta = ();
@@ -16000,6 +17673,7 @@ impl crate::runtime::Envelope for UsersRetweetsCreateResponse {
     }
 }
 ///Object `UsersRetweetsCreateResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersRetweetsCreateResponseData {
     ///`id` — see [`TweetId`]
@@ -16012,10 +17686,12 @@ pub struct UsersRetweetsCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersRetweetsCreateResponseData { "id" => id, "retweeted" => retweeted }
 );
 ///Object `UsersRetweetsDeleteResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersRetweetsDeleteResponse {
     ///`data` — type object
@@ -16028,9 +17704,11 @@ pub struct UsersRetweetsDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersRetweetsDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "tweets", feature = "users"))]
 impl crate::runtime::Envelope for UsersRetweetsDeleteResponse {
     type Data = UsersRetweetsDeleteResponseData;
     type Meta = ();
@@ -16051,6 +17729,7 @@ impl crate::runtime::Envelope for UsersRetweetsDeleteResponse {
     }
 }
 ///Object `UsersRetweetsDeleteResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UsersRetweetsDeleteResponseData {
     ///`retweeted` — type boolean
@@ -16060,6 +17739,7 @@ pub struct UsersRetweetsDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "tweets", feature = "users"))]
 crate::runtime::impl_model!(
     UsersRetweetsDeleteResponseData { "retweeted" => retweeted }
 );
@@ -16085,6 +17765,7 @@ crate::runtime::impl_model!(
 ///Schema `Variants` of the API document: type array.
 pub type Variants = Vec<Variant>;
 ///Object `Video` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Video {
     ///`height` — see [`MediaHeight`]
@@ -16130,6 +17811,7 @@ pub struct Video {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     Video { "height" => height, "media_key" => media_key, "type" => type_, "width" =>
     width, "preview_image_url" => preview_image_url, "variants" => variants, "alt_text"
@@ -16138,6 +17820,7 @@ crate::runtime::impl_model!(
     promoted_metrics, "public_metrics" => public_metrics }
 );
 ///Object `VideoNonPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -16159,12 +17842,14 @@ pub struct VideoNonPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     VideoNonPublicMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
     => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
     => playback_50_count, "playback_75_count" => playback_75_count }
 );
 ///Object `VideoOrganicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -16189,6 +17874,7 @@ pub struct VideoOrganicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     VideoOrganicMetrics { "playback_0_count" => playback_0_count, "playback_100_count" =>
     playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count" =>
@@ -16196,6 +17882,7 @@ crate::runtime::impl_model!(
     view_count }
 );
 ///Object `VideoPromotedMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
@@ -16220,6 +17907,7 @@ pub struct VideoPromotedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(
     VideoPromotedMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
     => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
@@ -16227,6 +17915,7 @@ crate::runtime::impl_model!(
     view_count }
 );
 ///Object `VideoPublicMetrics` of the API document.
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoPublicMetrics {
     ///`view_count` — type integer, format `int32`
@@ -16236,8 +17925,10 @@ pub struct VideoPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "full")]
 crate::runtime::impl_model!(VideoPublicMetrics { "view_count" => view_count });
 ///Object `WebhookConfig` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfig {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -16256,11 +17947,13 @@ pub struct WebhookConfig {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     WebhookConfig { "created_at" => created_at, "id" => id, "url" => url, "valid" =>
     valid }
 );
 ///Object `WebhookConfigCreateRequest` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigCreateRequest {
     ///`url` (required by the document; may still be absent) — type string, min length 1, max length 200
@@ -16270,8 +17963,10 @@ pub struct WebhookConfigCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(WebhookConfigCreateRequest { "url" => url });
 ///Object `WebhookConfigCreateResponse` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
@@ -16290,11 +17985,13 @@ pub struct WebhookConfigCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     WebhookConfigCreateResponse { "created_at" => created_at, "id" => id, "url" => url,
     "valid" => valid }
 );
 ///Object `WebhookConfigDeleteResponse` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigDeleteResponse {
     ///`data` — type object
@@ -16307,9 +18004,11 @@ pub struct WebhookConfigDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     WebhookConfigDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "webhooks")]
 impl crate::runtime::Envelope for WebhookConfigDeleteResponse {
     type Data = WebhookConfigDeleteResponseData;
     type Meta = ();
@@ -16330,6 +18029,7 @@ impl crate::runtime::Envelope for WebhookConfigDeleteResponse {
     }
 }
 ///Object `WebhookConfigDeleteResponseData` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigDeleteResponseData {
     ///`deleted` — type boolean
@@ -16339,17 +18039,29 @@ pub struct WebhookConfigDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(WebhookConfigDeleteResponseData { "deleted" => deleted });
+#[cfg(feature = "webhooks")]
 crate::runtime::string_enum! {
     #[doc = "Values of `WebhookConfigField` listed by the API document: type string."]
     pub enum WebhookConfigField { CreatedAt = "created_at", Id = "id", Url = "url", Valid
     = "valid", }
 }
 ///Comma-joined list of `WebhookConfigField` sent as one query value.
+#[cfg(feature = "webhooks")]
 pub type WebhookConfigFieldList = crate::runtime::CsvList<WebhookConfigField>;
 ///Schema `WebhookConfigId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(
+    any(
+        feature = "account-activity",
+        feature = "activity",
+        feature = "stream",
+        feature = "webhooks"
+    )
+)]
 pub type WebhookConfigId = String;
 ///Object `WebhookConfigPutResponse` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigPutResponse {
     ///`data` — type object
@@ -16362,9 +18074,11 @@ pub struct WebhookConfigPutResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     WebhookConfigPutResponse { "data" => data, "errors" => errors }
 );
+#[cfg(feature = "webhooks")]
 impl crate::runtime::Envelope for WebhookConfigPutResponse {
     type Data = WebhookConfigPutResponseData;
     type Meta = ();
@@ -16385,6 +18099,7 @@ impl crate::runtime::Envelope for WebhookConfigPutResponse {
     }
 }
 ///Object `WebhookConfigPutResponseData` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookConfigPutResponseData {
     ///`attempted` — type boolean
@@ -16394,8 +18109,10 @@ pub struct WebhookConfigPutResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(WebhookConfigPutResponseData { "attempted" => attempted });
 ///Object `WebhookLinksCreateResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksCreateResponse {
     ///`data` — type object
@@ -16408,9 +18125,11 @@ pub struct WebhookLinksCreateResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(
     WebhookLinksCreateResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 impl crate::runtime::Envelope for WebhookLinksCreateResponse {
     type Data = WebhookLinksCreateResponseData;
     type Meta = ();
@@ -16431,6 +18150,7 @@ impl crate::runtime::Envelope for WebhookLinksCreateResponse {
     }
 }
 ///Object `WebhookLinksCreateResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksCreateResponseData {
     ///`provisioned` — type boolean
@@ -16440,10 +18160,12 @@ pub struct WebhookLinksCreateResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(
     WebhookLinksCreateResponseData { "provisioned" => provisioned }
 );
 ///Object `WebhookLinksDeleteResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksDeleteResponse {
     ///`data` — type object
@@ -16456,9 +18178,11 @@ pub struct WebhookLinksDeleteResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(
     WebhookLinksDeleteResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 impl crate::runtime::Envelope for WebhookLinksDeleteResponse {
     type Data = WebhookLinksDeleteResponseData;
     type Meta = ();
@@ -16479,6 +18203,7 @@ impl crate::runtime::Envelope for WebhookLinksDeleteResponse {
     }
 }
 ///Object `WebhookLinksDeleteResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksDeleteResponseData {
     ///`deleted` — type boolean
@@ -16488,8 +18213,10 @@ pub struct WebhookLinksDeleteResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(WebhookLinksDeleteResponseData { "deleted" => deleted });
 ///Object `WebhookLinksGetResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksGetResponse {
     ///`data` — type object
@@ -16502,9 +18229,11 @@ pub struct WebhookLinksGetResponse {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(
     WebhookLinksGetResponse { "data" => data, "errors" => errors }
 );
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 impl crate::runtime::Envelope for WebhookLinksGetResponse {
     type Data = WebhookLinksGetResponseData;
     type Meta = ();
@@ -16525,6 +18254,7 @@ impl crate::runtime::Envelope for WebhookLinksGetResponse {
     }
 }
 ///Object `WebhookLinksGetResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksGetResponseData {
     ///`links` (required by the document; may still be absent) — type array
@@ -16534,8 +18264,10 @@ pub struct WebhookLinksGetResponseData {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(WebhookLinksGetResponseData { "links" => links });
 ///Object `WebhookLinksGetResponseDataLink` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookLinksGetResponseDataLink {
     ///`application_id` — type string
@@ -16560,12 +18292,14 @@ pub struct WebhookLinksGetResponseDataLink {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(any(feature = "stream", feature = "webhooks"))]
 crate::runtime::impl_model!(
     WebhookLinksGetResponseDataLink { "application_id" => application_id,
     "business_user_id" => business_user_id, "created_at" => created_at, "fields" =>
     fields, "instance_id" => instance_id, "webhook_id" => webhook_id }
 );
 ///Object `WebhookReplayCreateRequest` of the API document.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookReplayCreateRequest {
     ///`from_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
@@ -16581,6 +18315,7 @@ pub struct WebhookReplayCreateRequest {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
+#[cfg(feature = "webhooks")]
 crate::runtime::impl_model!(
     WebhookReplayCreateRequest { "from_date" => from_date, "to_date" => to_date,
     "webhook_id" => webhook_id }

@@ -46,6 +46,17 @@
 //! fields its document calls required), enums keep values they do not know
 //! (`Unknown(String)`), unknown properties are kept in `extra`, and numbers
 //! and numeric strings are accepted for each other.
+//!
+//! ## Cargo features
+//!
+//! Each API area (a tag of the API document) is a feature: `tweets`, `users`,
+//! `lists`, `bookmarks`, `likes`, `stream`, `compliance`, `spaces`,
+//! `communities`, `community-notes`, `direct-messages`, `chat`, `media`,
+//! `news`, `trends`, `usage`, `account-activity`, `activity`, `webhooks`,
+//! `connections`, `general`; `full` (on by default, with `rustls`) is all of
+//! them. An operation is compiled when any of its tags' features is on, a
+//! model when a compiled operation uses it. [`posts`]' post API needs
+//! `tweets`, `media` needs `media`, `rules` needs `stream` or `tweets`.
 
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
@@ -55,6 +66,7 @@ pub mod auth;
 mod client;
 pub mod error;
 pub mod join;
+#[cfg(feature = "media")]
 pub mod media;
 pub mod pagination;
 pub mod posts;
@@ -63,6 +75,7 @@ pub mod progress;
 pub mod rate_limit;
 pub mod response;
 pub mod retry;
+#[cfg(any(feature = "stream", feature = "tweets"))]
 pub mod rules;
 pub mod stream;
 pub mod text;
@@ -90,14 +103,11 @@ pub mod requests {
     pub use xapi_generated::requests::*;
 }
 
-/// The field and expansion enums used in `*.fields` and `expansions`.
+/// The field and expansion enums used in `*.fields` and `expansions` (those
+/// of the API areas compiled in).
 pub mod fields {
-    pub use xapi_generated::models::{
-        CommunityField, ComplianceJobField, DmConversationField, DmEventExpansion, DmEventField,
-        ListExpansion, ListField, MediaField, NewsField, PlaceField, PollField, SpaceExpansion,
-        SpaceField, TopicField, TrendField, TweetExpansion, TweetField, UsageField, UserExpansion,
-        UserField,
-    };
+    #[allow(unused_imports)] // empty without any area
+    pub use xapi_generated::fields::*;
 }
 
 /// Support types shared with the generated code.

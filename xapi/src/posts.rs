@@ -1,6 +1,7 @@
 //! Managing posts: create (with replies, quotes, media, polls and the other
 //! options of `POST /2/tweets`), edit, delete, like, repost, bookmark and
-//! hide replies.
+//! hide replies. All of it needs the `tweets` feature (bookmarks also
+//! `bookmarks` or `users`), except [`is_valid_id`].
 //!
 //! [`NewPost`] is a typed builder for the body of `createPosts`
 //! ([`TweetCreateRequest`]); [`NewPost::validate`] refuses a post X would
@@ -49,25 +50,34 @@
 //! * poll options and the string options (`geo.place_id`, `card_uri`,
 //!   `direct_message_deep_link`) must not be blank.
 
+#[cfg(feature = "tweets")]
 use unicode_normalization::UnicodeNormalization;
 
+#[cfg(feature = "tweets")]
 use crate::client::Client;
+#[cfg(feature = "tweets")]
 use crate::error::Error;
+#[cfg(all(feature = "tweets", any(feature = "bookmarks", feature = "users")))]
+use crate::models::{BookmarkAddRequest, BookmarkMutationResponse};
+#[cfg(feature = "tweets")]
 use crate::models::{
-    BookmarkAddRequest, BookmarkMutationResponse, TweetCreateRequest,
-    TweetCreateRequestEditOptions, TweetCreateRequestGeo, TweetCreateRequestMedia,
-    TweetCreateRequestPoll, TweetCreateRequestPollReplySettings, TweetCreateRequestReply,
-    TweetCreateResponse, TweetDeleteResponse, TweetHideRequest, TweetHideResponse,
-    UsersLikesCreateRequest, UsersLikesCreateResponse, UsersLikesDeleteResponse,
+    TweetCreateRequest, TweetCreateRequestEditOptions, TweetCreateRequestGeo,
+    TweetCreateRequestMedia, TweetCreateRequestPoll, TweetCreateRequestPollReplySettings,
+    TweetCreateRequestReply, TweetCreateResponse, TweetDeleteResponse, TweetHideRequest,
+    TweetHideResponse, UsersLikesCreateRequest, UsersLikesCreateResponse, UsersLikesDeleteResponse,
     UsersRetweetsCreateRequest, UsersRetweetsCreateResponse, UsersRetweetsDeleteResponse,
 };
+#[cfg(feature = "tweets")]
 use crate::response::Response;
+#[cfg(feature = "tweets")]
 use crate::Api;
 
 /// Who may reply to a post (`reply_settings`). `Unknown` values are refused
 /// by [`NewPost::validate`].
+#[cfg(feature = "tweets")]
 pub use crate::models::TweetCreateRequestReplySettings as ReplySettings;
 
+#[cfg(feature = "tweets")]
 const CREATE: &str = "createPosts";
 
 /// Fewest poll options: `TweetCreateRequest.poll.options.minItems`.
@@ -99,6 +109,7 @@ pub fn is_valid_id(id: &str) -> bool {
 ///
 /// Every option of `TweetCreateRequest` in API document 2.159 has a method;
 /// [`into_request`](Self::into_request) gives the body as sent.
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq)]
 #[must_use]
 pub struct NewPost {
@@ -121,6 +132,7 @@ pub struct NewPost {
     previous_post_id: Option<String>,
 }
 
+#[cfg(feature = "tweets")]
 #[derive(Clone, Debug, PartialEq)]
 struct PollSpec {
     options: Vec<String>,
@@ -128,6 +140,7 @@ struct PollSpec {
     reply_settings: Option<ReplySettings>,
 }
 
+#[cfg(feature = "tweets")]
 impl NewPost {
     /// A post with nothing set (add media, a poll or a quote, or use
     /// [`NewPost::text`]).
@@ -548,16 +561,19 @@ impl NewPost {
     }
 }
 
+#[cfg(feature = "tweets")]
 impl From<NewPost> for TweetCreateRequest {
     fn from(post: NewPost) -> Self {
         post.into_request()
     }
 }
 
+#[cfg(feature = "tweets")]
 fn invalid(parameter: impl Into<String>, rule: impl Into<String>) -> Result<(), Error> {
     Err(invalid_error(CREATE, parameter, rule))
 }
 
+#[cfg(feature = "tweets")]
 fn invalid_error(
     operation: &'static str,
     parameter: impl Into<String>,
@@ -570,10 +586,12 @@ fn invalid_error(
     }
 }
 
+#[cfg(feature = "tweets")]
 fn id_rule(id: &str) -> String {
     format!("{id:?} is not an id (pattern ^[0-9]{{1,19}}$)")
 }
 
+#[cfg(feature = "tweets")]
 fn check_id(parameter: &str, id: &str) -> Result<(), Error> {
     if is_valid_id(id) {
         Ok(())
@@ -582,6 +600,7 @@ fn check_id(parameter: &str, id: &str) -> Result<(), Error> {
     }
 }
 
+#[cfg(feature = "tweets")]
 fn check_ids(parameter: &str, ids: &[String]) -> Result<(), Error> {
     for (i, id) in ids.iter().enumerate() {
         check_id(&format!("{parameter}[{i}]"), id)?;
@@ -589,6 +608,7 @@ fn check_ids(parameter: &str, ids: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+#[cfg(feature = "tweets")]
 fn check_not_blank(parameter: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
         invalid(parameter, "must not be blank")
@@ -597,6 +617,7 @@ fn check_not_blank(parameter: &str, value: &str) -> Result<(), Error> {
     }
 }
 
+#[cfg(feature = "tweets")]
 fn check_reply_settings(parameter: &str, value: &str) -> Result<(), Error> {
     if ReplySettings::from_wire(value).is_known() {
         return Ok(());
@@ -615,6 +636,7 @@ fn check_reply_settings(parameter: &str, value: &str) -> Result<(), Error> {
 /// and the user id in the path of the like, repost and bookmark operations,
 /// whose schema (`UserIdMatchesAuthenticatedUser`) has no pattern in the
 /// API document although user ids are numeric (`UserId`).
+#[cfg(feature = "tweets")]
 fn check_id_for(operation: &'static str, parameter: &str, id: &str) -> Result<(), Error> {
     if is_valid_id(id) {
         Ok(())
@@ -625,6 +647,7 @@ fn check_id_for(operation: &'static str, parameter: &str, id: &str) -> Result<()
 
 /// Posts: create, edit, delete; likes, reposts, bookmarks and hidden replies.
 /// All of these need user-context credentials.
+#[cfg(feature = "tweets")]
 impl Client {
     /// Creates a post (or edits one, see [`NewPost::edit_of`]) after
     /// [`NewPost::validate`]; nothing is sent when validation fails.
@@ -697,7 +720,8 @@ impl Client {
         self.users().unrepost_post(user_id, post_id).send().await
     }
 
-    /// Bookmarks `post_id` for `user_id`.
+    /// Bookmarks `post_id` for `user_id` (feature `bookmarks` or `users`).
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn bookmark(
         &self,
         user_id: impl Into<String>,
@@ -717,7 +741,9 @@ impl Client {
             .await
     }
 
-    /// Removes the bookmark of `post_id` for `user_id`.
+    /// Removes the bookmark of `post_id` for `user_id` (feature `bookmarks`
+    /// or `users`).
+    #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub async fn remove_bookmark(
         &self,
         user_id: impl Into<String>,
@@ -750,7 +776,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tweets"))]
 mod tests {
     use super::*;
 
