@@ -34,6 +34,10 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
+    /// `base_url`, parsed once; request URLs are made from it.
+    base: RequestBase,
+    /// The `Authorization` value of [`Credentials::Bearer`], made once.
+    bearer: Option<HeaderValue>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) app_bearer: tokio::sync::OnceCell<SecretString>,
     pub(crate) raw: xapi_generated::Client,
@@ -172,16 +176,20 @@ impl ClientBuilder {
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         };
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
-        if url::Url::parse(&base_url)
-            .map(|u| !u.has_host())
-            .unwrap_or(true)
-        {
-            return Err(Error::InvalidRequest {
-                operation: "",
-                parameter: "base_url".into(),
-                rule: format!("{base_url:?} is not an absolute http(s) URL"),
-            });
-        }
+        let base = match url::Url::parse(&base_url) {
+            Ok(url) if url.has_host() => RequestBase::new(url),
+            _ => {
+                return Err(Error::InvalidRequest {
+                    operation: "",
+                    parameter: "base_url".into(),
+                    rule: format!("{base_url:?} is not an absolute http(s) URL"),
+                })
+            }
+        };
+        let bearer = match &self.credentials {
+            Some(Credentials::Bearer(token)) => bearer_header(token).ok(),
+            _ => None,
+        };
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -211,6 +219,8 @@ impl ClientBuilder {
                 raw: xapi_generated::Client::new_with_client(&base_url, http.clone(), hooks),
                 http,
                 base_url,
+                base,
+                bearer,
                 credentials: self.credentials,
                 app_bearer: tokio::sync::OnceCell::new(),
                 retry: self.retry,
@@ -255,7 +265,10 @@ impl Client {
     ) -> Result<Option<SecretString>, AuthError> {
         let header = match &self.inner.credentials {
             None => return Ok(None),
-            Some(Credentials::Bearer(token)) => bearer_header(token)?,
+            Some(Credentials::Bearer(token)) => match &self.inner.bearer {
+                Some(header) => header.clone(),
+                None => bearer_header(token)?,
+            },
             Some(Credentials::AppOnly {
                 consumer_key,
                 consumer_secret,
@@ -349,6 +362,18 @@ impl Client {
         operation: &'static Operation,
         request: reqwest::Request,
     ) -> Result<reqwest::Response, Error> {
+        self.execute_limited(operation, Attempts::Copies(request))
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// [`Client::execute`], also returning the answer's rate-limit headers
+    /// (read once, when the answer arrived).
+    async fn execute_limited(
+        &self,
+        operation: &'static Operation,
+        mut requests: Attempts<'_>,
+    ) -> Result<(reqwest::Response, RateLimit), Error> {
         let started = tokio::time::Instant::now();
         let key = self.inner.credential_key;
         let mut attempt: u32 = 0;
@@ -367,13 +392,7 @@ impl Client {
                         .await?;
                 }
             }
-            let Some(mut req) = request.try_clone() else {
-                return Err(Error::InvalidRequest {
-                    operation: operation.id,
-                    parameter: "body".into(),
-                    rule: "a streamed body cannot be sent through the retry stack".into(),
-                });
-            };
+            let mut req = requests.next(self, operation)?;
             let used = self
                 .authorize(&mut req)
                 .await
@@ -444,7 +463,9 @@ impl Client {
                             operation: operation.id,
                             attempts: attempt,
                             reason,
-                            last: Some(Box::new(read_api_error(operation.id, response).await)),
+                            last: Some(Box::new(
+                                read_api_error_limited(operation.id, response, limit).await,
+                            )),
                         });
                     }
                 }
@@ -498,12 +519,14 @@ impl Client {
                             operation: operation.id,
                             attempts: attempt,
                             reason,
-                            last: Some(Box::new(read_api_error(operation.id, response).await)),
+                            last: Some(Box::new(
+                                read_api_error_limited(operation.id, response, limit).await,
+                            )),
                         });
                     }
                 }
             }
-            return Ok(response);
+            return Ok((response, limit));
         }
     }
 
@@ -595,13 +618,14 @@ impl Client {
                 rule: format!("unsupported method {}", operation.method),
             }
         })?;
-        let mut url =
-            url::Url::parse(&format!("{}{}", self.inner.base_url, path)).map_err(|e| {
-                Error::InvalidRequest {
-                    operation: operation.id,
-                    parameter: "base_url".into(),
-                    rule: e.to_string(),
-                }
+        let mut url = self
+            .inner
+            .base
+            .join(&self.inner.base_url, &path)
+            .map_err(|e| Error::InvalidRequest {
+                operation: operation.id,
+                parameter: "base_url".into(),
+                rule: e.to_string(),
             })?;
         if !parts.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -630,9 +654,91 @@ impl Client {
         parts: RequestParts,
     ) -> Result<Response<T>, Error> {
         let request = self.build_request(operation, &parts)?;
-        let response = self.execute(operation, request).await?;
+        let attempts = Attempts::Built {
+            first: Some(request),
+            parts: &parts,
+        };
+        let (response, limit) = self.execute_limited(operation, attempts).await?;
         let requested = parts.query_value("expansions").map(str::to_owned);
-        decode_response(operation, response, requested).await
+        decode_answer(operation, response, limit, requested).await
+    }
+}
+
+/// Where the request of each attempt comes from.
+enum Attempts<'a> {
+    /// A prepared request, copied for each attempt.
+    Copies(reqwest::Request),
+    /// Built from the operation's parts for each attempt (the first one is
+    /// built already): the same request, without copying it when a single
+    /// attempt is all it takes.
+    Built {
+        first: Option<reqwest::Request>,
+        parts: &'a RequestParts,
+    },
+}
+
+impl Attempts<'_> {
+    fn next(
+        &mut self,
+        client: &Client,
+        operation: &'static Operation,
+    ) -> Result<reqwest::Request, Error> {
+        match self {
+            Attempts::Copies(request) => request.try_clone().ok_or_else(|| Error::InvalidRequest {
+                operation: operation.id,
+                parameter: "body".into(),
+                rule: "a streamed body cannot be sent through the retry stack".into(),
+            }),
+            Attempts::Built { first, parts } => match first.take() {
+                Some(request) => Ok(request),
+                None => client.build_request(operation, parts),
+            },
+        }
+    }
+}
+
+/// The base URL, parsed once, and how request paths are appended to it.
+struct RequestBase {
+    url: url::Url,
+    /// The base's path without its trailing `/`, when appending a path to it
+    /// gives what parsing the concatenated text would (no query or fragment
+    /// in the base, an http(s) scheme).
+    prefix: Option<String>,
+}
+
+impl RequestBase {
+    fn new(url: url::Url) -> Self {
+        let simple = matches!(url.scheme(), "http" | "https")
+            && !url.cannot_be_a_base()
+            && url.query().is_none()
+            && url.fragment().is_none();
+        let prefix = simple.then(|| url.path().trim_end_matches('/').to_owned());
+        RequestBase { url, prefix }
+    }
+
+    /// The URL of `path` (which starts with `/`) under the base: the same as
+    /// parsing `base_url` followed by `path`, without parsing the scheme and
+    /// host again.
+    fn join(&self, base_url: &str, path: &str) -> Result<url::Url, url::ParseError> {
+        // Plain path text only: no query or fragment marker, no backslash, no
+        // white space or control characters (which the URL parser treats
+        // specially), ASCII.
+        let plain = path.starts_with('/')
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'\\'));
+        match &self.prefix {
+            Some(prefix) if plain => {
+                let mut url = self.url.clone();
+                if prefix.is_empty() {
+                    url.set_path(path);
+                } else {
+                    url.set_path(&[prefix.as_str(), path].concat());
+                }
+                Ok(url)
+            }
+            _ => url::Url::parse(&format!("{base_url}{path}")),
+        }
     }
 }
 
@@ -651,8 +757,20 @@ pub(crate) async fn decode_response<T: Model>(
     response: reqwest::Response,
     requested_expansions: Option<String>,
 ) -> Result<Response<T>, Error> {
+    let limit = RateLimit::from_headers(response.headers());
+    decode_answer(operation, response, limit, requested_expansions).await
+}
+
+/// [`decode_response`] with the answer's rate-limit headers already read.
+pub(crate) async fn decode_answer<T: Model>(
+    operation: &'static Operation,
+    mut response: reqwest::Response,
+    limit: RateLimit,
+    requested_expansions: Option<String>,
+) -> Result<Response<T>, Error> {
     let status = response.status().as_u16();
-    let headers = response.headers().clone();
+    // Reading the body needs no headers: move them out rather than copy them.
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await.map_err(|source| Error::Transport {
         operation: operation.id,
         source,
@@ -662,11 +780,18 @@ pub(crate) async fn decode_response<T: Model>(
             operation.id,
             status,
             headers,
+            limit,
             body,
         ))));
     }
     let value = decode_body::<T>(operation.id, status, &body)?;
-    Ok(Response::new(value, status, headers, requested_expansions))
+    Ok(Response::with_rate_limit(
+        value,
+        status,
+        headers,
+        limit,
+        requested_expansions,
+    ))
 }
 
 /// Decodes a success body, reporting the JSON path and a snippet on failure.
@@ -698,17 +823,28 @@ pub(crate) async fn read_api_error(
     operation: &'static str,
     response: reqwest::Response,
 ) -> ApiError {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    api_error(operation, status, headers, body)
+    let limit = RateLimit::from_headers(response.headers());
+    read_api_error_limited(operation, response, limit).await
 }
 
-/// Builds an [`ApiError`] from an error answer.
+/// [`read_api_error`] with the answer's rate-limit headers already read.
+async fn read_api_error_limited(
+    operation: &'static str,
+    mut response: reqwest::Response,
+    limit: RateLimit,
+) -> ApiError {
+    let status = response.status().as_u16();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.unwrap_or_default();
+    api_error(operation, status, headers, limit, body)
+}
+
+/// Builds an [`ApiError`] from an error answer and its rate-limit headers.
 pub(crate) fn api_error(
     operation: &'static str,
     status: u16,
     headers: reqwest::header::HeaderMap,
+    rate_limit: RateLimit,
     body: Bytes,
 ) -> ApiError {
     let problem = serde_json::from_slice(&body).ok();
@@ -724,7 +860,7 @@ pub(crate) fn api_error(
         operation,
         status,
         problem,
-        rate_limit: RateLimit::from_headers(&headers),
+        rate_limit,
         request_id,
         body,
         headers,
@@ -793,5 +929,56 @@ impl xapi_generated::runtime::Transport for RawTransport {
         client: &'a reqwest::Client,
     ) -> futures::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(client.execute(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_urls_match_parsing_the_whole_text() {
+        let bases = [
+            "http://127.0.0.1:8080",
+            "https://api.x.com",
+            "https://API.X.com:443",
+            "http://h/prefix",
+            "http://h/a b/c%2F",
+            "http://h/a/./b/..",
+            "http://h/a/%2e%2E",
+            "http://user:pw@h:81/p",
+            "http://h/p?x=1",
+            "http://h/p#frag",
+            "http://h/p?",
+            "http://h/a\\b",
+            "ftp://h/p",
+        ];
+        let paths = [
+            "/2/users/me",
+            "/2/tweets/123/liking_users",
+            "/2/users/by/username/%20x",
+            "/2/x/../y/./z",
+            "/2/x/%2e%2e/y",
+            "/2/a%zz/b",
+            "/2/a b",
+            "/2/é",
+            "/2/a?b",
+            "/2/a#b",
+            "/2/a\\b",
+            "/2/a\tb",
+            "2/relative",
+            "",
+            "/",
+        ];
+        for base in bases {
+            let base_url = base.trim().trim_end_matches('/').to_owned();
+            let parsed = url::Url::parse(&base_url).expect("base");
+            let request_base = RequestBase::new(parsed);
+            for path in paths {
+                let expected = url::Url::parse(&format!("{base_url}{path}")).map(String::from);
+                let got = request_base.join(&base_url, path).map(String::from);
+                assert_eq!(got, expected, "{base} + {path}");
+            }
+        }
     }
 }

@@ -27,24 +27,40 @@ pub struct RateLimit {
     pub user_24h_reset: Option<u64>,
 }
 
-fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
-}
-
 impl RateLimit {
     /// Reads the headers (absent or malformed ones stay `None`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        if headers.is_empty() {
-            return RateLimit::default();
+        let mut limit = RateLimit::default();
+        // One pass over the headers rather than a lookup per field. A name
+        // given several times counts with its first value, as `get` would.
+        let mut seen = 0u8;
+        for (name, value) in headers {
+            let Some(rest) = name.as_str().strip_prefix("x-") else {
+                continue;
+            };
+            let (slot, field) = if let Some(what) = rest.strip_prefix("rate-limit-") {
+                match what {
+                    "limit" => (0, &mut limit.limit),
+                    "remaining" => (1, &mut limit.remaining),
+                    "reset" => (2, &mut limit.reset),
+                    _ => continue,
+                }
+            } else if let Some(what) = rest.strip_prefix("user-limit-24hour-") {
+                match what {
+                    "limit" => (3, &mut limit.user_24h_limit),
+                    "remaining" => (4, &mut limit.user_24h_remaining),
+                    "reset" => (5, &mut limit.user_24h_reset),
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            if seen & (1 << slot) == 0 {
+                seen |= 1 << slot;
+                *field = value.to_str().ok().and_then(|v| v.trim().parse().ok());
+            }
         }
-        RateLimit {
-            limit: header_u64(headers, "x-rate-limit-limit"),
-            remaining: header_u64(headers, "x-rate-limit-remaining"),
-            reset: header_u64(headers, "x-rate-limit-reset"),
-            user_24h_limit: header_u64(headers, "x-user-limit-24hour-limit"),
-            user_24h_remaining: header_u64(headers, "x-user-limit-24hour-remaining"),
-            user_24h_reset: header_u64(headers, "x-user-limit-24hour-reset"),
-        }
+        limit
     }
 
     /// Whether any rate-limit header was present.
@@ -144,7 +160,9 @@ impl RateLimitPolicy {
 /// Per-endpoint, per-credential budgets, shared by the clones of a client.
 #[derive(Debug, Default)]
 pub struct Budgets {
-    map: Mutex<HashMap<(u64, &'static str, &'static str), RateLimit>>,
+    // Looked up twice per request: a fast hasher (the keys are not chosen by
+    // the network).
+    map: Mutex<HashMap<(u64, &'static str, &'static str), RateLimit, foldhash::fast::FixedState>>,
 }
 
 impl Budgets {
@@ -226,6 +244,59 @@ mod tests {
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(r.reset_in(now), Some(Duration::from_secs(900)));
         assert!(!RateLimit::from_headers(&HeaderMap::new()).is_known());
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    /// What one lookup per header gives.
+    fn by_lookup(headers: &HeaderMap) -> RateLimit {
+        let get =
+            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        RateLimit {
+            limit: get("x-rate-limit-limit"),
+            remaining: get("x-rate-limit-remaining"),
+            reset: get("x-rate-limit-reset"),
+            user_24h_limit: get("x-user-limit-24hour-limit"),
+            user_24h_remaining: get("x-user-limit-24hour-remaining"),
+            user_24h_reset: get("x-user-limit-24hour-reset"),
+        }
+    }
+
+    #[test]
+    fn first_values_count_and_other_headers_are_ignored() {
+        let mut h = HeaderMap::new();
+        h.append("content-type", "application/json".parse().expect("value"));
+        h.append("x-rate-limit-remaining", "junk".parse().expect("value"));
+        h.append("x-rate-limit-limit", " 15 ".parse().expect("value"));
+        h.append("x-rate-limit-remaining", "3".parse().expect("value"));
+        h.append("x-rate-limit-limits", "9".parse().expect("value"));
+        h.append("x-user-limit-24hour-reset", "77".parse().expect("value"));
+        h.append("x-user-limit-24hour-reset", "78".parse().expect("value"));
+        h.append("x-user-limit-24hour-limit", "17".parse().expect("value"));
+        h.append(
+            "x-user-limit-24hour-remaining",
+            "-1".parse().expect("value"),
+        );
+        h.append("x-request-id", "abc".parse().expect("value"));
+        h.append("x-rate-limit-reset", "1700000900".parse().expect("value"));
+        let r = RateLimit::from_headers(&h);
+        assert_eq!(r, by_lookup(&h));
+        assert_eq!(
+            (r.limit, r.remaining, r.reset),
+            (Some(15), None, Some(1_700_000_900))
+        );
+        assert_eq!(
+            (r.user_24h_limit, r.user_24h_remaining, r.user_24h_reset),
+            (Some(17), None, Some(77))
+        );
+        let mut h = HeaderMap::new();
+        h.append("x-rate-limit-remaining", "0".parse().expect("value"));
+        h.append("x-rate-limit-remaining", "5".parse().expect("value"));
+        assert_eq!(RateLimit::from_headers(&h), by_lookup(&h));
+        assert!(RateLimit::from_headers(&h).exhausted());
     }
 }
 

@@ -34,6 +34,17 @@ impl<T> Response<T> {
         requested_expansions: Option<String>,
     ) -> Self {
         let rate_limit = RateLimit::from_headers(&headers);
+        Self::with_rate_limit(body, status, headers, rate_limit, requested_expansions)
+    }
+
+    /// Wraps a decoded body whose rate-limit headers were already read.
+    pub(crate) fn with_rate_limit(
+        body: T,
+        status: u16,
+        headers: HeaderMap,
+        rate_limit: RateLimit,
+        requested_expansions: Option<String>,
+    ) -> Self {
         Response {
             body,
             status,

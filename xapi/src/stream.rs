@@ -522,9 +522,10 @@ impl<T: Model + Send + 'static> State<T> {
                                 self.parts.query_value("expansions").map(str::to_owned);
                             let event =
                                 decode_body::<T>(self.operation.id, 200, &line).map(|body| {
-                                    StreamEvent::Message(Box::new(Response::new(
+                                    StreamEvent::Message(Box::new(Response::with_rate_limit(
                                         body,
                                         200,
+                                        Default::default(),
                                         Default::default(),
                                         expansions,
                                     )))
