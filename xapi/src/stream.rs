@@ -331,11 +331,9 @@ fn message_id(line: &[u8]) -> Option<String> {
 
 /// Whether a line is an in-stream disconnect notice; returns its detail.
 fn disconnect_notice(line: &[u8]) -> Option<String> {
-    // Cheap test first: most lines are data.
+    // Cheap test first, on the bytes: most lines are data.
+    memchr::memmem::find(line, b"operational-disconnect")?;
     let text = std::str::from_utf8(line).ok()?;
-    if !text.contains("operational-disconnect") {
-        return None;
-    }
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     let errors = value.get("errors")?.as_array()?;
     errors.iter().find_map(|e| {
@@ -783,6 +781,7 @@ mod tests {
             disconnect_notice(br#"{"data":{"id":"1","text":"operational-disconnect talk"}}"#)
                 .is_none()
         );
+        assert!(disconnect_notice(b"{\"errors\":\"\xff operational-disconnect\"}").is_none());
         assert_eq!(
             message_id(br#"{"data":{"id":12,"text":"x"}}"#).as_deref(),
             Some("12")
