@@ -771,10 +771,12 @@ pub(crate) async fn decode_answer<T: Model>(
     let status = response.status().as_u16();
     // Reading the body needs no headers: move them out rather than copy them.
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(|source| Error::Transport {
-        operation: operation.id,
-        source,
-    })?;
+    let body = read_body(response)
+        .await
+        .map_err(|source| Error::Transport {
+            operation: operation.id,
+            source,
+        })?;
     if !(200..300).contains(&status) {
         return Err(Error::Api(Box::new(api_error(
             operation.id,
@@ -792,6 +794,45 @@ pub(crate) async fn decode_answer<T: Model>(
         limit,
         requested_expansions,
     ))
+}
+
+/// Largest buffer reserved ahead from an answer's `Content-Length`.
+const MAX_BODY_RESERVE: u64 = 64 * 1024 * 1024;
+
+/// Reads a whole body, as `reqwest::Response::bytes` does, without holding
+/// it twice: rather than keeping every chunk until the end and then
+/// concatenating them, each chunk is copied as it arrives into one buffer
+/// sized from `Content-Length`, and dropped, which lets the connection reuse
+/// or free its read buffers sooner. A body that comes in one chunk is not
+/// copied at all.
+async fn read_body(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
+    let expected = response.content_length();
+    let first = match response.chunk().await {
+        Ok(Some(chunk)) => chunk,
+        Ok(None) => return Ok(Bytes::new()),
+        Err(e) => return Err(e.with_url(response.url().clone())),
+    };
+    let second = match response.chunk().await {
+        Ok(Some(chunk)) => chunk,
+        Ok(None) => return Ok(first),
+        Err(e) => return Err(e.with_url(response.url().clone())),
+    };
+    let least = first.len() + second.len();
+    let reserve = expected
+        .map(|n| n.min(MAX_BODY_RESERVE) as usize)
+        .unwrap_or(0)
+        .max(least);
+    let mut body = Vec::with_capacity(reserve);
+    body.extend_from_slice(&first);
+    body.extend_from_slice(&second);
+    drop((first, second));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(Bytes::from(body)),
+            Err(e) => return Err(e.with_url(response.url().clone())),
+        }
+    }
 }
 
 /// Decodes a success body, reporting the JSON path and a snippet on failure.
