@@ -657,7 +657,7 @@ fn envelope_impl(models: &Models, name: &str, fields: &[Field]) -> TokenStream {
 /// Tokens of a type.
 pub fn ty_tokens(ty: &Ty) -> TokenStream {
     match ty {
-        Ty::Str => quote!(String),
+        Ty::Str => quote!(crate::runtime::Text),
         Ty::I64 => quote!(i64),
         Ty::F64 => quote!(f64),
         Ty::Bool => quote!(bool),

@@ -10,6 +10,8 @@
 //!   in the `extra` map of each model and written back on serialisation;
 //! * enumerations are open: a value the document does not list decodes to
 //!   `Unknown(String)` and serialises back unchanged;
+//! * strings are [`Text`], which keeps short values (most ids, times and
+//!   names) inline instead of allocating;
 //! * numbers are accepted where strings are declared (ids sent as numbers) and
 //!   numeric strings where numbers are declared; integers are 64-bit.
 //!
@@ -22,6 +24,14 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+
+/// Text of a model: ids, times, names and every other string the API sends.
+///
+/// A string that keeps up to 24 bytes inline (most ids, times, usernames and
+/// language codes) and allocates beyond that. It dereferences to `str`, so
+/// `post.id.as_deref()`, comparisons with `&str` and `to_string()` work as
+/// with `String`; `String::from(text)` converts.
+pub type Text = compact_str::CompactString;
 
 /// Properties of an object that the API document does not describe, kept as received.
 pub type Extra = serde_json::Map<String, serde_json::Value>;
@@ -353,6 +363,47 @@ impl<'de> Lenient<'de> for String {
     #[inline]
     fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
         deserializer.deserialize_any(Field(place, StringVisitor))
+    }
+}
+
+/// Visitor of a lenient [`Text`].
+struct TextVisitor;
+
+impl Visitor<'_> for TextVisitor {
+    type Value = Text;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string (or a number standing for one)")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+        Ok(Text::from(v))
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
+        Ok(Text::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+        Ok(Text::from(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+}
+
+impl<'de> Lenient<'de> for Text {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(deserializer: D, place: &mut Option<Self>) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, TextVisitor))
     }
 }
 
@@ -882,7 +933,8 @@ impl std::error::Error for DecodeFailure {}
 /// tracking, to say where. UTF-8 is checked once for the whole body rather
 /// than string by string.
 pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
-    let fast = match std::str::from_utf8(body) {
+    // One vectorised UTF-8 check of the whole body, then no check per string.
+    let fast = match simdutf8::basic::from_utf8(body) {
         Ok(text) => serde_json::from_str(text).ok(),
         Err(_) => None,
     };

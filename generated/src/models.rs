@@ -3,7 +3,7 @@
 #![allow(clippy::all, missing_docs, non_camel_case_types)]
 ///Schema `ActivityEventId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "activity", feature = "stream"))]
-pub type ActivityEventId = String;
+pub type ActivityEventId = crate::runtime::Text;
 ///Object `ActivityStreamingResponse` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -48,7 +48,7 @@ impl crate::runtime::Envelope for ActivityStreamingResponse {
 pub struct ActivityStreamingResponseData {
     ///`event_type` — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<crate::runtime::Text>,
     ///`event_uuid` — see [`ActivityEventId`]
     #[serde(rename = "event_uuid", skip_serializing_if = "Option::is_none")]
     pub event_uuid: Option<ActivityEventId>,
@@ -60,7 +60,7 @@ pub struct ActivityStreamingResponseData {
     pub payload: Option<ActivityStreamingResponsePayload>,
     ///`tag` — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -76,22 +76,22 @@ crate::runtime::impl_model!(
 pub struct ActivityStreamingResponsePayload {
     ///`after` — type string
     #[serde(rename = "after", skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    pub after: Option<crate::runtime::Text>,
     ///`before` — type string
     #[serde(rename = "before", skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
+    pub before: Option<crate::runtime::Text>,
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<crate::runtime::Text>,
     ///`headline` — type string
     #[serde(rename = "headline", skip_serializing_if = "Option::is_none")]
-    pub headline: Option<String>,
+    pub headline: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
-    pub hook: Option<String>,
+    pub hook: Option<crate::runtime::Text>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<crate::runtime::Text>,
     ///`source` — see [`User`]
     #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
     pub source: Option<User>,
@@ -114,10 +114,10 @@ crate::runtime::impl_model!(
 pub struct ActivitySubscription {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<crate::runtime::Text>,
     ///`filter` (required by the document; may still be absent) — see [`ActivitySubscriptionFilter`]
     #[serde(rename = "filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<ActivitySubscriptionFilter>,
@@ -126,10 +126,10 @@ pub struct ActivitySubscription {
     pub subscription_id: Option<ActivitySubscriptionId>,
     ///`tag` — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     ///`updated_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<WebhookConfigId>,
@@ -155,7 +155,7 @@ pub struct ActivitySubscriptionCreateRequest {
     pub filter: Option<ActivitySubscriptionFilter>,
     ///`tag` — type string, min length 1, max length 200
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<WebhookConfigId>,
@@ -408,7 +408,7 @@ impl crate::runtime::Envelope for ActivitySubscriptionGetResponse {
 pub struct ActivitySubscriptionGetResponseMeta {
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer, format `int32`
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
     pub result_count: Option<i64>,
@@ -423,14 +423,14 @@ crate::runtime::impl_model!(
 );
 ///Schema `ActivitySubscriptionId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "activity", feature = "stream"))]
-pub type ActivitySubscriptionId = String;
+pub type ActivitySubscriptionId = crate::runtime::Text;
 ///Object `ActivitySubscriptionUpdateRequest` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ActivitySubscriptionUpdateRequest {
     ///`tag` — type string, min length 1, max length 200
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<WebhookConfigId>,
@@ -621,7 +621,7 @@ crate::runtime::impl_model!(AllowDownloadStatus { "allow_download" => allow_down
 pub struct AltText {
     ///`text` (required by the document; may still be absent) — type string, max length 1000
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -721,16 +721,16 @@ pub struct AnimatedGif {
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
     pub width: Option<MediaWidth>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<String>,
+    pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
@@ -742,7 +742,7 @@ pub struct AnimatedGif {
     pub organic_metrics: Option<AnimatedGifOrganicMetrics>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<String>,
+    pub preview_image_url: Option<crate::runtime::Text>,
     ///`promoted_metrics` — type object
     #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
     pub promoted_metrics: Option<AnimatedGifPromotedMetrics>,
@@ -936,7 +936,7 @@ pub struct BookmarkAddRequest {
 crate::runtime::impl_model!(BookmarkAddRequest { "tweet_id" => tweet_id });
 ///Schema `BookmarkFolderId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-pub type BookmarkFolderId = String;
+pub type BookmarkFolderId = crate::runtime::Text;
 ///Object `BookmarkFolderPostsResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1056,7 +1056,7 @@ pub struct BookmarkFoldersResponseDataItem {
     pub id: Option<BookmarkFolderId>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1140,7 +1140,7 @@ pub struct CashtagEntity {
     pub start: Option<i64>,
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1154,7 +1154,7 @@ crate::runtime::impl_model!(
 pub struct CashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1173,7 +1173,7 @@ pub struct ChatAddPublicKeyRequest {
     pub public_key: Option<ChatAddPublicKeyRequestPublicKey>,
     ///`version` (required by the document; may still be absent) — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1192,25 +1192,25 @@ pub struct ChatAddPublicKeyRequestPublicKey {
         rename = "identity_public_key_signature",
         skip_serializing_if = "Option::is_none"
     )]
-    pub identity_public_key_signature: Option<String>,
+    pub identity_public_key_signature: Option<crate::runtime::Text>,
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<crate::runtime::Text>,
     ///`public_key_fingerprint` — type string
     #[serde(rename = "public_key_fingerprint", skip_serializing_if = "Option::is_none")]
-    pub public_key_fingerprint: Option<String>,
+    pub public_key_fingerprint: Option<crate::runtime::Text>,
     ///`registration_method` — type string
     #[serde(rename = "registration_method", skip_serializing_if = "Option::is_none")]
-    pub registration_method: Option<String>,
+    pub registration_method: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
-    pub signing_public_key: Option<String>,
+    pub signing_public_key: Option<crate::runtime::Text>,
     ///`signing_public_key_signature` — type string
     #[serde(
         rename = "signing_public_key_signature",
         skip_serializing_if = "Option::is_none"
     )]
-    pub signing_public_key_signature: Option<String>,
+    pub signing_public_key_signature: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1267,13 +1267,13 @@ impl crate::runtime::Envelope for ChatAddPublicKeyResponse {
 pub struct ChatAddPublicKeyResponseData {
     ///`error_code` — type string
     #[serde(rename = "error_code", skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
+    pub error_code: Option<crate::runtime::Text>,
     ///`token_map` — type object
     #[serde(rename = "token_map", skip_serializing_if = "Option::is_none")]
     pub token_map: Option<ChatAddPublicKeyResponseDataTokenMap>,
     ///`version` — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1292,13 +1292,13 @@ pub struct ChatAddPublicKeyResponseDataTokenMap {
         rename = "key_store_token_map_json",
         skip_serializing_if = "Option::is_none"
     )]
-    pub key_store_token_map_json: Option<String>,
+    pub key_store_token_map_json: Option<crate::runtime::Text>,
     ///`max_guess_count` — type integer
     #[serde(rename = "max_guess_count", skip_serializing_if = "Option::is_none")]
     pub max_guess_count: Option<i64>,
     ///`realm_state_string` — type string
     #[serde(rename = "realm_state_string", skip_serializing_if = "Option::is_none")]
-    pub realm_state_string: Option<String>,
+    pub realm_state_string: Option<crate::runtime::Text>,
     ///`recover_threshold` — type integer
     #[serde(rename = "recover_threshold", skip_serializing_if = "Option::is_none")]
     pub recover_threshold: Option<i64>,
@@ -1325,7 +1325,7 @@ crate::runtime::impl_model!(
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
     ///`key` — type string
     #[serde(rename = "key", skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<crate::runtime::Text>,
     ///`value` — type object
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
     pub value: Option<ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue>,
@@ -1343,13 +1343,13 @@ crate::runtime::impl_model!(
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
     ///`address` — type string
     #[serde(rename = "address", skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<crate::runtime::Text>,
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<crate::runtime::Text>,
     ///`token` — type string
     #[serde(rename = "token", skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    pub token: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1365,31 +1365,31 @@ crate::runtime::impl_model!(
 pub struct ChatConversation {
     ///`admin_ids` — type array
     #[serde(rename = "admin_ids", skip_serializing_if = "Option::is_none")]
-    pub admin_ids: Option<Vec<String>>,
+    pub admin_ids: Option<Vec<crate::runtime::Text>>,
     ///`created_at` — type string
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`group_avatar_url` — type string
     #[serde(rename = "group_avatar_url", skip_serializing_if = "Option::is_none")]
-    pub group_avatar_url: Option<String>,
+    pub group_avatar_url: Option<crate::runtime::Text>,
     ///`group_name` — type string
     #[serde(rename = "group_name", skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`is_muted` — type boolean
     #[serde(rename = "is_muted", skip_serializing_if = "Option::is_none")]
     pub is_muted: Option<bool>,
     ///`member_ids` — type array
     #[serde(rename = "member_ids", skip_serializing_if = "Option::is_none")]
-    pub member_ids: Option<Vec<String>>,
+    pub member_ids: Option<Vec<crate::runtime::Text>>,
     ///`message_ttl_msec` — type string
     #[serde(rename = "message_ttl_msec", skip_serializing_if = "Option::is_none")]
-    pub message_ttl_msec: Option<String>,
+    pub message_ttl_msec: Option<crate::runtime::Text>,
     ///`participant_ids` — type array
     #[serde(rename = "participant_ids", skip_serializing_if = "Option::is_none")]
-    pub participant_ids: Option<Vec<String>>,
+    pub participant_ids: Option<Vec<crate::runtime::Text>>,
     ///`screen_capture_blocking_enabled` — type boolean
     #[serde(
         rename = "screen_capture_blocking_enabled",
@@ -1407,7 +1407,7 @@ pub struct ChatConversation {
     pub type_: Option<ChatConversationType>,
     ///`updated_at` — type string
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1454,7 +1454,7 @@ crate::runtime::string_enum! {
 pub type ChatConversationFieldList = crate::runtime::CsvList<ChatConversationField>;
 ///Schema `ChatConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$`.
 #[cfg(feature = "chat")]
-pub type ChatConversationId = String;
+pub type ChatConversationId = crate::runtime::Text;
 ///Object `ChatGetConversationResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1508,10 +1508,10 @@ pub struct ChatGetConversationResponseMeta {
         rename = "missing_conversation_key_change_events",
         skip_serializing_if = "Option::is_none"
     )]
-    pub missing_conversation_key_change_events: Option<Vec<String>>,
+    pub missing_conversation_key_change_events: Option<Vec<crate::runtime::Text>>,
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
     pub result_count: Option<i64>,
@@ -1592,7 +1592,7 @@ pub struct ChatGetConversationsResponseMeta {
     pub has_message_requests: Option<bool>,
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
     pub result_count: Option<i64>,
@@ -1611,7 +1611,7 @@ crate::runtime::impl_model!(
 pub struct ChatMarkConversationReadRequest {
     ///`seen_until_sequence_id` (required by the document; may still be absent) — type string
     #[serde(rename = "seen_until_sequence_id", skip_serializing_if = "Option::is_none")]
-    pub seen_until_sequence_id: Option<String>,
+    pub seen_until_sequence_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1680,7 +1680,7 @@ crate::runtime::impl_model!(
 pub struct ChatMediaDownloadResponse {
     ///`data` — type string
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
+    pub data: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Problem>>,
@@ -1694,7 +1694,7 @@ crate::runtime::impl_model!(
 );
 #[cfg(feature = "chat")]
 impl crate::runtime::Envelope for ChatMediaDownloadResponse {
-    type Data = String;
+    type Data = crate::runtime::Text;
     type Meta = ();
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
@@ -1718,13 +1718,13 @@ impl crate::runtime::Envelope for ChatMediaDownloadResponse {
 pub struct ChatMediaUploadAppendRequest {
     ///`conversation_id` (required by the document; may still be absent) — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<crate::runtime::Text>,
     ///`media` (required by the document; may still be absent) — see [`MediaPayloadBinary`]
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaPayloadBinary>,
     ///`media_hash_key` (required by the document; may still be absent) — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
-    pub media_hash_key: Option<String>,
+    pub media_hash_key: Option<crate::runtime::Text>,
     ///`segment_index` (required by the document; may still be absent) — see [`MediaSegments`]
     #[serde(rename = "segment_index", skip_serializing_if = "Option::is_none")]
     pub segment_index: Option<MediaSegments>,
@@ -1743,19 +1743,19 @@ crate::runtime::impl_model!(
 pub struct ChatMediaUploadFinalizeRequest {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<crate::runtime::Text>,
     ///`media_hash_key` — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
-    pub media_hash_key: Option<String>,
+    pub media_hash_key: Option<crate::runtime::Text>,
     ///`message_id` — type string
     #[serde(rename = "message_id", skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
+    pub message_id: Option<crate::runtime::Text>,
     ///`num_parts` — type string
     #[serde(rename = "num_parts", skip_serializing_if = "Option::is_none")]
-    pub num_parts: Option<String>,
+    pub num_parts: Option<crate::runtime::Text>,
     ///`ttl_msec` — type string
     #[serde(rename = "ttl_msec", skip_serializing_if = "Option::is_none")]
-    pub ttl_msec: Option<String>,
+    pub ttl_msec: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1820,7 +1820,7 @@ crate::runtime::impl_model!(
 pub struct ChatMediaUploadInitializeRequest {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<crate::runtime::Text>,
     ///`total_bytes` — type integer, minimum 0
     #[serde(rename = "total_bytes", skip_serializing_if = "Option::is_none")]
     pub total_bytes: Option<i64>,
@@ -1872,13 +1872,13 @@ impl crate::runtime::Envelope for ChatMediaUploadInitializeResponse {
 pub struct ChatMediaUploadInitializeResponseData {
     ///`conversation_id` (required by the document; may still be absent) — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<crate::runtime::Text>,
     ///`media_hash_key` (required by the document; may still be absent) — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
-    pub media_hash_key: Option<String>,
+    pub media_hash_key: Option<crate::runtime::Text>,
     ///`session_id` (required by the document; may still be absent) — type string
     #[serde(rename = "session_id", skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1894,19 +1894,19 @@ crate::runtime::impl_model!(
 pub struct ChatMessageEvent {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<crate::runtime::Text>,
     ///`conversation_token` — type string
     #[serde(rename = "conversation_token", skip_serializing_if = "Option::is_none")]
-    pub conversation_token: Option<String>,
+    pub conversation_token: Option<crate::runtime::Text>,
     ///`created_at_msec` — type string
     #[serde(rename = "created_at_msec", skip_serializing_if = "Option::is_none")]
-    pub created_at_msec: Option<String>,
+    pub created_at_msec: Option<crate::runtime::Text>,
     ///`encoded_event` (required by the document; may still be absent) — type string
     #[serde(rename = "encoded_event", skip_serializing_if = "Option::is_none")]
-    pub encoded_event: Option<String>,
+    pub encoded_event: Option<crate::runtime::Text>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`is_trusted` — type boolean
     #[serde(rename = "is_trusted", skip_serializing_if = "Option::is_none")]
     pub is_trusted: Option<bool>,
@@ -1915,13 +1915,13 @@ pub struct ChatMessageEvent {
     pub message_event_signature: Option<ChatMessageEventSignature>,
     ///`previous_sequence_id` — type string
     #[serde(rename = "previous_sequence_id", skip_serializing_if = "Option::is_none")]
-    pub previous_sequence_id: Option<String>,
+    pub previous_sequence_id: Option<crate::runtime::Text>,
     ///`sender_id` — type string
     #[serde(rename = "sender_id", skip_serializing_if = "Option::is_none")]
-    pub sender_id: Option<String>,
+    pub sender_id: Option<crate::runtime::Text>,
     ///`sequence_id` — type string
     #[serde(rename = "sequence_id", skip_serializing_if = "Option::is_none")]
-    pub sequence_id: Option<String>,
+    pub sequence_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1958,16 +1958,16 @@ pub struct ChatMessageEventSignature {
     pub message_signing_key_info_list: Option<Vec<ChatMessageSigningKeyInfo>>,
     ///`public_key_version` — type string
     #[serde(rename = "public_key_version", skip_serializing_if = "Option::is_none")]
-    pub public_key_version: Option<String>,
+    pub public_key_version: Option<crate::runtime::Text>,
     ///`signature` — type string
     #[serde(rename = "signature", skip_serializing_if = "Option::is_none")]
-    pub signature: Option<String>,
+    pub signature: Option<crate::runtime::Text>,
     ///`signature_version` — type string
     #[serde(rename = "signature_version", skip_serializing_if = "Option::is_none")]
-    pub signature_version: Option<String>,
+    pub signature_version: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
-    pub signing_public_key: Option<String>,
+    pub signing_public_key: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -1985,13 +1985,13 @@ crate::runtime::impl_model!(
 pub struct ChatMessageSigningKeyInfo {
     ///`member_id` — type string
     #[serde(rename = "member_id", skip_serializing_if = "Option::is_none")]
-    pub member_id: Option<String>,
+    pub member_id: Option<crate::runtime::Text>,
     ///`public_key_version` — type string
     #[serde(rename = "public_key_version", skip_serializing_if = "Option::is_none")]
-    pub public_key_version: Option<String>,
+    pub public_key_version: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
-    pub signing_public_key: Option<String>,
+    pub signing_public_key: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2007,22 +2007,22 @@ crate::runtime::impl_model!(
 pub struct ChatSendMessageRequest {
     ///`conversation_token` — type string
     #[serde(rename = "conversation_token", skip_serializing_if = "Option::is_none")]
-    pub conversation_token: Option<String>,
+    pub conversation_token: Option<crate::runtime::Text>,
     ///`encoded_message_create_event` (required by the document; may still be absent) — type string
     #[serde(
         rename = "encoded_message_create_event",
         skip_serializing_if = "Option::is_none"
     )]
-    pub encoded_message_create_event: Option<String>,
+    pub encoded_message_create_event: Option<crate::runtime::Text>,
     ///`encoded_message_event_signature` — type string
     #[serde(
         rename = "encoded_message_event_signature",
         skip_serializing_if = "Option::is_none"
     )]
-    pub encoded_message_event_signature: Option<String>,
+    pub encoded_message_event_signature: Option<crate::runtime::Text>,
     ///`message_id` (required by the document; may still be absent) — type string
     #[serde(rename = "message_id", skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
+    pub message_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2078,7 +2078,7 @@ impl crate::runtime::Envelope for ChatSendMessageResponse {
 pub struct ChatSendMessageResponseData {
     ///`encoded_message_event` — type string
     #[serde(rename = "encoded_message_event", skip_serializing_if = "Option::is_none")]
-    pub encoded_message_event: Option<String>,
+    pub encoded_message_event: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2142,14 +2142,14 @@ crate::runtime::impl_model!(
 );
 ///Schema `ClientAppId` of the API document: type string, min length 1, max length 19.
 #[cfg(any(feature = "stream", feature = "tweets"))]
-pub type ClientAppId = String;
+pub type ClientAppId = crate::runtime::Text;
 ///Object `ClientAppUsage` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ClientAppUsage {
     ///`client_app_id` — type string, format `^[0-9]{1,19}$`
     #[serde(rename = "client_app_id", skip_serializing_if = "Option::is_none")]
-    pub client_app_id: Option<String>,
+    pub client_app_id: Option<crate::runtime::Text>,
     ///`usage` — type array, min items 1
     #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
     pub usage: Option<Vec<UsageFields>>,
@@ -2171,25 +2171,25 @@ crate::runtime::impl_model!(
 pub struct ClientDisconnectedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ClientDisconnectedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ClientDisconnectedProblemResourceType>,
@@ -2198,19 +2198,19 @@ pub struct ClientDisconnectedProblem {
     pub section: Option<ClientDisconnectedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ClientDisconnectedProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ClientDisconnectedProblemDisconnectType>,
@@ -2262,7 +2262,7 @@ crate::runtime::string_enum! {
 pub struct ClientDisconnectedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -2312,19 +2312,19 @@ crate::runtime::string_enum! {
 pub struct ClientForbiddenProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ClientForbiddenProblemResourceType>,
@@ -2333,19 +2333,19 @@ pub struct ClientForbiddenProblem {
     pub section: Option<ClientForbiddenProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ClientForbiddenProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ClientForbiddenProblemDisconnectType>,
@@ -2363,7 +2363,7 @@ pub struct ClientForbiddenProblem {
     pub reason: Option<ClientForbiddenProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2396,7 +2396,7 @@ crate::runtime::string_enum! {
 pub struct ClientForbiddenProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -2453,13 +2453,13 @@ crate::runtime::string_enum! {
 pub struct Community {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`CommunityId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<CommunityId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2479,7 +2479,7 @@ crate::runtime::string_enum! {
 #[cfg(feature = "communities")]
 pub type CommunityFieldList = crate::runtime::CsvList<CommunityField>;
 ///Schema `CommunityId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type CommunityId = String;
+pub type CommunityId = crate::runtime::Text;
 ///Object `ComplianceJob` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2535,7 +2535,7 @@ crate::runtime::string_enum! {
 pub type ComplianceJobFieldList = crate::runtime::CsvList<ComplianceJobField>;
 ///Schema `ComplianceJobName` of the API document: type string, max length 64.
 #[cfg(feature = "compliance")]
-pub type ComplianceJobName = String;
+pub type ComplianceJobName = crate::runtime::Text;
 #[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ComplianceJobStatus` listed by the API document: type string."]
@@ -2553,25 +2553,25 @@ crate::runtime::string_enum! {
 pub struct ConflictProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConflictProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ConflictProblemResourceType>,
@@ -2580,19 +2580,19 @@ pub struct ConflictProblem {
     pub section: Option<ConflictProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ConflictProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ConflictProblemDisconnectType>,
@@ -2643,7 +2643,7 @@ crate::runtime::string_enum! {
 pub struct ConflictProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -2690,19 +2690,19 @@ crate::runtime::string_enum! {
 pub struct Connection {
     ///`client_ip` — type string
     #[serde(rename = "client_ip", skip_serializing_if = "Option::is_none")]
-    pub client_ip: Option<String>,
+    pub client_ip: Option<crate::runtime::Text>,
     ///`connected_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "connected_at", skip_serializing_if = "Option::is_none")]
-    pub connected_at: Option<String>,
+    pub connected_at: Option<crate::runtime::Text>,
     ///`disconnect_reason` — type string
     #[serde(rename = "disconnect_reason", skip_serializing_if = "Option::is_none")]
-    pub disconnect_reason: Option<String>,
+    pub disconnect_reason: Option<crate::runtime::Text>,
     ///`disconnected_at` — type string, format `date-time`
     #[serde(rename = "disconnected_at", skip_serializing_if = "Option::is_none")]
-    pub disconnected_at: Option<String>,
+    pub disconnected_at: Option<crate::runtime::Text>,
     ///`endpoint_name` (required by the document; may still be absent) — type string
     #[serde(rename = "endpoint_name", skip_serializing_if = "Option::is_none")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2719,25 +2719,25 @@ crate::runtime::impl_model!(
 pub struct ConnectionExceptionProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConnectionExceptionProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ConnectionExceptionProblemResourceType>,
@@ -2746,19 +2746,19 @@ pub struct ConnectionExceptionProblem {
     pub section: Option<ConnectionExceptionProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ConnectionExceptionProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ConnectionExceptionProblemDisconnectType>,
@@ -2810,7 +2810,7 @@ crate::runtime::string_enum! {
 pub struct ConnectionExceptionProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -2899,13 +2899,13 @@ crate::runtime::impl_model!(
 pub struct ContextAnnotationDomainFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string, pattern `^[0-9]{1,19}$`
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2919,13 +2919,13 @@ crate::runtime::impl_model!(
 pub struct ContextAnnotationEntityFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string, pattern `^[0-9]{1,19}$`
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -2935,7 +2935,7 @@ crate::runtime::impl_model!(
     name }
 );
 ///Schema `CountryCode` of the API document: type string, pattern `^[A-Z]{2}$`.
-pub type CountryCode = String;
+pub type CountryCode = crate::runtime::Text;
 ///Object `CreateAttachmentsMessageRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2945,7 +2945,7 @@ pub struct CreateAttachmentsMessageRequest {
     pub attachments: Option<DmAttachments>,
     ///`text` — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3114,7 +3114,7 @@ pub struct CreateMessageRequest {
     pub attachments: Option<DmAttachments>,
     ///`text` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3202,7 +3202,7 @@ pub struct CreateTextMessageRequest {
     pub attachments: Option<DmAttachments>,
     ///`text` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3229,7 +3229,7 @@ crate::runtime::impl_model!(
         feature = "webhooks"
     )
 )]
-pub type CreatedAt = String;
+pub type CreatedAt = crate::runtime::Text;
 #[cfg(feature = "connections")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3379,34 +3379,34 @@ crate::runtime::impl_model!(
 pub struct DisallowedResourceProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<DisallowedResourceProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<DisallowedResourceProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<DisallowedResourceProblemResourceType>,
@@ -3415,10 +3415,10 @@ pub struct DisallowedResourceProblem {
     pub section: Option<DisallowedResourceProblemSection>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<DisallowedResourceProblemDisconnectType>,
@@ -3457,7 +3457,7 @@ crate::runtime::string_enum! {
 pub struct DisallowedResourceProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -3529,7 +3529,7 @@ crate::runtime::string_enum! {
 pub type DmConversationFieldList = crate::runtime::CsvList<DmConversationField>;
 ///Schema `DmConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$`.
 #[cfg(feature = "direct-messages")]
-pub type DmConversationId = String;
+pub type DmConversationId = crate::runtime::Text;
 ///Object `DmEvent` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3542,13 +3542,13 @@ pub struct DmEvent {
     pub cashtags: Option<Vec<CashtagEntity>>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`dm_conversation_id` — see [`DmConversationId`]
     #[serde(rename = "dm_conversation_id", skip_serializing_if = "Option::is_none")]
     pub dm_conversation_id: Option<DmConversationId>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<crate::runtime::Text>,
     ///`hashtags` — type array, min items 1
     #[serde(rename = "hashtags", skip_serializing_if = "Option::is_none")]
     pub hashtags: Option<Vec<HashtagEntity>>,
@@ -3569,7 +3569,7 @@ pub struct DmEvent {
     pub sender_id: Option<UserId>,
     ///`text` — type string
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     ///`urls` — type array, min items 1
     #[serde(rename = "urls", skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<UrlEntityDm>>,
@@ -3591,7 +3591,7 @@ crate::runtime::impl_model!(
 pub struct DmEventAttachments {
     ///`card_ids` — type array, min items 1
     #[serde(rename = "card_ids", skip_serializing_if = "Option::is_none")]
-    pub card_ids: Option<Vec<String>>,
+    pub card_ids: Option<Vec<crate::runtime::Text>>,
     ///`media_keys` — type array, min items 1
     #[serde(rename = "media_keys", skip_serializing_if = "Option::is_none")]
     pub media_keys: Option<Vec<MediaKey>>,
@@ -3639,7 +3639,7 @@ crate::runtime::string_enum! {
 pub type DmEventFieldList = crate::runtime::CsvList<DmEventField>;
 ///Schema `DmEventId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "direct-messages")]
-pub type DmEventId = String;
+pub type DmEventId = crate::runtime::Text;
 ///Object `DmMediaAttachment` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3662,7 +3662,7 @@ pub type DmParticipants = Vec<UserId>;
 pub struct DomainRestrictions {
     ///`whitelist` (required by the document; may still be absent) — type array
     #[serde(rename = "whitelist", skip_serializing_if = "Option::is_none")]
-    pub whitelist: Option<Vec<String>>,
+    pub whitelist: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3671,35 +3671,35 @@ pub struct DomainRestrictions {
 crate::runtime::impl_model!(DomainRestrictions { "whitelist" => whitelist });
 ///Schema `DownloadExpiration` of the API document: type string, format `date-time`.
 #[cfg(feature = "compliance")]
-pub type DownloadExpiration = String;
+pub type DownloadExpiration = crate::runtime::Text;
 ///Schema `DownloadUrl` of the API document: type string, format `uri`.
 #[cfg(feature = "compliance")]
-pub type DownloadUrl = String;
+pub type DownloadUrl = crate::runtime::Text;
 ///Object `DuplicateRuleProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DuplicateRuleProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<DuplicateRuleProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<DuplicateRuleProblemResourceType>,
@@ -3711,13 +3711,13 @@ pub struct DuplicateRuleProblem {
     pub errors: Option<Vec<DuplicateRuleProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`value` (required by the document; may still be absent) — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<DuplicateRuleProblemDisconnectType>,
@@ -3732,7 +3732,7 @@ pub struct DuplicateRuleProblem {
     pub scope: Option<DuplicateRuleProblemScope>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3772,7 +3772,7 @@ crate::runtime::string_enum! {
 pub struct DuplicateRuleProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -3818,7 +3818,7 @@ crate::runtime::string_enum! {
 }
 ///Schema `End` of the API document: type string, format `date-time`.
 #[cfg(feature = "tweets")]
-pub type End = String;
+pub type End = crate::runtime::Text;
 ///Object `Engagement` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3843,10 +3843,10 @@ crate::runtime::impl_model!(
 pub struct EngagementError {
     ///`error` — type string
     #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<crate::runtime::Text>,
     ///`tweets` — type array
     #[serde(rename = "tweets", skip_serializing_if = "Option::is_none")]
-    pub tweets: Option<Vec<String>>,
+    pub tweets: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3915,7 +3915,7 @@ crate::runtime::impl_model!(
 pub struct EngagementMeasurementMetricsTimeSeryValueMetricValue {
     ///`metric_type` — type string
     #[serde(rename = "metric_type", skip_serializing_if = "Option::is_none")]
-    pub metric_type: Option<String>,
+    pub metric_type: Option<crate::runtime::Text>,
     ///`metric_value` — type number
     #[serde(rename = "metric_value", skip_serializing_if = "Option::is_none")]
     pub metric_value: Option<f64>,
@@ -3934,7 +3934,7 @@ crate::runtime::impl_model!(
 pub struct EngagementMeasurementMetricsTimeSeryValueTimestamp {
     ///`iso8601_time` — type string
     #[serde(rename = "iso8601_time", skip_serializing_if = "Option::is_none")]
-    pub iso8601_time: Option<String>,
+    pub iso8601_time: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -3967,7 +3967,7 @@ crate::runtime::impl_model!(
 pub struct EngagementMeasurementMetricsTotalItemValueItem {
     ///`metric_type` — type string
     #[serde(rename = "metric_type", skip_serializing_if = "Option::is_none")]
-    pub metric_type: Option<String>,
+    pub metric_type: Option<crate::runtime::Text>,
     ///`metric_value` — type number
     #[serde(rename = "metric_value", skip_serializing_if = "Option::is_none")]
     pub metric_value: Option<f64>,
@@ -4033,7 +4033,7 @@ pub struct Error {
     pub code: Option<i64>,
     ///`message` (required by the document; may still be absent) — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -4046,7 +4046,7 @@ crate::runtime::impl_model!(Error { "code" => code, "message" => message });
 pub struct EvaluateNoteRequest {
     ///`note_text` (required by the document; may still be absent) — type string
     #[serde(rename = "note_text", skip_serializing_if = "Option::is_none")]
-    pub note_text: Option<String>,
+    pub note_text: Option<crate::runtime::Text>,
     ///`post_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "post_id", skip_serializing_if = "Option::is_none")]
     pub post_id: Option<TweetId>,
@@ -4144,25 +4144,25 @@ crate::runtime::impl_model!(
 pub struct FieldUnauthorizedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<FieldUnauthorizedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<FieldUnauthorizedProblemResourceType>,
@@ -4171,16 +4171,16 @@ pub struct FieldUnauthorizedProblem {
     pub section: Option<FieldUnauthorizedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldUnauthorizedProblemError>>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<FieldUnauthorizedProblemDisconnectType>,
@@ -4195,7 +4195,7 @@ pub struct FieldUnauthorizedProblem {
     pub scope: Option<FieldUnauthorizedProblemScope>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -4235,7 +4235,7 @@ crate::runtime::string_enum! {
 pub struct FieldUnauthorizedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -4366,10 +4366,10 @@ crate::runtime::impl_model!(
 pub struct FoundMediaOrigin {
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`provider` (required by the document; may still be absent) — type string
     #[serde(rename = "provider", skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub provider: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -4413,13 +4413,13 @@ pub struct FullTextEntitiesAnnotation {
     pub start: Option<i64>,
     ///`normalized_text` — type string
     #[serde(rename = "normalized_text", skip_serializing_if = "Option::is_none")]
-    pub normalized_text: Option<String>,
+    pub normalized_text: Option<crate::runtime::Text>,
     ///`probability` — type number, format `double`, minimum 0.0, maximum 1.0
     #[serde(rename = "probability", skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
     ///`type` — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -4434,25 +4434,25 @@ crate::runtime::impl_model!(
 pub struct GenericProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<GenericProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<GenericProblemResourceType>,
@@ -4461,19 +4461,19 @@ pub struct GenericProblem {
     pub section: Option<GenericProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<GenericProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<GenericProblemDisconnectType>,
@@ -4523,7 +4523,7 @@ crate::runtime::string_enum! {
 pub struct GenericProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -4600,13 +4600,13 @@ pub struct GeoRestrictions {
         rename = "blacklisted_country_codes",
         skip_serializing_if = "Option::is_none"
     )]
-    pub blacklisted_country_codes: Option<Vec<String>>,
+    pub blacklisted_country_codes: Option<Vec<crate::runtime::Text>>,
     ///`whitelisted_country_codes` (required by the document; may still be absent) — type array, min items 1
     #[serde(
         rename = "whitelisted_country_codes",
         skip_serializing_if = "Option::is_none"
     )]
-    pub whitelisted_country_codes: Option<Vec<String>>,
+    pub whitelisted_country_codes: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9263,7 +9263,7 @@ pub struct HashtagEntity {
     pub start: Option<i64>,
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9277,7 +9277,7 @@ crate::runtime::impl_model!(
 pub struct HashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9292,25 +9292,25 @@ pub type HttpStatusCode = i64;
 pub struct InvalidRequestProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<InvalidRequestProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<InvalidRequestProblemResourceType>,
@@ -9319,16 +9319,16 @@ pub struct InvalidRequestProblem {
     pub section: Option<InvalidRequestProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<InvalidRequestProblemDisconnectType>,
@@ -9415,7 +9415,7 @@ crate::runtime::string_enum! {
 pub struct InvalidRequestProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -9433,25 +9433,25 @@ crate::runtime::impl_model!(
 pub struct InvalidRuleProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<InvalidRuleProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<InvalidRuleProblemResourceType>,
@@ -9460,19 +9460,19 @@ pub struct InvalidRuleProblem {
     pub section: Option<InvalidRuleProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<InvalidRuleProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<InvalidRuleProblemDisconnectType>,
@@ -9524,7 +9524,7 @@ crate::runtime::string_enum! {
 pub struct InvalidRuleProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -9570,10 +9570,10 @@ crate::runtime::string_enum! {
 }
 ///Schema `JobId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "compliance")]
-pub type JobId = String;
+pub type JobId = crate::runtime::Text;
 ///Schema `Keyword` of the API document: type string, min length 1, max length 150.
 #[cfg(any(feature = "activity", feature = "stream"))]
-pub type Keyword = String;
+pub type Keyword = crate::runtime::Text;
 ///Object `KillAllConnectionsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9640,13 +9640,13 @@ crate::runtime::impl_model!(
 pub struct KillAllConnectionsResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
+    pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
-    pub uuid: Option<String>,
+    pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9722,13 +9722,13 @@ crate::runtime::impl_model!(
 pub struct KillConnectionsByEndpointResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
+    pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
-    pub uuid: Option<String>,
+    pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9744,7 +9744,7 @@ crate::runtime::impl_model!(
 pub struct KillConnectionsByUuidsRequest {
     ///`uuids` (required by the document; may still be absent) — type array, min items 1, max items 100
     #[serde(rename = "uuids", skip_serializing_if = "Option::is_none")]
-    pub uuids: Option<Vec<String>>,
+    pub uuids: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9817,13 +9817,13 @@ crate::runtime::impl_model!(
 pub struct KillConnectionsByUuidsResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
+    pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
-    pub uuid: Option<String>,
+    pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -9865,14 +9865,14 @@ crate::runtime::string_enum! {
 pub type LikeFieldList = crate::runtime::CsvList<LikeField>;
 ///Schema `LikeId` of the API document: type string, pattern `^[A-Za-z0-9_]{1,40}$`.
 #[cfg(any(feature = "likes", feature = "stream"))]
-pub type LikeId = String;
+pub type LikeId = crate::runtime::Text;
 ///Object `LikeWithTweetAuthor` of the API document.
 #[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LikeWithTweetAuthor {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`id` — see [`LikeId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<LikeId>,
@@ -9963,10 +9963,10 @@ impl crate::runtime::Envelope for LikesComplianceStreamResponse {
 pub struct List {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`follower_count` — type integer
     #[serde(rename = "follower_count", skip_serializing_if = "Option::is_none")]
     pub follower_count: Option<i64>,
@@ -9978,7 +9978,7 @@ pub struct List {
     pub member_count: Option<i64>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`owner_id` — see [`UserId`]
     #[serde(rename = "owner_id", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<UserId>,
@@ -10013,10 +10013,10 @@ crate::runtime::impl_model!(ListAddUserRequest { "user_id" => user_id });
 pub struct ListCreateRequest {
     ///`description` — type string, min length 0, max length 100
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`name` (required by the document; may still be absent) — type string, min length 1, max length 25
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`private` — type boolean
     #[serde(rename = "private", skip_serializing_if = "Option::is_none")]
     pub private: Option<bool>,
@@ -10074,7 +10074,7 @@ pub struct ListCreateResponseData {
     pub id: Option<ListId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -10211,7 +10211,7 @@ pub struct ListFollowedResponseData {
 #[cfg(any(feature = "lists", feature = "users"))]
 crate::runtime::impl_model!(ListFollowedResponseData { "following" => following });
 ///Schema `ListId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type ListId = String;
+pub type ListId = crate::runtime::Text;
 ///Object `ListMutateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10378,10 +10378,10 @@ crate::runtime::impl_model!(ListUnpinResponseData { "pinned" => pinned });
 pub struct ListUpdateRequest {
     ///`description` — type string, min length 0, max length 100
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`name` — type string, min length 1, max length 25
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`private` — type boolean
     #[serde(rename = "private", skip_serializing_if = "Option::is_none")]
     pub private: Option<bool>,
@@ -10462,10 +10462,10 @@ crate::runtime::impl_model!(ManagementInfo { "managed" => managed });
 pub struct MarketplaceHandleAvailability {
     ///`availability_state` (required by the document; may still be absent) — type string
     #[serde(rename = "availability_state", skip_serializing_if = "Option::is_none")]
-    pub availability_state: Option<String>,
+    pub availability_state: Option<crate::runtime::Text>,
     ///`redirect_url` — type string
     #[serde(rename = "redirect_url", skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
+    pub redirect_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -10498,22 +10498,22 @@ pub struct Media {
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<String>,
+    pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
     pub variants: Option<Variants>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<String>,
+    pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
@@ -10765,14 +10765,14 @@ crate::runtime::string_enum! {
 pub type MediaFieldList = crate::runtime::CsvList<MediaField>;
 ///Schema `MediaHashKey` of the API document: type string, pattern `^[a-zA-Z0-9]{1,50}$`.
 #[cfg(feature = "chat")]
-pub type MediaHashKey = String;
+pub type MediaHashKey = crate::runtime::Text;
 ///Schema `MediaHeight` of the API document: type integer, minimum 0.
 pub type MediaHeight = i64;
 ///Schema `MediaId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "direct-messages", feature = "media", feature = "tweets"))]
-pub type MediaId = String;
+pub type MediaId = crate::runtime::Text;
 ///Schema `MediaKey` of the API document: type string, pattern `^([0-9]+)_([0-9]+)$`.
-pub type MediaKey = String;
+pub type MediaKey = crate::runtime::Text;
 ///Comma-joined list of `MediaKey` sent as one query value.
 #[cfg(feature = "media")]
 pub type MediaKeyList = crate::runtime::CsvList<MediaKey>;
@@ -10824,10 +10824,10 @@ crate::runtime::impl_model!(
 );
 ///Schema `MediaPayloadBinary` of the API document: type string, format `binary`.
 #[cfg(any(feature = "chat", feature = "media"))]
-pub type MediaPayloadBinary = String;
+pub type MediaPayloadBinary = crate::runtime::Text;
 ///Schema `MediaPayloadByte` of the API document: type string, format `byte`.
 #[cfg(feature = "full")]
-pub type MediaPayloadByte = String;
+pub type MediaPayloadByte = crate::runtime::Text;
 ///Schema `MediaSegments` of the API document.
 #[cfg(any(feature = "chat", feature = "media"))]
 pub type MediaSegments = serde_json::Value;
@@ -10840,7 +10840,7 @@ pub struct MediaTimestampedMetrics {
     pub metrics: Option<MediaMetrics>,
     ///`timestamp` — type string
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11440,14 +11440,14 @@ pub struct MuteUserRequest {
 crate::runtime::impl_model!(MuteUserRequest { "target_user_id" => target_user_id });
 ///Schema `NewestId` of the API document: type string.
 #[cfg(any(feature = "tweets", feature = "users"))]
-pub type NewestId = String;
+pub type NewestId = crate::runtime::Text;
 ///Object `News` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct News {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<crate::runtime::Text>,
     ///`cluster_posts_results` — type array
     #[serde(rename = "cluster_posts_results", skip_serializing_if = "Option::is_none")]
     pub cluster_posts_results: Option<Vec<NewsClusterPostsResult>>,
@@ -11456,25 +11456,25 @@ pub struct News {
     pub contexts: Option<NewsContexts>,
     ///`disclaimer` — type string
     #[serde(rename = "disclaimer", skip_serializing_if = "Option::is_none")]
-    pub disclaimer: Option<String>,
+    pub disclaimer: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
-    pub hook: Option<String>,
+    pub hook: Option<crate::runtime::Text>,
     ///`keywords` — type array
     #[serde(rename = "keywords", skip_serializing_if = "Option::is_none")]
-    pub keywords: Option<Vec<String>>,
+    pub keywords: Option<Vec<crate::runtime::Text>>,
     ///`last_updated_at_ms` — type string, format `date-time`
     #[serde(rename = "last_updated_at_ms", skip_serializing_if = "Option::is_none")]
-    pub last_updated_at_ms: Option<String>,
+    pub last_updated_at_ms: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`rest_id` (required by the document; may still be absent) — see [`NewsId`]
     #[serde(rename = "rest_id", skip_serializing_if = "Option::is_none")]
     pub rest_id: Option<NewsId>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11514,7 +11514,7 @@ pub struct NewsContexts {
     pub sports: Option<NewsContextsSports>,
     ///`topics` — type array
     #[serde(rename = "topics", skip_serializing_if = "Option::is_none")]
-    pub topics: Option<Vec<String>>,
+    pub topics: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11530,19 +11530,19 @@ crate::runtime::impl_model!(
 pub struct NewsContextsEntities {
     ///`events` — type array
     #[serde(rename = "events", skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<String>>,
+    pub events: Option<Vec<crate::runtime::Text>>,
     ///`organizations` — type array
     #[serde(rename = "organizations", skip_serializing_if = "Option::is_none")]
-    pub organizations: Option<Vec<String>>,
+    pub organizations: Option<Vec<crate::runtime::Text>>,
     ///`people` — type array
     #[serde(rename = "people", skip_serializing_if = "Option::is_none")]
-    pub people: Option<Vec<String>>,
+    pub people: Option<Vec<crate::runtime::Text>>,
     ///`places` — type array
     #[serde(rename = "places", skip_serializing_if = "Option::is_none")]
-    pub places: Option<Vec<String>>,
+    pub places: Option<Vec<crate::runtime::Text>>,
     ///`products` — type array
     #[serde(rename = "products", skip_serializing_if = "Option::is_none")]
-    pub products: Option<Vec<String>>,
+    pub products: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11558,7 +11558,7 @@ crate::runtime::impl_model!(
 pub struct NewsContextsFinance {
     ///`tickers` — type array
     #[serde(rename = "tickers", skip_serializing_if = "Option::is_none")]
-    pub tickers: Option<Vec<String>>,
+    pub tickers: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11571,7 +11571,7 @@ crate::runtime::impl_model!(NewsContextsFinance { "tickers" => tickers });
 pub struct NewsContextsSports {
     ///`teams` — type array
     #[serde(rename = "teams", skip_serializing_if = "Option::is_none")]
-    pub teams: Option<Vec<String>>,
+    pub teams: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11584,16 +11584,16 @@ crate::runtime::impl_model!(NewsContextsSports { "teams" => teams });
 pub struct NewsActivityResponsePayload {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<crate::runtime::Text>,
     ///`headline` — type string
     #[serde(rename = "headline", skip_serializing_if = "Option::is_none")]
-    pub headline: Option<String>,
+    pub headline: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
-    pub hook: Option<String>,
+    pub hook: Option<crate::runtime::Text>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11615,7 +11615,7 @@ crate::runtime::string_enum! {
 pub type NewsFieldList = crate::runtime::CsvList<NewsField>;
 ///Schema `NewsId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "news")]
-pub type NewsId = String;
+pub type NewsId = crate::runtime::Text;
 ///Schema `NextToken` of the API document: type string, min length 1.
 #[cfg(
     any(
@@ -11631,32 +11631,32 @@ pub type NewsId = String;
         feature = "users"
     )
 )]
-pub type NextToken = String;
+pub type NextToken = crate::runtime::Text;
 ///Object `NonCompliantRulesProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct NonCompliantRulesProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<NonCompliantRulesProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<NonCompliantRulesProblemResourceType>,
@@ -11665,19 +11665,19 @@ pub struct NonCompliantRulesProblem {
     pub section: Option<NonCompliantRulesProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<NonCompliantRulesProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<NonCompliantRulesProblemDisconnectType>,
@@ -11729,7 +11729,7 @@ crate::runtime::string_enum! {
 pub struct NonCompliantRulesProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -11818,7 +11818,7 @@ crate::runtime::string_enum! {
 pub type NoteFieldList = crate::runtime::CsvList<NoteField>;
 ///Schema `NoteId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "community-notes")]
-pub type NoteId = String;
+pub type NoteId = crate::runtime::Text;
 ///Object `NoteInfo` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11831,7 +11831,7 @@ pub struct NoteInfo {
     pub misleading_tags: Option<Vec<MisleadingTags>>,
     ///`text` (required by the document; may still be absent) — type string, pattern `^(?=[\s\S]*https?://\S+)[\s\S]+$`
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::Text>,
     ///`trustworthy_sources` (required by the document; may still be absent) — type boolean
     #[serde(rename = "trustworthy_sources", skip_serializing_if = "Option::is_none")]
     pub trustworthy_sources: Option<bool>,
@@ -11859,10 +11859,10 @@ crate::runtime::string_enum! {
 pub struct NoteTestResult {
     ///`evaluator_score_bucket` — type string
     #[serde(rename = "evaluator_score_bucket", skip_serializing_if = "Option::is_none")]
-    pub evaluator_score_bucket: Option<String>,
+    pub evaluator_score_bucket: Option<crate::runtime::Text>,
     ///`evaluator_type` — type string
     #[serde(rename = "evaluator_type", skip_serializing_if = "Option::is_none")]
-    pub evaluator_type: Option<String>,
+    pub evaluator_type: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -11873,32 +11873,32 @@ crate::runtime::impl_model!(
     => evaluator_type }
 );
 ///Schema `NoteTweetText` of the API document: type string.
-pub type NoteTweetText = String;
+pub type NoteTweetText = crate::runtime::Text;
 ///Object `Oauth1PermissionsProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Oauth1PermissionsProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<Oauth1PermissionsProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Oauth1PermissionsProblemResourceType>,
@@ -11907,19 +11907,19 @@ pub struct Oauth1PermissionsProblem {
     pub section: Option<Oauth1PermissionsProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Oauth1PermissionsProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<Oauth1PermissionsProblemDisconnectType>,
@@ -11971,7 +11971,7 @@ crate::runtime::string_enum! {
 pub struct Oauth1PermissionsProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -12017,32 +12017,32 @@ crate::runtime::string_enum! {
 }
 ///Schema `OldestId` of the API document: type string.
 #[cfg(any(feature = "tweets", feature = "users"))]
-pub type OldestId = String;
+pub type OldestId = crate::runtime::Text;
 ///Object `OperationalDisconnectProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct OperationalDisconnectProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<OperationalDisconnectProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<OperationalDisconnectProblemResourceType>,
@@ -12051,19 +12051,19 @@ pub struct OperationalDisconnectProblem {
     pub section: Option<OperationalDisconnectProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<OperationalDisconnectProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`connection_issue` — type string
     #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
     pub connection_issue: Option<OperationalDisconnectProblemConnectionIssue>,
@@ -12116,7 +12116,7 @@ crate::runtime::string_enum! {
 pub struct OperationalDisconnectProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -12172,31 +12172,31 @@ crate::runtime::string_enum! {
         feature = "users"
     )
 )]
-pub type PaginationToken32 = String;
+pub type PaginationToken32 = crate::runtime::Text;
 ///Schema `PaginationToken36` of the API document: type string, min length 1.
 #[cfg(
     any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
 )]
-pub type PaginationToken36 = String;
+pub type PaginationToken36 = crate::runtime::Text;
 ///Schema `PaginationTokenLong` of the API document: type string, min length 1, max length 19.
 #[cfg(any(feature = "lists", feature = "users"))]
-pub type PaginationTokenLong = String;
+pub type PaginationTokenLong = crate::runtime::Text;
 ///Object `PersonalizedTrend` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PersonalizedTrend {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<crate::runtime::Text>,
     ///`post_count` — type integer
     #[serde(rename = "post_count", skip_serializing_if = "Option::is_none")]
     pub post_count: Option<i64>,
     ///`trend_name` — type string
     #[serde(rename = "trend_name", skip_serializing_if = "Option::is_none")]
-    pub trend_name: Option<String>,
+    pub trend_name: Option<crate::runtime::Text>,
     ///`trending_since` — type string
     #[serde(rename = "trending_since", skip_serializing_if = "Option::is_none")]
-    pub trending_since: Option<String>,
+    pub trending_since: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12228,13 +12228,13 @@ pub struct Photo {
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<String>,
+    pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
     pub variants: Option<Variants>,
@@ -12255,10 +12255,10 @@ pub struct Photo {
     pub public_metrics: Option<PhotoPublicMetrics>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<String>,
+    pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12387,13 +12387,13 @@ pub struct Place {
     pub contained_within: Option<Vec<PlaceId>>,
     ///`country` — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<crate::runtime::Text>,
     ///`country_code` — see [`CountryCode`]
     #[serde(rename = "country_code", skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryCode>,
     ///`full_name` (required by the document; may still be absent) — type string
     #[serde(rename = "full_name", skip_serializing_if = "Option::is_none")]
-    pub full_name: Option<String>,
+    pub full_name: Option<crate::runtime::Text>,
     ///`geo` — see [`Geo`]
     #[serde(rename = "geo", skip_serializing_if = "Option::is_none")]
     pub geo: Option<Geo>,
@@ -12402,7 +12402,7 @@ pub struct Place {
     pub id: Option<PlaceId>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`place_type` — see [`PlaceType`]
     #[serde(rename = "place_type", skip_serializing_if = "Option::is_none")]
     pub place_type: Option<PlaceType>,
@@ -12446,7 +12446,7 @@ crate::runtime::string_enum! {
 )]
 pub type PlaceFieldList = crate::runtime::CsvList<PlaceField>;
 ///Schema `PlaceId` of the API document: type string.
-pub type PlaceId = String;
+pub type PlaceId = crate::runtime::Text;
 crate::runtime::string_enum! {
     #[doc = "Values of `PlaceType` listed by the API document: type string."] pub enum
     PlaceType { Poi = "poi", Neighborhood = "neighborhood", City = "city", Admin =
@@ -12458,16 +12458,16 @@ crate::runtime::string_enum! {
 pub struct PlaidAccount {
     ///`accountCategory` (required by the document; may still be absent) — type string
     #[serde(rename = "accountCategory", skip_serializing_if = "Option::is_none")]
-    pub account_category: Option<String>,
+    pub account_category: Option<crate::runtime::Text>,
     ///`accountId` (required by the document; may still be absent) — type string
     #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    pub account_id: Option<crate::runtime::Text>,
     ///`accountNumberDisplay` (required by the document; may still be absent) — type string
     #[serde(rename = "accountNumberDisplay", skip_serializing_if = "Option::is_none")]
-    pub account_number_display: Option<String>,
+    pub account_number_display: Option<crate::runtime::Text>,
     ///`accountType` (required by the document; may still be absent) — type string
     #[serde(rename = "accountType", skip_serializing_if = "Option::is_none")]
-    pub account_type: Option<String>,
+    pub account_type: Option<crate::runtime::Text>,
     ///`availableBalance` — type number
     #[serde(rename = "availableBalance", skip_serializing_if = "Option::is_none")]
     pub available_balance: Option<f64>,
@@ -12479,13 +12479,13 @@ pub struct PlaidAccount {
     pub current_balance: Option<f64>,
     ///`nickname` — type string
     #[serde(rename = "nickname", skip_serializing_if = "Option::is_none")]
-    pub nickname: Option<String>,
+    pub nickname: Option<crate::runtime::Text>,
     ///`productName` (required by the document; may still be absent) — type string
     #[serde(rename = "productName", skip_serializing_if = "Option::is_none")]
-    pub product_name: Option<String>,
+    pub product_name: Option<crate::runtime::Text>,
     ///`status` (required by the document; may still be absent) — type string
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12507,13 +12507,13 @@ pub struct PlaidAccountContact {
     pub addresses: Option<Vec<PlaidAddress>>,
     ///`emails` (required by the document; may still be absent) — type array
     #[serde(rename = "emails", skip_serializing_if = "Option::is_none")]
-    pub emails: Option<Vec<String>>,
+    pub emails: Option<Vec<crate::runtime::Text>>,
     ///`name` (required by the document; may still be absent) — see [`PlaidName`]
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     pub name: Option<PlaidName>,
     ///`relationship` — type string
     #[serde(rename = "relationship", skip_serializing_if = "Option::is_none")]
-    pub relationship: Option<String>,
+    pub relationship: Option<crate::runtime::Text>,
     ///`telephones` (required by the document; may still be absent) — type array
     #[serde(rename = "telephones", skip_serializing_if = "Option::is_none")]
     pub telephones: Option<Vec<PlaidTelephone>>,
@@ -12556,10 +12556,10 @@ pub type PlaidAccountFieldList = crate::runtime::CsvList<PlaidAccountField>;
 pub struct PlaidAccountPaymentNetwork {
     ///`bankId` (required by the document; may still be absent) — type string
     #[serde(rename = "bankId", skip_serializing_if = "Option::is_none")]
-    pub bank_id: Option<String>,
+    pub bank_id: Option<crate::runtime::Text>,
     ///`identifier` (required by the document; may still be absent) — type string
     #[serde(rename = "identifier", skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<String>,
+    pub identifier: Option<crate::runtime::Text>,
     ///`transferIn` (required by the document; may still be absent) — type boolean
     #[serde(rename = "transferIn", skip_serializing_if = "Option::is_none")]
     pub transfer_in: Option<bool>,
@@ -12568,7 +12568,7 @@ pub struct PlaidAccountPaymentNetwork {
     pub transfer_out: Option<bool>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12597,28 +12597,28 @@ pub type PlaidAccountPaymentNetworkFieldList = crate::runtime::CsvList<
 pub struct PlaidAccountTransaction {
     ///`accountCategory` (required by the document; may still be absent) — type string
     #[serde(rename = "accountCategory", skip_serializing_if = "Option::is_none")]
-    pub account_category: Option<String>,
+    pub account_category: Option<crate::runtime::Text>,
     ///`amount` (required by the document; may still be absent) — type number
     #[serde(rename = "amount", skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     ///`debitCreditMemo` (required by the document; may still be absent) — type string
     #[serde(rename = "debitCreditMemo", skip_serializing_if = "Option::is_none")]
-    pub debit_credit_memo: Option<String>,
+    pub debit_credit_memo: Option<crate::runtime::Text>,
     ///`description` (required by the document; may still be absent) — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`postedTimestamp` — type string
     #[serde(rename = "postedTimestamp", skip_serializing_if = "Option::is_none")]
-    pub posted_timestamp: Option<String>,
+    pub posted_timestamp: Option<crate::runtime::Text>,
     ///`status` (required by the document; may still be absent) — type string
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::runtime::Text>,
     ///`transactionId` (required by the document; may still be absent) — type string
     #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<String>,
+    pub transaction_id: Option<crate::runtime::Text>,
     ///`transactionTimestamp` (required by the document; may still be absent) — type string
     #[serde(rename = "transactionTimestamp", skip_serializing_if = "Option::is_none")]
-    pub transaction_timestamp: Option<String>,
+    pub transaction_timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12650,22 +12650,22 @@ pub type PlaidAccountTransactionFieldList = crate::runtime::CsvList<
 pub struct PlaidAddress {
     ///`city` (required by the document; may still be absent) — type string
     #[serde(rename = "city", skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<crate::runtime::Text>,
     ///`country` (required by the document; may still be absent) — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<crate::runtime::Text>,
     ///`line1` (required by the document; may still be absent) — type string
     #[serde(rename = "line1", skip_serializing_if = "Option::is_none")]
-    pub line1: Option<String>,
+    pub line1: Option<crate::runtime::Text>,
     ///`line2` — type string
     #[serde(rename = "line2", skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
+    pub line2: Option<crate::runtime::Text>,
     ///`postalCode` — type string
     #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<crate::runtime::Text>,
     ///`region` — type string
     #[serde(rename = "region", skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12681,7 +12681,7 @@ crate::runtime::impl_model!(
 pub struct PlaidCurrency {
     ///`currencyCode` (required by the document; may still be absent) — type string
     #[serde(rename = "currencyCode", skip_serializing_if = "Option::is_none")]
-    pub currency_code: Option<String>,
+    pub currency_code: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12715,10 +12715,10 @@ pub type PlaidCustomerFieldList = crate::runtime::CsvList<PlaidCustomerField>;
 pub struct PlaidName {
     ///`first` (required by the document; may still be absent) — type string
     #[serde(rename = "first", skip_serializing_if = "Option::is_none")]
-    pub first: Option<String>,
+    pub first: Option<crate::runtime::Text>,
     ///`last` (required by the document; may still be absent) — type string
     #[serde(rename = "last", skip_serializing_if = "Option::is_none")]
-    pub last: Option<String>,
+    pub last: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12731,13 +12731,13 @@ crate::runtime::impl_model!(PlaidName { "first" => first, "last" => last });
 pub struct PlaidTelephone {
     ///`country` (required by the document; may still be absent) — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<crate::runtime::Text>,
     ///`number` (required by the document; may still be absent) — type string
     #[serde(rename = "number", skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
+    pub number: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -12772,7 +12772,7 @@ pub struct Poll {
     pub duration_minutes: Option<i64>,
     ///`end_datetime` — type string, format `date-time`
     #[serde(rename = "end_datetime", skip_serializing_if = "Option::is_none")]
-    pub end_datetime: Option<String>,
+    pub end_datetime: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`PollId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<PollId>,
@@ -12824,7 +12824,7 @@ crate::runtime::string_enum! {
 )]
 pub type PollFieldList = crate::runtime::CsvList<PollField>;
 ///Schema `PollId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type PollId = String;
+pub type PollId = crate::runtime::Text;
 ///Object `PollOption` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PollOption {
@@ -12845,7 +12845,7 @@ crate::runtime::impl_model!(
     PollOption { "label" => label, "position" => position, "votes" => votes }
 );
 ///Schema `PollOptionLabel` of the API document: type string, min length 1, max length 25.
-pub type PollOptionLabel = String;
+pub type PollOptionLabel = crate::runtime::Text;
 ///Schema `Position` of the API document: type array, min items 2, max items 2.
 pub type Position = Vec<f64>;
 ///Object `PreviewImage` of the API document.
@@ -12896,31 +12896,31 @@ crate::runtime::string_enum! {
         feature = "users"
     )
 )]
-pub type PreviousToken = String;
+pub type PreviousToken = crate::runtime::Text;
 ///Object `Problem` of the API document (merged with the schemas its discriminator maps to).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Problem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ProblemResourceType>,
@@ -12929,19 +12929,19 @@ pub struct Problem {
     pub section: Option<ProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ProblemDisconnectType>,
@@ -12985,7 +12985,7 @@ crate::runtime::string_enum! {
 pub struct ProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -13054,10 +13054,10 @@ crate::runtime::string_enum! {
 pub struct ProfileUpdateActivityResponsePayload {
     ///`after` — type string
     #[serde(rename = "after", skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    pub after: Option<crate::runtime::Text>,
     ///`before` — type string
     #[serde(rename = "before", skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
+    pub before: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -13072,16 +13072,16 @@ crate::runtime::impl_model!(
 pub struct PublicKey {
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<String>,
+    pub public_key: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
-    pub signing_public_key: Option<String>,
+    pub signing_public_key: Option<crate::runtime::Text>,
     ///`token_map` — type object
     #[serde(rename = "token_map", skip_serializing_if = "Option::is_none")]
     pub token_map: Option<PublicKeyTokenMap>,
     ///`version` — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -13100,7 +13100,7 @@ pub struct PublicKeyTokenMap {
         rename = "key_store_token_map_json",
         skip_serializing_if = "Option::is_none"
     )]
-    pub key_store_token_map_json: Option<String>,
+    pub key_store_token_map_json: Option<crate::runtime::Text>,
     ///`max_guess_count` — type integer
     #[serde(rename = "max_guess_count", skip_serializing_if = "Option::is_none")]
     pub max_guess_count: Option<i64>,
@@ -13122,13 +13122,13 @@ crate::runtime::impl_model!(
 pub struct PublicKeyTokenMapRealm {
     ///`address` — type string
     #[serde(rename = "address", skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<crate::runtime::Text>,
     ///`realm_id` — type string
     #[serde(rename = "realm_id", skip_serializing_if = "Option::is_none")]
-    pub realm_id: Option<String>,
+    pub realm_id: Option<crate::runtime::Text>,
     ///`token` — type string
     #[serde(rename = "token", skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    pub token: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -13153,10 +13153,10 @@ pub type PublicKeyFieldList = crate::runtime::CsvList<PublicKeyField>;
 pub struct ReplayJobCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`job_id` (required by the document; may still be absent) — type string
     #[serde(rename = "job_id", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
+    pub job_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -13197,25 +13197,25 @@ crate::runtime::string_enum! {
 pub struct ResourceNotFoundProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceNotFoundProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ResourceNotFoundProblemResourceType>,
@@ -13224,19 +13224,19 @@ pub struct ResourceNotFoundProblem {
     pub section: Option<ResourceNotFoundProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceNotFoundProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ResourceNotFoundProblemDisconnectType>,
@@ -13288,7 +13288,7 @@ crate::runtime::string_enum! {
 pub struct ResourceNotFoundProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -13338,25 +13338,25 @@ crate::runtime::string_enum! {
 pub struct ResourceUnauthorizedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceUnauthorizedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ResourceUnauthorizedProblemResourceType>,
@@ -13365,22 +13365,22 @@ pub struct ResourceUnauthorizedProblem {
     pub section: Option<ResourceUnauthorizedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceUnauthorizedProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ResourceUnauthorizedProblemDisconnectType>,
     ///`parameter` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`connection_issue` — type string
     #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
     pub connection_issue: Option<ResourceUnauthorizedProblemConnectionIssue>,
@@ -13429,7 +13429,7 @@ crate::runtime::string_enum! {
 pub struct ResourceUnauthorizedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -13480,25 +13480,25 @@ crate::runtime::string_enum! {
 pub struct ResourceUnavailableProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceUnavailableProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<ResourceUnavailableProblemResourceType>,
@@ -13507,19 +13507,19 @@ pub struct ResourceUnavailableProblem {
     pub section: Option<ResourceUnavailableProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceUnavailableProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ResourceUnavailableProblemDisconnectType>,
@@ -13571,7 +13571,7 @@ crate::runtime::string_enum! {
 pub struct ResourceUnavailableProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -13654,7 +13654,7 @@ pub struct Rule {
 crate::runtime::impl_model!(Rule { "id" => id, "tag" => tag, "value" => value });
 ///Schema `RuleId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
-pub type RuleId = String;
+pub type RuleId = crate::runtime::Text;
 ///Comma-joined list of `RuleId` sent as one query value.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleIdList = crate::runtime::CsvList<RuleId>;
@@ -13676,35 +13676,35 @@ pub struct RuleNoId {
 crate::runtime::impl_model!(RuleNoId { "tag" => tag, "value" => value });
 ///Schema `RuleTag` of the API document: type string.
 #[cfg(any(feature = "stream", feature = "tweets"))]
-pub type RuleTag = String;
+pub type RuleTag = crate::runtime::Text;
 ///Schema `RuleValue` of the API document: type string.
 #[cfg(any(feature = "stream", feature = "tweets"))]
-pub type RuleValue = String;
+pub type RuleValue = crate::runtime::Text;
 ///Object `RulesCapProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RulesCapProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<RulesCapProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<RulesCapProblemResourceType>,
@@ -13713,19 +13713,19 @@ pub struct RulesCapProblem {
     pub section: Option<RulesCapProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<RulesCapProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<RulesCapProblemDisconnectType>,
@@ -13776,7 +13776,7 @@ crate::runtime::string_enum! {
 pub struct RulesCapProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -13937,7 +13937,7 @@ pub struct RulesResponseMetadata {
     pub result_count: Option<i64>,
     ///`sent` (required by the document; may still be absent) — type string
     #[serde(rename = "sent", skip_serializing_if = "Option::is_none")]
-    pub sent: Option<String>,
+    pub sent: Option<crate::runtime::Text>,
     ///`summary` — see [`RulesRequestSummary`]
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
     pub summary: Option<RulesRequestSummary>,
@@ -14037,13 +14037,13 @@ crate::runtime::impl_model!(SharedInfo { "shared" => shared });
 pub struct Space {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`creator_id` — see [`UserId`]
     #[serde(rename = "creator_id", skip_serializing_if = "Option::is_none")]
     pub creator_id: Option<UserId>,
     ///`ended_at` — type string, format `date-time`
     #[serde(rename = "ended_at", skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<String>,
+    pub ended_at: Option<crate::runtime::Text>,
     ///`host_ids` — type array
     #[serde(rename = "host_ids", skip_serializing_if = "Option::is_none")]
     pub host_ids: Option<Vec<UserId>>,
@@ -14058,19 +14058,19 @@ pub struct Space {
     pub is_ticketed: Option<bool>,
     ///`lang` — type string
     #[serde(rename = "lang", skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
+    pub lang: Option<crate::runtime::Text>,
     ///`participant_count` — type integer, format `int32`
     #[serde(rename = "participant_count", skip_serializing_if = "Option::is_none")]
     pub participant_count: Option<i64>,
     ///`scheduled_start` — type string, format `date-time`
     #[serde(rename = "scheduled_start", skip_serializing_if = "Option::is_none")]
-    pub scheduled_start: Option<String>,
+    pub scheduled_start: Option<crate::runtime::Text>,
     ///`speaker_ids` — type array
     #[serde(rename = "speaker_ids", skip_serializing_if = "Option::is_none")]
     pub speaker_ids: Option<Vec<UserId>>,
     ///`started_at` — type string, format `date-time`
     #[serde(rename = "started_at", skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
+    pub started_at: Option<crate::runtime::Text>,
     ///`state` (required by the document; may still be absent) — type string
     #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
     pub state: Option<SpaceState>,
@@ -14079,13 +14079,13 @@ pub struct Space {
     pub subscriber_count: Option<i64>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`topics` — type array
     #[serde(rename = "topics", skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<SpaceTopic>>,
     ///`updated_at` — type string, format `date-time`
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14107,13 +14107,13 @@ crate::runtime::string_enum! {
 pub struct SpaceTopic {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14144,10 +14144,10 @@ crate::runtime::string_enum! {
 #[cfg(feature = "spaces")]
 pub type SpaceFieldList = crate::runtime::CsvList<SpaceField>;
 ///Schema `SpaceId` of the API document: type string, pattern `^[a-zA-Z0-9]{1,13}$`.
-pub type SpaceId = String;
+pub type SpaceId = crate::runtime::Text;
 ///Schema `Start` of the API document: type string, format `date-time`.
 #[cfg(feature = "tweets")]
-pub type Start = String;
+pub type Start = crate::runtime::Text;
 ///Object `Sticker` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14160,7 +14160,7 @@ pub struct Sticker {
     pub group_annotation_id: Option<i64>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`sticker_set_annotation_id` — type integer, format `long`
     #[serde(
         rename = "sticker_set_annotation_id",
@@ -14340,19 +14340,19 @@ impl crate::runtime::Envelope for SubscriptionsCountGetResponse {
 pub struct SubscriptionsCountGetResponseData {
     ///`account_name` (required by the document; may still be absent) — type string
     #[serde(rename = "account_name", skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
+    pub account_name: Option<crate::runtime::Text>,
     ///`provisioned_count` (required by the document; may still be absent) — type string
     #[serde(rename = "provisioned_count", skip_serializing_if = "Option::is_none")]
-    pub provisioned_count: Option<String>,
+    pub provisioned_count: Option<crate::runtime::Text>,
     ///`subscriptions_count_all` (required by the document; may still be absent) — type string
     #[serde(rename = "subscriptions_count_all", skip_serializing_if = "Option::is_none")]
-    pub subscriptions_count_all: Option<String>,
+    pub subscriptions_count_all: Option<crate::runtime::Text>,
     ///`subscriptions_count_direct_messages` (required by the document; may still be absent) — type string
     #[serde(
         rename = "subscriptions_count_direct_messages",
         skip_serializing_if = "Option::is_none"
     )]
-    pub subscriptions_count_direct_messages: Option<String>,
+    pub subscriptions_count_direct_messages: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14568,16 +14568,16 @@ impl crate::runtime::Envelope for SubscriptionsListGetResponse {
 pub struct SubscriptionsListGetResponseData {
     ///`application_id` (required by the document; may still be absent) — type string
     #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
+    pub application_id: Option<crate::runtime::Text>,
     ///`subscriptions` (required by the document; may still be absent) — type array
     #[serde(rename = "subscriptions", skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<SubscriptionsListGetResponseDataSubscription>>,
     ///`webhook_id` (required by the document; may still be absent) — type string
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<crate::runtime::Text>,
     ///`webhook_url` (required by the document; may still be absent) — type string
     #[serde(rename = "webhook_url", skip_serializing_if = "Option::is_none")]
-    pub webhook_url: Option<String>,
+    pub webhook_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14594,7 +14594,7 @@ crate::runtime::impl_model!(
 pub struct SubscriptionsListGetResponseDataSubscription {
     ///`user_id` — type string
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14605,14 +14605,14 @@ crate::runtime::impl_model!(
 );
 ///Schema `SubtitleLanguageCode` of the API document: type string, pattern `^[A-Z]{2}$`.
 #[cfg(feature = "media")]
-pub type SubtitleLanguageCode = String;
+pub type SubtitleLanguageCode = crate::runtime::Text;
 ///Object `Subtitles` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Subtitles {
     ///`display_name` — type string
     #[serde(rename = "display_name", skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<crate::runtime::Text>,
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<MediaId>,
@@ -14792,7 +14792,7 @@ pub struct TimestampedMetrics {
     pub metrics: Option<Metrics>,
     ///`timestamp` — type string
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14806,13 +14806,13 @@ crate::runtime::impl_model!(
 pub struct Topic {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`TopicId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<TopicId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -14829,14 +14829,14 @@ crate::runtime::string_enum! {
 #[cfg(feature = "spaces")]
 pub type TopicFieldList = crate::runtime::CsvList<TopicField>;
 ///Schema `TopicId` of the API document: type string.
-pub type TopicId = String;
+pub type TopicId = crate::runtime::Text;
 ///Object `Trend` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Trend {
     ///`trend_name` — type string
     #[serde(rename = "trend_name", skip_serializing_if = "Option::is_none")]
-    pub trend_name: Option<String>,
+    pub trend_name: Option<crate::runtime::Text>,
     ///`tweet_count` — type integer, format `int32`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
     pub tweet_count: Option<i64>,
@@ -14876,7 +14876,7 @@ pub struct Tweet {
     pub conversation_id: Option<TweetId>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`display_text_range` — see [`DisplayTextRange`]
     #[serde(rename = "display_text_range", skip_serializing_if = "Option::is_none")]
     pub display_text_range: Option<DisplayTextRange>,
@@ -14900,7 +14900,7 @@ pub struct Tweet {
     pub in_reply_to_user_id: Option<UserId>,
     ///`lang` — type string
     #[serde(rename = "lang", skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
+    pub lang: Option<crate::runtime::Text>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
     pub non_public_metrics: Option<TweetNonPublicMetrics>,
@@ -14930,7 +14930,7 @@ pub struct Tweet {
     pub scopes: Option<TweetScopes>,
     ///`source` — type string
     #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<crate::runtime::Text>,
     ///`suggested_source_links` — type array, min items 0
     #[serde(rename = "suggested_source_links", skip_serializing_if = "Option::is_none")]
     pub suggested_source_links: Option<Vec<UrlEntity>>,
@@ -14994,7 +14994,7 @@ crate::runtime::impl_model!(
 pub struct TweetEditControls {
     ///`editable_until` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "editable_until", skip_serializing_if = "Option::is_none")]
-    pub editable_until: Option<String>,
+    pub editable_until: Option<crate::runtime::Text>,
     ///`edits_remaining` (required by the document; may still be absent) — type integer
     #[serde(rename = "edits_remaining", skip_serializing_if = "Option::is_none")]
     pub edits_remaining: Option<i64>,
@@ -15235,7 +15235,7 @@ crate::runtime::impl_model!(
 pub struct TweetComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`quote_tweet_id` — see [`TweetId`]
     #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
     pub quote_tweet_id: Option<TweetId>,
@@ -15316,7 +15316,7 @@ pub type TweetCount = i64;
 pub struct TweetCreateRequest {
     ///`card_uri` — type string
     #[serde(rename = "card_uri", skip_serializing_if = "Option::is_none")]
-    pub card_uri: Option<String>,
+    pub card_uri: Option<crate::runtime::Text>,
     ///`community_id` — see [`CommunityId`]
     #[serde(rename = "community_id", skip_serializing_if = "Option::is_none")]
     pub community_id: Option<CommunityId>,
@@ -15325,7 +15325,7 @@ pub struct TweetCreateRequest {
         rename = "direct_message_deep_link",
         skip_serializing_if = "Option::is_none"
     )]
-    pub direct_message_deep_link: Option<String>,
+    pub direct_message_deep_link: Option<crate::runtime::Text>,
     ///`edit_options` — type object
     #[serde(rename = "edit_options", skip_serializing_if = "Option::is_none")]
     pub edit_options: Option<TweetCreateRequestEditOptions>,
@@ -15396,7 +15396,7 @@ crate::runtime::impl_model!(
 pub struct TweetCreateRequestGeo {
     ///`place_id` — type string
     #[serde(rename = "place_id", skip_serializing_if = "Option::is_none")]
-    pub place_id: Option<String>,
+    pub place_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -15431,7 +15431,7 @@ pub struct TweetCreateRequestPoll {
     pub duration_minutes: Option<i64>,
     ///`options` (required by the document; may still be absent) — type array, min items 2, max items 4
     #[serde(rename = "options", skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<String>>,
+    pub options: Option<Vec<crate::runtime::Text>>,
     ///`reply_settings` — type string
     #[serde(rename = "reply_settings", skip_serializing_if = "Option::is_none")]
     pub reply_settings: Option<TweetCreateRequestPollReplySettings>,
@@ -15627,7 +15627,7 @@ pub struct TweetEditComplianceObjectSchema {
     pub edit_tweet_ids: Option<Vec<TweetId>>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`initial_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "initial_tweet_id", skip_serializing_if = "Option::is_none")]
     pub initial_tweet_id: Option<TweetId>,
@@ -15810,7 +15810,7 @@ pub struct TweetHideResponseData {
 #[cfg(feature = "tweets")]
 crate::runtime::impl_model!(TweetHideResponseData { "hidden" => hidden });
 ///Schema `TweetId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type TweetId = String;
+pub type TweetId = crate::runtime::Text;
 ///Comma-joined list of `TweetId` sent as one query value.
 #[cfg(feature = "tweets")]
 pub type TweetIdList = crate::runtime::CsvList<TweetId>;
@@ -15877,22 +15877,22 @@ impl crate::runtime::Envelope for TweetLabelStreamResponse {
 pub struct TweetNotice {
     ///`application` (required by the document; may still be absent) — type string
     #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
-    pub application: Option<String>,
+    pub application: Option<crate::runtime::Text>,
     ///`details` — type string
     #[serde(rename = "details", skip_serializing_if = "Option::is_none")]
-    pub details: Option<String>,
+    pub details: Option<crate::runtime::Text>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<crate::runtime::Text>,
     ///`extended_details_url` — type string
     #[serde(rename = "extended_details_url", skip_serializing_if = "Option::is_none")]
-    pub extended_details_url: Option<String>,
+    pub extended_details_url: Option<crate::runtime::Text>,
     ///`label_title` — type string
     #[serde(rename = "label_title", skip_serializing_if = "Option::is_none")]
-    pub label_title: Option<String>,
+    pub label_title: Option<crate::runtime::Text>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
     pub tweet: Option<TweetNoticeTweet>,
@@ -15943,7 +15943,7 @@ crate::runtime::impl_model!(
 pub struct TweetTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`quote_tweet_id` — see [`TweetId`]
     #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
     pub quote_tweet_id: Option<TweetId>,
@@ -15981,7 +15981,7 @@ crate::runtime::impl_model!(
     TweetTakedownComplianceSchemaTweet { "author_id" => author_id, "id" => id }
 );
 ///Schema `TweetText` of the API document: type string.
-pub type TweetText = String;
+pub type TweetText = crate::runtime::Text;
 ///Object `TweetUndropComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -16001,10 +16001,10 @@ crate::runtime::impl_model!(TweetUndropComplianceSchema { "undrop" => undrop });
 pub struct TweetUnviewable {
     ///`application` (required by the document; may still be absent) — type string
     #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
-    pub application: Option<String>,
+    pub application: Option<crate::runtime::Text>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
     pub tweet: Option<TweetUnviewableTweet>,
@@ -16093,7 +16093,7 @@ crate::runtime::impl_model!(TweetWithheldComplianceSchema { "withheld" => withhe
 pub struct UnlikeComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`favorite` (required by the document; may still be absent) — type object
     #[serde(rename = "favorite", skip_serializing_if = "Option::is_none")]
     pub favorite: Option<UnlikeComplianceSchemaFavorite>,
@@ -16129,25 +16129,25 @@ crate::runtime::impl_model!(
 pub struct UnsupportedAuthenticationProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<UnsupportedAuthenticationProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<UnsupportedAuthenticationProblemResourceType>,
@@ -16156,19 +16156,19 @@ pub struct UnsupportedAuthenticationProblem {
     pub section: Option<UnsupportedAuthenticationProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<UnsupportedAuthenticationProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<UnsupportedAuthenticationProblemDisconnectType>,
@@ -16221,7 +16221,7 @@ crate::runtime::string_enum! {
 pub struct UnsupportedAuthenticationProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -16270,14 +16270,14 @@ crate::runtime::string_enum! {
 }
 ///Schema `UploadExpiration` of the API document: type string, format `date-time`.
 #[cfg(feature = "compliance")]
-pub type UploadExpiration = String;
+pub type UploadExpiration = crate::runtime::Text;
 ///Object `UploadSource` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UploadSource {
     ///`upload_source` (required by the document; may still be absent) — type string
     #[serde(rename = "upload_source", skip_serializing_if = "Option::is_none")]
-    pub upload_source: Option<String>,
+    pub upload_source: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -16286,9 +16286,9 @@ pub struct UploadSource {
 crate::runtime::impl_model!(UploadSource { "upload_source" => upload_source });
 ///Schema `UploadUrl` of the API document: type string, format `uri`.
 #[cfg(feature = "compliance")]
-pub type UploadUrl = String;
+pub type UploadUrl = crate::runtime::Text;
 ///Schema `Url` of the API document: type string, format `uri`.
-pub type Url = String;
+pub type Url = crate::runtime::Text;
 ///Object `UrlEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UrlEntity {
@@ -16300,10 +16300,10 @@ pub struct UrlEntity {
     pub start: Option<i64>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<String>,
+    pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
     pub expanded_url: Option<Url>,
@@ -16318,10 +16318,10 @@ pub struct UrlEntity {
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<String>,
+    pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Url>,
@@ -16347,10 +16347,10 @@ pub struct UrlEntityDm {
     pub start: Option<i64>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<String>,
+    pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
     pub expanded_url: Option<Url>,
@@ -16365,10 +16365,10 @@ pub struct UrlEntityDm {
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<String>,
+    pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Url>,
@@ -16389,10 +16389,10 @@ crate::runtime::impl_model!(
 pub struct UrlFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<String>,
+    pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
     pub expanded_url: Option<Url>,
@@ -16407,10 +16407,10 @@ pub struct UrlFields {
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<String>,
+    pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Url>,
@@ -16461,7 +16461,7 @@ pub struct Usage {
     pub project_cap: Option<i64>,
     ///`project_id` — type string, format `^[0-9]{1,19}$`
     #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<String>,
+    pub project_id: Option<crate::runtime::Text>,
     ///`project_usage` — type integer, format `int32`
     #[serde(rename = "project_usage", skip_serializing_if = "Option::is_none")]
     pub project_usage: Option<i64>,
@@ -16499,25 +16499,25 @@ crate::runtime::impl_model!(
 pub struct UsageCapExceededProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<UsageCapExceededProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<String>,
+    pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<UsageCapExceededProblemResourceType>,
@@ -16526,19 +16526,19 @@ pub struct UsageCapExceededProblem {
     pub section: Option<UsageCapExceededProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<UsageCapExceededProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
+    pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<UsageCapExceededProblemDisconnectType>,
@@ -16590,7 +16590,7 @@ crate::runtime::string_enum! {
 pub struct UsageCapExceededProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<crate::runtime::Extra>,
@@ -16650,7 +16650,7 @@ pub type UsageFieldList = crate::runtime::CsvList<UsageField>;
 pub struct UsageFields {
     ///`date` — type string, format `date-time`
     #[serde(rename = "date", skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
+    pub date: Option<crate::runtime::Text>,
     ///`usage` — type integer, format `int32`
     #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
     pub usage: Option<i64>,
@@ -16671,10 +16671,10 @@ pub struct User {
     pub connection_status: Option<Vec<UserConnectionStatu>>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`entities` — type object
     #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
     pub entities: Option<UserEntities>,
@@ -16683,22 +16683,22 @@ pub struct User {
     pub id: Option<UserId>,
     ///`location` — type string
     #[serde(rename = "location", skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<crate::runtime::Text>,
     ///`most_recent_tweet_id` — see [`TweetId`] — also accepted as `most_recent_post_id`
     #[serde(rename = "most_recent_tweet_id", skip_serializing_if = "Option::is_none")]
     pub most_recent_tweet_id: Option<TweetId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::runtime::Text>,
     ///`pinned_tweet_id` — see [`TweetId`] — also accepted as `pinned_post_id`
     #[serde(rename = "pinned_tweet_id", skip_serializing_if = "Option::is_none")]
     pub pinned_tweet_id: Option<TweetId>,
     ///`profile_banner_url` — type string, format `uri`
     #[serde(rename = "profile_banner_url", skip_serializing_if = "Option::is_none")]
-    pub profile_banner_url: Option<String>,
+    pub profile_banner_url: Option<crate::runtime::Text>,
     ///`profile_image_url` — type string, format `uri`
     #[serde(rename = "profile_image_url", skip_serializing_if = "Option::is_none")]
-    pub profile_image_url: Option<String>,
+    pub profile_image_url: Option<crate::runtime::Text>,
     ///`protected` — type boolean
     #[serde(rename = "protected", skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
@@ -16713,7 +16713,7 @@ pub struct User {
     pub subscription_type: Option<UserSubscriptionType>,
     ///`url` — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`username` (required by the document; may still be absent) — see [`UserName`]
     #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
     pub username: Option<UserName>,
@@ -16747,13 +16747,13 @@ crate::runtime::impl_model!(
 pub struct UserAffiliation {
     ///`badge_url` — type string, format `uri`
     #[serde(rename = "badge_url", skip_serializing_if = "Option::is_none")]
-    pub badge_url: Option<String>,
+    pub badge_url: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`user_id` — type array, min items 1
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Vec<UserId>>,
@@ -16885,7 +16885,7 @@ crate::runtime::impl_model!(
 pub struct UserComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserComplianceSchemaUser>,
@@ -17015,7 +17015,7 @@ crate::runtime::string_enum! {
 )]
 pub type UserFieldList = crate::runtime::CsvList<UserField>;
 ///Schema `UserId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type UserId = String;
+pub type UserId = crate::runtime::Text;
 ///Comma-joined list of `UserId` sent as one query value.
 #[cfg(any(feature = "spaces", feature = "users"))]
 pub type UserIdList = crate::runtime::CsvList<UserId>;
@@ -17023,9 +17023,9 @@ pub type UserIdList = crate::runtime::CsvList<UserId>;
 #[cfg(
     any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
 )]
-pub type UserIdMatchesAuthenticatedUser = String;
+pub type UserIdMatchesAuthenticatedUser = crate::runtime::Text;
 ///Schema `UserName` of the API document: type string, pattern `^[A-Za-z0-9_]{1,15}$`.
-pub type UserName = String;
+pub type UserName = crate::runtime::Text;
 ///Object `UserProfileModificationComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -17051,13 +17051,13 @@ crate::runtime::impl_model!(
 pub struct UserProfileModificationObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`new_value` (required by the document; may still be absent) — type string
     #[serde(rename = "new_value", skip_serializing_if = "Option::is_none")]
-    pub new_value: Option<String>,
+    pub new_value: Option<crate::runtime::Text>,
     ///`profile_field` (required by the document; may still be absent) — type string
     #[serde(rename = "profile_field", skip_serializing_if = "Option::is_none")]
-    pub profile_field: Option<String>,
+    pub profile_field: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserProfileModificationObjectSchemaUser>,
@@ -17104,7 +17104,7 @@ crate::runtime::impl_model!(
 pub struct UserScrubGeoObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`up_to_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "up_to_tweet_id", skip_serializing_if = "Option::is_none")]
     pub up_to_tweet_id: Option<TweetId>,
@@ -17148,7 +17148,7 @@ pub struct UserScrubGeoSchema {
 crate::runtime::impl_model!(UserScrubGeoSchema { "scrub_geo" => scrub_geo });
 ///Schema `UserSearchQueryVnext` of the API document: type string, pattern `^[A-Za-z0-9_' ]{1,50}$`.
 #[cfg(feature = "users")]
-pub type UserSearchQueryVnext = String;
+pub type UserSearchQueryVnext = crate::runtime::Text;
 ///Object `UserSuspendComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -17170,7 +17170,7 @@ crate::runtime::impl_model!(
 pub struct UserTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<String>,
+    pub event_at: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserTakedownComplianceSchemaUser>,
@@ -17751,10 +17751,10 @@ pub struct Variant {
     pub bit_rate: Option<i64>,
     ///`content_type` — type string
     #[serde(rename = "content_type", skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -17776,22 +17776,22 @@ pub struct Video {
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<String>,
+    pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
     pub variants: Option<Variants>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<String>,
+    pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
@@ -17933,13 +17933,13 @@ crate::runtime::impl_model!(VideoPublicMetrics { "view_count" => view_count });
 pub struct WebhookConfig {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<WebhookConfigId>,
     ///`url` (required by the document; may still be absent) — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`valid` (required by the document; may still be absent) — type boolean
     #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
@@ -17958,7 +17958,7 @@ crate::runtime::impl_model!(
 pub struct WebhookConfigCreateRequest {
     ///`url` (required by the document; may still be absent) — type string, min length 1, max length 200
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -17971,13 +17971,13 @@ crate::runtime::impl_model!(WebhookConfigCreateRequest { "url" => url });
 pub struct WebhookConfigCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<WebhookConfigId>,
     ///`url` (required by the document; may still be absent) — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<crate::runtime::Text>,
     ///`valid` (required by the document; may still be absent) — type boolean
     #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
@@ -18059,7 +18059,7 @@ pub type WebhookConfigFieldList = crate::runtime::CsvList<WebhookConfigField>;
         feature = "webhooks"
     )
 )]
-pub type WebhookConfigId = String;
+pub type WebhookConfigId = crate::runtime::Text;
 ///Object `WebhookConfigPutResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -18272,22 +18272,22 @@ crate::runtime::impl_model!(WebhookLinksGetResponseData { "links" => links });
 pub struct WebhookLinksGetResponseDataLink {
     ///`application_id` — type string
     #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
+    pub application_id: Option<crate::runtime::Text>,
     ///`business_user_id` — type string
     #[serde(rename = "business_user_id", skip_serializing_if = "Option::is_none")]
-    pub business_user_id: Option<String>,
+    pub business_user_id: Option<crate::runtime::Text>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::runtime::Text>,
     ///`fields` — type array
     #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<String>>,
+    pub fields: Option<Vec<crate::runtime::Text>>,
     ///`instance_id` — type string
     #[serde(rename = "instance_id", skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<crate::runtime::Text>,
     ///`webhook_id` — type string
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -18304,10 +18304,10 @@ crate::runtime::impl_model!(
 pub struct WebhookReplayCreateRequest {
     ///`from_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
     #[serde(rename = "from_date", skip_serializing_if = "Option::is_none")]
-    pub from_date: Option<String>,
+    pub from_date: Option<crate::runtime::Text>,
     ///`to_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
     #[serde(rename = "to_date", skip_serializing_if = "Option::is_none")]
-    pub to_date: Option<String>,
+    pub to_date: Option<crate::runtime::Text>,
     ///`webhook_id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<WebhookConfigId>,

@@ -248,7 +248,7 @@ fn include_join_works_on_posts_naming() {
     let post = &response.posts()[0];
     assert_eq!(
         post.edit_history_tweet_ids.as_deref(),
-        Some(&["100".to_owned()][..])
+        Some(&[xapi::Text::from("100")][..])
     );
     assert_eq!(
         post.public_metrics.as_ref().and_then(|m| m.retweet_count),

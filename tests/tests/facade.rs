@@ -623,7 +623,7 @@ fn join_tells_found_unavailable_and_not_requested_apart() {
         other => panic!("{other:?}"),
     }
     // Media: the expansion was not requested.
-    assert_eq!(page.media(&posts[0]), vec![Lookup::NotRequested]);
+    assert_eq!(page.media(&posts[0]).as_slice(), [Lookup::NotRequested]);
     // Mentions match usernames case-insensitively.
     let mentions = page.mentions(&posts[1]);
     assert_eq!(
@@ -661,8 +661,8 @@ fn join_without_known_expansions_uses_what_is_included() {
     let page = xapi::Response::new(joined_page(), 200, Default::default(), None);
     assert!(page.author(&page.posts()[0]).is_found());
     assert_eq!(
-        page.media(&page.posts()[0]),
-        vec![Lookup::NotRequested],
+        page.media(&page.posts()[0]).as_slice(),
+        [Lookup::NotRequested],
         "no media section: not requested"
     );
 }

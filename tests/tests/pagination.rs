@@ -166,7 +166,7 @@ async fn a_pull_resumes_from_a_saved_token() {
         saved = p.expect("page").next_token().map(str::to_owned);
     }
     let saved = saved.expect("a token after page 3");
-    let rest: Vec<String> = client
+    let rest: Vec<xapi::Text> = client
         .users()
         .get_users_posts("42")
         .pages()
@@ -180,8 +180,8 @@ async fn a_pull_resumes_from_a_saved_token() {
         (PAGES - 3) * PER_PAGE,
         "exactly the remaining items"
     );
-    assert_eq!(rest.first().map(String::as_str), Some("1000030"));
-    assert_eq!(rest.last().map(String::as_str), Some("1000999"));
+    assert_eq!(rest.first().map(|t| t.as_str()), Some("1000030"));
+    assert_eq!(rest.last().map(|t| t.as_str()), Some("1000999"));
 }
 
 #[tokio::test]
@@ -197,7 +197,7 @@ async fn max_items_and_stop_when_limit_a_pull() {
         .count()
         .await;
     assert_eq!(n, 25);
-    let ids: Vec<String> = client
+    let ids: Vec<xapi::Text> = client
         .users()
         .get_users_posts("42")
         .pages()

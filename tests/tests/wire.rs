@@ -166,7 +166,7 @@ async fn builders_send_lists_comma_joined() {
 #[tokio::test]
 async fn the_positional_client_sends_lists_comma_joined_too() {
     let (server, client) = server().await;
-    let ids: CsvList<String> = CsvList(vec!["20".into(), "21".into()]);
+    let ids: CsvList<xapi::Text> = CsvList(vec!["20".into(), "21".into()]);
     let fields: CsvList<TweetField> = CsvList(vec![TweetField::Id, TweetField::Lang]);
     client
         .raw()

@@ -167,7 +167,7 @@ async fn xapi_get_me(client: &Client) -> usize {
     me.data
         .as_ref()
         .and_then(|u| u.id.as_ref())
-        .map_or(0, String::len)
+        .map_or(0, |t| t.len())
 }
 
 async fn plain_get_me(http: &reqwest::Client, url: &str) -> usize {
@@ -182,7 +182,7 @@ async fn plain_get_me(http: &reqwest::Client, url: &str) -> usize {
     me.data
         .as_ref()
         .and_then(|u| u.id.as_ref())
-        .map_or(0, String::len)
+        .map_or(0, |t| t.len())
 }
 
 fn runtime() -> tokio::runtime::Runtime {

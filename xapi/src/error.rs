@@ -141,10 +141,10 @@ impl ApiError {
         if let Some(p) = &self.problem {
             let mut parts = Vec::new();
             if let Some(t) = &p.title {
-                parts.push(t.clone());
+                parts.push(t.to_string());
             }
             if let Some(d) = &p.detail {
-                parts.push(d.clone());
+                parts.push(d.to_string());
             }
             if let Some(m) = p.extra.get("message").and_then(|m| m.as_str()) {
                 parts.push(m.to_owned());

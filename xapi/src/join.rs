@@ -7,9 +7,9 @@
 //! error (deleted, withheld, not authorized: the error is handed back), and one
 //! that is simply *missing*.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
@@ -51,6 +51,11 @@ impl<'a, T> Lookup<'a, T> {
         matches!(self, Lookup::Found(_))
     }
 }
+
+/// The results of a join that can have several (referenced posts, media,
+/// mentions): up to four are kept inline without allocating, more spill to
+/// the heap. Dereferences to a slice and iterates like a `Vec`.
+pub type Several<T> = smallvec::SmallVec<[T; 4]>;
 
 /// How a post refers to another one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,31 +99,22 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Where an indexed item is, and where its id was copied in [`Table::ids`].
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    item: u32,
-    start: u32,
-    end: u32,
-}
-
-/// The ids of one list, hashed. The ids are copied back to back so that a
-/// lookup checks its match without reaching into the item.
+/// The ids of one list, hashed: each hash maps to the position of the first
+/// item that has it. A lookup confirms the match against the item itself.
 #[derive(Debug, Default)]
 struct Table {
-    slots: HashMap<u64, Slot, BuildHasherDefault<IdHasher>>,
-    ids: String,
+    slots: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
     /// Whether every id is in `slots` (or shares its hash with one that is).
     complete: bool,
 }
 
 /// What a table says about an id.
 enum Probe {
-    /// The item at this position has it.
-    At(usize),
+    /// The item at this position has the same hash: confirm, scan otherwise.
+    Candidate(usize),
     /// No item has it.
     Absent,
-    /// Unknown (a hash shared by two ids): scan.
+    /// Unknown (the table is incomplete): scan.
     Scan,
 }
 
@@ -130,49 +126,24 @@ impl Table {
     ) -> Table {
         let mut table = Table {
             slots: HashMap::with_capacity_and_hasher(hint, Default::default()),
-            ids: String::with_capacity(hint * 20),
             complete: true,
         };
         for (item, id) in ids {
-            let start = table.ids.len();
-            let (Ok(item), Ok(start), Ok(end)) = (
-                u32::try_from(item),
-                u32::try_from(start),
-                u32::try_from(start + id.len()),
-            ) else {
+            let Ok(item) = u32::try_from(item) else {
                 table.complete = false;
                 break;
             };
-            if let Entry::Vacant(slot) = table.slots.entry(hash_id(id, FOLD)) {
-                table.ids.push_str(id);
-                slot.insert(Slot { item, start, end });
-            }
+            table.slots.entry(hash_id(id, FOLD)).or_insert(item);
         }
         table
     }
 
     #[inline]
     fn probe<const FOLD: bool>(&self, id: &str) -> Probe {
-        let Some(slot) = self.slots.get(&hash_id(id, FOLD)) else {
-            return if self.complete {
-                Probe::Absent
-            } else {
-                Probe::Scan
-            };
-        };
-        let stored = self
-            .ids
-            .get(slot.start as usize..slot.end as usize)
-            .unwrap_or_default();
-        let same = if FOLD {
-            stored.eq_ignore_ascii_case(id)
-        } else {
-            stored == id
-        };
-        if same {
-            Probe::At(slot.item as usize)
-        } else {
-            Probe::Scan
+        match self.slots.get(&hash_id(id, FOLD)) {
+            Some(&item) => Probe::Candidate(item as usize),
+            None if self.complete => Probe::Absent,
+            None => Probe::Scan,
         }
     }
 }
@@ -255,7 +226,12 @@ pub struct Index {
     problems: OnceLock<Table>,
     /// The requested expansions seen first, with their bits.
     requested: OnceLock<(String, u32)>,
+    /// Lookups by username made by scanning (before the table is built).
+    name_scans: AtomicU32,
 }
+
+/// Lookups by username that scan before the usernames are indexed.
+const NAME_SCANS: u32 = 8;
 
 impl Index {
     /// An index for `includes` and `errors`; its tables are built lazily,
@@ -314,7 +290,12 @@ fn get<'a, T, const FOLD: bool>(
             Table::build::<FOLD>(ids, items.len())
         });
         match table.probe::<FOLD>(id) {
-            Probe::At(i) => return items.get(i),
+            Probe::Candidate(i) => {
+                // Another id with the same hash means a scan (rare).
+                if let Some(item) = items.get(i).filter(|item| matches(item)) {
+                    return Some(item);
+                }
+            }
             Probe::Absent => return None,
             Probe::Scan => {}
         }
@@ -393,7 +374,11 @@ impl<'a> Joiner<'a> {
                 Table::build::<false>(ids, errors.len() * 2)
             });
             match table.probe::<false>(id) {
-                Probe::At(i) => return errors.get(i),
+                Probe::Candidate(i) => {
+                    if let Some(p) = errors.get(i).filter(|p| matches(p)) {
+                        return Some(p);
+                    }
+                }
                 Probe::Absent => return None,
                 Probe::Scan => {}
             }
@@ -442,7 +427,7 @@ impl<'a> Joiner<'a> {
     }
 
     /// The posts a post refers to, with how it refers to each.
-    pub fn referenced(&self, post: &Tweet) -> Vec<(ReferenceType, Lookup<'a, Tweet>)> {
+    pub fn referenced(&self, post: &Tweet) -> Several<(ReferenceType, Lookup<'a, Tweet>)> {
         post.referenced_tweets
             .iter()
             .flatten()
@@ -462,7 +447,7 @@ impl<'a> Joiner<'a> {
     }
 
     /// The media attached to a post (`attachments.media_keys` expansion).
-    pub fn media(&self, post: &Tweet) -> Vec<Lookup<'a, Media>> {
+    pub fn media(&self, post: &Tweet) -> Several<Lookup<'a, Media>> {
         let keys = post
             .attachments
             .as_ref()
@@ -491,7 +476,7 @@ impl<'a> Joiner<'a> {
             .and_then(|p| p.first());
         let items = self.includes.and_then(|i| i.polls.as_ref());
         self.resolve(
-            id.map(String::as_str),
+            id.map(|id| id.as_str()),
             "attachments.poll_ids",
             items,
             &self.index.polls,
@@ -514,18 +499,33 @@ impl<'a> Joiner<'a> {
 
     /// The users mentioned in a post (`entities.mentions.username` expansion),
     /// matched by username, case-insensitively.
-    pub fn mentions<'p>(&self, post: &'p Tweet) -> Vec<(&'p str, Lookup<'a, User>)> {
+    pub fn mentions<'p>(&self, post: &'p Tweet) -> Several<(&'p str, Lookup<'a, User>)> {
+        const EXPANSION: &str = "entities.mentions.username";
         post.entities
             .as_ref()
             .and_then(|e| e.mentions.as_ref())
             .into_iter()
             .flatten()
-            .filter_map(|m| m.username.as_deref())
-            .map(|name| {
-                (
-                    name,
-                    self.user_by_username(name, "entities.mentions.username"),
-                )
+            .filter_map(|m| {
+                let name = m.username.as_deref()?;
+                // The mention's user id, when sent, finds the user through the
+                // id index (which authors share) without indexing usernames;
+                // the username must still match.
+                if let (Some(id), Some(users)) = (m.id.as_deref(), self.users()) {
+                    if self.was_requested(EXPANSION, true) {
+                        let by_id = get::<User, false>(users, &self.index.users, id, |u: &User| {
+                            u.id.as_deref()
+                        });
+                        if let Some(user) = by_id.filter(|u| {
+                            u.username
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                        }) {
+                            return Some((name, Lookup::Found(user)));
+                        }
+                    }
+                }
+                Some((name, self.user_by_username(name, EXPANSION)))
             })
             .collect()
     }
@@ -536,10 +536,21 @@ impl<'a> Joiner<'a> {
         if !self.was_requested(expansion, users.is_some()) {
             return Lookup::NotRequested;
         }
+        fn name_of(u: &User) -> Option<&str> {
+            u.username.as_deref()
+        }
         let found = users.and_then(|users| {
-            get::<User, true>(users, &self.index.usernames, username, |u: &User| {
-                u.username.as_deref()
-            })
+            // A few lookups by name (mentions sent without an id, or whose
+            // user is missing) scan; indexing every username pays off later.
+            if self.index.usernames.get().is_none()
+                && self.index.name_scans.fetch_add(1, Ordering::Relaxed) < NAME_SCANS
+            {
+                users
+                    .iter()
+                    .find(|u| name_of(u).is_some_and(|n| n.eq_ignore_ascii_case(username)))
+            } else {
+                get::<User, true>(users, &self.index.usernames, username, name_of)
+            }
         });
         match found {
             Some(u) => Lookup::Found(u),
@@ -600,7 +611,7 @@ pub struct ExpandedReference {
     #[serde(rename = "type")]
     pub kind: String,
     /// The referenced post's id.
-    pub id: String,
+    pub id: crate::Text,
     /// The post, when included.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub post: Option<Box<Tweet>>,
@@ -690,8 +701,8 @@ mod tests {
 
     fn user(id: &str, username: &str) -> User {
         User {
-            id: Some(id.to_owned()),
-            username: Some(username.to_owned()),
+            id: Some(id.into()),
+            username: Some(username.into()),
             ..Default::default()
         }
     }
@@ -725,8 +736,8 @@ mod tests {
 
     fn problem(id: &str) -> Problem {
         Problem {
-            resource_id: Some(id.to_owned()),
-            value: Some(id.to_owned()),
+            resource_id: Some(id.into()),
+            value: Some(id.into()),
             ..Default::default()
         }
     }
@@ -765,6 +776,57 @@ mod tests {
     }
 
     #[test]
+    fn username_lookups_agree_before_and_after_indexing() {
+        let inc = includes(100);
+        let index = Index::new(Some(&inc), &[]);
+        let j = Joiner::new(Some(&inc), &[], None, &index);
+        // Scans first, then the table: every answer is the same either way.
+        for round in 0..3 * NAME_SCANS as usize {
+            let i = (round * 37) % 100;
+            let found = j.user_by_username(&format!("USER_{i}"), "entities.mentions.username");
+            let want = format!("{}", 1_000_000_000_000_000_000u64 + i as u64);
+            assert_eq!(
+                found.found().and_then(|u| u.id.as_deref()),
+                Some(want.as_str()),
+                "round {round}"
+            );
+            assert_eq!(
+                j.user_by_username("nobody", "entities.mentions.username"),
+                Lookup::Missing,
+                "round {round}"
+            );
+        }
+        assert!(index.usernames.get().is_some(), "indexed after a few scans");
+    }
+
+    #[test]
+    fn mention_ids_are_used_only_when_the_username_agrees() {
+        let inc = includes(40);
+        let index = Index::new(Some(&inc), &[]);
+        let j = Joiner::new(Some(&inc), &[], None, &index);
+        let user_id = |i: u64| format!("{}", 1_000_000_000_000_000_000u64 + i);
+        let mut p = post("1", "2", &[]);
+        p.entities = serde_json::from_value(serde_json::json!({"mentions": [
+            // id and name agree
+            {"username": "user_3", "id": user_id(3)},
+            // the id is someone else's: the name decides
+            {"username": "User_5", "id": user_id(6)},
+            // unknown id, known name
+            {"username": "User_7", "id": "99"},
+            // no id at all
+            {"username": "User_8"},
+        ]}))
+        .expect("entities");
+        let got: Vec<Option<&str>> = j
+            .mentions(&p)
+            .iter()
+            .map(|(_, l)| l.found().and_then(|u| u.id.as_deref()))
+            .collect();
+        let want = [user_id(3), user_id(5), user_id(7), user_id(8)];
+        assert_eq!(got, want.iter().map(|w| Some(w.as_str())).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn duplicates_resolve_to_the_first() {
         let mut inc = includes(40);
         if let Some(users) = inc.users.as_mut() {
@@ -787,7 +849,7 @@ mod tests {
         let p = post("1", "1000000000000000001", &["user_2"]);
         assert!(j.author(&p).is_found());
         assert_eq!(j.mentions(&p)[0].1, Lookup::NotRequested);
-        assert_eq!(j.media(&p), Vec::new());
+        assert!(j.media(&p).is_empty());
         assert!(j
             .user(Some("1000000000000000001"), "custom.thing")
             .is_found());

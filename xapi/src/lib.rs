@@ -85,6 +85,7 @@ pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};
 pub use error::Error;
 pub use response::Response;
 pub use xapi_generated::requests::Api;
+pub use xapi_generated::runtime::Text;
 
 /// Every schema of the API document, as tolerant models.
 pub mod models {
@@ -112,7 +113,9 @@ pub mod fields {
 
 /// Support types shared with the generated code.
 pub mod runtime {
-    pub use xapi_generated::runtime::{CsvList, Envelope, Extra, Model, RequestParts, Sender};
+    pub use xapi_generated::runtime::{
+        CsvList, Envelope, Extra, Model, RequestParts, Sender, Text,
+    };
 }
 
 /// The generated client (positional arguments), reachable through [`Client::raw`].

@@ -58,6 +58,7 @@ use crate::models::{
 };
 use crate::response::Response;
 use crate::Api;
+use crate::Text;
 
 /// The use the media is for (`media_category`): `tweet_image`,
 /// `tweet_video`, `subtitles`…
@@ -444,7 +445,8 @@ impl<'c> MediaUploader<'c> {
             media_type: Some(media_type),
             media_category: category,
             total_bytes: i64::try_from(total).ok(),
-            additional_owners: (!additional_owners.is_empty()).then_some(additional_owners),
+            additional_owners: (!additional_owners.is_empty())
+                .then(|| additional_owners.into_iter().map(Text::from).collect()),
             shared,
             ..Default::default()
         };
@@ -455,7 +457,11 @@ impl<'c> MediaUploader<'c> {
             .send()
             .await?
             .into_body();
-        let Some(id) = init.data.as_ref().and_then(|d| d.id.clone()) else {
+        let Some(id) = init
+            .data
+            .as_ref()
+            .and_then(|d| d.id.as_deref().map(str::to_owned))
+        else {
             return Err(UploadError::UnexpectedResponse {
                 operation: INIT,
                 reason: "no data.id (media id) in the answer".into(),
@@ -570,7 +576,7 @@ impl<'c> MediaUploader<'c> {
 
 fn absorb(uploaded: &mut UploadedMedia, data: &MediaUploadResponseData) {
     if data.media_key.is_some() {
-        uploaded.media_key.clone_from(&data.media_key);
+        uploaded.media_key = data.media_key.as_deref().map(str::to_owned);
     }
     if data.size.is_some() {
         uploaded.size = data.size;
@@ -728,10 +734,10 @@ impl Client {
             ));
         }
         let body = MetadataCreateRequest {
-            id: Some(media_id),
+            id: Some(media_id.into()),
             metadata: Some(MetadataCreateRequestMetadata {
                 alt_text: Some(AltText {
-                    text: Some(text),
+                    text: Some(text.into()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -760,12 +766,12 @@ impl Client {
         check_media_id(OP, "subtitles.id", &subtitles_media_id)?;
         check_language_code(OP, "subtitles.language_code", &language_code)?;
         let body = SubtitlesCreateRequest {
-            id: Some(video_media_id),
+            id: Some(video_media_id.into()),
             media_category: Some(category),
             subtitles: Some(Subtitles {
-                id: Some(subtitles_media_id),
-                language_code: Some(language_code),
-                display_name: Some(display_name.into()),
+                id: Some(subtitles_media_id.into()),
+                language_code: Some(language_code.into()),
+                display_name: Some(Text::from(Into::<String>::into(display_name))),
                 ..Default::default()
             }),
             ..Default::default()
@@ -791,9 +797,9 @@ impl Client {
         check_media_id(OP, "id", &video_media_id)?;
         check_language_code(OP, "language_code", &language_code)?;
         let body = SubtitlesDeleteRequest {
-            id: Some(video_media_id),
+            id: Some(video_media_id.into()),
             media_category: Some(category),
-            language_code: Some(language_code),
+            language_code: Some(language_code.into()),
             ..Default::default()
         };
         self.media()

@@ -16,7 +16,7 @@
 //!     .poll(["Tabs", "Spaces"], 24 * 60)
 //!     .reply_settings(ReplySettings::Following);
 //! let created = client.create_post(poll).await?;
-//! let id = created.data().and_then(|d| d.id.clone()).unwrap_or_default();
+//! let id = created.data().and_then(|d| d.id.as_deref()).unwrap_or_default().to_owned();
 //! client.create_post(NewPost::text("Results tomorrow.").reply_to(&id)).await?;
 //! # Ok(()) }
 //! ```
@@ -71,6 +71,14 @@ use crate::models::{
 use crate::response::Response;
 #[cfg(feature = "tweets")]
 use crate::Api;
+#[cfg(feature = "tweets")]
+use crate::Text;
+
+/// Owned strings as model text.
+#[cfg(feature = "tweets")]
+fn texts(list: Vec<String>) -> Vec<Text> {
+    list.into_iter().map(Text::from).collect()
+}
 
 /// Who may reply to a post (`reply_settings`). `Unknown` values are refused
 /// by [`NewPost::validate`].
@@ -350,21 +358,22 @@ impl NewPost {
             || !self.exclude_reply_user_ids.is_empty()
             || self.auto_populate_reply_metadata.is_some())
         .then(|| TweetCreateRequestReply {
-            in_reply_to_tweet_id: self.in_reply_to,
+            in_reply_to_tweet_id: self.in_reply_to.map(Text::from),
             exclude_reply_user_ids: (!self.exclude_reply_user_ids.is_empty())
-                .then_some(self.exclude_reply_user_ids),
+                .then(|| texts(self.exclude_reply_user_ids)),
             auto_populate_reply_metadata: self.auto_populate_reply_metadata,
             ..Default::default()
         });
         let media = (!self.media_ids.is_empty() || !self.tagged_user_ids.is_empty()).then(|| {
             TweetCreateRequestMedia {
-                media_ids: (!self.media_ids.is_empty()).then_some(self.media_ids),
-                tagged_user_ids: (!self.tagged_user_ids.is_empty()).then_some(self.tagged_user_ids),
+                media_ids: (!self.media_ids.is_empty()).then(|| texts(self.media_ids)),
+                tagged_user_ids: (!self.tagged_user_ids.is_empty())
+                    .then(|| texts(self.tagged_user_ids)),
                 ..Default::default()
             }
         });
         let poll = self.poll.map(|p| TweetCreateRequestPoll {
-            options: Some(p.options),
+            options: Some(texts(p.options)),
             duration_minutes: Some(i64::from(p.duration_minutes)),
             reply_settings: p
                 .reply_settings
@@ -372,26 +381,26 @@ impl NewPost {
             ..Default::default()
         });
         TweetCreateRequest {
-            text: self.text,
+            text: self.text.map(Text::from),
             reply,
-            quote_tweet_id: self.quote_post_id,
+            quote_tweet_id: self.quote_post_id.map(Text::from),
             media,
             poll,
             reply_settings: self.reply_settings,
             geo: self.place_id.map(|place_id| TweetCreateRequestGeo {
-                place_id: Some(place_id),
+                place_id: Some(place_id.into()),
                 ..Default::default()
             }),
             for_super_followers_only: self.for_super_followers_only,
-            community_id: self.community_id,
+            community_id: self.community_id.map(Text::from),
             share_with_followers: self.share_with_followers,
-            card_uri: self.card_uri,
-            direct_message_deep_link: self.direct_message_deep_link,
+            card_uri: self.card_uri.map(Text::from),
+            direct_message_deep_link: self.direct_message_deep_link.map(Text::from),
             nullcast: self.nullcast,
             edit_options: self
                 .previous_post_id
                 .map(|id| TweetCreateRequestEditOptions {
-                    previous_post_id: Some(id),
+                    previous_post_id: Some(id.into()),
                     ..Default::default()
                 }),
             ..Default::default()
@@ -675,7 +684,7 @@ impl Client {
         let post_id = post_id.into();
         check_id_for("likePost", "tweet_id", &post_id)?;
         let body = UsersLikesCreateRequest {
-            tweet_id: Some(post_id),
+            tweet_id: Some(post_id.into()),
             ..Default::default()
         };
         self.users().like_post(user_id).body(body).send().await
@@ -703,7 +712,7 @@ impl Client {
         let post_id = post_id.into();
         check_id_for("repostPost", "tweet_id", &post_id)?;
         let body = UsersRetweetsCreateRequest {
-            tweet_id: Some(post_id),
+            tweet_id: Some(post_id.into()),
             ..Default::default()
         };
         self.users().repost_post(user_id).body(body).send().await
@@ -732,7 +741,7 @@ impl Client {
         let post_id = post_id.into();
         check_id_for("createUsersBookmark", "tweet_id", &post_id)?;
         let body = BookmarkAddRequest {
-            tweet_id: Some(post_id),
+            tweet_id: Some(post_id.into()),
             ..Default::default()
         };
         self.users()

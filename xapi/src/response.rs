@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use reqwest::header::HeaderMap;
 
-use crate::join::{Index, Joiner, Lookup, ReferenceType};
+use crate::join::{Index, Joiner, Lookup, ReferenceType, Several};
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
 use crate::rate_limit::RateLimit;
 use xapi_generated::runtime::Envelope;
@@ -148,12 +148,12 @@ impl<T: Envelope> Response<T> {
     }
 
     /// The posts `post` refers to, with the kind of each reference.
-    pub fn referenced(&self, post: &Tweet) -> Vec<(ReferenceType, Lookup<'_, Tweet>)> {
+    pub fn referenced(&self, post: &Tweet) -> Several<(ReferenceType, Lookup<'_, Tweet>)> {
         self.joiner().referenced(post)
     }
 
     /// The media attached to `post`.
-    pub fn media(&self, post: &Tweet) -> Vec<Lookup<'_, Media>> {
+    pub fn media(&self, post: &Tweet) -> Several<Lookup<'_, Media>> {
         self.joiner().media(post)
     }
 
@@ -168,7 +168,7 @@ impl<T: Envelope> Response<T> {
     }
 
     /// The users `post` mentions.
-    pub fn mentions<'p>(&self, post: &'p Tweet) -> Vec<(&'p str, Lookup<'_, User>)> {
+    pub fn mentions<'p>(&self, post: &'p Tweet) -> Several<(&'p str, Lookup<'_, User>)> {
         self.joiner().mentions(post)
     }
 

@@ -198,12 +198,12 @@ impl RulePlan {
         let mut live: BTreeMap<NewRule, Vec<String>> = BTreeMap::new();
         for rule in current {
             let key = NewRule {
-                value: rule.value.clone().unwrap_or_default(),
-                tag: rule.tag.clone(),
+                value: rule.value.as_deref().unwrap_or_default().to_owned(),
+                tag: rule.tag.as_deref().map(str::to_owned),
             };
             live.entry(key)
                 .or_default()
-                .push(rule.id.clone().unwrap_or_default());
+                .push(rule.id.as_deref().unwrap_or_default().to_owned());
         }
         let mut plan = RulePlan::default();
         for (key, ids) in &live {
@@ -246,8 +246,9 @@ fn failures(errors: &[Problem]) -> Vec<RuleFailure> {
         .map(|p| RuleFailure {
             rule: p
                 .value
-                .clone()
-                .or_else(|| p.id.clone())
+                .as_deref()
+                .or(p.id.as_deref())
+                .map(str::to_owned)
                 .or_else(|| {
                     p.extra
                         .get("value")
@@ -302,8 +303,8 @@ impl<'c> Rules<'c> {
                 rules
                     .iter()
                     .map(|r| RuleNoId {
-                        value: Some(r.value.clone()),
-                        tag: r.tag.clone(),
+                        value: Some(r.value.as_str().into()),
+                        tag: r.tag.as_deref().map(Into::into),
                         ..Default::default()
                     })
                     .collect(),
@@ -361,8 +362,8 @@ impl<'c> Rules<'c> {
         let deleted = ids.clone().unwrap_or_default();
         let body = AddOrDeleteRulesRequest {
             delete: Some(AddOrDeleteRulesRequestDelete {
-                ids,
-                values,
+                ids: ids.map(|l| l.into_iter().map(Into::into).collect()),
+                values: values.map(|l| l.into_iter().map(Into::into).collect()),
                 ..Default::default()
             }),
             ..Default::default()
