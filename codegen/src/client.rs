@@ -122,6 +122,61 @@ impl VisitMut for RestoreOperationIds<'_> {
     }
 }
 
+/// Routes every path value of the positional client through
+/// `crate::runtime::path_segment`, which refuses values that would resolve to
+/// another endpoint (`.`, `..`, empty) and encodes a backslash, instead of the
+/// generator's plain `encode_path`.
+pub struct GuardPathSegments {
+    /// How many calls were rewritten.
+    pub rewritten: usize,
+}
+
+impl VisitMut for GuardPathSegments {
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        // URLs are built with `format!`, whose arguments are plain tokens.
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        let Ok(mut args) = mac.parse_body_with(parser) else {
+            return;
+        };
+        for arg in args.iter_mut() {
+            self.visit_expr_mut(arg);
+        }
+        mac.tokens = args.to_token_stream();
+    }
+
+    fn visit_use_tree_mut(&mut self, tree: &mut syn::UseTree) {
+        visit_mut::visit_use_tree_mut(self, tree);
+        if let syn::UseTree::Group(group) = tree {
+            let kept: syn::punctuated::Punctuated<syn::UseTree, syn::Token![,]> = group
+                .items
+                .iter()
+                .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "encode_path"))
+                .cloned()
+                .collect();
+            group.items = kept;
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::Call(call) = expr else {
+            return;
+        };
+        let syn::Expr::Path(func) = &*call.func else {
+            return;
+        };
+        if !func.path.is_ident("encode_path") || call.args.len() != 1 {
+            return;
+        }
+        let arg = &call.args[0];
+        *expr = syn::parse_quote!(crate::runtime::path_segment(#arg)?);
+        self.rewritten += 1;
+    }
+}
+
 /// Applies the post-processing passes to the generator's output.
 ///
 /// `operation_ids` lists the document's operation ids.
@@ -139,6 +194,8 @@ pub fn postprocess(tokens: TokenStream, operation_ids: &[String]) -> Result<syn:
         rewritten: 0,
     };
     restore.visit_file_mut(&mut file);
+    let mut guard = GuardPathSegments { rewritten: 0 };
+    guard.visit_file_mut(&mut file);
     if !operation_ids.is_empty() && restore.rewritten != operation_ids.len() {
         return Err(format!(
             "restored {} operation ids of {}",
@@ -188,6 +245,24 @@ mod tests {
             .to_string();
         assert!(!text.contains("api-version"), "{text}");
         assert!(text.contains("x-other"), "{text}");
+    }
+
+    #[test]
+    fn path_values_go_through_the_guard() {
+        let mut file: syn::File = syn::parse_str(
+            r#"use progenitor_client::{encode_path, ClientHooks};
+            fn f() { let url = format!("{}/2/users/{}", base, encode_path(&id.to_string())); }"#,
+        )
+        .expect("parses");
+        let mut guard = GuardPathSegments { rewritten: 0 };
+        guard.visit_file_mut(&mut file);
+        assert_eq!(guard.rewritten, 1);
+        let text = file.to_token_stream().to_string();
+        assert!(
+            text.contains("crate :: runtime :: path_segment (& id . to_string ()) ?"),
+            "{text}"
+        );
+        assert!(!text.contains("encode_path"), "{text}");
     }
 
     #[test]

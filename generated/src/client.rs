@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -1062,7 +1062,7 @@ Sends a `POST` request to `/2/account_activity/replay/webhooks/{webhook_id}/subs
     ) -> Result<ResponseValue<crate::models::ReplayJobCreateResponse>, Error<()>> {
         let url = format!(
             "{}/2/account_activity/replay/webhooks/{}/subscriptions/all", self.baseurl,
-            encode_path(& webhook_id.to_string()),
+            crate ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1141,8 +1141,8 @@ Sends a `GET` request to `/2/account_activity/webhooks/{webhook_id}/subscription
         webhook_id: &'a crate::models::WebhookConfigId,
     ) -> Result<ResponseValue<crate::models::SubscriptionsGetResponse>, Error<()>> {
         let url = format!(
-            "{}/2/account_activity/webhooks/{}/subscriptions/all", self.baseurl,
-            encode_path(& webhook_id.to_string()),
+            "{}/2/account_activity/webhooks/{}/subscriptions/all", self.baseurl, crate
+            ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1183,8 +1183,8 @@ Sends a `POST` request to `/2/account_activity/webhooks/{webhook_id}/subscriptio
         body: &'a crate::models::SubscriptionsCreateRequest,
     ) -> Result<ResponseValue<crate::models::SubscriptionsCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/account_activity/webhooks/{}/subscriptions/all", self.baseurl,
-            encode_path(& webhook_id.to_string()),
+            "{}/2/account_activity/webhooks/{}/subscriptions/all", self.baseurl, crate
+            ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1226,7 +1226,7 @@ Sends a `GET` request to `/2/account_activity/webhooks/{webhook_id}/subscription
     ) -> Result<ResponseValue<crate::models::SubscriptionsListGetResponse>, Error<()>> {
         let url = format!(
             "{}/2/account_activity/webhooks/{}/subscriptions/all/list", self.baseurl,
-            encode_path(& webhook_id.to_string()),
+            crate ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1267,8 +1267,9 @@ Sends a `DELETE` request to `/2/account_activity/webhooks/{webhook_id}/subscript
         user_id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<crate::models::SubscriptionsDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/account_activity/webhooks/{}/subscriptions/{}/all", self.baseurl,
-            encode_path(& webhook_id.to_string()), encode_path(& user_id.to_string()),
+            "{}/2/account_activity/webhooks/{}/subscriptions/{}/all", self.baseurl, crate
+            ::runtime::path_segment(& webhook_id.to_string()) ?, crate
+            ::runtime::path_segment(& user_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1451,8 +1452,8 @@ Sends a `PUT` request to `/2/activity/subscriptions/{subscription_id}`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/activity/subscriptions/{}", self.baseurl, encode_path(& subscription_id
-            .to_string()),
+            "{}/2/activity/subscriptions/{}", self.baseurl, crate
+            ::runtime::path_segment(& subscription_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1496,8 +1497,8 @@ Sends a `DELETE` request to `/2/activity/subscriptions/{subscription_id}`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/activity/subscriptions/{}", self.baseurl, encode_path(& subscription_id
-            .to_string()),
+            "{}/2/activity/subscriptions/{}", self.baseurl, crate
+            ::runtime::path_segment(& subscription_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1601,8 +1602,8 @@ Sends a `GET` request to `/2/chat/conversations/{conversation_id}`
         pagination_token: Option<&'a str>,
     ) -> Result<ResponseValue<crate::models::ChatGetConversationResponse>, Error<()>> {
         let url = format!(
-            "{}/2/chat/conversations/{}", self.baseurl, encode_path(& conversation_id
-            .to_string()),
+            "{}/2/chat/conversations/{}", self.baseurl, crate ::runtime::path_segment(&
+            conversation_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1656,8 +1657,8 @@ Sends a `POST` request to `/2/chat/conversations/{conversation_id}/messages`
         body: &'a crate::models::ChatSendMessageRequest,
     ) -> Result<ResponseValue<crate::models::ChatSendMessageResponse>, Error<()>> {
         let url = format!(
-            "{}/2/chat/conversations/{}/messages", self.baseurl, encode_path(&
-            conversation_id.to_string()),
+            "{}/2/chat/conversations/{}/messages", self.baseurl, crate
+            ::runtime::path_segment(& conversation_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1702,8 +1703,8 @@ Sends a `POST` request to `/2/chat/conversations/{conversation_id}/read`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/chat/conversations/{}/read", self.baseurl, encode_path(&
-            conversation_id.to_string()),
+            "{}/2/chat/conversations/{}/read", self.baseurl, crate
+            ::runtime::path_segment(& conversation_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1747,8 +1748,8 @@ Sends a `POST` request to `/2/chat/conversations/{conversation_id}/typing`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/chat/conversations/{}/typing", self.baseurl, encode_path(&
-            conversation_id.to_string()),
+            "{}/2/chat/conversations/{}/typing", self.baseurl, crate
+            ::runtime::path_segment(& conversation_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1833,8 +1834,8 @@ Sends a `POST` request to `/2/chat/media/upload/{id}/append`
         body: &'a crate::models::ChatMediaUploadAppendRequest,
     ) -> Result<ResponseValue<crate::models::MediaUploadAppendResponse>, Error<()>> {
         let url = format!(
-            "{}/2/chat/media/upload/{}/append", self.baseurl, encode_path(& id
-            .to_string()),
+            "{}/2/chat/media/upload/{}/append", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1879,8 +1880,8 @@ Sends a `POST` request to `/2/chat/media/upload/{id}/finalize`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/chat/media/upload/{}/finalize", self.baseurl, encode_path(& id
-            .to_string()),
+            "{}/2/chat/media/upload/{}/finalize", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -1922,8 +1923,9 @@ Sends a `GET` request to `/2/chat/media/{conversation_id}/{media_hash_key}`
         media_hash_key: &'a crate::models::MediaHashKey,
     ) -> Result<ResponseValue<crate::models::ChatMediaDownloadResponse>, Error<()>> {
         let url = format!(
-            "{}/2/chat/media/{}/{}", self.baseurl, encode_path(& conversation_id
-            .to_string()), encode_path(& media_hash_key.to_string()),
+            "{}/2/chat/media/{}/{}", self.baseurl, crate ::runtime::path_segment(&
+            conversation_id.to_string()) ?, crate ::runtime::path_segment(&
+            media_hash_key.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2023,7 +2025,8 @@ Sends a `GET` request to `/2/communities/{id}`
         community_fields: Option<&'a crate::models::CommunityFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2CommunitiesIdResponse>, Error<()>> {
         let url = format!(
-            "{}/2/communities/{}", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/communities/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2157,7 +2160,8 @@ Sends a `GET` request to `/2/compliance/jobs/{id}`
         compliance_job_fields: Option<&'a crate::models::ComplianceJobFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2ComplianceJobsIdResponse>, Error<()>> {
         let url = format!(
-            "{}/2/compliance/jobs/{}", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/compliance/jobs/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2338,7 +2342,8 @@ Sends a `DELETE` request to `/2/connections/{endpoint_id}`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/connections/{}", self.baseurl, encode_path(& endpoint_id.to_string()),
+            "{}/2/connections/{}", self.baseurl, crate ::runtime::path_segment(&
+            endpoint_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2430,8 +2435,8 @@ Sends a `GET` request to `/2/dm_conversations/with/{participant_id}/dm_events`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/dm_conversations/with/{}/dm_events", self.baseurl, encode_path(&
-            participant_id.to_string()),
+            "{}/2/dm_conversations/with/{}/dm_events", self.baseurl, crate
+            ::runtime::path_segment(& participant_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2485,8 +2490,8 @@ Sends a `POST` request to `/2/dm_conversations/with/{participant_id}/messages`
         body: &'a crate::models::CreateMessageRequest,
     ) -> Result<ResponseValue<crate::models::CreateDmEventResponse>, Error<()>> {
         let url = format!(
-            "{}/2/dm_conversations/with/{}/messages", self.baseurl, encode_path(&
-            participant_id.to_string()),
+            "{}/2/dm_conversations/with/{}/messages", self.baseurl, crate
+            ::runtime::path_segment(& participant_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2526,8 +2531,8 @@ Sends a `POST` request to `/2/dm_conversations/{dm_conversation_id}/messages`
         body: &'a crate::models::CreateMessageRequest,
     ) -> Result<ResponseValue<crate::models::CreateDmEventResponse>, Error<()>> {
         let url = format!(
-            "{}/2/dm_conversations/{}/messages", self.baseurl, encode_path(&
-            dm_conversation_id.to_string()),
+            "{}/2/dm_conversations/{}/messages", self.baseurl, crate
+            ::runtime::path_segment(& dm_conversation_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2581,8 +2586,8 @@ Sends a `GET` request to `/2/dm_conversations/{id}/dm_events`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/dm_conversations/{}/dm_events", self.baseurl, encode_path(& id
-            .to_string()),
+            "{}/2/dm_conversations/{}/dm_events", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2700,7 +2705,8 @@ Sends a `GET` request to `/2/dm_events/{event_id}`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2DmEventsEventIdResponse>, Error<()>> {
         let url = format!(
-            "{}/2/dm_events/{}", self.baseurl, encode_path(& event_id.to_string()),
+            "{}/2/dm_events/{}", self.baseurl, crate ::runtime::path_segment(& event_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2745,7 +2751,8 @@ Sends a `DELETE` request to `/2/dm_events/{event_id}`
         event_id: &'a crate::models::DmEventId,
     ) -> Result<ResponseValue<crate::models::DeleteDmResponse>, Error<()>> {
         let url = format!(
-            "{}/2/dm_events/{}", self.baseurl, encode_path(& event_id.to_string()),
+            "{}/2/dm_events/{}", self.baseurl, crate ::runtime::path_segment(& event_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3148,7 +3155,10 @@ Sends a `GET` request to `/2/lists/{id}`
         list_fields: Option<&'a crate::models::ListFieldList>,
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2ListsIdResponse>, Error<()>> {
-        let url = format!("{}/2/lists/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/lists/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -3190,7 +3200,10 @@ Sends a `PUT` request to `/2/lists/{id}`
         id: &'a crate::models::ListId,
         body: &'a crate::models::ListUpdateRequest,
     ) -> Result<ResponseValue<crate::models::ListUpdateResponse>, Error<()>> {
-        let url = format!("{}/2/lists/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/lists/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -3229,7 +3242,10 @@ Sends a `DELETE` request to `/2/lists/{id}`
         &'a self,
         id: &'a crate::models::ListId,
     ) -> Result<ResponseValue<crate::models::ListDeleteResponse>, Error<()>> {
-        let url = format!("{}/2/lists/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/lists/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -3275,7 +3291,8 @@ Sends a `GET` request to `/2/lists/{id}/followers`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2ListsIdFollowersResponse>, Error<()>> {
         let url = format!(
-            "{}/2/lists/{}/followers", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/lists/{}/followers", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3332,7 +3349,8 @@ Sends a `GET` request to `/2/lists/{id}/members`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2ListsIdMembersResponse>, Error<()>> {
         let url = format!(
-            "{}/2/lists/{}/members", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/lists/{}/members", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3383,7 +3401,8 @@ Sends a `POST` request to `/2/lists/{id}/members`
         body: &'a crate::models::ListAddUserRequest,
     ) -> Result<ResponseValue<crate::models::ListMutateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/lists/{}/members", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/lists/{}/members", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3425,8 +3444,8 @@ Sends a `DELETE` request to `/2/lists/{id}/members/{user_id}`
         user_id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<crate::models::ListMutateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/lists/{}/members/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& user_id.to_string()),
+            "{}/2/lists/{}/members/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?, crate ::runtime::path_segment(& user_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3476,7 +3495,8 @@ Sends a `GET` request to `/2/lists/{id}/tweets`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2ListsIdTweetsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/lists/{}/tweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/lists/{}/tweets", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3861,7 +3881,8 @@ Sends a `POST` request to `/2/media/upload/{id}/append`
         body: &'a crate::models::MediaUploadAppendRequest,
     ) -> Result<ResponseValue<crate::models::MediaUploadAppendResponse>, Error<()>> {
         let url = format!(
-            "{}/2/media/upload/{}/append", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/media/upload/{}/append", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3902,7 +3923,8 @@ Sends a `POST` request to `/2/media/upload/{id}/finalize`
         id: &'a crate::models::MediaId,
     ) -> Result<ResponseValue<crate::models::MediaUploadResponse>, Error<()>> {
         let url = format!(
-            "{}/2/media/upload/{}/finalize", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/media/upload/{}/finalize", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -3943,7 +3965,8 @@ Sends a `GET` request to `/2/media/{media_key}`
         media_fields: Option<&'a crate::models::MediaFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2MediaMediaKeyResponse>, Error<()>> {
         let url = format!(
-            "{}/2/media/{}", self.baseurl, encode_path(& media_key.to_string()),
+            "{}/2/media/{}", self.baseurl, crate ::runtime::path_segment(& media_key
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -4029,7 +4052,10 @@ Sends a `GET` request to `/2/news/{id}`
         id: &'a crate::models::NewsId,
         news_fields: Option<&'a crate::models::NewsFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2NewsIdResponse>, Error<()>> {
-        let url = format!("{}/2/news/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/news/{}", self.baseurl, crate ::runtime::path_segment(& id.to_string())
+            ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4231,7 +4257,10 @@ Sends a `DELETE` request to `/2/notes/{id}`
         &'a self,
         id: &'a crate::models::NoteId,
     ) -> Result<ResponseValue<crate::models::DeleteNoteResponse>, Error<()>> {
-        let url = format!("{}/2/notes/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/notes/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4458,7 +4487,8 @@ Sends a `GET` request to `/2/spaces/{id}`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2SpacesIdResponse>, Error<()>> {
         let url = format!(
-            "{}/2/spaces/{}", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/spaces/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -4509,7 +4539,8 @@ Sends a `GET` request to `/2/spaces/{id}/buyers`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2SpacesIdBuyersResponse>, Error<()>> {
         let url = format!(
-            "{}/2/spaces/{}/buyers", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/spaces/{}/buyers", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -4566,7 +4597,8 @@ Sends a `GET` request to `/2/spaces/{id}/tweets`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2SpacesIdTweetsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/spaces/{}/tweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/spaces/{}/tweets", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -4618,7 +4650,8 @@ Sends a `GET` request to `/2/trends/by/woeid/{woeid}`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/trends/by/woeid/{}", self.baseurl, encode_path(& woeid.to_string()),
+            "{}/2/trends/by/woeid/{}", self.baseurl, crate ::runtime::path_segment(&
+            woeid.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -5821,8 +5854,8 @@ Sends a `POST` request to `/2/tweets/search/webhooks/{webhook_id}`
         user_fields: Option<&'a str>,
     ) -> Result<ResponseValue<crate::models::WebhookLinksCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/search/webhooks/{}", self.baseurl, encode_path(& webhook_id
-            .to_string()),
+            "{}/2/tweets/search/webhooks/{}", self.baseurl, crate
+            ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -5868,8 +5901,8 @@ Sends a `DELETE` request to `/2/tweets/search/webhooks/{webhook_id}`
         webhook_id: &'a crate::models::WebhookConfigId,
     ) -> Result<ResponseValue<crate::models::WebhookLinksDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/search/webhooks/{}", self.baseurl, encode_path(& webhook_id
-            .to_string()),
+            "{}/2/tweets/search/webhooks/{}", self.baseurl, crate
+            ::runtime::path_segment(& webhook_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -5915,7 +5948,8 @@ Sends a `GET` request to `/2/tweets/{id}`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2TweetsIdResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/{}", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -5961,7 +5995,8 @@ Sends a `DELETE` request to `/2/tweets/{id}`
         id: &'a crate::models::TweetId,
     ) -> Result<ResponseValue<crate::models::TweetDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/{}", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6011,7 +6046,8 @@ Sends a `GET` request to `/2/tweets/{id}/liking_users`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/tweets/{}/liking_users", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}/liking_users", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6075,7 +6111,8 @@ Sends a `GET` request to `/2/tweets/{id}/quote_tweets`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/tweets/{}/quote_tweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}/quote_tweets", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6139,7 +6176,8 @@ Sends a `GET` request to `/2/tweets/{id}/retweeted_by`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/tweets/{}/retweeted_by", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}/retweeted_by", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6199,7 +6237,8 @@ Sends a `GET` request to `/2/tweets/{id}/retweets`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2TweetsIdRetweetsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/{}/retweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/tweets/{}/retweets", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6253,7 +6292,8 @@ Sends a `PUT` request to `/2/tweets/{tweet_id}/hidden`
         body: &'a crate::models::TweetHideRequest,
     ) -> Result<ResponseValue<crate::models::TweetHideResponse>, Error<()>> {
         let url = format!(
-            "{}/2/tweets/{}/hidden", self.baseurl, encode_path(& tweet_id.to_string()),
+            "{}/2/tweets/{}/hidden", self.baseurl, crate ::runtime::path_segment(&
+            tweet_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6431,8 +6471,8 @@ Sends a `GET` request to `/2/users/by/username/{username}`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/by/username/{}", self.baseurl, encode_path(& username
-            .to_string()),
+            "{}/2/users/by/username/{}", self.baseurl, crate ::runtime::path_segment(&
+            username.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6724,7 +6764,10 @@ Sends a `GET` request to `/2/users/{id}`
         tweet_fields: Option<&'a crate::models::TweetFieldList>,
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdResponse>, Error<()>> {
-        let url = format!("{}/2/users/{}", self.baseurl, encode_path(& id.to_string()),);
+        let url = format!(
+            "{}/2/users/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
+        );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6773,7 +6816,8 @@ Sends a `GET` request to `/2/users/{id}/affiliates`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdAffiliatesResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/affiliates", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/affiliates", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6830,7 +6874,8 @@ Sends a `GET` request to `/2/users/{id}/blocking`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdBlockingResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/blocking", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/blocking", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6890,7 +6935,8 @@ Sends a `GET` request to `/2/users/{id}/bookmarks`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdBookmarksResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/bookmarks", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/bookmarks", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6944,7 +6990,8 @@ Sends a `POST` request to `/2/users/{id}/bookmarks`
         body: &'a crate::models::BookmarkAddRequest,
     ) -> Result<ResponseValue<crate::models::BookmarkMutationResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/bookmarks", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/bookmarks", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -6989,8 +7036,8 @@ Sends a `GET` request to `/2/users/{id}/bookmarks/folders`
         pagination_token: Option<&'a crate::models::PaginationToken36>,
     ) -> Result<ResponseValue<crate::models::BookmarkFoldersResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/bookmarks/folders", self.baseurl, encode_path(& id
-            .to_string()),
+            "{}/2/users/{}/bookmarks/folders", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7038,8 +7085,9 @@ Sends a `GET` request to `/2/users/{id}/bookmarks/folders/{folder_id}`
         folder_id: &'a crate::models::BookmarkFolderId,
     ) -> Result<ResponseValue<crate::models::BookmarkFolderPostsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/bookmarks/folders/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& folder_id.to_string()),
+            "{}/2/users/{}/bookmarks/folders/{}", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?, crate ::runtime::path_segment(&
+            folder_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7080,8 +7128,8 @@ Sends a `DELETE` request to `/2/users/{id}/bookmarks/{tweet_id}`
         tweet_id: &'a crate::models::TweetId,
     ) -> Result<ResponseValue<crate::models::BookmarkMutationResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/bookmarks/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& tweet_id.to_string()),
+            "{}/2/users/{}/bookmarks/{}", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?, crate ::runtime::path_segment(& tweet_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7121,7 +7169,8 @@ Sends a `POST` request to `/2/users/{id}/dm/block`
         id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<types::UsersDmBlockCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/dm/block", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/dm/block", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7161,7 +7210,8 @@ Sends a `POST` request to `/2/users/{id}/dm/unblock`
         id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<types::UsersDmUnBlockCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/dm/unblock", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/dm/unblock", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7211,7 +7261,8 @@ Sends a `GET` request to `/2/users/{id}/followed_lists`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/{}/followed_lists", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/followed_lists", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7262,7 +7313,8 @@ Sends a `POST` request to `/2/users/{id}/followed_lists`
         body: &'a crate::models::ListFollowedRequest,
     ) -> Result<ResponseValue<crate::models::ListFollowedResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/followed_lists", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/followed_lists", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7304,8 +7356,9 @@ Sends a `DELETE` request to `/2/users/{id}/followed_lists/{list_id}`
         list_id: &'a crate::models::ListId,
     ) -> Result<ResponseValue<crate::models::ListFollowedResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/followed_lists/{}", self.baseurl, encode_path(& id
-            .to_string()), encode_path(& list_id.to_string()),
+            "{}/2/users/{}/followed_lists/{}", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?, crate ::runtime::path_segment(&
+            list_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7352,7 +7405,8 @@ Sends a `GET` request to `/2/users/{id}/followers`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdFollowersResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/followers", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/followers", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7409,7 +7463,8 @@ Sends a `GET` request to `/2/users/{id}/following`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdFollowingResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/following", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/following", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7460,7 +7515,8 @@ Sends a `POST` request to `/2/users/{id}/following`
         body: &'a crate::models::UsersFollowingCreateRequest,
     ) -> Result<ResponseValue<crate::models::UsersFollowingCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/following", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/following", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7514,7 +7570,8 @@ Sends a `GET` request to `/2/users/{id}/liked_tweets`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/{}/liked_tweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/liked_tweets", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7568,7 +7625,8 @@ Sends a `POST` request to `/2/users/{id}/likes`
         body: &'a crate::models::UsersLikesCreateRequest,
     ) -> Result<ResponseValue<crate::models::UsersLikesCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/likes", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/likes", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7610,8 +7668,8 @@ Sends a `DELETE` request to `/2/users/{id}/likes/{tweet_id}`
         tweet_id: &'a crate::models::TweetId,
     ) -> Result<ResponseValue<crate::models::UsersLikesDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/likes/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& tweet_id.to_string()),
+            "{}/2/users/{}/likes/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?, crate ::runtime::path_segment(& tweet_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7661,8 +7719,8 @@ Sends a `GET` request to `/2/users/{id}/list_memberships`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/{}/list_memberships", self.baseurl, encode_path(& id
-            .to_string()),
+            "{}/2/users/{}/list_memberships", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7726,7 +7784,8 @@ Sends a `GET` request to `/2/users/{id}/mentions`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdMentionsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/mentions", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/mentions", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7790,7 +7849,8 @@ Sends a `GET` request to `/2/users/{id}/muting`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdMutingResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/muting", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/muting", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7841,7 +7901,8 @@ Sends a `POST` request to `/2/users/{id}/muting`
         body: &'a crate::models::MuteUserRequest,
     ) -> Result<ResponseValue<crate::models::MuteUserMutationResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/muting", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/muting", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7889,7 +7950,8 @@ Sends a `GET` request to `/2/users/{id}/owned_lists`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdOwnedListsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/owned_lists", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/owned_lists", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7945,7 +8007,8 @@ Sends a `GET` request to `/2/users/{id}/pinned_lists`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/{}/pinned_lists", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/pinned_lists", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -7989,7 +8052,8 @@ Sends a `POST` request to `/2/users/{id}/pinned_lists`
         body: &'a crate::models::ListPinnedRequest,
     ) -> Result<ResponseValue<crate::models::ListPinnedResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/pinned_lists", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/pinned_lists", self.baseurl, crate ::runtime::path_segment(&
+            id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8031,8 +8095,9 @@ Sends a `DELETE` request to `/2/users/{id}/pinned_lists/{list_id}`
         list_id: &'a crate::models::ListId,
     ) -> Result<ResponseValue<crate::models::ListUnpinResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/pinned_lists/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& list_id.to_string()),
+            "{}/2/users/{}/pinned_lists/{}", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?, crate ::runtime::path_segment(&
+            list_id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8073,7 +8138,8 @@ Sends a `GET` request to `/2/users/{id}/public_keys`
         public_key_fields: Option<&'a crate::models::PublicKeyFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdPublicKeysResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/public_keys", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/public_keys", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8120,7 +8186,8 @@ Sends a `POST` request to `/2/users/{id}/public_keys`
         body: &'a crate::models::ChatAddPublicKeyRequest,
     ) -> Result<ResponseValue<crate::models::ChatAddPublicKeyResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/public_keys", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/public_keys", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8162,7 +8229,8 @@ Sends a `POST` request to `/2/users/{id}/retweets`
         body: &'a crate::models::UsersRetweetsCreateRequest,
     ) -> Result<ResponseValue<crate::models::UsersRetweetsCreateResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/retweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/retweets", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8204,8 +8272,9 @@ Sends a `DELETE` request to `/2/users/{id}/retweets/{source_tweet_id}`
         source_tweet_id: &'a crate::models::TweetId,
     ) -> Result<ResponseValue<crate::models::UsersRetweetsDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/retweets/{}", self.baseurl, encode_path(& id.to_string()),
-            encode_path(& source_tweet_id.to_string()),
+            "{}/2/users/{}/retweets/{}", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?, crate ::runtime::path_segment(& source_tweet_id.to_string())
+            ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8263,8 +8332,8 @@ Sends a `GET` request to `/2/users/{id}/timelines/reverse_chronological`
         Error<()>,
     > {
         let url = format!(
-            "{}/2/users/{}/timelines/reverse_chronological", self.baseurl, encode_path(&
-            id.to_string()),
+            "{}/2/users/{}/timelines/reverse_chronological", self.baseurl, crate
+            ::runtime::path_segment(& id.to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8337,7 +8406,8 @@ Sends a `GET` request to `/2/users/{id}/tweets`
         user_fields: Option<&'a crate::models::UserFieldList>,
     ) -> Result<ResponseValue<crate::models::Get2UsersIdTweetsResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/tweets", self.baseurl, encode_path(& id.to_string()),
+            "{}/2/users/{}/tweets", self.baseurl, crate ::runtime::path_segment(& id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8396,8 +8466,9 @@ Sends a `DELETE` request to `/2/users/{source_user_id}/following/{target_user_id
         target_user_id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<crate::models::UsersFollowingDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/following/{}", self.baseurl, encode_path(& source_user_id
-            .to_string()), encode_path(& target_user_id.to_string()),
+            "{}/2/users/{}/following/{}", self.baseurl, crate ::runtime::path_segment(&
+            source_user_id.to_string()) ?, crate ::runtime::path_segment(& target_user_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8438,8 +8509,9 @@ Sends a `DELETE` request to `/2/users/{source_user_id}/muting/{target_user_id}`
         target_user_id: &'a crate::models::UserId,
     ) -> Result<ResponseValue<crate::models::MuteUserMutationResponse>, Error<()>> {
         let url = format!(
-            "{}/2/users/{}/muting/{}", self.baseurl, encode_path(& source_user_id
-            .to_string()), encode_path(& target_user_id.to_string()),
+            "{}/2/users/{}/muting/{}", self.baseurl, crate ::runtime::path_segment(&
+            source_user_id.to_string()) ?, crate ::runtime::path_segment(& target_user_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8601,7 +8673,8 @@ Sends a `PUT` request to `/2/webhooks/{webhook_id}`
         webhook_id: &'a crate::models::WebhookConfigId,
     ) -> Result<ResponseValue<crate::models::WebhookConfigPutResponse>, Error<()>> {
         let url = format!(
-            "{}/2/webhooks/{}", self.baseurl, encode_path(& webhook_id.to_string()),
+            "{}/2/webhooks/{}", self.baseurl, crate ::runtime::path_segment(& webhook_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -8641,7 +8714,8 @@ Sends a `DELETE` request to `/2/webhooks/{webhook_id}`
         webhook_id: &'a crate::models::WebhookConfigId,
     ) -> Result<ResponseValue<crate::models::WebhookConfigDeleteResponse>, Error<()>> {
         let url = format!(
-            "{}/2/webhooks/{}", self.baseurl, encode_path(& webhook_id.to_string()),
+            "{}/2/webhooks/{}", self.baseurl, crate ::runtime::path_segment(& webhook_id
+            .to_string()) ?,
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]

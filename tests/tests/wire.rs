@@ -178,6 +178,35 @@ async fn the_positional_client_sends_lists_comma_joined_too() {
     assert_joined(&url, "tweet.fields", &["id", "lang"]);
 }
 
+#[tokio::test]
+async fn the_positional_client_keeps_path_values_in_their_segment() {
+    let (server, client) = server().await;
+    for bad in ["", ".", ".."] {
+        let id: xapi::Text = bad.into();
+        let result = client
+            .raw()
+            .get_posts_by_id(&id, None, None, None, None, None, None)
+            .await;
+        match result {
+            Err(xapi_generated::client::Error::InvalidRequest(reason)) => {
+                assert!(reason.contains("dot segment"), "{reason}")
+            }
+            other => panic!("{bad:?}: {:?}", other.map(|_| ())),
+        }
+    }
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(requests.is_empty(), "sent: {requests:?}");
+    // Other values are encoded into one segment.
+    let id: xapi::Text = "a/b\\c%2e".into();
+    client
+        .raw()
+        .get_posts_by_id(&id, None, None, None, None, None, None)
+        .await
+        .expect("positional call");
+    let url = last_url(&server).await;
+    assert_eq!(url.path(), "/2/tweets/a%2Fb%5Cc%252e");
+}
+
 /// A value that passes the table's rules for `param` (item `i` of a list).
 fn valid_item(param: &Param, i: usize) -> String {
     let base = match param.pattern {
