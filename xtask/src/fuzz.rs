@@ -221,35 +221,64 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Operation ids in the order of `OPERATIONS` (read from the generated
-/// table, since this tool does not depend on the generated crate).
+/// Operation ids in the order of `OPERATIONS` with every feature on (read
+/// from the generated table, since this tool does not depend on the
+/// generated crate). The table lists the operations' statics by name; each
+/// static's `id` is read from its definition.
 fn operation_ids(root: &Path) -> Result<Vec<String>> {
     let path = root.join("generated/src/ops.rs");
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    operation_ids_of(&text).with_context(|| format!("reading the table of {}", path.display()))
+}
+
+fn operation_ids_of(text: &str) -> Result<Vec<String>> {
+    let mut ids_by_static = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("pub static ") else {
+            continue;
+        };
+        let Some((name, ty)) = rest.split_once(':') else {
+            continue;
+        };
+        if !ty.trim_start().starts_with("crate::runtime::Operation =") {
+            continue;
+        }
+        let id = lines
+            .next()
+            .and_then(|l| l.trim().strip_prefix("id: \""))
+            .and_then(|l| l.split_once('"'))
+            .map(|(id, _)| id.to_owned())
+            .with_context(|| format!("no id on the line after `pub static {name}`"))?;
+        ids_by_static.insert(name.trim().to_owned(), id);
+    }
     let start = text
         .find("pub static OPERATIONS")
-        .context("no OPERATIONS table in generated/src/ops.rs")?;
-    let declared: usize = text[start..]
-        .split_once("Operation; ")
-        .and_then(|(_, rest)| rest.split_once("usize]"))
-        .and_then(|(n, _)| n.trim().parse().ok())
-        .context("cannot read the length of OPERATIONS")?;
+        .context("no OPERATIONS table")?;
     let mut ids = Vec::new();
     for line in text[start..].lines().skip(1) {
+        let line = line.trim();
         if line == "];" {
             break;
         }
-        if let Some(rest) = line.strip_prefix("        id: \"") {
-            if let Some((id, _)) = rest.split_once('"') {
-                ids.push(id.to_owned());
-            }
+        if line.is_empty() || line.starts_with("#[") || line.starts_with("//") {
+            continue;
         }
+        let name = line.trim_end_matches(',');
+        let id = ids_by_static
+            .get(name)
+            .with_context(|| format!("OPERATIONS lists {name}, which is not defined"))?;
+        ids.push(id.clone());
     }
-    if ids.len() != declared {
+    if ids.is_empty() {
+        bail!("OPERATIONS lists no operation");
+    }
+    if ids.len() != ids_by_static.len() {
         bail!(
-            "read {} operation ids from generated/src/ops.rs, the table declares {declared}",
-            ids.len()
+            "OPERATIONS lists {} operations, {} are defined",
+            ids.len(),
+            ids_by_static.len()
         );
     }
     Ok(ids)
@@ -364,4 +393,50 @@ fn validate_seeds(root: &Path) -> Result<Vec<Vec<u8>>> {
         out.push(input);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = r#"///Operation `b`.
+#[cfg(feature = "x")]
+pub static B_OP: crate::runtime::Operation = crate::runtime::Operation {
+    id: "bOp",
+    method: "GET",
+};
+pub static A_OP: crate::runtime::Operation = crate::runtime::Operation {
+    id: "aOp",
+    method: "GET",
+};
+pub static OPERATIONS: &[crate::runtime::Operation] = &[
+    A_OP,
+    #[cfg(feature = "x")]
+    B_OP,
+];
+"#;
+
+    #[test]
+    fn ids_follow_the_order_of_the_table() {
+        assert_eq!(operation_ids_of(TABLE).expect("table"), ["aOp", "bOp"]);
+    }
+
+    #[test]
+    fn a_table_naming_an_undefined_static_is_refused() {
+        let broken = TABLE.replace("    B_OP,\n", "    C_OP,\n");
+        let err = operation_ids_of(&broken).expect_err("C_OP is not defined");
+        assert!(err.to_string().contains("C_OP"), "{err}");
+    }
+
+    #[test]
+    fn the_generated_table_lists_every_operation_in_order() {
+        let ids = operation_ids(&spec::root()).expect("generated/src/ops.rs");
+        let fixtures = std::fs::read_dir(spec::root().join("tests/fixtures"))
+            .expect("fixtures")
+            .count();
+        assert!(ids.len() >= fixtures, "{} ids, {fixtures} fixture dirs", ids.len());
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "OPERATIONS is sorted by operation id");
+    }
 }
