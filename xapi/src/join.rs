@@ -823,7 +823,10 @@ mod tests {
             .map(|(_, l)| l.found().and_then(|u| u.id.as_deref()))
             .collect();
         let want = [user_id(3), user_id(5), user_id(7), user_id(8)];
-        assert_eq!(got, want.iter().map(|w| Some(w.as_str())).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            want.iter().map(|w| Some(w.as_str())).collect::<Vec<_>>()
+        );
     }
 
     #[test]

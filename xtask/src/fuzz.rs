@@ -434,7 +434,11 @@ pub static OPERATIONS: &[crate::runtime::Operation] = &[
         let fixtures = std::fs::read_dir(spec::root().join("tests/fixtures"))
             .expect("fixtures")
             .count();
-        assert!(ids.len() >= fixtures, "{} ids, {fixtures} fixture dirs", ids.len());
+        assert!(
+            ids.len() >= fixtures,
+            "{} ids, {fixtures} fixture dirs",
+            ids.len()
+        );
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted, "OPERATIONS is sorted by operation id");
