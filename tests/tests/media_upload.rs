@@ -59,6 +59,7 @@ impl Drop for TempFile {
 }
 
 fn client_for(base_url: &str) -> Client {
+    xapi::tls::ensure_provider();
     let http = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

@@ -97,6 +97,7 @@ async fn serve(timeline: Arc<Timeline>) -> MockServer {
 }
 
 fn client(server: &MockServer, progress: Option<Progress>) -> Client {
+    xapi::tls::ensure_provider();
     let http = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()
@@ -391,6 +392,7 @@ async fn the_error_policy_returns_at_once() {
     );
     let timeline = Timeline::new(vec![(0, limited)]);
     let server = serve(timeline.clone()).await;
+    xapi::tls::ensure_provider();
     let http = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

@@ -810,6 +810,7 @@ async fn every_operation_conforms_to_the_document() {
         if let Some(prefer) = prefer {
             headers.insert("prefer", reqwest::header::HeaderValue::from_static(prefer));
         }
+        xapi::tls::ensure_provider();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(Duration::from_secs(60))

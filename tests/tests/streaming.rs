@@ -28,6 +28,7 @@ fn chunk(bytes: &[u8]) -> Step {
 }
 
 fn client(server: &StreamServer) -> Client {
+    xapi::tls::ensure_provider();
     let http = reqwest::Client::builder()
         .pool_idle_timeout(None)
         .pool_max_idle_per_host(0)

@@ -154,6 +154,7 @@ fn xapi_client(addr: SocketAddr) -> Client {
 
 /// Plain reqwest with the same timeouts and user agent as `xapi::Client`'s defaults.
 fn plain_client() -> reqwest::Client {
+    xapi::tls::ensure_provider();
     reqwest::Client::builder()
         .user_agent(concat!("xapi-rust/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))

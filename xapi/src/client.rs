@@ -161,6 +161,8 @@ impl ClientBuilder {
     }
 
     /// Uses a preconfigured `reqwest::Client` (its own timeouts and agent apply).
+    /// With the `rustls` feature, call [`crate::tls::ensure_provider`] before
+    /// building it, unless the program installed a rustls provider itself.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -193,6 +195,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
+                crate::tls::ensure_provider();
                 let mut b = reqwest::Client::builder().user_agent(self.user_agent.clone());
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
@@ -357,6 +360,7 @@ impl Client {
     /// credentials, retries per the retry policy, refreshes an OAuth 2.0 user
     /// token once after a 401, and records the rate-limit headers. Answers
     /// that are not retried (errors included) are returned as they are.
+    #[cfg_attr(not(feature = "media"), allow(dead_code))] // used by media upload
     pub(crate) async fn execute(
         &self,
         operation: &'static Operation,
@@ -667,6 +671,7 @@ impl Client {
 /// Where the request of each attempt comes from.
 enum Attempts<'a> {
     /// A prepared request, copied for each attempt.
+    #[cfg_attr(not(feature = "media"), allow(dead_code))] // used by media upload
     Copies(reqwest::Request),
     /// Built from the operation's parts for each attempt (the first one is
     /// built already): the same request, without copying it when a single
@@ -752,6 +757,7 @@ fn bearer_header(token: &SecretString) -> Result<HeaderValue, AuthError> {
 }
 
 /// Turns an answer into a decoded response or an API error.
+#[cfg_attr(not(feature = "media"), allow(dead_code))] // used by media upload
 pub(crate) async fn decode_response<T: Model>(
     operation: &'static Operation,
     response: reqwest::Response,

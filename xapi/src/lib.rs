@@ -79,6 +79,7 @@ pub mod retry;
 pub mod rules;
 pub mod stream;
 pub mod text;
+pub mod tls;
 pub mod validate;
 
 pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};

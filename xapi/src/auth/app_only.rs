@@ -112,6 +112,7 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn http() -> reqwest::Client {
+        crate::tls::ensure_provider();
         reqwest::Client::builder()
             .no_proxy()
             .build()

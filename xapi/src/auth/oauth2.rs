@@ -5,7 +5,9 @@
 //! 1. make a [`PkceVerifier`] and a random `state`, send the user to
 //!    [`OAuth2Client::authorize_url`];
 //! 2. on the redirect back, check `state` and call
-//!    [`OAuth2Client::exchange_code`] with the `code` and the same verifier;
+//!    [`OAuth2Client::exchange_code`] with the `code` and the same verifier
+//!    (and a `reqwest::Client`: with the `rustls` feature, call
+//!    [`crate::tls::ensure_provider`] before building one);
 //! 3. hand the resulting [`TokenPair`] to a [`UserTokenManager`], which
 //!    refreshes it shortly before it expires and reports each new pair to an
 //!    optional callback so the application can persist it.
@@ -539,6 +541,7 @@ mod tests {
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
     fn http() -> reqwest::Client {
+        crate::tls::ensure_provider();
         reqwest::Client::builder()
             .no_proxy()
             .build()
