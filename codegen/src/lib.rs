@@ -15,6 +15,7 @@
 
 #![deny(clippy::unwrap_used)]
 
+pub mod bodies;
 pub mod builders;
 pub mod client;
 pub mod features;

@@ -12,6 +12,7 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::bodies::{self, BodyRow};
 use crate::features::{self, Features};
 use crate::models::type_ident;
 use crate::passes::{operations, ref_name, resolve_parameter, Facts};
@@ -33,6 +34,8 @@ pub struct OpRow {
     pub pagination: Option<String>,
     pub security: Vec<(String, Vec<String>)>,
     pub params: Vec<ParamRow>,
+    /// The JSON request body, when the operation takes one.
+    pub body: Option<BodyRow>,
     pub doc_url: Option<String>,
 }
 
@@ -173,6 +176,7 @@ pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRo
             .filter_map(|p| resolve_parameter(original, p))
             .map(|p| param_row(original, p))
             .collect();
+        let body = bodies::body_row(original, op);
         rows.push(OpRow {
             success_status: facts.success_status.get(&id).copied().unwrap_or(200),
             streaming: facts.streaming_ops.contains_key(&id),
@@ -187,6 +191,7 @@ pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRo
             response,
             security,
             params,
+            body,
         });
     }
     rows.sort_by(|a, b| a.id.cmp(&b.id));
@@ -226,6 +231,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         let (streaming, multipart) = (r.streaming, r.multipart);
         let pagination = opt(&r.pagination);
         let doc_url = opt(&r.doc_url);
+        let body = bodies::emit(&r.body);
         let security = r.security.iter().map(|(scheme, scopes)| {
             quote!(crate::runtime::Security { scheme: #scheme, scopes: &[#(#scopes),*] })
         });
@@ -256,6 +262,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
                 streaming: #streaming, multipart: #multipart, pagination: #pagination,
                 security: &[#(#security),*],
                 params: &[#(#params),*],
+                body: #body,
                 doc_url: #doc_url,
             };
         }

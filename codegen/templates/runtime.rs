@@ -1051,6 +1051,80 @@ pub struct Param {
     pub max_items: Option<usize>,
 }
 
+/// An operation's JSON request body: whether the document requires one,
+/// and the shape it must have.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Body {
+    /// Whether the document requires a body.
+    pub required: bool,
+    /// What the body must look like.
+    pub shape: Shape,
+}
+
+/// The part of a request body's schema that is checked before sending:
+/// types, required properties, patterns, string lengths, numeric ranges,
+/// list sizes and alternatives. Enum values and properties the document does
+/// not list are left to the API (a value it accepts before the document says
+/// so can still be sent).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// Anything.
+    Any,
+    /// `null`, or the inner shape.
+    Nullable(&'static Shape),
+    /// An object with these properties (others are allowed).
+    Object(&'static [Property]),
+    /// A list.
+    Array {
+        /// Shape of each item.
+        items: &'static Shape,
+        /// Fewest items.
+        min_items: Option<usize>,
+        /// Most items.
+        max_items: Option<usize>,
+    },
+    /// A string.
+    String {
+        /// Pattern the string must match.
+        pattern: Option<&'static str>,
+        /// Fewest characters.
+        min_length: Option<usize>,
+        /// Most characters.
+        max_length: Option<usize>,
+    },
+    /// An integer.
+    Integer {
+        /// Smallest value.
+        min: Option<f64>,
+        /// Largest value.
+        max: Option<f64>,
+    },
+    /// A number.
+    Number {
+        /// Smallest value.
+        min: Option<f64>,
+        /// Largest value.
+        max: Option<f64>,
+    },
+    /// `true` or `false`.
+    Boolean,
+    /// At least one of these.
+    AnyOf(&'static [Shape]),
+    /// Each of these.
+    AllOf(&'static [Shape]),
+}
+
+/// A property of an object [`Shape`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Property {
+    /// Name on the wire.
+    pub name: &'static str,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// What its value must look like.
+    pub shape: Shape,
+}
+
 /// One operation of the API document.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Operation {
@@ -1076,6 +1150,8 @@ pub struct Operation {
     pub security: &'static [Security],
     /// Parameters with their constraints.
     pub params: &'static [Param],
+    /// The JSON request body, when the operation takes one.
+    pub body: Option<Body>,
     /// Link to the reference documentation.
     pub doc_url: Option<&'static str>,
 }

@@ -1,10 +1,12 @@
 //! Request validation never panics, whatever the parameters hold, and a
 //! request it accepts always has every path parameter the template needs.
 //!
-//! Input: byte 0 picks the operation; then, for each of its parameters in
-//! table order, one byte says whether it is set (odd) and one byte how long
-//! its value is; the values are taken in turn from the remaining bytes
-//! (lossily decoded as UTF-8). Unknown extra query parameters may follow.
+//! Input: byte 0 picks the operation; bytes 1-2 (little-endian) are the
+//! length of the body that follows (none when 0; any bytes, checked against
+//! the operation's body shape); then, for each of its parameters in table
+//! order, one byte says whether it is set (odd) and one byte how long its
+//! value is; the values are taken in turn from the remaining bytes (lossily
+//! decoded as UTF-8). The rest is one extra query parameter `name=value`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,6 +25,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let op = &OPERATIONS[usize::from(op) % OPERATIONS.len()];
     let mut parts = RequestParts::new(op);
+    let body_len = take(&mut rest, 2);
+    let body_len = match body_len {
+        [lo, hi] => usize::from(u16::from_le_bytes([*lo, *hi])),
+        _ => 0,
+    };
+    if body_len > 0 {
+        parts.body = Some(take(&mut rest, body_len).to_vec());
+    }
     for param in op.params {
         let header = take(&mut rest, 2);
         let [set, len] = header else {

@@ -60,6 +60,7 @@ pub static ACTIVITY_STREAM: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/activity-stream"),
 };
 ///Operation `addListsMember`: `POST /2/lists/{id}/members`.
@@ -99,6 +100,22 @@ pub static ADD_LISTS_MEMBER: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "user_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/post-lists-id-members",
     ),
@@ -140,6 +157,89 @@ pub static ADD_USER_PUBLIC_KEY: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "generate_version",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "public_key",
+                    required: true,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "identity_public_key_signature",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "public_key",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "public_key_fingerprint",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "registration_method",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "signing_public_key",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "signing_public_key_signature",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "version",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `appendMediaUpload`: `POST /2/media/upload/{id}/append`.
@@ -179,6 +279,73 @@ pub static APPEND_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::AnyOf(
+            &[
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "media",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "segment_index",
+                            required: true,
+                            shape: crate::runtime::Shape::AnyOf(
+                                &[
+                                    crate::runtime::Shape::Integer {
+                                        min: Some(0f64),
+                                        max: Some(999f64),
+                                    },
+                                    crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,3}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                ],
+                            ),
+                        },
+                    ],
+                ),
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "media",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "segment_index",
+                            required: true,
+                            shape: crate::runtime::Shape::AnyOf(
+                                &[
+                                    crate::runtime::Shape::Integer {
+                                        min: Some(0f64),
+                                        max: Some(999f64),
+                                    },
+                                    crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,3}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                ],
+                            ),
+                        },
+                    ],
+                ),
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `blockUsersDms`: `POST /2/users/{id}/dm/block`.
@@ -218,6 +385,7 @@ pub static BLOCK_USERS_DMS: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `chatMediaDownload`: `GET /2/chat/media/{conversation_id}/{media_hash_key}`.
@@ -270,6 +438,7 @@ pub static CHAT_MEDIA_DOWNLOAD: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `chatMediaUploadAppend`: `POST /2/chat/media/upload/{id}/append`.
@@ -309,6 +478,109 @@ pub static CHAT_MEDIA_UPLOAD_APPEND: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::AnyOf(
+            &[
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "conversation_id",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "media",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "media_hash_key",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "segment_index",
+                            required: true,
+                            shape: crate::runtime::Shape::AnyOf(
+                                &[
+                                    crate::runtime::Shape::Integer {
+                                        min: Some(0f64),
+                                        max: Some(999f64),
+                                    },
+                                    crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,3}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                ],
+                            ),
+                        },
+                    ],
+                ),
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "conversation_id",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "media",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "media_hash_key",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "segment_index",
+                            required: true,
+                            shape: crate::runtime::Shape::AnyOf(
+                                &[
+                                    crate::runtime::Shape::Integer {
+                                        min: Some(0f64),
+                                        max: Some(999f64),
+                                    },
+                                    crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,3}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                ],
+                            ),
+                        },
+                    ],
+                ),
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `chatMediaUploadFinalize`: `POST /2/chat/media/upload/{id}/finalize`.
@@ -348,6 +620,58 @@ pub static CHAT_MEDIA_UPLOAD_FINALIZE: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "conversation_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_hash_key",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "message_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "num_parts",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "ttl_msec",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `chatMediaUploadInitialize`: `POST /2/chat/media/upload/initialize`.
@@ -373,6 +697,30 @@ pub static CHAT_MEDIA_UPLOAD_INITIALIZE: crate::runtime::Operation = crate::runt
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "conversation_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "total_bytes",
+                    required: false,
+                    shape: crate::runtime::Shape::Integer {
+                        min: Some(0f64),
+                        max: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `createAccountActivityReplayJob`: `POST /2/account_activity/replay/webhooks/{webhook_id}/subscriptions/all`.
@@ -434,6 +782,7 @@ pub static CREATE_ACCOUNT_ACTIVITY_REPLAY_JOB: crate::runtime::Operation = crate
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `createAccountActivitySubscription`: `POST /2/account_activity/webhooks/{webhook_id}/subscriptions/all`.
@@ -473,6 +822,10 @@ pub static CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = cra
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(&[]),
+    }),
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `createActivitySubscription`: `POST /2/activity/subscriptions`.
@@ -502,6 +855,66 @@ pub static CREATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runt
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "event_type",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "filter",
+                    required: true,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "keyword",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: Some(1usize),
+                                    max_length: Some(150usize),
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "user_id",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^[0-9]{1,19}$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "tag",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(1usize),
+                        max_length: Some(200usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "webhook_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/activity/create-x-activity-subscription"),
 };
 ///Operation `createCommunityNotes`: `POST /2/notes`.
@@ -527,6 +940,71 @@ pub static CREATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::O
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "info",
+                    required: true,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "classification",
+                                required: true,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "misleading_tags",
+                                required: true,
+                                shape: crate::runtime::Shape::Array {
+                                    items: &crate::runtime::Shape::String {
+                                        pattern: None,
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                    min_items: None,
+                                    max_items: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "text",
+                                required: true,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^(?=[\\s\\S]*https?://\\S+)[\\s\\S]+$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "trustworthy_sources",
+                                required: true,
+                                shape: crate::runtime::Shape::Boolean,
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "post_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "test_mode",
+                    required: true,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
 };
 ///Operation `createComplianceJobs`: `POST /2/compliance/jobs`.
@@ -548,6 +1026,36 @@ pub static CREATE_COMPLIANCE_JOBS: crate::runtime::Operation = crate::runtime::O
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "name",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: Some(64usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "resumable",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "type",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/post-compliance-jobs",
     ),
@@ -589,6 +1097,81 @@ pub static CREATE_DIRECT_MESSAGES_BY_CONVERSATION_ID: crate::runtime::Operation 
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::AnyOf(
+            &[
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "attachments",
+                            required: false,
+                            shape: crate::runtime::Shape::Array {
+                                items: &crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "media_id",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: Some("^[0-9]{1,19}$"),
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                                min_items: None,
+                                max_items: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "text",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: Some(1usize),
+                                max_length: None,
+                            },
+                        },
+                    ],
+                ),
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "attachments",
+                            required: true,
+                            shape: crate::runtime::Shape::Array {
+                                items: &crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "media_id",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: Some("^[0-9]{1,19}$"),
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                                min_items: None,
+                                max_items: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "text",
+                            required: false,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: Some(1usize),
+                                max_length: None,
+                            },
+                        },
+                    ],
+                ),
+            ],
+        ),
+    }),
     doc_url: None,
 };
 ///Operation `createDirectMessagesByParticipantId`: `POST /2/dm_conversations/with/{participant_id}/messages`.
@@ -628,6 +1211,81 @@ pub static CREATE_DIRECT_MESSAGES_BY_PARTICIPANT_ID: crate::runtime::Operation =
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::AnyOf(
+            &[
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "attachments",
+                            required: false,
+                            shape: crate::runtime::Shape::Array {
+                                items: &crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "media_id",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: Some("^[0-9]{1,19}$"),
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                                min_items: None,
+                                max_items: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "text",
+                            required: true,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: Some(1usize),
+                                max_length: None,
+                            },
+                        },
+                    ],
+                ),
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "attachments",
+                            required: true,
+                            shape: crate::runtime::Shape::Array {
+                                items: &crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "media_id",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: Some("^[0-9]{1,19}$"),
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                                min_items: None,
+                                max_items: None,
+                            },
+                        },
+                        crate::runtime::Property {
+                            name: "text",
+                            required: false,
+                            shape: crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: Some(1usize),
+                                max_length: None,
+                            },
+                        },
+                    ],
+                ),
+            ],
+        ),
+    }),
     doc_url: None,
 };
 ///Operation `createDirectMessagesConversation`: `POST /2/dm_conversations`.
@@ -653,6 +1311,111 @@ pub static CREATE_DIRECT_MESSAGES_CONVERSATION: crate::runtime::Operation = crat
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "conversation_type",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "message",
+                    required: true,
+                    shape: crate::runtime::Shape::AnyOf(
+                        &[
+                            crate::runtime::Shape::Object(
+                                &[
+                                    crate::runtime::Property {
+                                        name: "attachments",
+                                        required: false,
+                                        shape: crate::runtime::Shape::Array {
+                                            items: &crate::runtime::Shape::Object(
+                                                &[
+                                                    crate::runtime::Property {
+                                                        name: "media_id",
+                                                        required: true,
+                                                        shape: crate::runtime::Shape::String {
+                                                            pattern: Some("^[0-9]{1,19}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                    },
+                                                ],
+                                            ),
+                                            min_items: None,
+                                            max_items: None,
+                                        },
+                                    },
+                                    crate::runtime::Property {
+                                        name: "text",
+                                        required: true,
+                                        shape: crate::runtime::Shape::String {
+                                            pattern: None,
+                                            min_length: Some(1usize),
+                                            max_length: None,
+                                        },
+                                    },
+                                ],
+                            ),
+                            crate::runtime::Shape::Object(
+                                &[
+                                    crate::runtime::Property {
+                                        name: "attachments",
+                                        required: true,
+                                        shape: crate::runtime::Shape::Array {
+                                            items: &crate::runtime::Shape::Object(
+                                                &[
+                                                    crate::runtime::Property {
+                                                        name: "media_id",
+                                                        required: true,
+                                                        shape: crate::runtime::Shape::String {
+                                                            pattern: Some("^[0-9]{1,19}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                    },
+                                                ],
+                                            ),
+                                            min_items: None,
+                                            max_items: None,
+                                        },
+                                    },
+                                    crate::runtime::Property {
+                                        name: "text",
+                                        required: false,
+                                        shape: crate::runtime::Shape::String {
+                                            pattern: None,
+                                            min_length: Some(1usize),
+                                            max_length: None,
+                                        },
+                                    },
+                                ],
+                            ),
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "participant_ids",
+                    required: true,
+                    shape: crate::runtime::Shape::Array {
+                        items: &crate::runtime::Shape::String {
+                            pattern: Some("^[0-9]{1,19}$"),
+                            min_length: None,
+                            max_length: None,
+                        },
+                        min_items: Some(2usize),
+                        max_items: Some(49usize),
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: None,
 };
 ///Operation `createLists`: `POST /2/lists`.
@@ -678,6 +1441,36 @@ pub static CREATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "description",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(0usize),
+                        max_length: Some(100usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "name",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(1usize),
+                        max_length: Some(25usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "private",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/post-lists",
     ),
@@ -705,6 +1498,426 @@ pub static CREATE_MEDIA_METADATA: crate::runtime::Operation = crate::runtime::Op
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "metadata",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "allow_download_status",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "allow_download",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "alt_text",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "text",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: Some(1000usize),
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "audience_policy",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "creator_subscriptions",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Array {
+                                                items: &crate::runtime::Shape::String {
+                                                    pattern: None,
+                                                    min_length: None,
+                                                    max_length: None,
+                                                },
+                                                min_items: None,
+                                                max_items: None,
+                                            },
+                                        },
+                                        crate::runtime::Property {
+                                            name: "x_subscriptions",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Array {
+                                                items: &crate::runtime::Shape::String {
+                                                    pattern: None,
+                                                    min_length: None,
+                                                    max_length: None,
+                                                },
+                                                min_items: None,
+                                                max_items: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "content_expiration",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "timestamp_sec",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Integer {
+                                                min: None,
+                                                max: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "domain_restrictions",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "whitelist",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Array {
+                                                items: &crate::runtime::Shape::String {
+                                                    pattern: None,
+                                                    min_length: None,
+                                                    max_length: None,
+                                                },
+                                                min_items: None,
+                                                max_items: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "found_media_origin",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "id",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                        crate::runtime::Property {
+                                            name: "provider",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "geo_restrictions",
+                                required: false,
+                                shape: crate::runtime::Shape::AnyOf(
+                                    &[
+                                        crate::runtime::Shape::Object(
+                                            &[
+                                                crate::runtime::Property {
+                                                    name: "blacklisted_country_codes",
+                                                    required: true,
+                                                    shape: crate::runtime::Shape::Array {
+                                                        items: &crate::runtime::Shape::String {
+                                                            pattern: Some("^[a-zA-Z]{2}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                        min_items: Some(0usize),
+                                                        max_items: Some(0usize),
+                                                    },
+                                                },
+                                                crate::runtime::Property {
+                                                    name: "whitelisted_country_codes",
+                                                    required: true,
+                                                    shape: crate::runtime::Shape::Array {
+                                                        items: &crate::runtime::Shape::String {
+                                                            pattern: Some("^[a-zA-Z]{2}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                        min_items: Some(1usize),
+                                                        max_items: None,
+                                                    },
+                                                },
+                                            ],
+                                        ),
+                                        crate::runtime::Shape::Object(
+                                            &[
+                                                crate::runtime::Property {
+                                                    name: "blacklisted_country_codes",
+                                                    required: true,
+                                                    shape: crate::runtime::Shape::Array {
+                                                        items: &crate::runtime::Shape::String {
+                                                            pattern: Some("^[a-zA-Z]{2}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                        min_items: Some(1usize),
+                                                        max_items: None,
+                                                    },
+                                                },
+                                                crate::runtime::Property {
+                                                    name: "whitelisted_country_codes",
+                                                    required: true,
+                                                    shape: crate::runtime::Shape::Array {
+                                                        items: &crate::runtime::Shape::String {
+                                                            pattern: Some("^[a-zA-Z]{2}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                        min_items: Some(0usize),
+                                                        max_items: Some(0usize),
+                                                    },
+                                                },
+                                            ],
+                                        ),
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "management_info",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "managed",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "preview_image",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "media_key",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Object(
+                                                &[
+                                                    crate::runtime::Property {
+                                                        name: "media",
+                                                        required: false,
+                                                        shape: crate::runtime::Shape::String {
+                                                            pattern: Some("^[0-9]{1,19}$"),
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                    },
+                                                    crate::runtime::Property {
+                                                        name: "media_category",
+                                                        required: false,
+                                                        shape: crate::runtime::Shape::String {
+                                                            pattern: None,
+                                                            min_length: None,
+                                                            max_length: None,
+                                                        },
+                                                    },
+                                                ],
+                                            ),
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "sensitive_media_warning",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "adult_content",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                        crate::runtime::Property {
+                                            name: "graphic_violence",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                        crate::runtime::Property {
+                                            name: "other",
+                                            required: false,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "shared_info",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "shared",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Boolean,
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "sticker_info",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "stickers",
+                                            required: true,
+                                            shape: crate::runtime::Shape::Array {
+                                                items: &crate::runtime::Shape::Object(
+                                                    &[
+                                                        crate::runtime::Property {
+                                                            name: "aspect_ratio",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "group_annotation_id",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Integer {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "id",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::String {
+                                                                pattern: None,
+                                                                min_length: None,
+                                                                max_length: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "sticker_set_annotation_id",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Integer {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_a",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_b",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_c",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_d",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_tx",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                        crate::runtime::Property {
+                                                            name: "transform_ty",
+                                                            required: false,
+                                                            shape: crate::runtime::Shape::Number {
+                                                                min: None,
+                                                                max: None,
+                                                            },
+                                                        },
+                                                    ],
+                                                ),
+                                                min_items: None,
+                                                max_items: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                            crate::runtime::Property {
+                                name: "upload_source",
+                                required: false,
+                                shape: crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "upload_source",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                            },
+                        ],
+                    ),
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-metadata-create#metadata-create"),
 };
 ///Operation `createMediaSubtitles`: `POST /2/media/subtitles`.
@@ -730,6 +1943,66 @@ pub static CREATE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::O
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_category",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "subtitles",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "display_name",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "id",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^[0-9]{1,19}$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "language_code",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^[A-Z]{2}$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-subtitles-create"),
 };
 ///Operation `createPosts`: `POST /2/tweets`.
@@ -755,6 +2028,223 @@ pub static CREATE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "card_uri",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "community_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "direct_message_deep_link",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "edit_options",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "previous_post_id",
+                                required: true,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^[0-9]{1,19}$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "for_super_followers_only",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "geo",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "place_id",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "media",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "media_ids",
+                                required: true,
+                                shape: crate::runtime::Shape::Array {
+                                    items: &crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,19}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                    min_items: Some(1usize),
+                                    max_items: Some(4usize),
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "tagged_user_ids",
+                                required: false,
+                                shape: crate::runtime::Shape::Array {
+                                    items: &crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,19}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                    min_items: Some(0usize),
+                                    max_items: Some(10usize),
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "nullcast",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "poll",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "duration_minutes",
+                                required: true,
+                                shape: crate::runtime::Shape::Integer {
+                                    min: Some(5f64),
+                                    max: Some(10080f64),
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "options",
+                                required: true,
+                                shape: crate::runtime::Shape::Array {
+                                    items: &crate::runtime::Shape::String {
+                                        pattern: None,
+                                        min_length: Some(1usize),
+                                        max_length: Some(25usize),
+                                    },
+                                    min_items: Some(2usize),
+                                    max_items: Some(4usize),
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "reply_settings",
+                                required: false,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: None,
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "quote_tweet_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "reply",
+                    required: false,
+                    shape: crate::runtime::Shape::Object(
+                        &[
+                            crate::runtime::Property {
+                                name: "auto_populate_reply_metadata",
+                                required: false,
+                                shape: crate::runtime::Shape::Boolean,
+                            },
+                            crate::runtime::Property {
+                                name: "exclude_reply_user_ids",
+                                required: false,
+                                shape: crate::runtime::Shape::Array {
+                                    items: &crate::runtime::Shape::String {
+                                        pattern: Some("^[0-9]{1,19}$"),
+                                        min_length: None,
+                                        max_length: None,
+                                    },
+                                    min_items: None,
+                                    max_items: None,
+                                },
+                            },
+                            crate::runtime::Property {
+                                name: "in_reply_to_tweet_id",
+                                required: true,
+                                shape: crate::runtime::Shape::String {
+                                    pattern: Some("^[0-9]{1,19}$"),
+                                    min_length: None,
+                                    max_length: None,
+                                },
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "reply_settings",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "share_with_followers",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "text",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.x.com/en/docs/twitter-api/tweets/manage-tweets/api-reference/post-tweets",
     ),
@@ -792,6 +2282,22 @@ pub static CREATE_USERS_BOOKMARK: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "tweet_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/post-users-id-bookmarks",
     ),
@@ -815,6 +2321,40 @@ pub static CREATE_WEBHOOK_REPLAY_JOB: crate::runtime::Operation = crate::runtime
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "from_date",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{12}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "to_date",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{12}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "webhook_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `createWebhooks`: `POST /2/webhooks`.
@@ -840,6 +2380,22 @@ pub static CREATE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operatio
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "url",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(1usize),
+                        max_length: Some(200usize),
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `createWebhooksStreamLink`: `POST /2/tweets/search/webhooks/{webhook_id}`.
@@ -953,6 +2509,7 @@ pub static CREATE_WEBHOOKS_STREAM_LINK: crate::runtime::Operation = crate::runti
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `deleteAccountActivitySubscription`: `DELETE /2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all`.
@@ -1001,6 +2558,7 @@ pub static DELETE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = cra
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `deleteActivitySubscription`: `DELETE /2/activity/subscriptions/{subscription_id}`.
@@ -1036,6 +2594,7 @@ pub static DELETE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runt
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/deletes-x-activity-subscription"),
 };
 ///Operation `deleteAllConnections`: `DELETE /2/connections/all`.
@@ -1057,6 +2616,7 @@ pub static DELETE_ALL_CONNECTIONS: crate::runtime::Operation = crate::runtime::O
         },
     ],
     params: &[],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/connections/terminate-all-connections"),
 };
 ///Operation `deleteCommunityNotes`: `DELETE /2/notes/{id}`.
@@ -1096,6 +2656,7 @@ pub static DELETE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
 };
 ///Operation `deleteConnectionsByEndpoint`: `DELETE /2/connections/{endpoint_id}`.
@@ -1131,6 +2692,7 @@ pub static DELETE_CONNECTIONS_BY_ENDPOINT: crate::runtime::Operation = crate::ru
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `deleteConnectionsByUuids`: `DELETE /2/connections`.
@@ -1152,6 +2714,26 @@ pub static DELETE_CONNECTIONS_BY_UUIDS: crate::runtime::Operation = crate::runti
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "uuids",
+                    required: true,
+                    shape: crate::runtime::Shape::Array {
+                        items: &crate::runtime::Shape::String {
+                            pattern: None,
+                            min_length: None,
+                            max_length: None,
+                        },
+                        min_items: Some(1usize),
+                        max_items: Some(100usize),
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: None,
 };
 ///Operation `deleteDirectMessagesEvents`: `DELETE /2/dm_events/{event_id}`.
@@ -1191,6 +2773,7 @@ pub static DELETE_DIRECT_MESSAGES_EVENTS: crate::runtime::Operation = crate::run
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `deleteLists`: `DELETE /2/lists/{id}`.
@@ -1230,6 +2813,7 @@ pub static DELETE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/delete-lists-id",
     ),
@@ -1257,6 +2841,40 @@ pub static DELETE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::O
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "language_code",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[A-Z]{2}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_category",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-subtitles-delete"),
 };
 ///Operation `deletePosts`: `DELETE /2/tweets/{id}`.
@@ -1296,6 +2914,7 @@ pub static DELETE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/manage-tweets/api-reference/delete-tweets-id",
     ),
@@ -1346,6 +2965,7 @@ pub static DELETE_USERS_BOOKMARK: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/delete-users-id-bookmarks-tweet_id",
     ),
@@ -1387,6 +3007,7 @@ pub static DELETE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `deleteWebhooksStreamLink`: `DELETE /2/tweets/search/webhooks/{webhook_id}`.
@@ -1422,6 +3043,7 @@ pub static DELETE_WEBHOOKS_STREAM_LINK: crate::runtime::Operation = crate::runti
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `evaluateCommunityNotes`: `POST /2/evaluate_note`.
@@ -1447,6 +3069,31 @@ pub static EVALUATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime:
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "note_text",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "post_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
 };
 ///Operation `finalizeMediaUpload`: `POST /2/media/upload/{id}/finalize`.
@@ -1486,6 +3133,7 @@ pub static FINALIZE_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `followList`: `POST /2/users/{id}/followed_lists`.
@@ -1525,6 +3173,22 @@ pub static FOLLOW_LIST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "list_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/post-users-id-followed-lists",
     ),
@@ -1566,6 +3230,22 @@ pub static FOLLOW_USER: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "target_user_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/post-users-source_user_id-following",
     ),
@@ -1589,6 +3269,7 @@ pub static GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT: crate::runtime::Operation = 
         },
     ],
     params: &[],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `getAccountActivitySubscriptions`: `GET /2/account_activity/webhooks/{webhook_id}/subscriptions/all/list`.
@@ -1624,6 +3305,7 @@ pub static GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS: crate::runtime::Operation = crate
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `getActivitySubscriptions`: `GET /2/activity/subscriptions`.
@@ -1672,6 +3354,7 @@ pub static GET_ACTIVITY_SUBSCRIPTIONS: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/get-x-activity-subscriptions"),
 };
 ///Operation `getChatConversation`: `GET /2/chat/conversations/{conversation_id}`.
@@ -1750,6 +3433,7 @@ pub static GET_CHAT_CONVERSATION: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `getChatConversations`: `GET /2/chat/conversations`.
@@ -1841,6 +3525,7 @@ pub static GET_CHAT_CONVERSATIONS: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `getCommunitiesById`: `GET /2/communities/{id}`.
@@ -1897,6 +3582,7 @@ pub static GET_COMMUNITIES_BY_ID: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.x.com/en/docs/x-api/communities/api-reference/get-communities-id",
     ),
@@ -1960,6 +3646,7 @@ pub static GET_COMPLIANCE_JOBS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs",
     ),
@@ -2010,6 +3697,7 @@ pub static GET_COMPLIANCE_JOBS_BY_ID: crate::runtime::Operation = crate::runtime
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs-id",
     ),
@@ -2099,6 +3787,7 @@ pub static GET_CONNECTION_HISTORY: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getDirectMessagesEvents`: `GET /2/dm_events`.
@@ -2229,6 +3918,7 @@ pub static GET_DIRECT_MESSAGES_EVENTS: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getDirectMessagesEventsByConversationId`: `GET /2/dm_conversations/{id}/dm_events`.
@@ -2372,6 +4062,7 @@ pub static GET_DIRECT_MESSAGES_EVENTS_BY_CONVERSATION_ID: crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getDirectMessagesEventsById`: `GET /2/dm_events/{event_id}`.
@@ -2476,6 +4167,7 @@ pub static GET_DIRECT_MESSAGES_EVENTS_BY_ID: crate::runtime::Operation = crate::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getDirectMessagesEventsByParticipantId`: `GET /2/dm_conversations/with/{participant_id}/dm_events`.
@@ -2619,6 +4311,7 @@ pub static GET_DIRECT_MESSAGES_EVENTS_BY_PARTICIPANT_ID: crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getInsights28Hr`: `GET /2/insights/28hr`.
@@ -2697,6 +4390,7 @@ pub static GET_INSIGHTS28_HR: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getInsightsHistorical`: `GET /2/insights/historical`.
@@ -2801,6 +4495,7 @@ pub static GET_INSIGHTS_HISTORICAL: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getListsById`: `GET /2/lists/{id}`.
@@ -2883,6 +4578,7 @@ pub static GET_LISTS_BY_ID: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/api-reference/get-lists-id",
     ),
@@ -2993,6 +4689,7 @@ pub static GET_LISTS_FOLLOWERS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-followers",
     ),
@@ -3103,6 +4800,7 @@ pub static GET_LISTS_MEMBERS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/get-users-id-list_memberships",
     ),
@@ -3252,6 +4950,7 @@ pub static GET_LISTS_POSTS: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-tweets/api-reference/get-lists-id-tweets",
     ),
@@ -3345,6 +5044,7 @@ pub static GET_MEDIA_ANALYTICS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getMediaByMediaKey`: `GET /2/media/{media_key}`.
@@ -3401,6 +5101,7 @@ pub static GET_MEDIA_BY_MEDIA_KEY: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com"),
 };
 ///Operation `getMediaByMediaKeys`: `GET /2/media`.
@@ -3457,6 +5158,7 @@ pub static GET_MEDIA_BY_MEDIA_KEYS: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com"),
 };
 ///Operation `getMediaUploadStatus`: `GET /2/media/upload`.
@@ -3509,6 +5211,7 @@ pub static GET_MEDIA_UPLOAD_STATUS: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/media/media-upload-status#media-upload-status",
     ),
@@ -3567,6 +5270,7 @@ pub static GET_NEWS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/news/introduction"),
 };
 ///Operation `getOpenApiSpec`: `GET /2/openapi.json`.
@@ -3583,6 +5287,7 @@ pub static GET_OPEN_API_SPEC: crate::runtime::Operation = crate::runtime::Operat
     pagination: None,
     security: &[],
     params: &[],
+    body: None,
     doc_url: None,
 };
 ///Operation `getPostsAnalytics`: `GET /2/tweets/analytics`.
@@ -3674,6 +5379,7 @@ pub static GET_POSTS_ANALYTICS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `getPostsById`: `GET /2/tweets/{id}`.
@@ -3795,6 +5501,7 @@ pub static GET_POSTS_BY_ID: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-reference/get-tweets-id",
     ),
@@ -3918,6 +5625,7 @@ pub static GET_POSTS_BY_IDS: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-reference/get-tweets",
     ),
@@ -4059,6 +5767,7 @@ pub static GET_POSTS_COUNTS_ALL: crate::runtime::Operation = crate::runtime::Ope
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-all",
     ),
@@ -4200,6 +5909,7 @@ pub static GET_POSTS_COUNTS_RECENT: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/counts/api-reference/get-tweets-counts-recent",
     ),
@@ -4306,6 +6016,7 @@ pub static GET_POSTS_LIKING_USERS: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/get-tweets-id-liking_users",
     ),
@@ -4468,6 +6179,7 @@ pub static GET_POSTS_QUOTED_POSTS: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/quote-tweets/api-reference/get-tweets-id-quote_tweets",
     ),
@@ -4578,6 +6290,7 @@ pub static GET_POSTS_REPOSTED_BY: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/get-tweets-id-retweeted_by",
     ),
@@ -4727,6 +6440,7 @@ pub static GET_POSTS_REPOSTS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/get-tweets-id-retweets",
     ),
@@ -4764,6 +6478,7 @@ pub static GET_RULE_COUNTS: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream-rules-counts",
     ),
@@ -4827,6 +6542,7 @@ pub static GET_RULES: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream-rules",
     ),
@@ -4929,6 +6645,7 @@ pub static GET_SPACES_BUYERS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-buyers",
     ),
@@ -5022,6 +6739,7 @@ pub static GET_SPACES_BY_CREATOR_IDS: crate::runtime::Operation = crate::runtime
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-by-creator-ids",
     ),
@@ -5115,6 +6833,7 @@ pub static GET_SPACES_BY_ID: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id",
     ),
@@ -5208,6 +6927,7 @@ pub static GET_SPACES_BY_IDS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces",
     ),
@@ -5340,6 +7060,7 @@ pub static GET_SPACES_POSTS: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-tweets",
     ),
@@ -5403,6 +7124,7 @@ pub static GET_TRENDS_BY_WOEID: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/trends/api-reference/get-trends-by-woeid",
     ),
@@ -5444,6 +7166,7 @@ pub static GET_TRENDS_PERSONALIZED_TRENDS: crate::runtime::Operation = crate::ru
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `getUsage`: `GET /2/usage/tweets`.
@@ -5492,6 +7215,7 @@ pub static GET_USAGE: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/usage/tweets/api-reference/get-usage-tweets",
     ),
@@ -5546,6 +7270,7 @@ pub static GET_USER_PUBLIC_KEYS: crate::runtime::Operation = crate::runtime::Ope
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `getUsersAffiliates`: `GET /2/users/{id}/affiliates`.
@@ -5654,6 +7379,7 @@ pub static GET_USERS_AFFILIATES: crate::runtime::Operation = crate::runtime::Ope
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/affiliates/api-reference/get-users-id-affiliates",
     ),
@@ -5760,6 +7486,7 @@ pub static GET_USERS_BLOCKING: crate::runtime::Operation = crate::runtime::Opera
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/blocks/api-reference/get-users-blocking",
     ),
@@ -5823,6 +7550,7 @@ pub static GET_USERS_BOOKMARK_FOLDERS: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com"),
 };
 ///Operation `getUsersBookmarks`: `GET /2/users/{id}/bookmarks`.
@@ -5962,6 +7690,7 @@ pub static GET_USERS_BOOKMARKS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/get-users-id-bookmarks",
     ),
@@ -6012,6 +7741,7 @@ pub static GET_USERS_BOOKMARKS_BY_FOLDER_ID: crate::runtime::Operation = crate::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com"),
 };
 ///Operation `getUsersById`: `GET /2/users/{id}`.
@@ -6094,6 +7824,7 @@ pub static GET_USERS_BY_ID: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-id",
     ),
@@ -6178,6 +7909,7 @@ pub static GET_USERS_BY_IDS: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users",
     ),
@@ -6262,6 +7994,7 @@ pub static GET_USERS_BY_USERNAME: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-by-username-username",
     ),
@@ -6346,6 +8079,7 @@ pub static GET_USERS_BY_USERNAMES: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-by",
     ),
@@ -6456,6 +8190,7 @@ pub static GET_USERS_FOLLOWED_LISTS: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/get-users-id-followed_lists",
     ),
@@ -6566,6 +8301,7 @@ pub static GET_USERS_FOLLOWERS: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-followers",
     ),
@@ -6676,6 +8412,7 @@ pub static GET_USERS_FOLLOWING: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-following",
     ),
@@ -6821,6 +8558,7 @@ pub static GET_USERS_LIKED_POSTS: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/get-users-id-liked_tweets",
     ),
@@ -6931,6 +8669,7 @@ pub static GET_USERS_LIST_MEMBERSHIPS: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/get-users-id-list_memberships",
     ),
@@ -6998,6 +8737,7 @@ pub static GET_USERS_ME: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-me",
     ),
@@ -7199,6 +8939,7 @@ pub static GET_USERS_MENTIONS: crate::runtime::Operation = crate::runtime::Opera
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-mentions",
     ),
@@ -7305,6 +9046,7 @@ pub static GET_USERS_MUTING: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/get-users-muting",
     ),
@@ -7415,6 +9157,7 @@ pub static GET_USERS_OWNED_LISTS: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/api-reference/get-users-id-owned_lists",
     ),
@@ -7495,6 +9238,7 @@ pub static GET_USERS_PINNED_LISTS: crate::runtime::Operation = crate::runtime::O
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/get-users-id-pinned_lists",
     ),
@@ -7709,6 +9453,7 @@ pub static GET_USERS_POSTS: crate::runtime::Operation = crate::runtime::Operatio
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-tweets",
     ),
@@ -7841,6 +9586,7 @@ pub static GET_USERS_REPOSTS_OF_ME: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/posts/retweets/quickstart/retweets-of-me#retweets-of-me",
     ),
@@ -8051,6 +9797,7 @@ pub static GET_USERS_TIMELINE: crate::runtime::Operation = crate::runtime::Opera
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-reverse-chronological",
     ),
@@ -8088,6 +9835,7 @@ pub static GET_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `getWebhooksStreamLinks`: `GET /2/tweets/search/webhooks`.
@@ -8109,6 +9857,7 @@ pub static GET_WEBHOOKS_STREAM_LINKS: crate::runtime::Operation = crate::runtime
         },
     ],
     params: &[],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 ///Operation `hidePostsReply`: `PUT /2/tweets/{tweet_id}/hidden`.
@@ -8148,6 +9897,18 @@ pub static HIDE_POSTS_REPLY: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "hidden",
+                    required: true,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/hide-replies/api-reference/put-tweets-id-hidden",
     ),
@@ -8175,6 +9936,57 @@ pub static INITIALIZE_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "additional_owners",
+                    required: false,
+                    shape: crate::runtime::Shape::Array {
+                        items: &crate::runtime::Shape::String {
+                            pattern: Some("^[0-9]{1,19}$"),
+                            min_length: None,
+                            max_length: None,
+                        },
+                        min_items: None,
+                        max_items: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_category",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_type",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "shared",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+                crate::runtime::Property {
+                    name: "total_bytes",
+                    required: false,
+                    shape: crate::runtime::Shape::Integer {
+                        min: Some(0f64),
+                        max: Some(17179869184f64),
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `likePost`: `POST /2/users/{id}/likes`.
@@ -8214,6 +10026,22 @@ pub static LIKE_POST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "tweet_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/post-users-id-likes",
     ),
@@ -8255,6 +10083,22 @@ pub static MARK_CHAT_CONVERSATION_READ: crate::runtime::Operation = crate::runti
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "seen_until_sequence_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `mediaUpload`: `POST /2/media/upload`.
@@ -8280,6 +10124,67 @@ pub static MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
         },
     ],
     params: &[],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "additional_owners",
+                    required: false,
+                    shape: crate::runtime::Shape::Array {
+                        items: &crate::runtime::Shape::String {
+                            pattern: Some("^[0-9]{1,19}$"),
+                            min_length: None,
+                            max_length: None,
+                        },
+                        min_items: None,
+                        max_items: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media",
+                    required: true,
+                    shape: crate::runtime::Shape::AnyOf(
+                        &[
+                            crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                            crate::runtime::Shape::String {
+                                pattern: None,
+                                min_length: None,
+                                max_length: None,
+                            },
+                        ],
+                    ),
+                },
+                crate::runtime::Property {
+                    name: "media_category",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "media_type",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "shared",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
 };
 ///Operation `muteUser`: `POST /2/users/{id}/muting`.
@@ -8319,6 +10224,22 @@ pub static MUTE_USER: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "target_user_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/post-users-user_id-muting",
     ),
@@ -8360,6 +10281,22 @@ pub static PIN_LIST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "list_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/post-users-id-pinned-lists",
     ),
@@ -8414,6 +10351,7 @@ pub static REMOVE_LISTS_MEMBER_BY_USER_ID: crate::runtime::Operation = crate::ru
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/delete-lists-id-members-user_id",
     ),
@@ -8455,6 +10393,22 @@ pub static REPOST_POST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "tweet_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/post-users-id-retweets",
     ),
@@ -8548,6 +10502,7 @@ pub static SEARCH_COMMUNITIES: crate::runtime::Operation = crate::runtime::Opera
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com"),
 };
 ///Operation `searchCommunityNotesWritten`: `GET /2/notes/search/notes_written`.
@@ -8626,6 +10581,7 @@ pub static SEARCH_COMMUNITY_NOTES_WRITTEN: crate::runtime::Operation = crate::ru
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/community-notes/search-for-community-notes-written",
     ),
@@ -8784,6 +10740,7 @@ pub static SEARCH_ELIGIBLE_POSTS: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/community-notes/search-for-posts-eligible-for-community-notes",
     ),
@@ -8864,6 +10821,7 @@ pub static SEARCH_NEWS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/news/introduction"),
 };
 ///Operation `searchPostsAll`: `GET /2/tweets/search/all`.
@@ -9081,6 +11039,7 @@ pub static SEARCH_POSTS_ALL: crate::runtime::Operation = crate::runtime::Operati
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-all",
     ),
@@ -9308,6 +11267,7 @@ pub static SEARCH_POSTS_RECENT: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-recent",
     ),
@@ -9427,6 +11387,7 @@ pub static SEARCH_SPACES: crate::runtime::Operation = crate::runtime::Operation 
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/search/api-reference/get-spaces-search",
     ),
@@ -9533,6 +11494,7 @@ pub static SEARCH_USERS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-search",
     ),
@@ -9574,6 +11536,49 @@ pub static SEND_CHAT_MESSAGE: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "conversation_token",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "encoded_message_create_event",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "encoded_message_event_signature",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+                crate::runtime::Property {
+                    name: "message_id",
+                    required: true,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `sendChatTypingIndicator`: `POST /2/chat/conversations/{conversation_id}/typing`.
@@ -9613,6 +11618,7 @@ pub static SEND_CHAT_TYPING_INDICATOR: crate::runtime::Operation = crate::runtim
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `streamLabelsCompliance`: `GET /2/tweets/label/stream`.
@@ -9674,6 +11680,7 @@ pub static STREAM_LABELS_COMPLIANCE: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamLikesCompliance`: `GET /2/likes/compliance/stream`.
@@ -9735,6 +11742,7 @@ pub static STREAM_LIKES_COMPLIANCE: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamLikesFirehose`: `GET /2/likes/firehose/stream`.
@@ -9861,6 +11869,7 @@ pub static STREAM_LIKES_FIREHOSE: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-likes-firehose-stream",
     ),
@@ -9989,6 +11998,7 @@ pub static STREAM_LIKES_SAMPLE10: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/likes/firehose/api-reference/get-likes-sample10-stream",
     ),
@@ -10130,6 +12140,7 @@ pub static STREAM_POSTS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream",
     ),
@@ -10206,6 +12217,7 @@ pub static STREAM_POSTS_COMPLIANCE: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsFirehose`: `GET /2/tweets/firehose/stream`.
@@ -10358,6 +12370,7 @@ pub static STREAM_POSTS_FIREHOSE: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsFirehoseEn`: `GET /2/tweets/firehose/stream/lang/en`.
@@ -10510,6 +12523,7 @@ pub static STREAM_POSTS_FIREHOSE_EN: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsFirehoseJa`: `GET /2/tweets/firehose/stream/lang/ja`.
@@ -10662,6 +12676,7 @@ pub static STREAM_POSTS_FIREHOSE_JA: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsFirehoseKo`: `GET /2/tweets/firehose/stream/lang/ko`.
@@ -10814,6 +12829,7 @@ pub static STREAM_POSTS_FIREHOSE_KO: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsFirehosePt`: `GET /2/tweets/firehose/stream/lang/pt`.
@@ -10966,6 +12982,7 @@ pub static STREAM_POSTS_FIREHOSE_PT: crate::runtime::Operation = crate::runtime:
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamPostsSample`: `GET /2/tweets/sample/stream`.
@@ -11079,6 +13096,7 @@ pub static STREAM_POSTS_SAMPLE: crate::runtime::Operation = crate::runtime::Oper
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/volume-streams/api-reference/get-tweets-sample-stream",
     ),
@@ -11233,6 +13251,7 @@ pub static STREAM_POSTS_SAMPLE10: crate::runtime::Operation = crate::runtime::Op
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `streamUsersCompliance`: `GET /2/users/compliance/stream`.
@@ -11307,6 +13326,7 @@ pub static STREAM_USERS_COMPLIANCE: crate::runtime::Operation = crate::runtime::
             max_items: None,
         },
     ],
+    body: None,
     doc_url: None,
 };
 ///Operation `unblockUsersDms`: `POST /2/users/{id}/dm/unblock`.
@@ -11346,6 +13366,7 @@ pub static UNBLOCK_USERS_DMS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://developer.x.com/"),
 };
 ///Operation `unfollowList`: `DELETE /2/users/{id}/followed_lists/{list_id}`.
@@ -11398,6 +13419,7 @@ pub static UNFOLLOW_LIST: crate::runtime::Operation = crate::runtime::Operation 
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/delete-users-id-followed-lists-list_id",
     ),
@@ -11452,6 +13474,7 @@ pub static UNFOLLOW_USER: crate::runtime::Operation = crate::runtime::Operation 
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/delete-users-source_id-following",
     ),
@@ -11506,6 +13529,7 @@ pub static UNLIKE_POST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/delete-users-id-likes-tweet_id",
     ),
@@ -11560,6 +13584,7 @@ pub static UNMUTE_USER: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/delete-users-user_id-muting",
     ),
@@ -11614,6 +13639,7 @@ pub static UNPIN_LIST: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/delete-users-id-pinned-lists-list_id",
     ),
@@ -11668,6 +13694,7 @@ pub static UNREPOST_POST: crate::runtime::Operation = crate::runtime::Operation 
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/delete-users-id-retweets-tweet_id",
     ),
@@ -11705,6 +13732,31 @@ pub static UPDATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runt
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "tag",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(1usize),
+                        max_length: Some(200usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "webhook_id",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: Some("^[0-9]{1,19}$"),
+                        min_length: None,
+                        max_length: None,
+                    },
+                },
+            ],
+        ),
+    }),
     doc_url: Some("https://docs.x.com/x-api/activity/update-x-activity-subscription"),
 };
 ///Operation `updateLists`: `PUT /2/lists/{id}`.
@@ -11744,6 +13796,36 @@ pub static UPDATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: false,
+        shape: crate::runtime::Shape::Object(
+            &[
+                crate::runtime::Property {
+                    name: "description",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(0usize),
+                        max_length: Some(100usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "name",
+                    required: false,
+                    shape: crate::runtime::Shape::String {
+                        pattern: None,
+                        min_length: Some(1usize),
+                        max_length: Some(25usize),
+                    },
+                },
+                crate::runtime::Property {
+                    name: "private",
+                    required: false,
+                    shape: crate::runtime::Shape::Boolean,
+                },
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/put-lists-id",
     ),
@@ -11794,6 +13876,85 @@ pub static UPDATE_RULES: crate::runtime::Operation = crate::runtime::Operation {
             max_items: None,
         },
     ],
+    body: Some(crate::runtime::Body {
+        required: true,
+        shape: crate::runtime::Shape::AnyOf(
+            &[
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "add",
+                            required: true,
+                            shape: crate::runtime::Shape::Array {
+                                items: &crate::runtime::Shape::Object(
+                                    &[
+                                        crate::runtime::Property {
+                                            name: "tag",
+                                            required: false,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                        crate::runtime::Property {
+                                            name: "value",
+                                            required: true,
+                                            shape: crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                        },
+                                    ],
+                                ),
+                                min_items: None,
+                                max_items: None,
+                            },
+                        },
+                    ],
+                ),
+                crate::runtime::Shape::Object(
+                    &[
+                        crate::runtime::Property {
+                            name: "delete",
+                            required: true,
+                            shape: crate::runtime::Shape::Object(
+                                &[
+                                    crate::runtime::Property {
+                                        name: "ids",
+                                        required: false,
+                                        shape: crate::runtime::Shape::Array {
+                                            items: &crate::runtime::Shape::String {
+                                                pattern: Some("^[0-9]{1,19}$"),
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                            min_items: None,
+                                            max_items: None,
+                                        },
+                                    },
+                                    crate::runtime::Property {
+                                        name: "values",
+                                        required: false,
+                                        shape: crate::runtime::Shape::Array {
+                                            items: &crate::runtime::Shape::String {
+                                                pattern: None,
+                                                min_length: None,
+                                                max_length: None,
+                                            },
+                                            min_items: None,
+                                            max_items: None,
+                                        },
+                                    },
+                                ],
+                            ),
+                        },
+                    ],
+                ),
+            ],
+        ),
+    }),
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/post-tweets-search-stream-rules",
     ),
@@ -11835,6 +13996,7 @@ pub static VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = c
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
 };
 ///Operation `validateWebhooks`: `PUT /2/webhooks/{webhook_id}`.
@@ -11874,6 +14036,7 @@ pub static VALIDATE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operat
             max_items: None,
         },
     ],
+    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
 };
 /// Every operation of the API document compiled in (see the crate's

@@ -11,7 +11,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xapi::fields::TweetField;
-use xapi::models::MediaCategorySubtitles;
+use xapi::models::{
+    CreateComplianceJobRequest, CreateComplianceJobRequestType, CreateDmConversationRequest,
+    CreateDmConversationRequestConversationType, CreateMessageRequest, ListCreateRequest,
+    ListUpdateRequest, MediaCategorySubtitles, TweetCreateRequest, TweetCreateRequestReply,
+};
 use xapi::posts::NewPost;
 use xapi::rules::{NewRule, RuleLimits};
 use xapi::{Api, Client, Error};
@@ -88,8 +92,143 @@ fn ids(n: usize) -> Vec<String> {
     (0..n).map(|i| (1_000_000 + i).to_string()).collect()
 }
 
+/// A group DM conversation body with these participants and message text.
+fn dm_conversation(participants: &[&str], text: Option<&str>) -> CreateDmConversationRequest {
+    CreateDmConversationRequest {
+        conversation_type: Some(CreateDmConversationRequestConversationType::Group),
+        participant_ids: Some(participants.iter().map(|p| (*p).into()).collect()),
+        message: Some(CreateMessageRequest {
+            text: text.map(Into::into),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn rows() -> Vec<Row> {
     vec![
+        // Request bodies, checked against the document's schema.
+        row!(
+            "create list: body without a name",
+            "createLists",
+            "body.name",
+            "is required",
+            |c| {
+                c.lists()
+                    .create_lists()
+                    .body(ListCreateRequest::default())
+                    .send()
+                    .await
+            }
+        ),
+        row!(
+            "create list: name of 26 characters",
+            "createLists",
+            "body.name",
+            "at most 25 characters",
+            |c| {
+                let body = ListCreateRequest {
+                    name: Some("n".repeat(26).into()),
+                    ..Default::default()
+                };
+                c.lists().create_lists().body(body).send().await
+            }
+        ),
+        row!(
+            "update list: description of 101 characters",
+            "updateLists",
+            "body.description",
+            "at most 100 characters",
+            |c| {
+                let body = ListUpdateRequest {
+                    description: Some("d".repeat(101).into()),
+                    ..Default::default()
+                };
+                c.lists().update_lists("1").body(body).send().await
+            }
+        ),
+        row!(
+            "compliance job: body without a type",
+            "createComplianceJobs",
+            "body.type",
+            "is required",
+            |c| {
+                c.compliance()
+                    .create_compliance_jobs(CreateComplianceJobRequest::default())
+                    .send()
+                    .await
+            }
+        ),
+        row!(
+            "compliance job: name of 65 characters",
+            "createComplianceJobs",
+            "body.name",
+            "at most 64 characters",
+            |c| {
+                let body = CreateComplianceJobRequest {
+                    type_: Some(CreateComplianceJobRequestType::Users),
+                    name: Some("j".repeat(65).into()),
+                    ..Default::default()
+                };
+                c.compliance().create_compliance_jobs(body).send().await
+            }
+        ),
+        row!(
+            "group DM: one participant",
+            "createDirectMessagesConversation",
+            "body.participant_ids",
+            "at least 2 item(s)",
+            |c| {
+                let body = dm_conversation(&["1"], Some("hello"));
+                c.direct_messages()
+                    .create_direct_messages_conversation()
+                    .body(body)
+                    .send()
+                    .await
+            }
+        ),
+        row!(
+            "group DM: participant id with letters",
+            "createDirectMessagesConversation",
+            "body.participant_ids[1]",
+            "pattern",
+            |c| {
+                let body = dm_conversation(&["1", "two"], Some("hello"));
+                c.direct_messages()
+                    .create_direct_messages_conversation()
+                    .body(body)
+                    .send()
+                    .await
+            }
+        ),
+        row!(
+            "group DM: message with neither text nor attachments",
+            "createDirectMessagesConversation",
+            "body.message",
+            "matches none of its 2 accepted forms",
+            |c| {
+                let body = dm_conversation(&["1", "2"], None);
+                c.direct_messages()
+                    .create_direct_messages_conversation()
+                    .body(body)
+                    .send()
+                    .await
+            }
+        ),
+        row!(
+            "create post (raw body): reply without the post it answers",
+            "createPosts",
+            "body.reply.in_reply_to_tweet_id",
+            "is required",
+            |c| {
+                let body = TweetCreateRequest {
+                    text: Some("a reply".into()),
+                    reply: Some(TweetCreateRequestReply::default()),
+                    ..Default::default()
+                };
+                c.tweets().create_posts(body).send().await
+            }
+        ),
         // Search: the query.
         row!(
             "search recent: empty query",

@@ -10,6 +10,14 @@
 //! * **response-decoded**: the response Prism generated from the document's
 //!   schema decodes as the operation's model and round-trips losslessly.
 //!
+//! A third check keeps our own body validation honest: for every operation
+//! with a JSON body, the sample body is broken in each way the table's shape
+//! names at its top level (a required property removed, a string property
+//! given a number, an array where the object goes). `xapi::validate` must
+//! refuse each, and Prism, sent the same body directly, must flag each: a
+//! refusal Prism does not share would mean our check is stricter than the
+//! document.
+//!
 //! Runs only when `PRISM_URL` is set (`tools/prism/run.sh` starts Prism and
 //! sets it); the document is read from `$XAPI_SPEC` or
 //! `../shared/x-api/openapi-2.159.json` relative to the workspace root.
@@ -21,7 +29,7 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 use xapi::ops::{Operation, Param, OPERATIONS};
-use xapi_generated::runtime::RequestParts;
+use xapi_generated::runtime::{RequestParts, Shape};
 
 /// Non-streaming operations of document 2.159.
 const EXPECTED_OPERATIONS: usize = 141;
@@ -783,6 +791,105 @@ async fn probe(client: &xapi::Client) -> bool {
     all_flagged
 }
 
+/// The top-level breakages of `body` that `shape` names: `(label, body)`.
+fn broken_bodies(shape: &Shape, body: &Value) -> Vec<(String, Value)> {
+    let mut out = vec![("an array for the object".to_owned(), json!([]))];
+    let props = match shape {
+        Shape::Object(props) => *props,
+        Shape::AllOf(parts) => parts
+            .iter()
+            .find_map(|p| match p {
+                Shape::Object(props) => Some(*props),
+                _ => None,
+            })
+            .unwrap_or(&[]),
+        _ => &[],
+    };
+    let Value::Object(map) = body else {
+        return out;
+    };
+    for prop in props {
+        if prop.required && map.contains_key(prop.name) {
+            let mut b = map.clone();
+            b.remove(prop.name);
+            out.push((format!("{} removed", prop.name), Value::Object(b)));
+        }
+        if matches!(prop.shape, Shape::String { .. }) && map.contains_key(prop.name) {
+            let mut b = map.clone();
+            b.insert(prop.name.to_owned(), json!(5));
+            out.push((format!("{} given a number", prop.name), Value::Object(b)));
+        }
+    }
+    out
+}
+
+/// Breaks every operation's sample body ([`broken_bodies`]); each broken
+/// body must be refused by `xapi::validate` and flagged by Prism. Returns
+/// how many were checked and the disagreements.
+async fn body_refusals(spec: &Spec, base: &str) -> (usize, Vec<String>) {
+    xapi::tls::ensure_provider();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("HTTP client");
+    let mut checked = 0;
+    let mut disagreements = Vec::new();
+    for op in OPERATIONS.iter().filter(|o| !o.streaming) {
+        let Some(shape) = op.body.map(|b| b.shape) else {
+            continue;
+        };
+        let parts = match sample_request(spec, op) {
+            Ok((parts, _)) => parts,
+            Err(e) => {
+                disagreements.push(format!("{}: cannot synthesise a request: {e}", op.id));
+                continue;
+            }
+        };
+        let sample: Value = parts
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null);
+        for (label, body) in broken_bodies(&shape, &sample) {
+            checked += 1;
+            let mut broken = parts.clone();
+            broken.body = Some(serde_json::to_vec(&body).expect("JSON"));
+            let ours = xapi::validate::check(op, &broken);
+            let path = broken
+                .fill_path(op.path)
+                .expect("the sample fills the path");
+            let mut url = reqwest::Url::parse(&format!("{base}{path}")).expect("URL");
+            for (k, v) in &broken.query {
+                url.query_pairs_mut().append_pair(k, v);
+            }
+            let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("method");
+            let answer = http
+                .request(method, url)
+                .bearer_auth("prism-conformance")
+                .header("content-type", "application/json")
+                .body(broken.body.clone().unwrap_or_default())
+                .send()
+                .await;
+            let prism = match &answer {
+                Ok(r) => violations(r.headers()).0,
+                Err(e) => vec![format!("not sent: {e}")],
+            };
+            match (ours, prism.is_empty()) {
+                (Err(_), false) => {}
+                (Ok(()), _) => disagreements.push(format!(
+                    "{} ({label}): our validation let it through",
+                    op.id
+                )),
+                (Err(v), true) => disagreements.push(format!(
+                    "{} ({label}): we refuse it ({}: {}) but Prism does not",
+                    op.id, v.parameter, v.rule
+                )),
+            }
+        }
+    }
+    (checked, disagreements)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_conforms_to_the_document() {
     let Some(base) = std::env::var("PRISM_URL").ok().filter(|u| !u.is_empty()) else {
@@ -889,9 +996,23 @@ async fn every_operation_conforms_to_the_document() {
         decoded_ok,
         outcomes.len() - decoded_ok
     );
+    let (checked, disagreements) = body_refusals(&spec, &base).await;
+    for d in &disagreements {
+        println!("body refusal: {d}");
+    }
+    println!(
+        "body refusals: {checked} broken bodies, {} agreed with Prism, {} did not",
+        checked - disagreements.len(),
+        disagreements.len()
+    );
     assert!(
         probes_ok,
         "Prism let a known-invalid request through: the request check is blind"
+    );
+    assert!(
+        checked > 37 && disagreements.is_empty(),
+        "body refusals: {checked} checked, disagreements:\n{}",
+        disagreements.join("\n")
     );
     assert_eq!(
         outcomes.len(),

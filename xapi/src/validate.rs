@@ -7,11 +7,19 @@
 //! Two rules the table cannot express are added here: time parameters must
 //! be RFC 3339 date-times, and `start_time` must not come after `end_time`
 //! when an operation is given both.
+//!
+//! A JSON request body is checked against the shape the table gives for it
+//! ([`Shape`]): types, required properties, patterns, string lengths,
+//! numeric ranges, list sizes and alternatives. A fault is named by its path
+//! in the body (`body.reply.in_reply_to_tweet_id`, `body.media_ids[2]`).
+//! Enum values and properties the document does not list are left to the
+//! API, so a value it accepts before the document says so can be sent.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use xapi_generated::runtime::{Operation, Param, RequestParts};
+use serde_json::Value;
+use xapi_generated::runtime::{Operation, Param, RequestParts, Shape};
 
 /// A broken rule: the parameter and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,7 +235,193 @@ fn check_time_range(operation: &Operation, parts: &RequestParts) -> Result<(), V
 /// Checks `parts` against `operation`'s parameter constraints.
 pub fn check(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
     check_params(operation, parts)?;
-    check_time_range(operation, parts)
+    check_time_range(operation, parts)?;
+    check_body(operation, parts)
+}
+
+/// Checks the JSON body of `parts` against the shape `operation` gives it.
+fn check_body(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
+    let Some(body) = operation.body else {
+        return Ok(());
+    };
+    let Some(bytes) = &parts.body else {
+        if body.required {
+            return Err(Violation {
+                parameter: "body".to_owned(),
+                rule: "is required".to_owned(),
+            });
+        }
+        return Ok(());
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Violation {
+        parameter: "body".to_owned(),
+        rule: format!("is not JSON: {e}"),
+    })?;
+    let mut path = String::from("body");
+    check_shape(&body.shape, &value, &mut path)
+}
+
+/// What a JSON value is, in words.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Whether `n` is a whole number (however it is written).
+fn is_integer(n: &serde_json::Number) -> bool {
+    n.is_i64()
+        || n.is_u64()
+        || n.as_f64()
+            .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
+}
+
+fn check_range(path: &str, n: f64, min: Option<f64>, max: Option<f64>) -> Result<(), Violation> {
+    let fail = |rule: String| {
+        Err(Violation {
+            parameter: path.to_owned(),
+            rule,
+        })
+    };
+    if let Some(min) = min.filter(|m| n < *m) {
+        return fail(format!("must be at least {min} (is {n})"));
+    }
+    if let Some(max) = max.filter(|m| n > *m) {
+        return fail(format!("must be at most {max} (is {n})"));
+    }
+    Ok(())
+}
+
+/// Checks `value` against `shape`; `path` names `value` in the body and is
+/// left as it was on return.
+fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Violation> {
+    let wrong_type = |path: &str, expected: &str| {
+        Err(Violation {
+            parameter: path.to_owned(),
+            rule: format!("must be {expected} (is {})", kind(value)),
+        })
+    };
+    match (shape, value) {
+        (Shape::Any, _) => Ok(()),
+        (Shape::Nullable(_), Value::Null) => Ok(()),
+        (Shape::Nullable(inner), _) => check_shape(inner, value, path),
+        (Shape::Object(properties), Value::Object(map)) => {
+            for property in properties.iter() {
+                let len = path.len();
+                path.push('.');
+                path.push_str(property.name);
+                let outcome = match map.get(property.name) {
+                    Some(v) => check_shape(&property.shape, v, path),
+                    None if property.required => Err(Violation {
+                        parameter: path.clone(),
+                        rule: "is required".to_owned(),
+                    }),
+                    None => Ok(()),
+                };
+                path.truncate(len);
+                outcome?;
+            }
+            Ok(())
+        }
+        (Shape::Object(_), _) => wrong_type(path, "an object"),
+        (
+            Shape::Array {
+                items,
+                min_items,
+                max_items,
+            },
+            Value::Array(list),
+        ) => {
+            let n = list.len();
+            if let Some(min) = min_items.filter(|m| n < *m) {
+                return Err(Violation {
+                    parameter: path.clone(),
+                    rule: format!("needs at least {min} item(s) (has {n})"),
+                });
+            }
+            if let Some(max) = max_items.filter(|m| n > *m) {
+                return Err(Violation {
+                    parameter: path.clone(),
+                    rule: format!("takes at most {max} items (has {n})"),
+                });
+            }
+            for (i, item) in list.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let outcome = check_shape(items, item, path);
+                path.truncate(len);
+                outcome?;
+            }
+            Ok(())
+        }
+        (Shape::Array { .. }, _) => wrong_type(path, "a list"),
+        (
+            Shape::String {
+                pattern,
+                min_length,
+                max_length,
+            },
+            Value::String(text),
+        ) => {
+            let fail = |rule: String| {
+                Err(Violation {
+                    parameter: path.clone(),
+                    rule,
+                })
+            };
+            if let Some(pattern) = pattern {
+                if !pattern_matches(pattern, text) {
+                    return fail(format!("{text:?} does not match the pattern {pattern}"));
+                }
+            }
+            let chars = text.chars().count();
+            if let Some(min) = min_length.filter(|m| chars < *m) {
+                return fail(format!(
+                    "must be at least {min} characters long (is {chars})"
+                ));
+            }
+            if let Some(max) = max_length.filter(|m| chars > *m) {
+                return fail(format!(
+                    "must be at most {max} characters long (is {chars})"
+                ));
+            }
+            Ok(())
+        }
+        (Shape::String { .. }, _) => wrong_type(path, "a string"),
+        (Shape::Integer { min, max }, Value::Number(n)) if is_integer(n) => {
+            check_range(path, n.as_f64().unwrap_or(f64::NAN), *min, *max)
+        }
+        (Shape::Integer { .. }, _) => wrong_type(path, "a whole number"),
+        (Shape::Number { min, max }, Value::Number(n)) => {
+            check_range(path, n.as_f64().unwrap_or(f64::NAN), *min, *max)
+        }
+        (Shape::Number { .. }, _) => wrong_type(path, "a number"),
+        (Shape::Boolean, Value::Bool(_)) => Ok(()),
+        (Shape::Boolean, _) => wrong_type(path, "true or false"),
+        (Shape::AllOf(all), _) => all.iter().try_for_each(|s| check_shape(s, value, path)),
+        (Shape::AnyOf(forms), _) => {
+            let mut faults = Vec::with_capacity(forms.len());
+            for form in forms.iter() {
+                match check_shape(form, value, path) {
+                    Ok(()) => return Ok(()),
+                    Err(v) => faults.push(format!("{} {}", v.parameter, v.rule)),
+                }
+            }
+            Err(Violation {
+                parameter: path.clone(),
+                rule: format!(
+                    "matches none of its {} accepted forms: {}",
+                    forms.len(),
+                    faults.join("; or ")
+                ),
+            })
+        }
+    }
 }
 
 fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
@@ -478,5 +672,147 @@ mod tests {
             check(timeline, &reversed).map_err(|v| v.parameter),
             Err("start_time".to_owned())
         );
+    }
+
+    fn with_body(path: &[(&'static str, &str)], body: &str) -> RequestParts {
+        let mut p = parts(path, &[]);
+        p.body = Some(body.as_bytes().to_vec());
+        p
+    }
+
+    /// The parameter and rule of a refused body, or "accepted".
+    fn verdict(id: &str, path: &[(&'static str, &str)], body: Option<&str>) -> String {
+        let p = match body {
+            Some(b) => with_body(path, b),
+            None => parts(path, &[]),
+        };
+        match check(op(id), &p) {
+            Ok(()) => "accepted".to_owned(),
+            Err(v) => format!("{}: {}", v.parameter, v.rule),
+        }
+    }
+
+    #[test]
+    fn bodies_are_checked_against_the_document() {
+        let post = |b: &str| verdict("createPosts", &[], Some(b));
+        assert_eq!(post(r#"{"text":"hi"}"#), "accepted");
+        assert_eq!(
+            post(r#"{"text":5}"#),
+            "body.text: must be a string (is a number)"
+        );
+        assert_eq!(post("[]"), "body: must be an object (is a list)");
+        assert_eq!(
+            post(r#"{"media":{"media_ids":["1","x"]}}"#),
+            "body.media.media_ids[1]: \"x\" does not match the pattern ^[0-9]{1,19}$"
+        );
+        assert_eq!(
+            post(r#"{"media":{"media_ids":[]}}"#),
+            "body.media.media_ids: needs at least 1 item(s) (has 0)"
+        );
+        assert_eq!(post(r#"{"media":{}}"#), "body.media.media_ids: is required");
+        assert_eq!(
+            post(r#"{"poll":{"options":["a","b"],"duration_minutes":4}}"#),
+            "body.poll.duration_minutes: must be at least 5 (is 4)"
+        );
+        assert_eq!(
+            post(r#"{"poll":{"options":["a","b"],"duration_minutes":5.5}}"#),
+            "body.poll.duration_minutes: must be a whole number (is a number)"
+        );
+        // A whole number written with a fraction is still whole.
+        assert_eq!(
+            post(r#"{"poll":{"options":["a","b"],"duration_minutes":60.0}}"#),
+            "accepted"
+        );
+        assert_eq!(
+            post(r#"{"text":"x","nullcast":"yes"}"#),
+            "body.nullcast: must be true or false (is a string)"
+        );
+        // Properties the document does not list, and enum values it does
+        // not know, are the API's to judge.
+        assert_eq!(
+            post(r#"{"text":"x","reply_settings":"everyone_new","brand_new":1}"#),
+            "accepted"
+        );
+        assert_eq!(
+            post("{"),
+            "body: is not JSON: EOF while parsing an object at line 1 column 1"
+        );
+        // A required body.
+        assert_eq!(verdict("createPosts", &[], None), "body: is required");
+        assert_eq!(
+            verdict("createComplianceJobs", &[], None),
+            "body: is required"
+        );
+        assert_eq!(
+            verdict(
+                "createComplianceJobs",
+                &[],
+                Some(r#"{"type":"tweets","name":"n"}"#)
+            ),
+            "accepted"
+        );
+        let long = format!(r#"{{"type":"tweets","name":"{}"}}"#, "é".repeat(65));
+        assert_eq!(
+            verdict("createComplianceJobs", &[], Some(&long)),
+            "body.name: must be at most 64 characters long (is 65)"
+        );
+        // An operation whose body the document does not require.
+        assert_eq!(verdict("createLists", &[], None), "accepted");
+        assert_eq!(
+            verdict("createLists", &[], Some(r#"{"name":""}"#)),
+            "body.name: must be at least 1 characters long (is 0)"
+        );
+    }
+
+    #[test]
+    fn alternatives_need_one_form_to_hold() {
+        let dm = |b: &str| verdict("createDirectMessagesConversation", &[], Some(b));
+        let ids = r#""participant_ids":["1","2"],"conversation_type":"Group""#;
+        assert_eq!(
+            dm(&format!(r#"{{{ids},"message":{{"text":"hi"}}}}"#)),
+            "accepted"
+        );
+        assert_eq!(
+            dm(&format!(
+                r#"{{{ids},"message":{{"attachments":[{{"media_id":"3"}}]}}}}"#
+            )),
+            "accepted"
+        );
+        let none = dm(&format!(r#"{{{ids},"message":{{}}}}"#));
+        assert_eq!(
+            none,
+            "body.message: matches none of its 2 accepted forms: body.message.text is \
+             required; or body.message.attachments is required"
+        );
+        assert_eq!(
+            dm(r#"{"participant_ids":["1"],"conversation_type":"Group","message":{"text":"a"}}"#),
+            "body.participant_ids: needs at least 2 item(s) (has 1)"
+        );
+        // Stream rules: either `add` or `delete`.
+        let rules = |b: &str| verdict("updateRules", &[], Some(b));
+        assert_eq!(rules(r#"{"add":[{"value":"cats"}]}"#), "accepted");
+        assert_eq!(rules(r#"{"delete":{"ids":["1"]}}"#), "accepted");
+        assert!(
+            rules(r#"{"add":[{"tag":"no value"}]}"#).contains("body.add[0].value is required"),
+            "{}",
+            rules(r#"{"add":[{"tag":"no value"}]}"#)
+        );
+    }
+
+    #[test]
+    fn every_operation_with_a_json_body_has_its_shape() {
+        let with_body: Vec<&str> = xapi_generated::ops::OPERATIONS
+            .iter()
+            .filter(|o| o.body.is_some())
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(with_body.len(), 37, "{with_body:?}");
+        // Bodies that may come as a multipart form are never required as JSON.
+        for o in xapi_generated::ops::OPERATIONS
+            .iter()
+            .filter(|o| o.multipart)
+        {
+            assert_eq!(o.body.map(|b| b.required), Some(false), "{}", o.id);
+        }
     }
 }

@@ -378,12 +378,25 @@ fn framing_seeds(root: &Path) -> Result<Vec<Vec<u8>>> {
 }
 
 /// One input per operation: every parameter set to a plausible value.
+/// Bodies the `validate` seeds carry, in turn (the first is none).
+const SEED_BODIES: [&str; 6] = [
+    "",
+    "{}",
+    r#"{"text":"hi","media":{"media_ids":["1"]}}"#,
+    r#"{"name":"n","type":"tweets"}"#,
+    r#"{"conversation_type":"Group","participant_ids":["1","2"],"message":{"text":"a"}}"#,
+    r#"{"add":[{"value":"cats","tag":"t"}]}"#,
+];
+
 fn validate_seeds(root: &Path) -> Result<Vec<Vec<u8>>> {
     let count = operation_ids(root)?.len().min(256);
     let values: [&[u8]; 4] = [b"1146654567674912769", b"rust", b"10", b"id,text"];
     let mut out = Vec::new();
     for i in 0..count {
         let mut input = vec![i as u8];
+        let body = SEED_BODIES[i % SEED_BODIES.len()].as_bytes();
+        input.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        input.extend_from_slice(body);
         for k in 0..8 {
             let v = values[(i + k) % values.len()];
             input.push(1);
