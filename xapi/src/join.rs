@@ -7,12 +7,12 @@
 //! error (deleted, withheld, not authorized: the error is handed back), and one
 //! that is simply *missing*.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
+use crate::models::{
+    Expansions, Media, Place, Poll, Problem, Tweet, TweetReferencedTweetType, User,
+};
 
 /// The outcome of a lookup.
 #[derive(Debug, PartialEq)]
@@ -81,36 +81,24 @@ impl ReferenceType {
     }
 }
 
-/// Identity hasher for keys that are already hashes.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// The ids of one list, hashed: each hash maps to the position of the first
-/// item that has it. A lookup confirms the match against the item itself.
+/// The ids of one list, hashed into an open-addressing table: each slot
+/// holds the upper half of an id's hash (its tag) and the position of the
+/// first item with that tag. A lookup confirms the match against the item
+/// itself, and scans the list when the item there has another id (two ids
+/// sharing a tag: rare).
 #[derive(Debug, Default)]
 struct Table {
-    slots: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
-    /// Whether every id is in `slots` (or shares its hash with one that is).
+    /// `(tag, position + 1)`; a position of 0 marks an empty slot.
+    slots: Box<[(u32, u32)]>,
+    /// `slots.len() - 1` (the length is a power of two).
+    mask: usize,
+    /// Whether every id is in `slots` (or shares its tag with one that is).
     complete: bool,
 }
 
 /// What a table says about an id.
 enum Probe {
-    /// The item at this position has the same hash: confirm, scan otherwise.
+    /// The item at this position has the same tag: confirm, scan otherwise.
     Candidate(usize),
     /// No item has it.
     Absent,
@@ -118,32 +106,72 @@ enum Probe {
     Scan,
 }
 
+/// The tag and the first slot of a hash.
+#[inline]
+fn slot_of(hash: u64, mask: usize) -> (u32, usize) {
+    ((hash >> 32) as u32, hash as usize & mask)
+}
+
 impl Table {
-    /// Indexes `(position, id)` pairs (folding ASCII case with `FOLD`).
+    /// Indexes `(position, id)` pairs (folding ASCII case with `FOLD`);
+    /// `hint` is how many pairs to expect. The table is kept at most half
+    /// full: pairs beyond `hint` that do not fit leave it incomplete.
     fn build<'s, const FOLD: bool>(
         ids: impl Iterator<Item = (usize, &'s str)>,
         hint: usize,
     ) -> Table {
-        let mut table = Table {
-            slots: HashMap::with_capacity_and_hasher(hint, Default::default()),
-            complete: true,
-        };
+        let len = (hint.max(1) * 2).next_power_of_two();
+        let mut slots = vec![(0u32, 0u32); len].into_boxed_slice();
+        let mask = len - 1;
+        let mut complete = true;
+        let mut filled = 0;
         for (item, id) in ids {
-            let Ok(item) = u32::try_from(item) else {
-                table.complete = false;
+            let Some(position) = u32::try_from(item).ok().and_then(|p| p.checked_add(1)) else {
+                complete = false;
                 break;
             };
-            table.slots.entry(hash_id(id, FOLD)).or_insert(item);
+            let (tag, mut at) = slot_of(hash_id(id, FOLD), mask);
+            loop {
+                let slot = &mut slots[at];
+                if slot.1 == 0 {
+                    if filled * 2 >= len {
+                        complete = false;
+                    } else {
+                        *slot = (tag, position);
+                        filled += 1;
+                    }
+                    break;
+                }
+                if slot.0 == tag {
+                    // The first item with this tag keeps the slot.
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
         }
-        table
+        Table {
+            slots,
+            mask,
+            complete,
+        }
     }
 
     #[inline]
     fn probe<const FOLD: bool>(&self, id: &str) -> Probe {
-        match self.slots.get(&hash_id(id, FOLD)) {
-            Some(&item) => Probe::Candidate(item as usize),
-            None if self.complete => Probe::Absent,
-            None => Probe::Scan,
+        let (tag, mut at) = slot_of(hash_id(id, FOLD), self.mask);
+        while let Some(&(t, position)) = self.slots.get(at) {
+            if position == 0 {
+                break;
+            }
+            if t == tag {
+                return Probe::Candidate(position as usize - 1);
+            }
+            at = (at + 1) & self.mask;
+        }
+        if self.complete {
+            Probe::Absent
+        } else {
+            Probe::Scan
         }
     }
 }
@@ -180,8 +208,8 @@ fn hash_id(s: &str, fold: bool) -> u64 {
             .fold(0u64, |w, b| (w << 8) | u64::from(*b | mask as u8));
         h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
     }
-    // The table takes its bucket from the low bits: bring the well-mixed
-    // high bits down.
+    // The table takes its slot from the low bits and its tag from the high
+    // ones: bring well-mixed bits to both halves.
     h.rotate_left(26)
 }
 
@@ -217,6 +245,18 @@ fn expansion_mask(list: &str) -> u32 {
 /// pays only for the joins it makes.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// The tables, allocated with the first one a long list needs (most
+    /// stream messages never need one).
+    tables: OnceLock<Box<Tables>>,
+    /// The requested expansions seen first, with their bits.
+    requested: OnceLock<(String, u32)>,
+    /// Lookups by username made by scanning (before the table is built).
+    name_scans: AtomicU32,
+}
+
+/// One lazily built table per list that lookups search.
+#[derive(Debug, Default)]
+struct Tables {
     users: OnceLock<Table>,
     usernames: OnceLock<Table>,
     tweets: OnceLock<Table>,
@@ -224,11 +264,10 @@ pub struct Index {
     polls: OnceLock<Table>,
     places: OnceLock<Table>,
     problems: OnceLock<Table>,
-    /// The requested expansions seen first, with their bits.
-    requested: OnceLock<(String, u32)>,
-    /// Lookups by username made by scanning (before the table is built).
-    name_scans: AtomicU32,
 }
+
+/// Picks one table of [`Tables`].
+type Which = fn(&Tables) -> &OnceLock<Table>;
 
 /// Lookups by username that scan before the usernames are indexed.
 const NAME_SCANS: u32 = 8;
@@ -236,9 +275,21 @@ const NAME_SCANS: u32 = 8;
 impl Index {
     /// An index for `includes` and `errors`; its tables are built lazily,
     /// from the lists the [`Joiner`]s using it are given.
+    #[inline]
     pub fn new(includes: Option<&Expansions>, errors: &[Problem]) -> Self {
         let _ = (includes, errors);
         Index::default()
+    }
+
+    fn tables(&self) -> &Tables {
+        self.tables.get_or_init(Box::default)
+    }
+
+    /// Whether the usernames are indexed.
+    fn usernames_indexed(&self) -> bool {
+        self.tables
+            .get()
+            .is_some_and(|t| t.usernames.get().is_some())
     }
 
     /// The bits of the known expansions listed in `list`.
@@ -268,7 +319,8 @@ pub struct Joiner<'a> {
 #[inline]
 fn get<'a, T, const FOLD: bool>(
     items: &'a [T],
-    table: &OnceLock<Table>,
+    index: &Index,
+    table: Which,
     id: &str,
     id_of: impl Fn(&T) -> Option<&str>,
 ) -> Option<&'a T> {
@@ -282,7 +334,7 @@ fn get<'a, T, const FOLD: bool>(
         })
     };
     if items.len() > SCAN_MAX {
-        let table = table.get_or_init(|| {
+        let table = table(index.tables()).get_or_init(|| {
             let ids = items
                 .iter()
                 .enumerate()
@@ -311,6 +363,7 @@ fn problem_ids(p: &Problem) -> [Option<&str>; 2] {
 impl<'a> Joiner<'a> {
     /// A joiner over `includes` and `errors`, using a prebuilt `index`.
     /// `requested` is the request's `expansions` value, when known.
+    #[inline]
     pub fn new(
         includes: Option<&'a Expansions>,
         errors: &'a [Problem],
@@ -340,7 +393,7 @@ impl<'a> Joiner<'a> {
         id: Option<&str>,
         expansion: &str,
         items: Option<&'a Vec<T>>,
-        table: &OnceLock<Table>,
+        table: Which,
         id_of: impl Fn(&T) -> Option<&str>,
     ) -> Lookup<'a, T> {
         let Some(id) = id else {
@@ -349,8 +402,20 @@ impl<'a> Joiner<'a> {
         if !self.was_requested(expansion, items.is_some()) {
             return Lookup::NotRequested;
         }
+        self.find(id, items, table, id_of)
+    }
+
+    /// [`resolve`](Self::resolve) for an expansion known to be requested.
+    #[inline]
+    fn find<T>(
+        &self,
+        id: &str,
+        items: Option<&'a Vec<T>>,
+        table: Which,
+        id_of: impl Fn(&T) -> Option<&str>,
+    ) -> Lookup<'a, T> {
         if let Some(items) = items {
-            if let Some(found) = get::<T, false>(items, table, id, id_of) {
+            if let Some(found) = get::<T, false>(items, self.index, table, id, id_of) {
                 return Lookup::Found(found);
             }
         }
@@ -366,7 +431,7 @@ impl<'a> Joiner<'a> {
         }
         let matches = |p: &&Problem| problem_ids(p).contains(&Some(id));
         if errors.len() > SCAN_MAX {
-            let table = self.index.problems.get_or_init(|| {
+            let table = self.index.tables().problems.get_or_init(|| {
                 let ids = errors
                     .iter()
                     .enumerate()
@@ -395,51 +460,65 @@ impl<'a> Joiner<'a> {
     }
 
     /// A user by id from `includes.users`, under the given expansion name.
+    #[inline]
     pub fn user(&self, id: Option<&str>, expansion: &str) -> Lookup<'a, User> {
         self.resolve(
             id,
             expansion,
             self.users(),
-            &self.index.users,
+            |t| &t.users,
             |u: &User| u.id.as_deref(),
         )
     }
 
     /// The author of a post (`author_id` expansion).
+    #[inline]
     pub fn author(&self, post: &Tweet) -> Lookup<'a, User> {
         self.user(post.author_id.as_deref(), "author_id")
     }
 
     /// The user a post replies to (`in_reply_to_user_id` expansion).
+    #[inline]
     pub fn in_reply_to_user(&self, post: &Tweet) -> Lookup<'a, User> {
         self.user(post.in_reply_to_user_id.as_deref(), "in_reply_to_user_id")
     }
 
     /// A post by id from `includes.tweets` (`referenced_tweets.id` expansion).
+    #[inline]
     pub fn post(&self, id: &str) -> Lookup<'a, Tweet> {
         self.resolve(
             Some(id),
             "referenced_tweets.id",
             self.tweets(),
-            &self.index.tweets,
+            |t| &t.tweets,
             |t: &Tweet| t.id.as_deref(),
         )
     }
 
     /// The posts a post refers to, with how it refers to each.
+    #[inline]
     pub fn referenced(&self, post: &Tweet) -> Several<(ReferenceType, Lookup<'a, Tweet>)> {
-        post.referenced_tweets
-            .iter()
-            .flatten()
+        let refs = post.referenced_tweets.as_deref().unwrap_or(&[]);
+        if refs.is_empty() {
+            return Several::new();
+        }
+        let items = self.tweets();
+        let requested = self.was_requested("referenced_tweets.id", items.is_some());
+        refs.iter()
             .map(|r| {
-                let kind = r
-                    .type_
-                    .as_ref()
-                    .map(|t| ReferenceType::from_wire(t.as_str()))
-                    .unwrap_or(ReferenceType::Other);
+                let kind = match &r.type_ {
+                    Some(TweetReferencedTweetType::Retweeted) => ReferenceType::Retweeted,
+                    Some(TweetReferencedTweetType::Quoted) => ReferenceType::Quoted,
+                    Some(TweetReferencedTweetType::RepliedTo) => ReferenceType::RepliedTo,
+                    Some(TweetReferencedTweetType::Unknown(other)) => {
+                        ReferenceType::from_wire(other)
+                    }
+                    None => ReferenceType::Other,
+                };
                 let lookup = match r.id.as_deref() {
-                    Some(id) => self.post(id),
                     None => Lookup::NoReference,
+                    Some(_) if !requested => Lookup::NotRequested,
+                    Some(id) => self.find(id, items, |t| &t.tweets, |t: &Tweet| t.id.as_deref()),
                 };
                 (kind, lookup)
             })
@@ -447,27 +526,27 @@ impl<'a> Joiner<'a> {
     }
 
     /// The media attached to a post (`attachments.media_keys` expansion).
+    #[inline]
     pub fn media(&self, post: &Tweet) -> Several<Lookup<'a, Media>> {
         let keys = post
             .attachments
             .as_ref()
-            .and_then(|a| a.media_keys.as_ref());
+            .and_then(|a| a.media_keys.as_deref())
+            .unwrap_or(&[]);
+        if keys.is_empty() {
+            return Several::new();
+        }
         let items = self.includes.and_then(|i| i.media.as_ref());
-        keys.into_iter()
-            .flatten()
-            .map(|k| {
-                self.resolve(
-                    Some(k),
-                    "attachments.media_keys",
-                    items,
-                    &self.index.media,
-                    |m: &Media| m.media_key.as_deref(),
-                )
-            })
+        if !self.was_requested("attachments.media_keys", items.is_some()) {
+            return keys.iter().map(|_| Lookup::NotRequested).collect();
+        }
+        keys.iter()
+            .map(|k| self.find(k, items, |t| &t.media, |m: &Media| m.media_key.as_deref()))
             .collect()
     }
 
     /// The poll attached to a post (`attachments.poll_ids` expansion).
+    #[inline]
     pub fn poll(&self, post: &Tweet) -> Lookup<'a, Poll> {
         let id = post
             .attachments
@@ -479,12 +558,13 @@ impl<'a> Joiner<'a> {
             id.map(|id| id.as_str()),
             "attachments.poll_ids",
             items,
-            &self.index.polls,
+            |t| &t.polls,
             |p: &Poll| p.id.as_deref(),
         )
     }
 
     /// The place a post is tagged with (`geo.place_id` expansion).
+    #[inline]
     pub fn place(&self, post: &Tweet) -> Lookup<'a, Place> {
         let id = post.geo.as_ref().and_then(|g| g.place_id.as_deref());
         let items = self.includes.and_then(|i| i.places.as_ref());
@@ -492,37 +572,50 @@ impl<'a> Joiner<'a> {
             id,
             "geo.place_id",
             items,
-            &self.index.places,
+            |t| &t.places,
             |p: &Place| p.id.as_deref(),
         )
     }
 
     /// The users mentioned in a post (`entities.mentions.username` expansion),
     /// matched by username, case-insensitively.
+    #[inline]
     pub fn mentions<'p>(&self, post: &'p Tweet) -> Several<(&'p str, Lookup<'a, User>)> {
         const EXPANSION: &str = "entities.mentions.username";
-        post.entities
+        let mentions = post
+            .entities
             .as_ref()
-            .and_then(|e| e.mentions.as_ref())
-            .into_iter()
-            .flatten()
+            .and_then(|e| e.mentions.as_deref())
+            .unwrap_or(&[]);
+        if mentions.is_empty() {
+            return Several::new();
+        }
+        let users = self.users();
+        let requested = self.was_requested(EXPANSION, users.is_some());
+        mentions
+            .iter()
             .filter_map(|m| {
                 let name = m.username.as_deref()?;
+                if !requested {
+                    return Some((name, Lookup::NotRequested));
+                }
                 // The mention's user id, when sent, finds the user through the
                 // id index (which authors share) without indexing usernames;
                 // the username must still match.
-                if let (Some(id), Some(users)) = (m.id.as_deref(), self.users()) {
-                    if self.was_requested(EXPANSION, true) {
-                        let by_id = get::<User, false>(users, &self.index.users, id, |u: &User| {
-                            u.id.as_deref()
-                        });
-                        if let Some(user) = by_id.filter(|u| {
-                            u.username
-                                .as_deref()
-                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                        }) {
-                            return Some((name, Lookup::Found(user)));
-                        }
+                if let (Some(id), Some(users)) = (m.id.as_deref(), users) {
+                    let by_id = get::<User, false>(
+                        users,
+                        self.index,
+                        |t| &t.users,
+                        id,
+                        |u: &User| u.id.as_deref(),
+                    );
+                    if let Some(user) = by_id.filter(|u| {
+                        u.username
+                            .as_deref()
+                            .is_some_and(|n| n == name || n.eq_ignore_ascii_case(name))
+                    }) {
+                        return Some((name, Lookup::Found(user)));
                     }
                 }
                 Some((name, self.user_by_username(name, EXPANSION)))
@@ -542,14 +635,14 @@ impl<'a> Joiner<'a> {
         let found = users.and_then(|users| {
             // A few lookups by name (mentions sent without an id, or whose
             // user is missing) scan; indexing every username pays off later.
-            if self.index.usernames.get().is_none()
+            if !self.index.usernames_indexed()
                 && self.index.name_scans.fetch_add(1, Ordering::Relaxed) < NAME_SCANS
             {
                 users
                     .iter()
                     .find(|u| name_of(u).is_some_and(|n| n.eq_ignore_ascii_case(username)))
             } else {
-                get::<User, true>(users, &self.index.usernames, username, name_of)
+                get::<User, true>(users, self.index, |t| &t.usernames, username, name_of)
             }
         });
         match found {
@@ -568,7 +661,7 @@ impl<'a> Joiner<'a> {
             id,
             "pinned_tweet_id",
             self.tweets(),
-            &self.index.tweets,
+            |t| &t.tweets,
             |t: &Tweet| t.id.as_deref(),
         )
     }
@@ -796,7 +889,7 @@ mod tests {
                 "round {round}"
             );
         }
-        assert!(index.usernames.get().is_some(), "indexed after a few scans");
+        assert!(index.usernames_indexed(), "indexed after a few scans");
     }
 
     #[test]
@@ -827,6 +920,40 @@ mod tests {
             got,
             want.iter().map(|w| Some(w.as_str())).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn tables_find_every_id_and_refuse_absent_ones() {
+        let ids: Vec<String> = (0..1000u64)
+            .map(|i| (1_000_000_000_000_000_000 + i * 7919).to_string())
+            .collect();
+        let table = Table::build::<false>(ids.iter().map(String::as_str).enumerate(), ids.len());
+        assert!(table.complete);
+        assert!(table.slots.iter().filter(|s| s.1 != 0).count() <= table.slots.len() / 2);
+        for (i, id) in ids.iter().enumerate() {
+            match table.probe::<false>(id) {
+                Probe::Candidate(at) => assert_eq!(at, i, "{id}"),
+                _ => panic!("{id} not found"),
+            }
+        }
+        let mut absent = 0;
+        for i in 0..1000u64 {
+            let id = (2_000_000_000_000_000_000 + i).to_string();
+            match table.probe::<false>(&id) {
+                Probe::Absent => absent += 1,
+                // Same tag as a present id: the caller confirms and scans.
+                Probe::Candidate(at) => assert_ne!(ids[at], id),
+                Probe::Scan => panic!("a complete table never asks for a scan"),
+            }
+        }
+        assert!(absent > 990, "{absent}");
+        // More ids than the hint allows: the table says so and lookups of
+        // what it lacks scan.
+        let small = Table::build::<false>(ids.iter().map(String::as_str).enumerate(), 2);
+        assert!(!small.complete);
+        assert!(matches!(small.probe::<false>("1"), Probe::Scan));
+        // An empty table (the default) scans.
+        assert!(matches!(Table::default().probe::<false>("1"), Probe::Scan));
     }
 
     #[test]

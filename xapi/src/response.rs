@@ -130,6 +130,7 @@ impl<T: Envelope> Response<T> {
     }
 
     /// A joiner over this page's includes (the index is built once).
+    #[inline]
     pub fn joiner(&self) -> Joiner<'_> {
         let index = self
             .index
@@ -143,26 +144,31 @@ impl<T: Envelope> Response<T> {
     }
 
     /// The author of `post`.
+    #[inline]
     pub fn author(&self, post: &Tweet) -> Lookup<'_, User> {
         self.joiner().author(post)
     }
 
     /// The posts `post` refers to, with the kind of each reference.
+    #[inline]
     pub fn referenced(&self, post: &Tweet) -> Several<(ReferenceType, Lookup<'_, Tweet>)> {
         self.joiner().referenced(post)
     }
 
     /// The media attached to `post`.
+    #[inline]
     pub fn media(&self, post: &Tweet) -> Several<Lookup<'_, Media>> {
         self.joiner().media(post)
     }
 
     /// The poll attached to `post`.
+    #[inline]
     pub fn poll(&self, post: &Tweet) -> Lookup<'_, Poll> {
         self.joiner().poll(post)
     }
 
     /// The place `post` is tagged with.
+    #[inline]
     pub fn place(&self, post: &Tweet) -> Lookup<'_, Place> {
         self.joiner().place(post)
     }
@@ -173,11 +179,13 @@ impl<T: Envelope> Response<T> {
     }
 
     /// The user `post` replies to.
+    #[inline]
     pub fn in_reply_to_user(&self, post: &Tweet) -> Lookup<'_, User> {
         self.joiner().in_reply_to_user(post)
     }
 
     /// The pinned post of `user`.
+    #[inline]
     pub fn pinned_post(&self, user: &User) -> Lookup<'_, Tweet> {
         self.joiner().pinned_post(user)
     }
