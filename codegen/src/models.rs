@@ -212,7 +212,39 @@ pub fn build(doc: &Value, csv_lists: &BTreeMap<String, Option<String>>) -> Model
         }
     }
     b.box_recursive_fields();
+    box_rare_fields(&mut b.models, BOXED_RARE);
     b.models
+}
+
+/// Nested objects of the models a page holds by the hundred that the API
+/// sends only on request and rarely (long-form text, metrics that need user
+/// context or a promoted post, withholding, affiliation badges), kept behind
+/// a `Box`: `(struct, wire name)`. A `Tweet` drops from 1768 to about 1100
+/// bytes, which a page of posts copies as its list grows and holds while it
+/// is joined.
+pub const BOXED_RARE: &[(&str, &str)] = &[
+    ("Tweet", "note_tweet"),
+    ("Tweet", "non_public_metrics"),
+    ("Tweet", "organic_metrics"),
+    ("Tweet", "promoted_metrics"),
+    ("Tweet", "suggested_source_links_with_counts"),
+    ("Tweet", "withheld"),
+    ("User", "affiliation"),
+    ("User", "withheld"),
+];
+
+/// Boxes the listed fields when they hold a generated struct.
+fn box_rare_fields(models: &mut Models, list: &[(&str, &str)]) {
+    for (model, json) in list {
+        let Some(Item::Struct { fields, .. }) = models.items.get_mut(*model) else {
+            continue;
+        };
+        for f in fields.iter_mut().filter(|f| f.json == *json) {
+            if let Ty::Named(n) = &f.ty {
+                f.ty = Ty::Boxed(n.clone());
+            }
+        }
+    }
 }
 
 fn facts_suffix(schema: &Value) -> String {
@@ -872,6 +904,27 @@ mod tests {
             m.items.get("Ids"),
             Some(Item::Alias { ty: Ty::Vec(_), .. })
         ));
+    }
+
+    #[test]
+    fn listed_rare_fields_are_boxed() {
+        let mut m = models(serde_json::json!({
+            "Post": {"type": "object", "properties": {
+                "id": {"type": "string"},
+                "extra_info": {"type": "object", "properties": {"a": {"type": "string"}}},
+                "common": {"type": "object", "properties": {"b": {"type": "string"}}}
+            }}
+        }));
+        box_rare_fields(
+            &mut m,
+            &[("Post", "extra_info"), ("Post", "id"), ("Absent", "x")],
+        );
+        let f = fields(&m, "Post");
+        let ty = |json: &str| f.iter().find(|x| x.json == json).map(|x| x.ty.clone());
+        assert_eq!(ty("extra_info"), Some(Ty::Boxed("PostExtraInfo".into())));
+        // Only structs are boxed; other fields stay as they are.
+        assert_eq!(ty("id"), Some(Ty::Str));
+        assert_eq!(ty("common"), Some(Ty::Named("PostCommon".into())));
     }
 
     #[test]

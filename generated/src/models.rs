@@ -14903,19 +14903,19 @@ pub struct Tweet {
     pub lang: Option<crate::runtime::Text>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
-    pub non_public_metrics: Option<TweetNonPublicMetrics>,
+    pub non_public_metrics: Option<Box<TweetNonPublicMetrics>>,
     ///`note_tweet` — type object — also accepted as `note_post`
     #[serde(rename = "note_tweet", skip_serializing_if = "Option::is_none")]
-    pub note_tweet: Option<TweetNoteTweet>,
+    pub note_tweet: Option<Box<TweetNoteTweet>>,
     ///`organic_metrics` — type object
     #[serde(rename = "organic_metrics", skip_serializing_if = "Option::is_none")]
-    pub organic_metrics: Option<TweetOrganicMetrics>,
+    pub organic_metrics: Option<Box<TweetOrganicMetrics>>,
     ///`possibly_sensitive` — type boolean
     #[serde(rename = "possibly_sensitive", skip_serializing_if = "Option::is_none")]
     pub possibly_sensitive: Option<bool>,
     ///`promoted_metrics` — type object
     #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
-    pub promoted_metrics: Option<TweetPromotedMetrics>,
+    pub promoted_metrics: Option<Box<TweetPromotedMetrics>>,
     ///`public_metrics` — type object
     #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<TweetPublicMetrics>,
@@ -14939,7 +14939,9 @@ pub struct Tweet {
         rename = "suggested_source_links_with_counts",
         skip_serializing_if = "Option::is_none"
     )]
-    pub suggested_source_links_with_counts: Option<TweetSuggestedSourceLinksWithCounts>,
+    pub suggested_source_links_with_counts: Option<
+        Box<TweetSuggestedSourceLinksWithCounts>,
+    >,
     ///`text` — see [`TweetText`]
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
     pub text: Option<TweetText>,
@@ -14948,7 +14950,7 @@ pub struct Tweet {
     pub username: Option<UserName>,
     ///`withheld` — see [`TweetWithheld`]
     #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
-    pub withheld: Option<TweetWithheld>,
+    pub withheld: Option<Box<TweetWithheld>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
@@ -16665,7 +16667,7 @@ crate::runtime::impl_model!(UsageFields { "date" => date, "usage" => usage });
 pub struct User {
     ///`affiliation` — type object
     #[serde(rename = "affiliation", skip_serializing_if = "Option::is_none")]
-    pub affiliation: Option<UserAffiliation>,
+    pub affiliation: Option<Box<UserAffiliation>>,
     ///`connection_status` — type array, min items 0
     #[serde(rename = "connection_status", skip_serializing_if = "Option::is_none")]
     pub connection_status: Option<Vec<UserConnectionStatu>>,
@@ -16725,7 +16727,7 @@ pub struct User {
     pub verified_type: Option<UserVerifiedType>,
     ///`withheld` — see [`UserWithheld`]
     #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
-    pub withheld: Option<UserWithheld>,
+    pub withheld: Option<Box<UserWithheld>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
