@@ -17,6 +17,7 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::ops::opt;
 use crate::passes::ref_name;
 
 /// A body's shape, before emission.
@@ -263,13 +264,10 @@ impl Walker<'_> {
                 min_items: any.min_items,
                 max_items: any.max_items,
             },
+            // An object, or no type but properties: an object all the same.
             Some("object") => self.object(&any.properties, &any.required),
             _ if !any.properties.is_empty() || !any.required.is_empty() => {
-                // No type, but properties: an object when it is one.
-                match self.object(&any.properties, &any.required) {
-                    ShapeRow::Object(props) => ShapeRow::Object(props),
-                    other => other,
-                }
+                self.object(&any.properties, &any.required)
             }
             _ => ShapeRow::Any,
         };
@@ -318,13 +316,6 @@ fn all(parts: Vec<ShapeRow>) -> ShapeRow {
         0 => ShapeRow::Any,
         1 => parts.pop().unwrap_or(ShapeRow::Any),
         _ => ShapeRow::AllOf(parts),
-    }
-}
-
-fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
-    match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
     }
 }
 

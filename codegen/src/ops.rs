@@ -198,7 +198,8 @@ pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRo
     rows
 }
 
-fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
+/// `Some(v)` or `None`, as tokens.
+pub(crate) fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
     match v {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),

@@ -47,46 +47,74 @@ fn pattern_matches(pattern: &'static str, value: &str) -> bool {
 }
 
 fn check_scalar(param: &Param, value: &str, what: &str) -> Option<String> {
-    if let Some(pattern) = param.pattern {
-        if !pattern_matches(pattern, value) {
-            return Some(format!(
-                "{what} {value:?} does not match the pattern {pattern}"
-            ));
-        }
-    }
-    let chars = value.chars().count();
-    if let Some(min) = param.min_length {
-        if chars < min {
-            return Some(format!(
-                "{what} must be at least {min} characters long (is {chars})"
-            ));
-        }
-    }
-    if let Some(max) = param.max_length {
-        if chars > max {
-            return Some(format!(
-                "{what} must be at most {max} characters long (is {chars})"
-            ));
-        }
+    if let Some(fault) = text_fault(value, param.pattern, param.min_length, param.max_length) {
+        return Some(format!("{what} {fault}"));
     }
     if param.min.is_some() || param.max.is_some() {
         match value.parse::<f64>() {
             // `NaN` parses, and compares neither below nor above a bound.
             Ok(n) if n.is_nan() => return Some(format!("{what} must be a number (is {value:?})")),
             Ok(n) => {
-                if let Some(min) = param.min {
-                    if n < min {
-                        return Some(format!("{what} must be at least {min} (is {value})"));
-                    }
-                }
-                if let Some(max) = param.max {
-                    if n > max {
-                        return Some(format!("{what} must be at most {max} (is {value})"));
-                    }
+                if let Some(fault) = range_fault(n, value, param.min, param.max) {
+                    return Some(format!("{what} {fault}"));
                 }
             }
             Err(_) => return Some(format!("{what} must be a number (is {value:?})")),
         }
+    }
+    None
+}
+
+/// What `text` breaks of a pattern and length bounds (in characters), if
+/// anything: the rule, for parameters and body strings alike.
+fn text_fault(
+    text: &str,
+    pattern: Option<&'static str>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+) -> Option<String> {
+    if let Some(pattern) = pattern {
+        if !pattern_matches(pattern, text) {
+            return Some(format!("{text:?} does not match the pattern {pattern}"));
+        }
+    }
+    let chars = text.chars().count();
+    if let Some(min) = min_length.filter(|m| chars < *m) {
+        return Some(format!(
+            "must be at least {min} characters long (is {chars})"
+        ));
+    }
+    if let Some(max) = max_length.filter(|m| chars > *m) {
+        return Some(format!(
+            "must be at most {max} characters long (is {chars})"
+        ));
+    }
+    None
+}
+
+/// What `n` (written as `shown`) breaks of numeric bounds, if anything.
+fn range_fault(
+    n: f64,
+    shown: impl std::fmt::Display,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Option<String> {
+    if let Some(min) = min.filter(|m| n < *m) {
+        return Some(format!("must be at least {min} (is {shown})"));
+    }
+    if let Some(max) = max.filter(|m| n > *m) {
+        return Some(format!("must be at most {max} (is {shown})"));
+    }
+    None
+}
+
+/// What a list of `n` items breaks of item-count bounds, if anything.
+fn count_fault(n: usize, min_items: Option<usize>, max_items: Option<usize>) -> Option<String> {
+    if let Some(min) = min_items.filter(|m| n < *m) {
+        return Some(format!("needs at least {min} item(s) (has {n})"));
+    }
+    if let Some(max) = max_items.filter(|m| n > *m) {
+        return Some(format!("takes at most {max} items (has {n})"));
     }
     None
 }
@@ -281,30 +309,33 @@ fn is_integer(n: &serde_json::Number) -> bool {
             .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 
-fn check_range(path: &str, n: f64, min: Option<f64>, max: Option<f64>) -> Result<(), Violation> {
-    let fail = |rule: String| {
-        Err(Violation {
-            parameter: path.to_owned(),
-            rule,
-        })
-    };
-    if let Some(min) = min.filter(|m| n < *m) {
-        return fail(format!("must be at least {min} (is {n})"));
+/// A violation of `rule` at `path`.
+fn fault(path: &str, rule: String) -> Result<(), Violation> {
+    Err(Violation {
+        parameter: path.to_owned(),
+        rule,
+    })
+}
+
+/// Checks a JSON number at `path` against numeric bounds.
+fn number_fault(
+    path: &str,
+    n: &serde_json::Number,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<(), Violation> {
+    let v = n.as_f64().unwrap_or(f64::NAN);
+    match range_fault(v, v, min, max) {
+        Some(rule) => fault(path, rule),
+        None => Ok(()),
     }
-    if let Some(max) = max.filter(|m| n > *m) {
-        return fail(format!("must be at most {max} (is {n})"));
-    }
-    Ok(())
 }
 
 /// Checks `value` against `shape`; `path` names `value` in the body and is
 /// left as it was on return.
 fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Violation> {
     let wrong_type = |path: &str, expected: &str| {
-        Err(Violation {
-            parameter: path.to_owned(),
-            rule: format!("must be {expected} (is {})", kind(value)),
-        })
+        fault(path, format!("must be {expected} (is {})", kind(value)))
     };
     match (shape, value) {
         (Shape::Any, _) => Ok(()),
@@ -317,10 +348,7 @@ fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Vi
                 path.push_str(property.name);
                 let outcome = match map.get(property.name) {
                     Some(v) => check_shape(&property.shape, v, path),
-                    None if property.required => Err(Violation {
-                        parameter: path.clone(),
-                        rule: "is required".to_owned(),
-                    }),
+                    None if property.required => fault(path, "is required".to_owned()),
                     None => Ok(()),
                 };
                 path.truncate(len);
@@ -337,18 +365,8 @@ fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Vi
             },
             Value::Array(list),
         ) => {
-            let n = list.len();
-            if let Some(min) = min_items.filter(|m| n < *m) {
-                return Err(Violation {
-                    parameter: path.clone(),
-                    rule: format!("needs at least {min} item(s) (has {n})"),
-                });
-            }
-            if let Some(max) = max_items.filter(|m| n > *m) {
-                return Err(Violation {
-                    parameter: path.clone(),
-                    rule: format!("takes at most {max} items (has {n})"),
-                });
+            if let Some(rule) = count_fault(list.len(), *min_items, *max_items) {
+                return fault(path, rule);
             }
             for (i, item) in list.iter().enumerate() {
                 let len = path.len();
@@ -367,39 +385,16 @@ fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Vi
                 max_length,
             },
             Value::String(text),
-        ) => {
-            let fail = |rule: String| {
-                Err(Violation {
-                    parameter: path.clone(),
-                    rule,
-                })
-            };
-            if let Some(pattern) = pattern {
-                if !pattern_matches(pattern, text) {
-                    return fail(format!("{text:?} does not match the pattern {pattern}"));
-                }
-            }
-            let chars = text.chars().count();
-            if let Some(min) = min_length.filter(|m| chars < *m) {
-                return fail(format!(
-                    "must be at least {min} characters long (is {chars})"
-                ));
-            }
-            if let Some(max) = max_length.filter(|m| chars > *m) {
-                return fail(format!(
-                    "must be at most {max} characters long (is {chars})"
-                ));
-            }
-            Ok(())
-        }
+        ) => match text_fault(text, *pattern, *min_length, *max_length) {
+            Some(rule) => fault(path, rule),
+            None => Ok(()),
+        },
         (Shape::String { .. }, _) => wrong_type(path, "a string"),
         (Shape::Integer { min, max }, Value::Number(n)) if is_integer(n) => {
-            check_range(path, n.as_f64().unwrap_or(f64::NAN), *min, *max)
+            number_fault(path, n, *min, *max)
         }
         (Shape::Integer { .. }, _) => wrong_type(path, "a whole number"),
-        (Shape::Number { min, max }, Value::Number(n)) => {
-            check_range(path, n.as_f64().unwrap_or(f64::NAN), *min, *max)
-        }
+        (Shape::Number { min, max }, Value::Number(n)) => number_fault(path, n, *min, *max),
         (Shape::Number { .. }, _) => wrong_type(path, "a number"),
         (Shape::Boolean, Value::Bool(_)) => Ok(()),
         (Shape::Boolean, _) => wrong_type(path, "true or false"),
@@ -459,18 +454,8 @@ fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Viola
             } else {
                 value.split(',').collect()
             };
-            if let Some(min) = param.min_items {
-                if items.len() < min {
-                    return fail(format!(
-                        "needs at least {min} item(s) (has {})",
-                        items.len()
-                    ));
-                }
-            }
-            if let Some(max) = param.max_items {
-                if items.len() > max {
-                    return fail(format!("takes at most {max} items (has {})", items.len()));
-                }
+            if let Some(rule) = count_fault(items.len(), param.min_items, param.max_items) {
+                return fail(rule);
             }
             for (i, item) in items.iter().enumerate() {
                 if item.is_empty() {
