@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Conformance run: starts a Prism mock server of the API document on loopback
 # and sends every non-streaming operation through the client
-# (tests/tests/prism.rs).
+# (tests/tests/it/prism.rs).
 #
 #   tools/prism/run.sh                 # document: $XAPI_SPEC or ../shared/x-api/openapi-2.159.json
 #   PRISM_PORT=4011 tools/prism/run.sh
@@ -59,4 +59,4 @@ fi
 
 cd "$root"
 PRISM_URL="http://127.0.0.1:$port" XAPI_SPEC="$spec" \
-    cargo test -p xapi-tests --test prism -- --nocapture
+    cargo test -p xapi-tests --test it prism:: -- --nocapture

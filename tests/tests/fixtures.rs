@@ -1,36 +1,98 @@
-//! Contract tests: every fixture decodes, round-trips, and survives mutations
-//! that the live API produces (unknown fields, unknown enum values, omitted
-//! fields).
+//! Contract tests, one named test per fixture file: every fixture decodes,
+//! round-trips, and survives the mutations the live API produces (unknown
+//! fields, unknown enum values, omitted fields). Corpus-wide checks (coverage
+//! of tags, statuses and streams) and the decoding edge cases follow.
+//!
+//! `cargo test -p xapi-tests --test fixtures -- searchPostsRecent` runs the
+//! fixtures of one operation; each test is named
+//! `roundtrip::<operation>/<file>` or `mutations::<operation>/<file>`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use xapi_generated::ops::OPERATIONS;
 use xapi_tests::{fixtures, roundtrip, Fixture};
 
-#[test]
-fn every_fixture_decodes_and_round_trips() {
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for fixture in fixtures() {
+        let name = fixture.name();
+        let f = fixture.clone();
+        trials.push(Trial::test(format!("roundtrip::{name}"), move || {
+            fixture_round_trips(&f)
+        }));
+        trials.push(Trial::test(format!("mutations::{name}"), move || {
+            fixture_mutations_round_trip(&fixture)
+        }));
+    }
+    let corpus: [(&str, fn()); 6] = [
+        ("corpus::is_present", corpus_is_present),
+        (
+            "corpus::fixtures_name_real_operations",
+            fixtures_name_real_operations,
+        ),
+        (
+            "corpus::fixtures_cover_every_tag_status_and_stream",
+            fixtures_cover_every_tag_status_and_stream,
+        ),
+        (
+            "decode::open_enums_keep_unknown_values",
+            open_enums_keep_unknown_values,
+        ),
+        (
+            "decode::lenient_numbers_strings_nulls_and_wide_timestamps",
+            lenient_numbers_strings_nulls_and_wide_timestamps,
+        ),
+        (
+            "decode::decode_failures_name_the_json_path",
+            decode_failures_name_the_json_path,
+        ),
+    ];
+    for (name, test) in corpus {
+        trials.push(Trial::test(name, move || {
+            std::panic::catch_unwind(test).map_err(|e| {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "panicked".to_owned());
+                Failed::from(msg)
+            })
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn corpus_is_present() {
     let all = fixtures();
     assert!(
         all.len() > 150,
         "expected the fixture corpus, found {} files",
         all.len()
     );
-    let mut failures = Vec::new();
-    let mut bodies = 0;
-    for fixture in &all {
-        for (line, body) in fixture.bodies() {
-            bodies += 1;
-            if let Err(why) = roundtrip(fixture, &body) {
-                failures.push(format!("{}:{line}: {why}", fixture.name()));
-            }
-        }
-    }
-    println!("{} bodies, {} failed", bodies, failures.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
+/// Every body of the file decodes and comes back without loss.
+fn fixture_round_trips(fixture: &Fixture) -> Result<(), Failed> {
+    let mut failures = Vec::new();
+    let bodies = fixture.bodies();
+    if bodies.is_empty() {
+        return Err("no bodies in the file".into());
+    }
+    for (line, body) in bodies {
+        if let Err(why) = roundtrip(fixture, &body) {
+            failures.push(format!("{}:{line}: {why}", fixture.name()));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n").into())
+    }
+}
+
 fn fixtures_name_real_operations() {
     let ids: BTreeSet<&str> = OPERATIONS.iter().map(|o| o.id).collect();
     for fixture in fixtures() {
@@ -53,7 +115,6 @@ fn fixtures_name_real_operations() {
     }
 }
 
-#[test]
 fn fixtures_cover_every_tag_status_and_stream() {
     let all = fixtures();
     let by_op: BTreeMap<&str, Vec<&Fixture>> = all.iter().fold(BTreeMap::new(), |mut m, f| {
@@ -175,86 +236,86 @@ fn check(fixture: &Fixture, mutated: &Value, what: &str, failures: &mut Vec<Stri
     }
 }
 
-#[test]
-fn mutations_decode_and_round_trip() {
+fn fixture_mutations_round_trip(fixture: &Fixture) -> Result<(), Failed> {
     let mut failures = Vec::new();
     let mut mutations = 0usize;
-    for fixture in fixtures() {
-        for (_, body) in fixture.bodies() {
-            let Ok(original) = serde_json::from_slice::<Value>(&body) else {
-                continue;
-            };
-            let (mut objects, mut strings, mut keys) = (Vec::new(), Vec::new(), Vec::new());
-            pointers(
-                &original,
-                String::new(),
-                &mut objects,
-                &mut strings,
-                &mut keys,
-            );
+    for (_, body) in fixture.bodies() {
+        let Ok(original) = serde_json::from_slice::<Value>(&body) else {
+            continue;
+        };
+        let (mut objects, mut strings, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+        pointers(
+            &original,
+            String::new(),
+            &mut objects,
+            &mut strings,
+            &mut keys,
+        );
 
-            // 1. An unknown field at every object level, all at once and one by one.
-            let mut all = original.clone();
-            objects_mut(&mut all, &mut |m| {
-                m.insert(
-                    "zz_unknown_field".into(),
-                    serde_json::json!({"nested": [1, "two", null]}),
-                );
-            });
-            check(&fixture, &all, "unknown field everywhere", &mut failures);
+        // 1. An unknown field at every object level, all at once and one by one.
+        let mut all = original.clone();
+        objects_mut(&mut all, &mut |m| {
+            m.insert(
+                "zz_unknown_field".into(),
+                serde_json::json!({"nested": [1, "two", null]}),
+            );
+        });
+        check(fixture, &all, "unknown field everywhere", &mut failures);
+        mutations += 1;
+        for ptr in &objects {
+            let mut m = original.clone();
+            if let Some(Value::Object(map)) = m.pointer_mut(ptr) {
+                map.insert("zz_unknown_scalar".into(), Value::from(42));
+            }
+            check(
+                fixture,
+                &m,
+                &format!("unknown field at {ptr:?}"),
+                &mut failures,
+            );
             mutations += 1;
-            for ptr in &objects {
-                let mut m = original.clone();
-                if let Some(Value::Object(map)) = m.pointer_mut(ptr) {
-                    map.insert("zz_unknown_scalar".into(), Value::from(42));
-                }
-                check(
-                    &fixture,
-                    &m,
-                    &format!("unknown field at {ptr:?}"),
-                    &mut failures,
-                );
-                mutations += 1;
+        }
+        // 2. Every string value (enum values among them) replaced by one no document lists.
+        for ptr in &strings {
+            let mut m = original.clone();
+            if let Some(v) = m.pointer_mut(ptr) {
+                *v = Value::from("zz_value_from_the_future");
             }
-            // 2. Every string value (enum values among them) replaced by one no document lists.
-            for ptr in &strings {
-                let mut m = original.clone();
-                if let Some(v) = m.pointer_mut(ptr) {
-                    *v = Value::from("zz_value_from_the_future");
+            check(
+                fixture,
+                &m,
+                &format!("unknown value at {ptr}"),
+                &mut failures,
+            );
+            mutations += 1;
+        }
+        // 3. Every field dropped (the live API omits even "required" ones).
+        for ptr in &keys {
+            let mut m = original.clone();
+            if let Some((parent, key)) = ptr.rsplit_once('/') {
+                let key = key.replace("~1", "/").replace("~0", "~");
+                if let Some(Value::Object(map)) = m.pointer_mut(parent) {
+                    map.remove(&key);
                 }
-                check(
-                    &fixture,
-                    &m,
-                    &format!("unknown value at {ptr}"),
-                    &mut failures,
-                );
-                mutations += 1;
             }
-            // 3. Every field dropped (the live API omits even "required" ones).
-            for ptr in &keys {
-                let mut m = original.clone();
-                if let Some((parent, key)) = ptr.rsplit_once('/') {
-                    let key = key.replace("~1", "/").replace("~0", "~");
-                    if let Some(Value::Object(map)) = m.pointer_mut(parent) {
-                        map.remove(&key);
-                    }
-                }
-                check(&fixture, &m, &format!("dropped {ptr}"), &mut failures);
-                mutations += 1;
-            }
+            check(fixture, &m, &format!("dropped {ptr}"), &mut failures);
+            mutations += 1;
         }
     }
-    println!("{mutations} mutations, {} failed", failures.len());
-    assert!(mutations > 5_000, "too few mutations: {mutations}");
-    let shown: Vec<&String> = failures.iter().take(40).collect();
-    assert!(
-        failures.is_empty(),
-        "{} failures, first ones:\n{shown:#?}",
+    if mutations == 0 {
+        return Err("no mutation applied".into());
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&String> = failures.iter().take(20).collect();
+    Err(format!(
+        "{} of {mutations} mutations failed, first ones:\n{shown:#?}",
         failures.len()
-    );
+    )
+    .into())
 }
 
-#[test]
 fn open_enums_keep_unknown_values() {
     use xapi_generated::models::{ReplySettings, TweetField};
     let v: ReplySettings = serde_json::from_str("\"only_from_the_future\"").expect("decodes");
@@ -271,7 +332,6 @@ fn open_enums_keep_unknown_values() {
     assert_eq!(TweetField::PublicMetrics.to_string(), "public_metrics");
 }
 
-#[test]
 fn lenient_numbers_strings_nulls_and_wide_timestamps() {
     use xapi_generated::models::{Tweet, User};
     let t: Tweet = serde_json::from_str(
@@ -307,7 +367,6 @@ fn lenient_numbers_strings_nulls_and_wide_timestamps() {
     );
 }
 
-#[test]
 fn decode_failures_name_the_json_path() {
     let body = br#"{"data": [{"id": "1", "text": "a"}, {"id": "2", "public_metrics": {"like_count": "many"}}]}"#;
     let err = xapi_generated::ops::reencode_success("searchPostsRecent", body)

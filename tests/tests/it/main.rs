@@ -1,0 +1,20 @@
+//! The integration tests, one binary: each module is one area of behaviour.
+//!
+//! Run one area with `cargo test -p xapi-tests --test it <module>::`, e.g.
+//! `cargo test -p xapi-tests --test it streaming::`. The per-fixture contract
+//! tests are a separate binary (`--test fixtures`), one named test per file.
+
+mod bad_inputs;
+mod decode_cli;
+mod dual_naming;
+mod facade;
+mod generated_fresh;
+mod media_upload;
+mod pagination;
+mod posts;
+mod prism;
+mod proptests;
+mod rules;
+mod secrets;
+mod streaming;
+mod wire;
