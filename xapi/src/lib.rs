@@ -61,32 +61,51 @@
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
 
-pub mod archive;
+// The map of the crate. Each folder is one concept and imports only from
+// the ones listed before it (no circles; `ARCHITECTURE.md` has the rules):
+//
+// * `tls`, `auth/`: the TLS provider, credentials and their refresh;
+// * `answer/`: what comes back: `Response`, include-joining, errors,
+//   problem documents, rate-limit headers;
+// * `client/`: configuration and the one send path every request takes
+//   (`send.rs`): validation, budgets, retries, decoding; `raw.rs` routes the
+//   positional client through it;
+// * `paging/`: page and item streams, offline archive replay;
+// * `streaming/`: line framing, events and reconnects, filtered-stream rules;
+// * `write/`: posts, media upload, weighted text length;
+// * `api.rs`: the client as the generated builders' sender.
+
+mod answer;
+mod api;
 pub mod auth;
 mod client;
-pub mod error;
-pub mod join;
-#[cfg(feature = "media")]
-pub mod media;
-pub mod pagination;
-pub mod posts;
-pub mod problem;
-pub mod progress;
-pub mod rate_limit;
-pub mod response;
-pub mod retry;
-#[cfg(any(feature = "stream", feature = "tweets"))]
-pub mod rules;
-pub mod stream;
-pub mod text;
+mod paging;
+mod streaming;
 pub mod tls;
-pub mod validate;
+mod write;
 
+pub use answer::{error, join, problem, response};
+pub use client::{progress, retry, validate};
+pub use paging::{archive, pagination};
+#[cfg(any(feature = "stream", feature = "tweets"))]
+pub use streaming::rules;
+pub use streaming::stream;
+#[cfg(feature = "media")]
+pub use write::media;
+pub use write::{posts, text};
+
+pub use answer::error::Error;
+pub use answer::response::Response;
 pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};
-pub use error::Error;
-pub use response::Response;
 pub use xapi_generated::requests::Api;
 pub use xapi_generated::runtime::Text;
+
+/// Rate limits: the headers of one answer, the budgets the client keeps per
+/// endpoint and credential, and the policy for waiting on them.
+pub mod rate_limit {
+    pub use crate::answer::rate_limit::RateLimit;
+    pub use crate::client::budget::{Budgets, RateDecision, RateLimitEvent, RateLimitPolicy};
+}
 
 /// Every schema of the API document, as tolerant models.
 pub mod models {

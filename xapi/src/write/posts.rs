@@ -40,7 +40,7 @@
 //!
 //! From X's rules for posts:
 //!
-//! * `text`: weighted length at most 280 as X counts it ([`crate::text`]),
+//! * `text`: weighted length at most 280 as X counts it ([`crate::write::text`]),
 //!   none of the code points X refuses, and not empty (or only white space)
 //!   unless the post carries media, a poll or a quoted post;
 //! * the reply options (`exclude_reply_user_ids`,
@@ -54,9 +54,11 @@
 use unicode_normalization::UnicodeNormalization;
 
 #[cfg(feature = "tweets")]
-use crate::client::Client;
+use crate::answer::error::Error;
 #[cfg(feature = "tweets")]
-use crate::error::Error;
+use crate::answer::response::Response;
+#[cfg(feature = "tweets")]
+use crate::client::Client;
 #[cfg(all(feature = "tweets", any(feature = "bookmarks", feature = "users")))]
 use crate::models::{BookmarkAddRequest, BookmarkMutationResponse};
 #[cfg(feature = "tweets")]
@@ -67,8 +69,6 @@ use crate::models::{
     TweetHideResponse, UsersLikesCreateRequest, UsersLikesCreateResponse, UsersLikesDeleteResponse,
     UsersRetweetsCreateRequest, UsersRetweetsCreateResponse, UsersRetweetsDeleteResponse,
 };
-#[cfg(feature = "tweets")]
-use crate::response::Response;
 #[cfg(feature = "tweets")]
 use crate::Api;
 #[cfg(feature = "tweets")]
@@ -461,7 +461,7 @@ impl NewPost {
                 "is empty: a post needs text unless it carries media, a poll or a quoted post",
             );
         }
-        let length = crate::text::weighted_length(text);
+        let length = crate::write::text::weighted_length(text);
         if length.has_invalid_characters {
             return invalid(
                 "text",

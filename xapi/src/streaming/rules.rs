@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 
+use crate::answer::error::Error;
 use crate::client::Client;
-use crate::error::Error;
 use crate::models::{
     AddOrDeleteRulesRequest, AddOrDeleteRulesRequestDelete, Problem, Rule, RuleNoId,
 };
@@ -106,7 +106,7 @@ fn check_value_present(index: usize, value: &str) -> Result<(), Error> {
 /// values to delete must not be empty.
 fn check_deletions(ids: &[String], values: &[String]) -> Result<(), Error> {
     for (i, id) in ids.iter().enumerate() {
-        if !crate::posts::is_valid_id(id) {
+        if !crate::write::posts::is_valid_id(id) {
             return Err(refused(
                 "ids",
                 format!("item {i}: {id:?} is not a rule id (pattern ^[0-9]{{1,19}}$)"),

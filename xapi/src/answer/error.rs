@@ -4,9 +4,9 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::answer::problem::ProblemKind;
+use crate::client::budget::RateLimit;
 use crate::models::Problem;
-use crate::problem::ProblemKind;
-use crate::rate_limit::RateLimit;
 
 /// Everything that can go wrong with a request.
 #[derive(Debug, thiserror::Error)]

@@ -47,8 +47,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use crate::answer::error::Error;
+use crate::answer::response::Response;
 use crate::client::{decode_response, Client};
-use crate::error::Error;
 use crate::models::{
     AltText, GetMediaUploadStatusCommand, MediaCategorySubtitles, MediaUploadAppendResponse,
     MediaUploadConfigRequest, MediaUploadResponse, MediaUploadResponseData, MetadataCreateRequest,
@@ -56,7 +57,6 @@ use crate::models::{
     Subtitles, SubtitlesCreateRequest, SubtitlesCreateResponse, SubtitlesDeleteRequest,
     SubtitlesDeleteResponse,
 };
-use crate::response::Response;
 use crate::Api;
 use crate::Text;
 
@@ -722,7 +722,7 @@ impl Client {
         const OP: &str = "createMediaMetadata";
         let media_id = media_id.into();
         let text = text.into();
-        if !crate::posts::is_valid_id(&media_id) {
+        if !crate::write::posts::is_valid_id(&media_id) {
             return Err(invalid(OP, "id", id_rule(&media_id)));
         }
         let chars = text.chars().count();
@@ -827,7 +827,7 @@ fn id_rule(id: &str) -> String {
 }
 
 fn check_media_id(operation: &'static str, parameter: &str, id: &str) -> Result<(), Error> {
-    if crate::posts::is_valid_id(id) {
+    if crate::write::posts::is_valid_id(id) {
         Ok(())
     } else {
         Err(invalid(operation, parameter, id_rule(id)))

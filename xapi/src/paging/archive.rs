@@ -12,7 +12,7 @@ use futures::stream::{self, Stream, StreamExt};
 use tokio::io::AsyncBufReadExt;
 use xapi_generated::runtime::Model;
 
-use crate::response::Response;
+use crate::answer::response::Response;
 
 /// A line of an archive that could not be read or decoded.
 #[derive(Debug, thiserror::Error)]

@@ -18,10 +18,10 @@ use std::task::{Context, Poll};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use xapi_generated::runtime::{Envelope, Model, Operation, RequestParts};
 
+use crate::answer::error::Error;
+use crate::answer::response::Response;
+use crate::client::progress::ProgressEvent;
 use crate::client::Client;
-use crate::error::Error;
-use crate::progress::ProgressEvent;
-use crate::response::Response;
 
 /// The query parameter that carries the page token of `operation`.
 fn token_param(operation: &Operation) -> &'static str {
@@ -213,7 +213,7 @@ impl<T> PageItem<T> {
 
 impl<T: Envelope<Data = Vec<crate::models::Tweet>>> PageItem<T> {
     /// The post's author, from its page's includes.
-    pub fn author(&self) -> crate::join::Lookup<'_, crate::models::User> {
+    pub fn author(&self) -> crate::answer::join::Lookup<'_, crate::models::User> {
         self.page.author(self.get())
     }
 }

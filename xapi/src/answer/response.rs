@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use reqwest::header::HeaderMap;
 
-use crate::join::{Index, Joiner, Lookup, ReferenceType, Several};
+use crate::answer::join::{Index, Joiner, Lookup, ReferenceType, Several};
+use crate::client::budget::RateLimit;
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
-use crate::rate_limit::RateLimit;
 use xapi_generated::runtime::Envelope;
 
 /// A successful response: the decoded body `T` plus what came with it.
@@ -193,22 +193,22 @@ impl<T: Envelope> Response<T> {
 
 impl<T: Envelope> Response<T>
 where
-    T::Data: crate::join::PostsData,
+    T::Data: crate::answer::join::PostsData,
 {
     /// The posts of this page.
     pub fn posts(&self) -> &[Tweet] {
-        use crate::join::PostsData;
+        use crate::answer::join::PostsData;
         self.data().map(PostsData::posts).unwrap_or(&[])
     }
 
     /// Each post with everything it refers to inlined (owned, serialisable).
-    pub fn expanded(&self) -> Vec<crate::join::ExpandedPost> {
+    pub fn expanded(&self) -> Vec<crate::answer::join::ExpandedPost> {
         let joiner = self.joiner();
         self.posts().iter().map(|p| joiner.expand(p)).collect()
     }
 
     /// Iterates over the posts, each with its expanded form built on demand.
-    pub fn expanded_iter(&self) -> impl Iterator<Item = crate::join::ExpandedPost> + '_ {
+    pub fn expanded_iter(&self) -> impl Iterator<Item = crate::answer::join::ExpandedPost> + '_ {
         let joiner = self.joiner();
         self.posts().iter().map(move |p| joiner.expand(p))
     }

@@ -1,265 +1,24 @@
-//! The client: configuration, authentication, sending and decoding.
+//! The send path every request takes: credentials, validation, the
+//! rate-limit budget, retries, decoding and error mapping.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
-use xapi_generated::runtime::{Model, Operation, RequestParts, Sender};
+use xapi_generated::runtime::{Model, Operation, RequestParts};
 
+use crate::answer::error::{offset_of, snippet, ApiError, DecodeError, Error};
+use crate::answer::response::Response;
 use crate::auth::{AuthError, Credentials};
-use crate::error::{offset_of, snippet, ApiError, DecodeError, Error};
-use crate::pagination::Pages;
-use crate::progress::{Progress, ProgressEvent};
-use crate::rate_limit::{Budgets, RateLimit, RateLimitEvent, RateLimitPolicy};
-use crate::response::Response;
-use crate::retry::{Decision, Outcome, RetryPolicy};
-use crate::stream::EventStream;
+use crate::client::budget::{RateLimit, RateLimitEvent};
+use crate::client::progress::ProgressEvent;
+use crate::client::retry::{Decision, Outcome};
 
-/// The production API host.
-pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
-
-/// Environment variable that overrides the base URL (proxies, mock servers).
-pub const BASE_URL_ENV: &str = "XAPI_BASE_URL";
-
-/// A client for the X API v2. Cheap to clone: clones share the connection
-/// pool, credentials and rate-limit state.
-#[derive(Clone)]
-pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: String,
-    /// `base_url`, parsed once; request URLs are made from it.
-    base: RequestBase,
-    /// The `Authorization` value of [`Credentials::Bearer`], made once.
-    bearer: Option<HeaderValue>,
-    pub(crate) credentials: Option<Credentials>,
-    pub(crate) app_bearer: tokio::sync::OnceCell<SecretString>,
-    pub(crate) raw: xapi_generated::Client,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) rate_policy: RateLimitPolicy,
-    pub(crate) budgets: Budgets,
-    pub(crate) credential_key: u64,
-    pub(crate) progress: Option<Progress>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("credentials", &self.inner.credentials)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Configures a [`Client`].
-#[must_use]
-pub struct ClientBuilder {
-    credentials: Option<Credentials>,
-    base_url: Option<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    user_agent: String,
-    http: Option<reqwest::Client>,
-    retry: RetryPolicy,
-    rate_policy: RateLimitPolicy,
-    progress: Option<Progress>,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("credentials", &self.credentials)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            credentials: None,
-            base_url: None,
-            timeout: Some(Duration::from_secs(30)),
-            connect_timeout: Some(Duration::from_secs(10)),
-            user_agent: format!("xapi-rust/{}", env!("CARGO_PKG_VERSION")),
-            http: None,
-            retry: RetryPolicy::default(),
-            rate_policy: RateLimitPolicy::default(),
-            progress: None,
-        }
-    }
-}
-
-impl ClientBuilder {
-    /// Authenticates with an app-only (or user) OAuth 2.0 bearer token.
-    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials = Some(Credentials::bearer(token));
-        self
-    }
-
-    /// Authenticates with any supported credentials.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
-        self
-    }
-
-    /// Sends requests to `url` instead of the production host (mock servers,
-    /// proxies). Without this, `XAPI_BASE_URL` is honoured when set.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Longest wait for the next bytes of an answer (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connection timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Removes both timeouts (for tests under paused time, or custom deadlines).
-    pub fn no_timeouts(mut self) -> Self {
-        self.timeout = None;
-        self.connect_timeout = None;
-        self
-    }
-
-    /// How failed requests are retried (default: [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// What to do when a rate limit is reached (default: wait out the window, up to 16 minutes).
-    pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
-        self.rate_policy = policy;
-        self
-    }
-
-    /// Reports pages, items, waits and retries to `progress`.
-    pub fn progress(mut self, progress: Progress) -> Self {
-        self.progress = Some(progress);
-        self
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
-
-    /// Uses a preconfigured `reqwest::Client` (its own timeouts and agent apply).
-    /// With the `rustls` feature, call [`crate::tls::ensure_provider`] before
-    /// building it, unless the program installed a rustls provider itself.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        let base_url = match self.base_url {
-            Some(url) => url,
-            None => std::env::var(BASE_URL_ENV)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
-        };
-        let base_url = base_url.trim().trim_end_matches('/').to_owned();
-        let base = match url::Url::parse(&base_url) {
-            Ok(url) if url.has_host() => RequestBase::new(url),
-            _ => {
-                return Err(Error::InvalidRequest {
-                    operation: "",
-                    parameter: "base_url".into(),
-                    rule: format!("{base_url:?} is not an absolute http(s) URL"),
-                })
-            }
-        };
-        let bearer = match &self.credentials {
-            Some(Credentials::Bearer(token)) => bearer_header(token).ok(),
-            _ => None,
-        };
-        let http = match self.http {
-            Some(http) => http,
-            None => {
-                crate::tls::ensure_provider();
-                let mut b = reqwest::Client::builder().user_agent(self.user_agent.clone());
-                if let Some(t) = self.connect_timeout {
-                    b = b.connect_timeout(t);
-                }
-                if let Some(t) = self.timeout {
-                    b = b.read_timeout(t);
-                }
-                b.build().map_err(|source| Error::Transport {
-                    operation: "",
-                    source,
-                })?
-            }
-        };
-        let credential_key = self
-            .credentials
-            .as_ref()
-            .map(Credentials::identity)
-            .unwrap_or(0);
-        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
-            let hooks = xapi_generated::runtime::Hooks(Arc::new(RawTransport {
-                inner: weak.clone(),
-            }));
-            Inner {
-                raw: xapi_generated::Client::new_with_client(&base_url, http.clone(), hooks),
-                http,
-                base_url,
-                base,
-                bearer,
-                credentials: self.credentials,
-                app_bearer: tokio::sync::OnceCell::new(),
-                retry: self.retry,
-                rate_policy: self.rate_policy,
-                budgets: Budgets::default(),
-                credential_key,
-                progress: self.progress,
-            }
-        });
-        Ok(Client { inner })
-    }
-}
+use super::Client;
 
 impl Client {
-    /// A builder with defaults: no credentials, the production host (or
-    /// `XAPI_BASE_URL`), 30 s timeout.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
-    }
-
-    /// The generated client, for operations by their document names with
-    /// positional arguments. Requests go through the same authentication.
-    pub fn raw(&self) -> &xapi_generated::Client {
-        &self.inner.raw
-    }
-
-    /// The current rate-limit budgets, by endpoint (`METHOD /path`), for dashboards.
-    pub fn rate_limits(&self) -> Vec<(String, RateLimit)> {
-        self.inner.budgets.snapshot()
-    }
-
     /// Adds the credentials to a request; returns the OAuth 2.0 user token
     /// used, so that a 401 can refresh exactly that one.
     pub(crate) async fn authorize(
@@ -442,7 +201,7 @@ impl Client {
 
             if status == 429 {
                 rate_waits += 1;
-                let after = crate::retry::retry_after(response.headers())
+                let after = crate::client::retry::retry_after(response.headers())
                     .or_else(|| limit.reset_in(std::time::SystemTime::now()))
                     .unwrap_or(Duration::from_secs(60));
                 let verdict = if rate_waits > 8 {
@@ -493,7 +252,7 @@ impl Client {
             }
 
             if self.inner.retry.retries_status(operation.method, status) {
-                let retry_after = crate::retry::retry_after(response.headers());
+                let retry_after = crate::client::retry::retry_after(response.headers());
                 let outcome = Outcome::Status(status, retry_after);
                 match self.inner.retry.decide(
                     attempt,
@@ -603,7 +362,7 @@ impl Client {
         operation: &'static Operation,
         parts: &RequestParts,
     ) -> Result<reqwest::Request, Error> {
-        crate::validate::check(operation, parts).map_err(|v| Error::InvalidRequest {
+        crate::client::validate::check(operation, parts).map_err(|v| Error::InvalidRequest {
             operation: operation.id,
             parameter: v.parameter,
             rule: v.rule,
@@ -703,7 +462,7 @@ impl Attempts<'_> {
 }
 
 /// The base URL, parsed once, and how request paths are appended to it.
-struct RequestBase {
+pub(super) struct RequestBase {
     url: url::Url,
     /// The base's path without its trailing `/`, when appending a path to it
     /// gives what parsing the concatenated text would (no query or fragment
@@ -712,7 +471,7 @@ struct RequestBase {
 }
 
 impl RequestBase {
-    fn new(url: url::Url) -> Self {
+    pub(super) fn new(url: url::Url) -> Self {
         let simple = matches!(url.scheme(), "http" | "https")
             && !url.cannot_be_a_base()
             && url.query().is_none()
@@ -747,7 +506,7 @@ impl RequestBase {
     }
 }
 
-fn bearer_header(token: &SecretString) -> Result<HeaderValue, AuthError> {
+pub(super) fn bearer_header(token: &SecretString) -> Result<HeaderValue, AuthError> {
     let mut value =
         HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
             AuthError::Invalid("the bearer token holds characters not allowed in a header".into())
@@ -911,71 +670,6 @@ pub(crate) fn api_error(
         request_id,
         body,
         headers,
-    }
-}
-
-impl Sender for Client {
-    type Reply<T: Model + Send + 'static> = Response<T>;
-    type Error = Error;
-    type Pages<T: Model + Send + 'static> = Pages<T>;
-    type Stream<T: Model + Send + 'static> = EventStream<T>;
-
-    fn send<T: Model + Send + 'static>(
-        &self,
-        operation: &'static Operation,
-        parts: RequestParts,
-    ) -> impl std::future::Future<Output = Result<Response<T>, Error>> + Send + '_ {
-        self.send_operation(operation, parts)
-    }
-
-    fn paginate<T: Model + Send + 'static>(
-        &self,
-        operation: &'static Operation,
-        parts: RequestParts,
-    ) -> Pages<T> {
-        Pages::new(self.clone(), operation, parts)
-    }
-
-    fn open_stream<T: Model + Send + 'static>(
-        &self,
-        operation: &'static Operation,
-        parts: RequestParts,
-    ) -> EventStream<T> {
-        EventStream::new(self.clone(), operation, parts)
-    }
-}
-
-/// Routes the generated client's requests through the facade's credentials.
-struct RawTransport {
-    inner: std::sync::Weak<Inner>,
-}
-
-impl xapi_generated::runtime::Transport for RawTransport {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        _operation_id: &'static str,
-    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            let Some(inner) = self.inner.upgrade() else {
-                return Err("the client was dropped".to_owned());
-            };
-            let client = Client { inner };
-            client
-                .authorize(request)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-    }
-
-    fn execute<'a>(
-        &'a self,
-        request: reqwest::Request,
-        _operation_id: &'static str,
-        client: &'a reqwest::Client,
-    ) -> futures::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(client.execute(request))
     }
 }
 

@@ -1,0 +1,276 @@
+//! The client: its configuration and the one path every request takes.
+//!
+//! * this file: [`Client`], [`ClientBuilder`] and their configuration;
+//! * `send.rs`: the send path (credentials, validation, the rate-limit
+//!   budget, retries, decoding, error mapping);
+//! * `raw.rs`: the positional client's hooks into the send path;
+//! * `budget.rs`, `retry.rs`, `validate.rs`, `progress.rs`: the policies and
+//!   checks the send path applies.
+
+pub mod budget;
+pub mod progress;
+mod raw;
+pub mod retry;
+mod send;
+
+use raw::RawTransport;
+use send::{bearer_header, RequestBase};
+pub mod validate;
+
+#[allow(unused_imports)] // some are used only with some API areas
+pub(crate) use send::{api_error, decode_answer, decode_body, decode_response, read_api_error};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use secrecy::SecretString;
+
+use crate::answer::error::Error;
+use crate::auth::Credentials;
+use crate::client::budget::{Budgets, RateLimit, RateLimitPolicy};
+use crate::client::progress::Progress;
+use crate::client::retry::RetryPolicy;
+
+/// The production API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+
+/// Environment variable that overrides the base URL (proxies, mock servers).
+pub const BASE_URL_ENV: &str = "XAPI_BASE_URL";
+
+/// A client for the X API v2. Cheap to clone: clones share the connection
+/// pool, credentials and rate-limit state.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    /// `base_url`, parsed once; request URLs are made from it.
+    base: RequestBase,
+    /// The `Authorization` value of [`Credentials::Bearer`], made once.
+    bearer: Option<HeaderValue>,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) app_bearer: tokio::sync::OnceCell<SecretString>,
+    pub(crate) raw: xapi_generated::Client,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_policy: RateLimitPolicy,
+    pub(crate) budgets: Budgets,
+    pub(crate) credential_key: u64,
+    pub(crate) progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`].
+#[must_use]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    rate_policy: RateLimitPolicy,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &self.credentials)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            credentials: None,
+            base_url: None,
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            user_agent: format!("xapi-rust/{}", env!("CARGO_PKG_VERSION")),
+            http: None,
+            retry: RetryPolicy::default(),
+            rate_policy: RateLimitPolicy::default(),
+            progress: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticates with an app-only (or user) OAuth 2.0 bearer token.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::bearer(token));
+        self
+    }
+
+    /// Authenticates with any supported credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sends requests to `url` instead of the production host (mock servers,
+    /// proxies). Without this, `XAPI_BASE_URL` is honoured when set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Longest wait for the next bytes of an answer (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connection timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Removes both timeouts (for tests under paused time, or custom deadlines).
+    pub fn no_timeouts(mut self) -> Self {
+        self.timeout = None;
+        self.connect_timeout = None;
+        self
+    }
+
+    /// How failed requests are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// What to do when a rate limit is reached (default: wait out the window, up to 16 minutes).
+    pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_policy = policy;
+        self
+    }
+
+    /// Reports pages, items, waits and retries to `progress`.
+    pub fn progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Uses a preconfigured `reqwest::Client` (its own timeouts and agent apply).
+    /// With the `rustls` feature, call [`crate::tls::ensure_provider`] before
+    /// building it, unless the program installed a rustls provider itself.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = match self.base_url {
+            Some(url) => url,
+            None => std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+        };
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        let base = match url::Url::parse(&base_url) {
+            Ok(url) if url.has_host() => RequestBase::new(url),
+            _ => {
+                return Err(Error::InvalidRequest {
+                    operation: "",
+                    parameter: "base_url".into(),
+                    rule: format!("{base_url:?} is not an absolute http(s) URL"),
+                })
+            }
+        };
+        let bearer = match &self.credentials {
+            Some(Credentials::Bearer(token)) => bearer_header(token).ok(),
+            _ => None,
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                crate::tls::ensure_provider();
+                let mut b = reqwest::Client::builder().user_agent(self.user_agent.clone());
+                if let Some(t) = self.connect_timeout {
+                    b = b.connect_timeout(t);
+                }
+                if let Some(t) = self.timeout {
+                    b = b.read_timeout(t);
+                }
+                b.build().map_err(|source| Error::Transport {
+                    operation: "",
+                    source,
+                })?
+            }
+        };
+        let credential_key = self
+            .credentials
+            .as_ref()
+            .map(Credentials::identity)
+            .unwrap_or(0);
+        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
+            let hooks = xapi_generated::runtime::Hooks(Arc::new(RawTransport {
+                inner: weak.clone(),
+            }));
+            Inner {
+                raw: xapi_generated::Client::new_with_client(&base_url, http.clone(), hooks),
+                http,
+                base_url,
+                base,
+                bearer,
+                credentials: self.credentials,
+                app_bearer: tokio::sync::OnceCell::new(),
+                retry: self.retry,
+                rate_policy: self.rate_policy,
+                budgets: Budgets::default(),
+                credential_key,
+                progress: self.progress,
+            }
+        });
+        Ok(Client { inner })
+    }
+}
+
+impl Client {
+    /// A builder with defaults: no credentials, the production host (or
+    /// `XAPI_BASE_URL`), 30 s timeout.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The generated client, for operations by their document names with
+    /// positional arguments. Requests go through the same authentication.
+    pub fn raw(&self) -> &xapi_generated::Client {
+        &self.inner.raw
+    }
+
+    /// The current rate-limit budgets, by endpoint (`METHOD /path`), for dashboards.
+    pub fn rate_limits(&self) -> Vec<(String, RateLimit)> {
+        self.inner.budgets.snapshot()
+    }
+}

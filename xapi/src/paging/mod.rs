@@ -1,0 +1,5 @@
+//! Following a paginated operation: page and item streams, and replaying
+//! pages saved to disk.
+
+pub mod archive;
+pub mod pagination;
