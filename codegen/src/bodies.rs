@@ -17,8 +17,8 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ops::opt;
 use crate::passes::ref_name;
+use crate::tokens::opt;
 
 /// A body's shape, before emission.
 #[derive(Debug, Clone, PartialEq)]
@@ -451,9 +451,9 @@ mod tests {
             names,
             [
                 ("id", true),
-                ("made", false),
                 ("n", false),
                 ("tags", false),
+                ("made", false),
                 ("gone", true)
             ]
         );

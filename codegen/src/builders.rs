@@ -211,16 +211,14 @@ fn setter_arg(kind: &ParamKind) -> (TokenStream, TokenStream) {
             let t = format_ident!("{}", name);
             (
                 quote!(impl IntoIterator<Item = crate::models::#t>),
-                quote!(crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>()).to_string()),
+                quote!(crate::runtime::join_csv(value)),
             )
         }
         ParamKind::StrList => (
             quote!(impl IntoIterator<Item = impl Into<String>>),
-            quote!(value
-                .into_iter()
-                .map(Into::into)
-                .collect::<Vec<String>>()
-                .join(",")),
+            quote!(crate::runtime::join_csv(
+                value.into_iter().map(Into::<String>::into)
+            )),
         ),
     }
 }

@@ -674,12 +674,14 @@ fn envelope_impl(models: &Models, name: &str, fields: &[Field]) -> TokenStream {
         None => (quote!(()), quote!(None), quote!(None)),
     };
     quote! {
-        impl crate::runtime::Envelope for #ident {
+        impl xapi_runtime::Envelope for #ident {
             type Data = #data_ty;
             type Meta = #meta_ty;
+            type Includes = Expansions;
+            type Problem = Problem;
             fn data(&self) -> Option<&Self::Data> { #data_fn }
-            fn includes(&self) -> Option<&Expansions> { #includes_fn }
-            fn errors(&self) -> &[Problem] { #errors_fn }
+            fn includes(&self) -> Option<&Self::Includes> { #includes_fn }
+            fn errors(&self) -> &[Self::Problem] { #errors_fn }
             fn meta(&self) -> Option<&Self::Meta> { #meta_fn }
             fn next_token(&self) -> Option<&str> { #next_fn }
         }
@@ -845,17 +847,18 @@ mod tests {
             }}
         }));
         let f = fields(&m, "Post");
-        // Properties come out sorted by wire name: deterministic on every machine.
+        // Properties come out in the document's order (serde_json keeps
+        // object order in this workspace), so a spec change diffs in place.
         assert_eq!(
             f.iter().map(|f| f.rust.as_str()).collect::<Vec<_>>(),
-            ["id", "metrics", "refs", "type_"]
+            ["id", "type_", "metrics", "refs"]
         );
         assert_eq!(f[0].ty, Ty::Str);
         assert!(f[0].doc.contains("required"));
-        assert_eq!(f[3].ty, Ty::Named("PostType".into()));
-        assert_eq!(f[1].ty, Ty::Named("PostMetrics".into()));
+        assert_eq!(f[1].ty, Ty::Named("PostType".into()));
+        assert_eq!(f[2].ty, Ty::Named("PostMetrics".into()));
         assert_eq!(fields(&m, "PostMetrics")[0].ty, Ty::I64, "int32 is widened");
-        assert_eq!(f[2].ty, Ty::Vec(Box::new(Ty::Named("PostRef".into()))));
+        assert_eq!(f[3].ty, Ty::Vec(Box::new(Ty::Named("PostRef".into()))));
         match m.items.get("PostType") {
             Some(Item::Enum { variants, .. }) => {
                 assert_eq!(
@@ -878,12 +881,12 @@ mod tests {
             .iter()
             .map(|f| f.json.as_str())
             .collect();
-        assert_eq!(problem, ["title", "type", "value"]);
+        assert_eq!(problem, ["type", "title", "value"]);
         let x: Vec<_> = fields(&m, "XProblem")
             .iter()
             .map(|f| f.json.as_str())
             .collect();
-        assert_eq!(x, ["title", "type", "value"]);
+        assert_eq!(x, ["type", "title", "value"]);
     }
 
     #[test]
@@ -933,9 +936,10 @@ mod tests {
             "Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}, "all": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
         }));
         let f = fields(&m, "Node");
-        assert_eq!(f[1].ty, Ty::Boxed("Node".into()));
+        let ty = |json: &str| f.iter().find(|x| x.json == json).map(|x| &x.ty);
+        assert_eq!(ty("next"), Some(&Ty::Boxed("Node".into())));
         assert_eq!(
-            f[0].ty,
+            ty("all").cloned().unwrap_or(Ty::Value),
             Ty::Vec(Box::new(Ty::Named("Node".into()))),
             "vectors need no box"
         );

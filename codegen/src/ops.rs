@@ -16,6 +16,7 @@ use crate::bodies::{self, BodyRow};
 use crate::features::{self, Features};
 use crate::models::type_ident;
 use crate::passes::{operations, ref_name, resolve_parameter, Facts};
+use crate::tokens::opt;
 
 /// One operation's row, before emission.
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct ParamRow {
     pub required: bool,
     pub array: bool,
     pub pattern: Option<String>,
+    /// The schema's `format` (`date-time`, `int64`, …).
+    pub format: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub min_length: Option<usize>,
@@ -79,7 +82,37 @@ fn boxed_schema_of<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Op
     }
 }
 
+/// The `format` of a scalar schema as the document spells it.
+fn format_of(schema: &Schema) -> Option<String> {
+    use openapiv3::VariantOrUnknownOrEmpty as F;
+    fn name<T: std::fmt::Debug>(f: &F<T>) -> Option<String> {
+        match f {
+            F::Item(v) => {
+                // `DateTime` → `date-time`, `Int64` → `int64`.
+                let debug = format!("{v:?}");
+                let mut out = String::new();
+                for (i, c) in debug.chars().enumerate() {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        out.push('-');
+                    }
+                    out.push(c.to_ascii_lowercase());
+                }
+                Some(out)
+            }
+            F::Unknown(other) => Some(other.clone()),
+            F::Empty => None,
+        }
+    }
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => name(&s.format),
+        SchemaKind::Type(Type::Integer(i)) => name(&i.format).map(|f| f.replace("int-", "int")),
+        SchemaKind::Type(Type::Number(n)) => name(&n.format),
+        _ => None,
+    }
+}
+
 fn apply_scalar(row: &mut ParamRow, schema: &Schema) {
+    row.format = row.format.take().or_else(|| format_of(schema));
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => {
             row.pattern = row.pattern.take().or_else(|| s.pattern.clone());
@@ -198,11 +231,63 @@ pub fn build(original: &OpenAPI, processed: &OpenAPI, facts: &Facts) -> Vec<OpRo
     rows
 }
 
-/// `Some(v)` or `None`, as tokens.
-pub(crate) fn opt<T: quote::ToTokens>(v: &Option<T>) -> TokenStream {
-    match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
+/// A parameter's table entry: what differs from `Param::NONE`.
+fn param_tokens(p: &ParamRow) -> TokenStream {
+    let name = &p.name;
+    let location = match p.location {
+        "path" => quote!(Path),
+        "header" => quote!(Header),
+        "cookie" => quote!(Cookie),
+        _ => quote!(Query),
+    };
+    let mut fields = vec![quote!(name: #name)];
+    if p.location != "query" {
+        fields.push(quote!(location: crate::runtime::ParamLocation::#location));
+    }
+    if p.required {
+        fields.push(quote!(required: true));
+    }
+    if p.array {
+        fields.push(quote!(array: true));
+    }
+    let optional = [
+        ("pattern", p.pattern.as_ref().map(|v| quote!(#v))),
+        ("format", p.format.as_ref().map(|v| quote!(#v))),
+        ("min", p.min.map(|v| quote!(#v))),
+        ("max", p.max.map(|v| quote!(#v))),
+        ("min_length", p.min_length.map(|v| quote!(#v))),
+        ("max_length", p.max_length.map(|v| quote!(#v))),
+        ("min_items", p.min_items.map(|v| quote!(#v))),
+        ("max_items", p.max_items.map(|v| quote!(#v))),
+    ];
+    for (field, value) in optional {
+        if let Some(value) = value {
+            let field = format_ident!("{field}");
+            fields.push(quote!(#field: Some(#value)));
+        }
+    }
+    quote!(crate::runtime::Param { #(#fields,)* ..crate::runtime::Param::NONE })
+}
+
+/// The table's method variant for a document method.
+fn method_tokens(method: &str) -> TokenStream {
+    match method {
+        "POST" => quote!(crate::runtime::Method::Post),
+        "PUT" => quote!(crate::runtime::Method::Put),
+        "PATCH" => quote!(crate::runtime::Method::Patch),
+        "DELETE" => quote!(crate::runtime::Method::Delete),
+        "HEAD" => quote!(crate::runtime::Method::Head),
+        "OPTIONS" => quote!(crate::runtime::Method::Options),
+        _ => quote!(crate::runtime::Method::Get),
+    }
+}
+
+/// The table's scheme variant for a document security scheme.
+fn scheme_tokens(scheme: &str) -> TokenStream {
+    match scheme {
+        "BearerToken" => quote!(crate::runtime::Scheme::AppOnly),
+        "OAuth2UserToken" => quote!(crate::runtime::Scheme::OAuth2User),
+        _ => quote!(crate::runtime::Scheme::OAuth1User),
     }
 }
 
@@ -230,41 +315,58 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         let status = r.success_status;
         let response = opt(&r.response);
         let (streaming, multipart) = (r.streaming, r.multipart);
-        let pagination = opt(&r.pagination);
+        let pagination = match &r.pagination {
+            Some(token) => quote!(crate::runtime::Pagination::Token(#token)),
+            None => quote!(crate::runtime::Pagination::None),
+        };
+        let method_variant = method_tokens(method);
         let doc_url = opt(&r.doc_url);
         let body = bodies::emit(&r.body);
         let security = r.security.iter().map(|(scheme, scopes)| {
+            let scheme = scheme_tokens(scheme);
             quote!(crate::runtime::Security { scheme: #scheme, scopes: &[#(#scopes),*] })
         });
-        let params = r.params.iter().map(|p| {
-            let (name, location, required, array) = (&p.name, p.location, p.required, p.array);
-            let pattern = opt(&p.pattern);
-            let min = opt(&p.min);
-            let max = opt(&p.max);
-            let min_length = opt(&p.min_length);
-            let max_length = opt(&p.max_length);
-            let min_items = opt(&p.min_items);
-            let max_items = opt(&p.max_items);
-            quote! {
-                crate::runtime::Param {
-                    name: #name, location: #location, required: #required, array: #array,
-                    pattern: #pattern, min: #min, max: #max,
-                    min_length: #min_length, max_length: #max_length,
-                    min_items: #min_items, max_items: #max_items,
-                }
-            }
-        });
+        let params = r.params.iter().map(param_tokens);
+        // Only what differs from `Operation::NONE`.
+        let mut fields = vec![
+            quote!(id: #id),
+            quote!(method: #method_variant),
+            quote!(path: #path),
+            quote!(tag: #tag),
+        ];
+        if status != 200 {
+            fields.push(quote!(success_status: #status));
+        }
+        if r.response.is_some() {
+            fields.push(quote!(response: #response));
+        }
+        if streaming {
+            fields.push(quote!(streaming: true));
+        }
+        if multipart {
+            fields.push(quote!(multipart: true));
+        }
+        if r.pagination.is_some() {
+            fields.push(quote!(pagination: #pagination));
+        }
+        if !r.security.is_empty() {
+            fields.push(quote!(security: &[#(#security),*]));
+        }
+        if !r.params.is_empty() {
+            fields.push(quote!(params: &[#(#params),*]));
+        }
+        if r.body.is_some() {
+            fields.push(quote!(body: #body));
+        }
+        if r.doc_url.is_some() {
+            fields.push(quote!(doc_url: #doc_url));
+        }
         quote! {
             #[doc = #doc]
             #cfg
             pub static #name: crate::runtime::Operation = crate::runtime::Operation {
-                id: #id, method: #method, path: #path, tag: #tag,
-                success_status: #status, response: #response,
-                streaming: #streaming, multipart: #multipart, pagination: #pagination,
-                security: &[#(#security),*],
-                params: &[#(#params),*],
-                body: #body,
-                doc_url: #doc_url,
+                #(#fields,)*
+                ..crate::runtime::Operation::NONE
             };
         }
     });
@@ -296,6 +398,11 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         /// Every operation of the API document compiled in (see the crate's
         /// Cargo features), sorted by operation id.
         pub static OPERATIONS: &[crate::runtime::Operation] = &[#(#entries),*];
+
+        /// Finds an operation by id or by `"METHOD /path/{template}"`.
+        pub fn find(key: &str) -> Option<&'static crate::runtime::Operation> {
+            crate::runtime::Operation::find_in(OPERATIONS, key)
+        }
 
         /// Decodes `body` as the success response of `operation_id` and
         /// serialises the result back to JSON (`None` for an unknown or

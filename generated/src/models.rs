@@ -19,20 +19,23 @@ pub struct ActivityStreamingResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivityStreamingResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ActivityStreamingResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "activity", feature = "stream"))]
-impl crate::runtime::Envelope for ActivityStreamingResponse {
+impl xapi_runtime::Envelope for ActivityStreamingResponse {
     type Data = ActivityStreamingResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -66,10 +69,13 @@ pub struct ActivityStreamingResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivityStreamingResponseData { "event_type" => event_type, "event_uuid" =>
-    event_uuid, "filter" => filter, "payload" => payload, "tag" => tag }
-);
+crate::runtime::impl_model!(ActivityStreamingResponseData {
+    "event_type" => event_type,
+    "event_uuid" => event_uuid,
+    "filter" => filter,
+    "payload" => payload,
+    "tag" => tag,
+});
 ///Object `ActivityStreamingResponsePayload` of the API document (merged with the schemas its discriminator maps to).
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -103,11 +109,16 @@ pub struct ActivityStreamingResponsePayload {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivityStreamingResponsePayload { "after" => after, "before" => before, "category"
-    => category, "headline" => headline, "hook" => hook, "summary" => summary, "source"
-    => source, "target" => target }
-);
+crate::runtime::impl_model!(ActivityStreamingResponsePayload {
+    "after" => after,
+    "before" => before,
+    "category" => category,
+    "headline" => headline,
+    "hook" => hook,
+    "summary" => summary,
+    "source" => source,
+    "target" => target,
+});
 ///Object `ActivitySubscription` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -138,11 +149,15 @@ pub struct ActivitySubscription {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscription { "created_at" => created_at, "event_type" => event_type,
-    "filter" => filter, "subscription_id" => subscription_id, "tag" => tag, "updated_at"
-    => updated_at, "webhook_id" => webhook_id }
-);
+crate::runtime::impl_model!(ActivitySubscription {
+    "created_at" => created_at,
+    "event_type" => event_type,
+    "filter" => filter,
+    "subscription_id" => subscription_id,
+    "tag" => tag,
+    "updated_at" => updated_at,
+    "webhook_id" => webhook_id,
+});
 ///Object `ActivitySubscriptionCreateRequest` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -164,10 +179,12 @@ pub struct ActivitySubscriptionCreateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscriptionCreateRequest { "event_type" => event_type, "filter" => filter,
-    "tag" => tag, "webhook_id" => webhook_id }
-);
+crate::runtime::impl_model!(ActivitySubscriptionCreateRequest {
+    "event_type" => event_type,
+    "filter" => filter,
+    "tag" => tag,
+    "webhook_id" => webhook_id,
+});
 #[cfg(any(feature = "activity", feature = "stream"))]
 crate::runtime::string_enum! {
     #[doc =
@@ -207,21 +224,24 @@ pub struct ActivitySubscriptionCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscriptionCreateResponse { "data" => data, "errors" => errors, "meta" =>
-    meta }
-);
+crate::runtime::impl_model!(ActivitySubscriptionCreateResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(any(feature = "activity", feature = "stream"))]
-impl crate::runtime::Envelope for ActivitySubscriptionCreateResponse {
+impl xapi_runtime::Envelope for ActivitySubscriptionCreateResponse {
     type Data = ActivitySubscriptionCreateResponseData;
     type Meta = ActivitySubscriptionCreateResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -249,10 +269,10 @@ pub struct ActivitySubscriptionCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscriptionCreateResponseData { "subscription" => subscription,
-    "total_subscriptions_for_instance_id" => total_subscriptions_for_instance_id }
-);
+crate::runtime::impl_model!(ActivitySubscriptionCreateResponseData {
+    "subscription" => subscription,
+    "total_subscriptions_for_instance_id" => total_subscriptions_for_instance_id,
+});
 ///Object `ActivitySubscriptionCreateResponseMeta` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -265,10 +285,9 @@ pub struct ActivitySubscriptionCreateResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscriptionCreateResponseMeta { "total_subscriptions" => total_subscriptions
-    }
-);
+crate::runtime::impl_model!(ActivitySubscriptionCreateResponseMeta {
+    "total_subscriptions" => total_subscriptions,
+});
 ///Object `ActivitySubscriptionDeleteResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -287,21 +306,24 @@ pub struct ActivitySubscriptionDeleteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionDeleteResponse { "data" => data, "errors" => errors, "meta" =>
-    meta }
-);
+crate::runtime::impl_model!(ActivitySubscriptionDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "activity")]
-impl crate::runtime::Envelope for ActivitySubscriptionDeleteResponse {
+impl xapi_runtime::Envelope for ActivitySubscriptionDeleteResponse {
     type Data = ActivitySubscriptionDeleteResponseData;
     type Meta = ActivitySubscriptionDeleteResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -323,9 +345,9 @@ pub struct ActivitySubscriptionDeleteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionDeleteResponseData { "deleted" => deleted }
-);
+crate::runtime::impl_model!(ActivitySubscriptionDeleteResponseData {
+    "deleted" => deleted,
+});
 ///Object `ActivitySubscriptionDeleteResponseMeta` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -338,10 +360,9 @@ pub struct ActivitySubscriptionDeleteResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionDeleteResponseMeta { "total_subscriptions" => total_subscriptions
-    }
-);
+crate::runtime::impl_model!(ActivitySubscriptionDeleteResponseMeta {
+    "total_subscriptions" => total_subscriptions,
+});
 ///Object `ActivitySubscriptionFilter` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -357,9 +378,10 @@ pub struct ActivitySubscriptionFilter {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "activity", feature = "stream"))]
-crate::runtime::impl_model!(
-    ActivitySubscriptionFilter { "keyword" => keyword, "user_id" => user_id }
-);
+crate::runtime::impl_model!(ActivitySubscriptionFilter {
+    "keyword" => keyword,
+    "user_id" => user_id,
+});
 ///Object `ActivitySubscriptionGetResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -378,21 +400,24 @@ pub struct ActivitySubscriptionGetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionGetResponse { "data" => data, "errors" => errors, "meta" => meta
-    }
-);
+crate::runtime::impl_model!(ActivitySubscriptionGetResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "activity")]
-impl crate::runtime::Envelope for ActivitySubscriptionGetResponse {
+impl xapi_runtime::Envelope for ActivitySubscriptionGetResponse {
     type Data = Vec<ActivitySubscription>;
     type Meta = ActivitySubscriptionGetResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -417,10 +442,10 @@ pub struct ActivitySubscriptionGetResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionGetResponseMeta { "next_token" => next_token, "result_count" =>
-    result_count }
-);
+crate::runtime::impl_model!(ActivitySubscriptionGetResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Schema `ActivitySubscriptionId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "activity", feature = "stream"))]
 pub type ActivitySubscriptionId = crate::runtime::Text;
@@ -439,9 +464,10 @@ pub struct ActivitySubscriptionUpdateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionUpdateRequest { "tag" => tag, "webhook_id" => webhook_id }
-);
+crate::runtime::impl_model!(ActivitySubscriptionUpdateRequest {
+    "tag" => tag,
+    "webhook_id" => webhook_id,
+});
 ///Object `ActivitySubscriptionUpdateResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -454,18 +480,22 @@ pub struct ActivitySubscriptionUpdateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(ActivitySubscriptionUpdateResponse { "data" => data });
+crate::runtime::impl_model!(ActivitySubscriptionUpdateResponse {
+    "data" => data,
+});
 #[cfg(feature = "activity")]
-impl crate::runtime::Envelope for ActivitySubscriptionUpdateResponse {
+impl xapi_runtime::Envelope for ActivitySubscriptionUpdateResponse {
     type Data = ActivitySubscriptionUpdateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         &[]
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -490,10 +520,10 @@ pub struct ActivitySubscriptionUpdateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "activity")]
-crate::runtime::impl_model!(
-    ActivitySubscriptionUpdateResponseData { "subscription" => subscription,
-    "total_subscriptions" => total_subscriptions }
-);
+crate::runtime::impl_model!(ActivitySubscriptionUpdateResponseData {
+    "subscription" => subscription,
+    "total_subscriptions" => total_subscriptions,
+});
 ///Object `AddOrDeleteRulesRequest` of the API document (union of its alternatives).
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -509,9 +539,10 @@ pub struct AddOrDeleteRulesRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    AddOrDeleteRulesRequest { "add" => add, "delete" => delete }
-);
+crate::runtime::impl_model!(AddOrDeleteRulesRequest {
+    "add" => add,
+    "delete" => delete,
+});
 ///Object `AddOrDeleteRulesRequestDelete` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -527,9 +558,10 @@ pub struct AddOrDeleteRulesRequestDelete {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    AddOrDeleteRulesRequestDelete { "ids" => ids, "values" => values }
-);
+crate::runtime::impl_model!(AddOrDeleteRulesRequestDelete {
+    "ids" => ids,
+    "values" => values,
+});
 ///Object `AddOrDeleteRulesResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -548,20 +580,24 @@ pub struct AddOrDeleteRulesResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    AddOrDeleteRulesResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(AddOrDeleteRulesResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for AddOrDeleteRulesResponse {
+impl xapi_runtime::Envelope for AddOrDeleteRulesResponse {
     type Data = Vec<Rule>;
     type Meta = RulesResponseMetadata;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -583,7 +619,9 @@ pub struct AddRulesRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(AddRulesRequest { "add" => add });
+crate::runtime::impl_model!(AddRulesRequest {
+    "add" => add,
+});
 ///Schema `Aggregate` of the API document: type integer, format `int32`.
 #[cfg(feature = "tweets")]
 pub type Aggregate = i64;
@@ -602,7 +640,9 @@ pub struct AllowDownloadStatus {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(AllowDownloadStatus { "allow_download" => allow_download });
+crate::runtime::impl_model!(AllowDownloadStatus {
+    "allow_download" => allow_download,
+});
 ///Object `AltText` of the API document.
 #[cfg(
     any(
@@ -639,7 +679,9 @@ pub struct AltText {
         feature = "users"
     )
 )]
-crate::runtime::impl_model!(AltText { "text" => text });
+crate::runtime::impl_model!(AltText {
+    "text" => text,
+});
 ///Object `Analytics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -655,18 +697,23 @@ pub struct Analytics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(Analytics { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(Analytics {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Analytics {
+impl xapi_runtime::Envelope for Analytics {
     type Data = Vec<AnalyticsDataItem>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -691,24 +738,10 @@ pub struct AnalyticsDataItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    AnalyticsDataItem { "id" => id, "timestamped_metrics" => timestamped_metrics }
-);
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `AnalyticsField` listed by the API document: type string."] pub
-    enum AnalyticsField { AppInstallAttempts = "app_install_attempts", AppOpens =
-    "app_opens", Bookmarks = "bookmarks", DetailExpands = "detail_expands", EmailTweet =
-    "email_tweet", Engagements = "engagements", Follows = "follows", HashtagClicks =
-    "hashtag_clicks", Id = "id", Impressions = "impressions", Likes = "likes", MediaViews
-    = "media_views", PermalinkClicks = "permalink_clicks", QuoteTweets = "quote_tweets",
-    Replies = "replies", Retweets = "retweets", Shares = "shares", Timestamp =
-    "timestamp", Unfollows = "unfollows", Unlikes = "unlikes", UrlClicks = "url_clicks",
-    UserProfileClicks = "user_profile_clicks", }
-}
-///Comma-joined list of `AnalyticsField` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type AnalyticsFieldList = crate::runtime::CsvList<AnalyticsField>;
+crate::runtime::impl_model!(AnalyticsDataItem {
+    "id" => id,
+    "timestamped_metrics" => timestamped_metrics,
+});
 ///Object `AnimatedGif` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -757,13 +790,21 @@ pub struct AnimatedGif {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    AnimatedGif { "height" => height, "media_key" => media_key, "type" => type_, "width"
-    => width, "alt_text" => alt_text, "url" => url, "duration_ms" => duration_ms,
-    "non_public_metrics" => non_public_metrics, "organic_metrics" => organic_metrics,
-    "preview_image_url" => preview_image_url, "promoted_metrics" => promoted_metrics,
-    "public_metrics" => public_metrics, "variants" => variants }
-);
+crate::runtime::impl_model!(AnimatedGif {
+    "height" => height,
+    "media_key" => media_key,
+    "type" => type_,
+    "width" => width,
+    "alt_text" => alt_text,
+    "url" => url,
+    "duration_ms" => duration_ms,
+    "non_public_metrics" => non_public_metrics,
+    "organic_metrics" => organic_metrics,
+    "preview_image_url" => preview_image_url,
+    "promoted_metrics" => promoted_metrics,
+    "public_metrics" => public_metrics,
+    "variants" => variants,
+});
 ///Object `AnimatedGifNonPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -788,11 +829,13 @@ pub struct AnimatedGifNonPublicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    AnimatedGifNonPublicMetrics { "playback_0_count" => playback_0_count,
-    "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
-    "playback_50_count" => playback_50_count, "playback_75_count" => playback_75_count }
-);
+crate::runtime::impl_model!(AnimatedGifNonPublicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+});
 ///Object `AnimatedGifOrganicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -820,12 +863,14 @@ pub struct AnimatedGifOrganicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    AnimatedGifOrganicMetrics { "playback_0_count" => playback_0_count,
-    "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
-    "playback_50_count" => playback_50_count, "playback_75_count" => playback_75_count,
-    "view_count" => view_count }
-);
+crate::runtime::impl_model!(AnimatedGifOrganicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `AnimatedGifPromotedMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -853,12 +898,14 @@ pub struct AnimatedGifPromotedMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    AnimatedGifPromotedMetrics { "playback_0_count" => playback_0_count,
-    "playback_100_count" => playback_100_count, "playback_25_count" => playback_25_count,
-    "playback_50_count" => playback_50_count, "playback_75_count" => playback_75_count,
-    "view_count" => view_count }
-);
+crate::runtime::impl_model!(AnimatedGifPromotedMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `AnimatedGifPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -871,7 +918,9 @@ pub struct AnimatedGifPublicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(AnimatedGifPublicMetrics { "view_count" => view_count });
+crate::runtime::impl_model!(AnimatedGifPublicMetrics {
+    "view_count" => view_count,
+});
 ///Object `AppRulesCount` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -887,9 +936,10 @@ pub struct AppRulesCount {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    AppRulesCount { "client_app_id" => client_app_id, "rule_count" => rule_count }
-);
+crate::runtime::impl_model!(AppRulesCount {
+    "client_app_id" => client_app_id,
+    "rule_count" => rule_count,
+});
 ///Object `AudiencePolicy` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -905,10 +955,10 @@ pub struct AudiencePolicy {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    AudiencePolicy { "creator_subscriptions" => creator_subscriptions, "x_subscriptions"
-    => x_subscriptions }
-);
+crate::runtime::impl_model!(AudiencePolicy {
+    "creator_subscriptions" => creator_subscriptions,
+    "x_subscriptions" => x_subscriptions,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
@@ -933,7 +983,9 @@ pub struct BookmarkAddRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(BookmarkAddRequest { "tweet_id" => tweet_id });
+crate::runtime::impl_model!(BookmarkAddRequest {
+    "tweet_id" => tweet_id,
+});
 ///Schema `BookmarkFolderId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub type BookmarkFolderId = crate::runtime::Text;
@@ -955,20 +1007,24 @@ pub struct BookmarkFolderPostsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    BookmarkFolderPostsResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(BookmarkFolderPostsResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-impl crate::runtime::Envelope for BookmarkFolderPostsResponse {
+impl xapi_runtime::Envelope for BookmarkFolderPostsResponse {
     type Data = Vec<BookmarkFolderPostsResponseDataItem>;
     type Meta = BookmarkFolderPostsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -990,7 +1046,9 @@ pub struct BookmarkFolderPostsResponseDataItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(BookmarkFolderPostsResponseDataItem { "id" => id });
+crate::runtime::impl_model!(BookmarkFolderPostsResponseDataItem {
+    "id" => id,
+});
 ///Object `BookmarkFolderPostsResponseMeta` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1003,9 +1061,9 @@ pub struct BookmarkFolderPostsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    BookmarkFolderPostsResponseMeta { "next_token" => next_token }
-);
+crate::runtime::impl_model!(BookmarkFolderPostsResponseMeta {
+    "next_token" => next_token,
+});
 ///Object `BookmarkFoldersResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1024,20 +1082,24 @@ pub struct BookmarkFoldersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    BookmarkFoldersResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(BookmarkFoldersResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-impl crate::runtime::Envelope for BookmarkFoldersResponse {
+impl xapi_runtime::Envelope for BookmarkFoldersResponse {
     type Data = Vec<BookmarkFoldersResponseDataItem>;
     type Meta = BookmarkFoldersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1062,9 +1124,10 @@ pub struct BookmarkFoldersResponseDataItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    BookmarkFoldersResponseDataItem { "id" => id, "name" => name }
-);
+crate::runtime::impl_model!(BookmarkFoldersResponseDataItem {
+    "id" => id,
+    "name" => name,
+});
 ///Object `BookmarkFoldersResponseMeta` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1077,7 +1140,9 @@ pub struct BookmarkFoldersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(BookmarkFoldersResponseMeta { "next_token" => next_token });
+crate::runtime::impl_model!(BookmarkFoldersResponseMeta {
+    "next_token" => next_token,
+});
 ///Object `BookmarkMutationResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1093,20 +1158,23 @@ pub struct BookmarkMutationResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    BookmarkMutationResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(BookmarkMutationResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-impl crate::runtime::Envelope for BookmarkMutationResponse {
+impl xapi_runtime::Envelope for BookmarkMutationResponse {
     type Data = BookmarkMutationResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1128,7 +1196,9 @@ pub struct BookmarkMutationResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(BookmarkMutationResponseData { "bookmarked" => bookmarked });
+crate::runtime::impl_model!(BookmarkMutationResponseData {
+    "bookmarked" => bookmarked,
+});
 ///Object `CashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct CashtagEntity {
@@ -1145,9 +1215,11 @@ pub struct CashtagEntity {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    CashtagEntity { "end" => end, "start" => start, "tag" => tag }
-);
+crate::runtime::impl_model!(CashtagEntity {
+    "end" => end,
+    "start" => start,
+    "tag" => tag,
+});
 ///Object `CashtagFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1160,7 +1232,9 @@ pub struct CashtagFields {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(CashtagFields { "tag" => tag });
+crate::runtime::impl_model!(CashtagFields {
+    "tag" => tag,
+});
 ///Object `ChatAddPublicKeyRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1179,10 +1253,11 @@ pub struct ChatAddPublicKeyRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyRequest { "generate_version" => generate_version, "public_key" =>
-    public_key, "version" => version }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyRequest {
+    "generate_version" => generate_version,
+    "public_key" => public_key,
+    "version" => version,
+});
 ///Object `ChatAddPublicKeyRequestPublicKey` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1216,13 +1291,14 @@ pub struct ChatAddPublicKeyRequestPublicKey {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyRequestPublicKey { "identity_public_key_signature" =>
-    identity_public_key_signature, "public_key" => public_key, "public_key_fingerprint"
-    => public_key_fingerprint, "registration_method" => registration_method,
-    "signing_public_key" => signing_public_key, "signing_public_key_signature" =>
-    signing_public_key_signature }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyRequestPublicKey {
+    "identity_public_key_signature" => identity_public_key_signature,
+    "public_key" => public_key,
+    "public_key_fingerprint" => public_key_fingerprint,
+    "registration_method" => registration_method,
+    "signing_public_key" => signing_public_key,
+    "signing_public_key_signature" => signing_public_key_signature,
+});
 ///Object `ChatAddPublicKeyResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1238,20 +1314,23 @@ pub struct ChatAddPublicKeyResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatAddPublicKeyResponse {
+impl xapi_runtime::Envelope for ChatAddPublicKeyResponse {
     type Data = ChatAddPublicKeyResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1279,10 +1358,11 @@ pub struct ChatAddPublicKeyResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyResponseData { "error_code" => error_code, "token_map" => token_map,
-    "version" => version }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyResponseData {
+    "error_code" => error_code,
+    "token_map" => token_map,
+    "version" => version,
+});
 ///Object `ChatAddPublicKeyResponseDataTokenMap` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1313,12 +1393,14 @@ pub struct ChatAddPublicKeyResponseDataTokenMap {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyResponseDataTokenMap { "key_store_token_map_json" =>
-    key_store_token_map_json, "max_guess_count" => max_guess_count, "realm_state_string"
-    => realm_state_string, "recover_threshold" => recover_threshold, "register_threshold"
-    => register_threshold, "token_map" => token_map }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMap {
+    "key_store_token_map_json" => key_store_token_map_json,
+    "max_guess_count" => max_guess_count,
+    "realm_state_string" => realm_state_string,
+    "recover_threshold" => recover_threshold,
+    "register_threshold" => register_threshold,
+    "token_map" => token_map,
+});
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItem` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1334,9 +1416,10 @@ pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyResponseDataTokenMapTokenMapItem { "key" => key, "value" => value }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
+    "key" => key,
+    "value" => value,
+});
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1355,10 +1438,11 @@ pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue { "address" => address,
-    "public_key" => public_key, "token" => token }
-);
+crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
+    "address" => address,
+    "public_key" => public_key,
+    "token" => token,
+});
 ///Object `ChatConversation` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1413,45 +1497,26 @@ pub struct ChatConversation {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatConversation { "admin_ids" => admin_ids, "created_at" => created_at,
-    "group_avatar_url" => group_avatar_url, "group_name" => group_name, "id" => id,
-    "is_muted" => is_muted, "member_ids" => member_ids, "message_ttl_msec" =>
-    message_ttl_msec, "participant_ids" => participant_ids,
+crate::runtime::impl_model!(ChatConversation {
+    "admin_ids" => admin_ids,
+    "created_at" => created_at,
+    "group_avatar_url" => group_avatar_url,
+    "group_name" => group_name,
+    "id" => id,
+    "is_muted" => is_muted,
+    "member_ids" => member_ids,
+    "message_ttl_msec" => message_ttl_msec,
+    "participant_ids" => participant_ids,
     "screen_capture_blocking_enabled" => screen_capture_blocking_enabled,
-    "screen_capture_detection_enabled" => screen_capture_detection_enabled, "type" =>
-    type_, "updated_at" => updated_at }
-);
+    "screen_capture_detection_enabled" => screen_capture_detection_enabled,
+    "type" => type_,
+    "updated_at" => updated_at,
+});
 #[cfg(feature = "chat")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ChatConversationType` listed by the API document: type string."]
     pub enum ChatConversationType { Direct = "direct", Group = "group", }
 }
-#[cfg(feature = "chat")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `ChatConversationExpansion` listed by the API document: type string."] pub
-    enum ChatConversationExpansion { AdminIds = "admin_ids", MemberIds = "member_ids",
-    ParticipantIds = "participant_ids", }
-}
-///Comma-joined list of `ChatConversationExpansion` sent as one query value.
-#[cfg(feature = "chat")]
-pub type ChatConversationExpansionList = crate::runtime::CsvList<
-    ChatConversationExpansion,
->;
-#[cfg(feature = "chat")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ChatConversationField` listed by the API document: type string."]
-    pub enum ChatConversationField { AdminIds = "admin_ids", CreatedAt = "created_at",
-    GroupAvatarUrl = "group_avatar_url", GroupName = "group_name", Id = "id", IsMuted =
-    "is_muted", MemberIds = "member_ids", MessageTtlMsec = "message_ttl_msec",
-    ParticipantIds = "participant_ids", ScreenCaptureBlockingEnabled =
-    "screen_capture_blocking_enabled", ScreenCaptureDetectionEnabled =
-    "screen_capture_detection_enabled", Type = "type", UpdatedAt = "updated_at", }
-}
-///Comma-joined list of `ChatConversationField` sent as one query value.
-#[cfg(feature = "chat")]
-pub type ChatConversationFieldList = crate::runtime::CsvList<ChatConversationField>;
 ///Schema `ChatConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$`.
 #[cfg(feature = "chat")]
 pub type ChatConversationId = crate::runtime::Text;
@@ -1473,20 +1538,24 @@ pub struct ChatGetConversationResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatGetConversationResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(ChatGetConversationResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatGetConversationResponse {
+impl xapi_runtime::Envelope for ChatGetConversationResponse {
     type Data = Vec<ChatMessageEvent>;
     type Meta = ChatGetConversationResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1520,11 +1589,12 @@ pub struct ChatGetConversationResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatGetConversationResponseMeta { "has_more" => has_more,
+crate::runtime::impl_model!(ChatGetConversationResponseMeta {
+    "has_more" => has_more,
     "missing_conversation_key_change_events" => missing_conversation_key_change_events,
-    "next_token" => next_token, "result_count" => result_count }
-);
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `ChatGetConversationsResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1546,21 +1616,25 @@ pub struct ChatGetConversationsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatGetConversationsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(ChatGetConversationsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatGetConversationsResponse {
+impl xapi_runtime::Envelope for ChatGetConversationsResponse {
     type Data = Vec<ChatConversation>;
     type Meta = ChatGetConversationsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1582,7 +1656,9 @@ pub struct ChatGetConversationsResponseIncludes {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(ChatGetConversationsResponseIncludes { "users" => users });
+crate::runtime::impl_model!(ChatGetConversationsResponseIncludes {
+    "users" => users,
+});
 ///Object `ChatGetConversationsResponseMeta` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1601,10 +1677,11 @@ pub struct ChatGetConversationsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatGetConversationsResponseMeta { "has_message_requests" => has_message_requests,
-    "next_token" => next_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(ChatGetConversationsResponseMeta {
+    "has_message_requests" => has_message_requests,
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `ChatMarkConversationReadRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1617,10 +1694,9 @@ pub struct ChatMarkConversationReadRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMarkConversationReadRequest { "seen_until_sequence_id" => seen_until_sequence_id
-    }
-);
+crate::runtime::impl_model!(ChatMarkConversationReadRequest {
+    "seen_until_sequence_id" => seen_until_sequence_id,
+});
 ///Object `ChatMarkConversationReadResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1636,20 +1712,23 @@ pub struct ChatMarkConversationReadResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMarkConversationReadResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ChatMarkConversationReadResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatMarkConversationReadResponse {
+impl xapi_runtime::Envelope for ChatMarkConversationReadResponse {
     type Data = ChatMarkConversationReadResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1671,9 +1750,9 @@ pub struct ChatMarkConversationReadResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMarkConversationReadResponseData { "success" => success }
-);
+crate::runtime::impl_model!(ChatMarkConversationReadResponseData {
+    "success" => success,
+});
 ///Object `ChatMediaDownloadResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1689,20 +1768,23 @@ pub struct ChatMediaDownloadResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaDownloadResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ChatMediaDownloadResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatMediaDownloadResponse {
+impl xapi_runtime::Envelope for ChatMediaDownloadResponse {
     type Data = crate::runtime::Text;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1733,10 +1815,12 @@ pub struct ChatMediaUploadAppendRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaUploadAppendRequest { "conversation_id" => conversation_id, "media" =>
-    media, "media_hash_key" => media_hash_key, "segment_index" => segment_index }
-);
+crate::runtime::impl_model!(ChatMediaUploadAppendRequest {
+    "conversation_id" => conversation_id,
+    "media" => media,
+    "media_hash_key" => media_hash_key,
+    "segment_index" => segment_index,
+});
 ///Object `ChatMediaUploadFinalizeRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1761,11 +1845,13 @@ pub struct ChatMediaUploadFinalizeRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaUploadFinalizeRequest { "conversation_id" => conversation_id,
-    "media_hash_key" => media_hash_key, "message_id" => message_id, "num_parts" =>
-    num_parts, "ttl_msec" => ttl_msec }
-);
+crate::runtime::impl_model!(ChatMediaUploadFinalizeRequest {
+    "conversation_id" => conversation_id,
+    "media_hash_key" => media_hash_key,
+    "message_id" => message_id,
+    "num_parts" => num_parts,
+    "ttl_msec" => ttl_msec,
+});
 ///Object `ChatMediaUploadFinalizeResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1778,18 +1864,22 @@ pub struct ChatMediaUploadFinalizeResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(ChatMediaUploadFinalizeResponse { "data" => data });
+crate::runtime::impl_model!(ChatMediaUploadFinalizeResponse {
+    "data" => data,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatMediaUploadFinalizeResponse {
+impl xapi_runtime::Envelope for ChatMediaUploadFinalizeResponse {
     type Data = ChatMediaUploadFinalizeResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         &[]
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1811,9 +1901,9 @@ pub struct ChatMediaUploadFinalizeResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaUploadFinalizeResponseData { "success" => success }
-);
+crate::runtime::impl_model!(ChatMediaUploadFinalizeResponseData {
+    "success" => success,
+});
 ///Object `ChatMediaUploadInitializeRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1829,10 +1919,10 @@ pub struct ChatMediaUploadInitializeRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaUploadInitializeRequest { "conversation_id" => conversation_id,
-    "total_bytes" => total_bytes }
-);
+crate::runtime::impl_model!(ChatMediaUploadInitializeRequest {
+    "conversation_id" => conversation_id,
+    "total_bytes" => total_bytes,
+});
 ///Object `ChatMediaUploadInitializeResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1845,18 +1935,22 @@ pub struct ChatMediaUploadInitializeResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(ChatMediaUploadInitializeResponse { "data" => data });
+crate::runtime::impl_model!(ChatMediaUploadInitializeResponse {
+    "data" => data,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatMediaUploadInitializeResponse {
+impl xapi_runtime::Envelope for ChatMediaUploadInitializeResponse {
     type Data = ChatMediaUploadInitializeResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         &[]
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -1884,10 +1978,11 @@ pub struct ChatMediaUploadInitializeResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMediaUploadInitializeResponseData { "conversation_id" => conversation_id,
-    "media_hash_key" => media_hash_key, "session_id" => session_id }
-);
+crate::runtime::impl_model!(ChatMediaUploadInitializeResponseData {
+    "conversation_id" => conversation_id,
+    "media_hash_key" => media_hash_key,
+    "session_id" => session_id,
+});
 ///Object `ChatMessageEvent` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1927,25 +2022,18 @@ pub struct ChatMessageEvent {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMessageEvent { "conversation_id" => conversation_id, "conversation_token" =>
-    conversation_token, "created_at_msec" => created_at_msec, "encoded_event" =>
-    encoded_event, "id" => id, "is_trusted" => is_trusted, "message_event_signature" =>
-    message_event_signature, "previous_sequence_id" => previous_sequence_id, "sender_id"
-    => sender_id, "sequence_id" => sequence_id }
-);
-#[cfg(feature = "chat")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ChatMessageEventField` listed by the API document: type string."]
-    pub enum ChatMessageEventField { ConversationId = "conversation_id",
-    ConversationToken = "conversation_token", CreatedAtMsec = "created_at_msec",
-    EncodedEvent = "encoded_event", Id = "id", IsTrusted = "is_trusted",
-    MessageEventSignature = "message_event_signature", PreviousId = "previous_id",
-    SenderId = "sender_id", }
-}
-///Comma-joined list of `ChatMessageEventField` sent as one query value.
-#[cfg(feature = "chat")]
-pub type ChatMessageEventFieldList = crate::runtime::CsvList<ChatMessageEventField>;
+crate::runtime::impl_model!(ChatMessageEvent {
+    "conversation_id" => conversation_id,
+    "conversation_token" => conversation_token,
+    "created_at_msec" => created_at_msec,
+    "encoded_event" => encoded_event,
+    "id" => id,
+    "is_trusted" => is_trusted,
+    "message_event_signature" => message_event_signature,
+    "previous_sequence_id" => previous_sequence_id,
+    "sender_id" => sender_id,
+    "sequence_id" => sequence_id,
+});
 ///Object `ChatMessageEventSignature` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1973,12 +2061,13 @@ pub struct ChatMessageEventSignature {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMessageEventSignature { "message_signing_key_info_list" =>
-    message_signing_key_info_list, "public_key_version" => public_key_version,
-    "signature" => signature, "signature_version" => signature_version,
-    "signing_public_key" => signing_public_key }
-);
+crate::runtime::impl_model!(ChatMessageEventSignature {
+    "message_signing_key_info_list" => message_signing_key_info_list,
+    "public_key_version" => public_key_version,
+    "signature" => signature,
+    "signature_version" => signature_version,
+    "signing_public_key" => signing_public_key,
+});
 ///Object `ChatMessageSigningKeyInfo` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -1997,10 +2086,11 @@ pub struct ChatMessageSigningKeyInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatMessageSigningKeyInfo { "member_id" => member_id, "public_key_version" =>
-    public_key_version, "signing_public_key" => signing_public_key }
-);
+crate::runtime::impl_model!(ChatMessageSigningKeyInfo {
+    "member_id" => member_id,
+    "public_key_version" => public_key_version,
+    "signing_public_key" => signing_public_key,
+});
 ///Object `ChatSendMessageRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2028,12 +2118,12 @@ pub struct ChatSendMessageRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatSendMessageRequest { "conversation_token" => conversation_token,
+crate::runtime::impl_model!(ChatSendMessageRequest {
+    "conversation_token" => conversation_token,
     "encoded_message_create_event" => encoded_message_create_event,
-    "encoded_message_event_signature" => encoded_message_event_signature, "message_id" =>
-    message_id }
-);
+    "encoded_message_event_signature" => encoded_message_event_signature,
+    "message_id" => message_id,
+});
 ///Object `ChatSendMessageResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2049,20 +2139,23 @@ pub struct ChatSendMessageResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatSendMessageResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ChatSendMessageResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatSendMessageResponse {
+impl xapi_runtime::Envelope for ChatSendMessageResponse {
     type Data = ChatSendMessageResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -2084,9 +2177,9 @@ pub struct ChatSendMessageResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatSendMessageResponseData { "encoded_message_event" => encoded_message_event }
-);
+crate::runtime::impl_model!(ChatSendMessageResponseData {
+    "encoded_message_event" => encoded_message_event,
+});
 ///Object `ChatSendTypingIndicatorResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2102,20 +2195,23 @@ pub struct ChatSendTypingIndicatorResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatSendTypingIndicatorResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(ChatSendTypingIndicatorResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for ChatSendTypingIndicatorResponse {
+impl xapi_runtime::Envelope for ChatSendTypingIndicatorResponse {
     type Data = ChatSendTypingIndicatorResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -2137,9 +2233,9 @@ pub struct ChatSendTypingIndicatorResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    ChatSendTypingIndicatorResponseData { "success" => success }
-);
+crate::runtime::impl_model!(ChatSendTypingIndicatorResponseData {
+    "success" => success,
+});
 ///Schema `ClientAppId` of the API document: type string, min length 1, max length 19.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub type ClientAppId = crate::runtime::Text;
@@ -2161,10 +2257,11 @@ pub struct ClientAppUsage {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "usage")]
-crate::runtime::impl_model!(
-    ClientAppUsage { "client_app_id" => client_app_id, "usage" => usage,
-    "usage_result_count" => usage_result_count }
-);
+crate::runtime::impl_model!(ClientAppUsage {
+    "client_app_id" => client_app_id,
+    "usage" => usage,
+    "usage_result_count" => usage_result_count,
+});
 ///Object `ClientDisconnectedProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2228,14 +2325,26 @@ pub struct ClientDisconnectedProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ClientDisconnectedProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(ClientDisconnectedProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2271,9 +2380,10 @@ pub struct ClientDisconnectedProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ClientDisconnectedProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ClientDisconnectedProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2369,14 +2479,26 @@ pub struct ClientForbiddenProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ClientForbiddenProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "resource_id" => resource_id, "resource_type" => resource_type,
-    "section" => section, "id" => id, "value" => value, "errors" => errors, "field" =>
-    field, "parameter" => parameter, "disconnect_type" => disconnect_type,
-    "connection_issue" => connection_issue, "period" => period, "scope" => scope,
-    "reason" => reason, "registration_url" => registration_url }
-);
+crate::runtime::impl_model!(ClientForbiddenProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+    "reason" => reason,
+    "registration_url" => registration_url,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2405,9 +2527,10 @@ pub struct ClientForbiddenProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ClientForbiddenProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ClientForbiddenProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2465,19 +2588,11 @@ pub struct Community {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "communities")]
-crate::runtime::impl_model!(
-    Community { "created_at" => created_at, "id" => id, "name" => name }
-);
-#[cfg(feature = "communities")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `CommunityField` listed by the API document: type string."] pub
-    enum CommunityField { Access = "access", CreatedAt = "created_at", Description =
-    "description", Id = "id", JoinPolicy = "join_policy", MemberCount = "member_count",
-    Name = "name", }
-}
-///Comma-joined list of `CommunityField` sent as one query value.
-#[cfg(feature = "communities")]
-pub type CommunityFieldList = crate::runtime::CsvList<CommunityField>;
+crate::runtime::impl_model!(Community {
+    "created_at" => created_at,
+    "id" => id,
+    "name" => name,
+});
 ///Schema `CommunityId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type CommunityId = crate::runtime::Text;
 ///Object `ComplianceJob` of the API document.
@@ -2516,23 +2631,17 @@ pub struct ComplianceJob {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    ComplianceJob { "created_at" => created_at, "download_expires_at" =>
-    download_expires_at, "download_url" => download_url, "id" => id, "name" => name,
-    "status" => status, "type" => type_, "upload_expires_at" => upload_expires_at,
-    "upload_url" => upload_url }
-);
-#[cfg(feature = "compliance")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ComplianceJobField` listed by the API document: type string."]
-    pub enum ComplianceJobField { CreatedAt = "created_at", DownloadExpiresAt =
-    "download_expires_at", DownloadUrl = "download_url", Id = "id", Name = "name",
-    Resumable = "resumable", Status = "status", Type = "type", UploadExpiresAt =
-    "upload_expires_at", UploadUrl = "upload_url", }
-}
-///Comma-joined list of `ComplianceJobField` sent as one query value.
-#[cfg(feature = "compliance")]
-pub type ComplianceJobFieldList = crate::runtime::CsvList<ComplianceJobField>;
+crate::runtime::impl_model!(ComplianceJob {
+    "created_at" => created_at,
+    "download_expires_at" => download_expires_at,
+    "download_url" => download_url,
+    "id" => id,
+    "name" => name,
+    "status" => status,
+    "type" => type_,
+    "upload_expires_at" => upload_expires_at,
+    "upload_url" => upload_url,
+});
 ///Schema `ComplianceJobName` of the API document: type string, max length 64.
 #[cfg(feature = "compliance")]
 pub type ComplianceJobName = crate::runtime::Text;
@@ -2610,14 +2719,26 @@ pub struct ConflictProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ConflictProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
-    type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
-    resource_id, "resource_type" => resource_type, "section" => section, "id" => id,
-    "value" => value, "errors" => errors, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(ConflictProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ConflictProblemReason` listed by the API document: type string."]
@@ -2652,9 +2773,10 @@ pub struct ConflictProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ConflictProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ConflictProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2708,11 +2830,13 @@ pub struct Connection {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    Connection { "client_ip" => client_ip, "connected_at" => connected_at,
-    "disconnect_reason" => disconnect_reason, "disconnected_at" => disconnected_at,
-    "endpoint_name" => endpoint_name }
-);
+crate::runtime::impl_model!(Connection {
+    "client_ip" => client_ip,
+    "connected_at" => connected_at,
+    "disconnect_reason" => disconnect_reason,
+    "disconnected_at" => disconnected_at,
+    "endpoint_name" => endpoint_name,
+});
 ///Object `ConnectionExceptionProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2776,14 +2900,26 @@ pub struct ConnectionExceptionProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ConnectionExceptionProblem { "detail" => detail, "status" => status, "title" =>
-    title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "period" => period, "scope" =>
-    scope, "connection_issue" => connection_issue }
-);
+crate::runtime::impl_model!(ConnectionExceptionProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "period" => period,
+    "scope" => scope,
+    "connection_issue" => connection_issue,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2819,9 +2955,10 @@ pub struct ConnectionExceptionProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ConnectionExceptionProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ConnectionExceptionProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2855,16 +2992,6 @@ crate::runtime::string_enum! {
     RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
     "RulesInvalidIssue", }
 }
-#[cfg(feature = "connections")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ConnectionField` listed by the API document: type string."] pub
-    enum ConnectionField { ClientIp = "client_ip", ConnectedAt = "connected_at",
-    DisconnectReason = "disconnect_reason", DisconnectedAt = "disconnected_at",
-    EndpointName = "endpoint_name", Id = "id", }
-}
-///Comma-joined list of `ConnectionField` sent as one query value.
-#[cfg(feature = "connections")]
-pub type ConnectionFieldList = crate::runtime::CsvList<ConnectionField>;
 ///Object `ContentExpiration` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2877,7 +3004,9 @@ pub struct ContentExpiration {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(ContentExpiration { "timestamp_sec" => timestamp_sec });
+crate::runtime::impl_model!(ContentExpiration {
+    "timestamp_sec" => timestamp_sec,
+});
 ///Object `ContextAnnotation` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ContextAnnotation {
@@ -2891,9 +3020,10 @@ pub struct ContextAnnotation {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    ContextAnnotation { "domain" => domain, "entity" => entity }
-);
+crate::runtime::impl_model!(ContextAnnotation {
+    "domain" => domain,
+    "entity" => entity,
+});
 ///Object `ContextAnnotationDomainFields` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ContextAnnotationDomainFields {
@@ -2910,10 +3040,11 @@ pub struct ContextAnnotationDomainFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    ContextAnnotationDomainFields { "description" => description, "id" => id, "name" =>
-    name }
-);
+crate::runtime::impl_model!(ContextAnnotationDomainFields {
+    "description" => description,
+    "id" => id,
+    "name" => name,
+});
 ///Object `ContextAnnotationEntityFields` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ContextAnnotationEntityFields {
@@ -2930,10 +3061,11 @@ pub struct ContextAnnotationEntityFields {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    ContextAnnotationEntityFields { "description" => description, "id" => id, "name" =>
-    name }
-);
+crate::runtime::impl_model!(ContextAnnotationEntityFields {
+    "description" => description,
+    "id" => id,
+    "name" => name,
+});
 ///Schema `CountryCode` of the API document: type string, pattern `^[A-Z]{2}$`.
 pub type CountryCode = crate::runtime::Text;
 ///Object `CreateAttachmentsMessageRequest` of the API document.
@@ -2951,9 +3083,10 @@ pub struct CreateAttachmentsMessageRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    CreateAttachmentsMessageRequest { "attachments" => attachments, "text" => text }
-);
+crate::runtime::impl_model!(CreateAttachmentsMessageRequest {
+    "attachments" => attachments,
+    "text" => text,
+});
 ///Object `CreateComplianceJobRequest` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2972,10 +3105,11 @@ pub struct CreateComplianceJobRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    CreateComplianceJobRequest { "name" => name, "resumable" => resumable, "type" =>
-    type_ }
-);
+crate::runtime::impl_model!(CreateComplianceJobRequest {
+    "name" => name,
+    "resumable" => resumable,
+    "type" => type_,
+});
 #[cfg(feature = "compliance")]
 crate::runtime::string_enum! {
     #[doc =
@@ -2997,20 +3131,23 @@ pub struct CreateComplianceJobResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    CreateComplianceJobResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(CreateComplianceJobResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "compliance")]
-impl crate::runtime::Envelope for CreateComplianceJobResponse {
+impl xapi_runtime::Envelope for CreateComplianceJobResponse {
     type Data = ComplianceJob;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -3038,10 +3175,11 @@ pub struct CreateDmConversationRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    CreateDmConversationRequest { "conversation_type" => conversation_type, "message" =>
-    message, "participant_ids" => participant_ids }
-);
+crate::runtime::impl_model!(CreateDmConversationRequest {
+    "conversation_type" => conversation_type,
+    "message" => message,
+    "participant_ids" => participant_ids,
+});
 #[cfg(feature = "direct-messages")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3063,20 +3201,23 @@ pub struct CreateDmEventResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    CreateDmEventResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(CreateDmEventResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for CreateDmEventResponse {
+impl xapi_runtime::Envelope for CreateDmEventResponse {
     type Data = CreateDmEventResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -3101,10 +3242,10 @@ pub struct CreateDmEventResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    CreateDmEventResponseData { "dm_conversation_id" => dm_conversation_id, "dm_event_id"
-    => dm_event_id }
-);
+crate::runtime::impl_model!(CreateDmEventResponseData {
+    "dm_conversation_id" => dm_conversation_id,
+    "dm_event_id" => dm_event_id,
+});
 ///Object `CreateMessageRequest` of the API document (union of its alternatives).
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3120,9 +3261,10 @@ pub struct CreateMessageRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    CreateMessageRequest { "attachments" => attachments, "text" => text }
-);
+crate::runtime::impl_model!(CreateMessageRequest {
+    "attachments" => attachments,
+    "text" => text,
+});
 ///Object `CreateNoteRequest` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3141,9 +3283,11 @@ pub struct CreateNoteRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    CreateNoteRequest { "info" => info, "post_id" => post_id, "test_mode" => test_mode }
-);
+crate::runtime::impl_model!(CreateNoteRequest {
+    "info" => info,
+    "post_id" => post_id,
+    "test_mode" => test_mode,
+});
 ///Object `CreateNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3159,18 +3303,23 @@ pub struct CreateNoteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(CreateNoteResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(CreateNoteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "community-notes")]
-impl crate::runtime::Envelope for CreateNoteResponse {
+impl xapi_runtime::Envelope for CreateNoteResponse {
     type Data = CreateNoteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -3192,7 +3341,9 @@ pub struct CreateNoteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(CreateNoteResponseData { "id" => id });
+crate::runtime::impl_model!(CreateNoteResponseData {
+    "id" => id,
+});
 ///Object `CreateTextMessageRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3208,9 +3359,10 @@ pub struct CreateTextMessageRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    CreateTextMessageRequest { "attachments" => attachments, "text" => text }
-);
+crate::runtime::impl_model!(CreateTextMessageRequest {
+    "attachments" => attachments,
+    "text" => text,
+});
 ///Schema `CreatedAt` of the API document: type string, format `date-time`.
 #[cfg(
     any(
@@ -3230,20 +3382,6 @@ crate::runtime::impl_model!(
     )
 )]
 pub type CreatedAt = crate::runtime::Text;
-#[cfg(feature = "connections")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `DeleteConnectionsByEndpointEndpointId` listed by the API document: type string."]
-    pub enum DeleteConnectionsByEndpointEndpointId { FilteredStream = "filtered_stream",
-    SampleStream = "sample_stream", Sample10Stream = "sample10_stream", FirehoseStream =
-    "firehose_stream", TweetsComplianceStream = "tweets_compliance_stream",
-    UsersComplianceStream = "users_compliance_stream", TweetLabelStream =
-    "tweet_label_stream", FirehoseStreamLangEn = "firehose_stream_lang_en",
-    FirehoseStreamLangJa = "firehose_stream_lang_ja", FirehoseStreamLangKo =
-    "firehose_stream_lang_ko", FirehoseStreamLangPt = "firehose_stream_lang_pt",
-    LikesFirehoseStream = "likes_firehose_stream", LikesSample10Stream =
-    "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
-}
 ///Object `DeleteDmResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3259,18 +3397,23 @@ pub struct DeleteDmResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(DeleteDmResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(DeleteDmResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for DeleteDmResponse {
+impl xapi_runtime::Envelope for DeleteDmResponse {
     type Data = DeleteDmResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -3292,7 +3435,9 @@ pub struct DeleteDmResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(DeleteDmResponseData { "deleted" => deleted });
+crate::runtime::impl_model!(DeleteDmResponseData {
+    "deleted" => deleted,
+});
 ///Object `DeleteNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3308,18 +3453,23 @@ pub struct DeleteNoteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(DeleteNoteResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(DeleteNoteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "community-notes")]
-impl crate::runtime::Envelope for DeleteNoteResponse {
+impl xapi_runtime::Envelope for DeleteNoteResponse {
     type Data = DeleteNoteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -3341,7 +3491,9 @@ pub struct DeleteNoteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(DeleteNoteResponseData { "deleted" => deleted });
+crate::runtime::impl_model!(DeleteNoteResponseData {
+    "deleted" => deleted,
+});
 ///Object `DeleteRulesRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3354,7 +3506,9 @@ pub struct DeleteRulesRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(DeleteRulesRequest { "delete" => delete });
+crate::runtime::impl_model!(DeleteRulesRequest {
+    "delete" => delete,
+});
 ///Object `DeleteRulesRequestDelete` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3370,9 +3524,10 @@ pub struct DeleteRulesRequestDelete {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    DeleteRulesRequestDelete { "ids" => ids, "values" => values }
-);
+crate::runtime::impl_model!(DeleteRulesRequestDelete {
+    "ids" => ids,
+    "values" => values,
+});
 ///Object `DisallowedResourceProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3436,14 +3591,26 @@ pub struct DisallowedResourceProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    DisallowedResourceProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url, "id" =>
-    id, "value" => value, "errors" => errors, "field" => field, "resource_type" =>
-    resource_type, "section" => section, "parameter" => parameter, "resource_id" =>
-    resource_id, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(DisallowedResourceProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "resource_type" => resource_type,
+    "section" => section,
+    "parameter" => parameter,
+    "resource_id" => resource_id,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3466,9 +3633,10 @@ pub struct DisallowedResourceProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    DisallowedResourceProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(DisallowedResourceProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3519,14 +3687,6 @@ pub type DisplayTextRange = Vec<i64>;
 ///Schema `DmAttachments` of the API document: type array.
 #[cfg(feature = "direct-messages")]
 pub type DmAttachments = Vec<DmMediaAttachment>;
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `DmConversationField` listed by the API document: type string."]
-    pub enum DmConversationField { Id = "id", }
-}
-///Comma-joined list of `DmConversationField` sent as one query value.
-#[cfg(feature = "full")]
-pub type DmConversationFieldList = crate::runtime::CsvList<DmConversationField>;
 ///Schema `DmConversationId` of the API document: type string, pattern `^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$`.
 #[cfg(feature = "direct-messages")]
 pub type DmConversationId = crate::runtime::Text;
@@ -3578,13 +3738,22 @@ pub struct DmEvent {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    DmEvent { "attachments" => attachments, "cashtags" => cashtags, "created_at" =>
-    created_at, "dm_conversation_id" => dm_conversation_id, "event_type" => event_type,
-    "hashtags" => hashtags, "id" => id, "mentions" => mentions, "participant_ids" =>
-    participant_ids, "referenced_tweets" => referenced_tweets, "referenced_posts" =>
-    referenced_tweets, "sender_id" => sender_id, "text" => text, "urls" => urls }
-);
+crate::runtime::impl_model!(DmEvent {
+    "attachments" => attachments,
+    "cashtags" => cashtags,
+    "created_at" => created_at,
+    "dm_conversation_id" => dm_conversation_id,
+    "event_type" => event_type,
+    "hashtags" => hashtags,
+    "id" => id,
+    "mentions" => mentions,
+    "participant_ids" => participant_ids,
+    "referenced_tweets" => referenced_tweets,
+    "referenced_posts" => referenced_tweets,
+    "sender_id" => sender_id,
+    "text" => text,
+    "urls" => urls,
+});
 ///Object `DmEventAttachments` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3600,9 +3769,10 @@ pub struct DmEventAttachments {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    DmEventAttachments { "card_ids" => card_ids, "media_keys" => media_keys }
-);
+crate::runtime::impl_model!(DmEventAttachments {
+    "card_ids" => card_ids,
+    "media_keys" => media_keys,
+});
 ///Object `DmEventReferencedTweet` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3615,28 +3785,9 @@ pub struct DmEventReferencedTweet {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(DmEventReferencedTweet { "id" => id });
-#[cfg(feature = "direct-messages")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `DmEventExpansion` listed by the API document: type string."] pub
-    enum DmEventExpansion { AttachmentsMediaKeys = "attachments.media_keys",
-    ParticipantIds = "participant_ids", ReferencedTweetsId = "referenced_tweets.id",
-    SenderId = "sender_id", }
-}
-///Comma-joined list of `DmEventExpansion` sent as one query value.
-#[cfg(feature = "direct-messages")]
-pub type DmEventExpansionList = crate::runtime::CsvList<DmEventExpansion>;
-#[cfg(feature = "direct-messages")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `DmEventField` listed by the API document: type string."] pub enum
-    DmEventField { Attachments = "attachments", CreatedAt = "created_at",
-    DmConversationId = "dm_conversation_id", Entities = "entities", EventType =
-    "event_type", Id = "id", ParticipantIds = "participant_ids", ReferencedTweets =
-    "referenced_tweets", SenderId = "sender_id", Text = "text", }
-}
-///Comma-joined list of `DmEventField` sent as one query value.
-#[cfg(feature = "direct-messages")]
-pub type DmEventFieldList = crate::runtime::CsvList<DmEventField>;
+crate::runtime::impl_model!(DmEventReferencedTweet {
+    "id" => id,
+});
 ///Schema `DmEventId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "direct-messages")]
 pub type DmEventId = crate::runtime::Text;
@@ -3652,7 +3803,9 @@ pub struct DmMediaAttachment {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(DmMediaAttachment { "media_id" => media_id });
+crate::runtime::impl_model!(DmMediaAttachment {
+    "media_id" => media_id,
+});
 ///Schema `DmParticipants` of the API document: type array, min items 2, max items 49.
 #[cfg(feature = "direct-messages")]
 pub type DmParticipants = Vec<UserId>;
@@ -3668,7 +3821,9 @@ pub struct DomainRestrictions {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(DomainRestrictions { "whitelist" => whitelist });
+crate::runtime::impl_model!(DomainRestrictions {
+    "whitelist" => whitelist,
+});
 ///Schema `DownloadExpiration` of the API document: type string, format `date-time`.
 #[cfg(feature = "compliance")]
 pub type DownloadExpiration = crate::runtime::Text;
@@ -3738,14 +3893,26 @@ pub struct DuplicateRuleProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    DuplicateRuleProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "errors" => errors, "field" => field, "parameter" => parameter, "value" => value,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope, "id" => id }
-);
+crate::runtime::impl_model!(DuplicateRuleProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "value" => value,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+    "id" => id,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3781,9 +3948,10 @@ pub struct DuplicateRuleProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    DuplicateRuleProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(DuplicateRuleProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -3834,9 +4002,10 @@ pub struct Engagement {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Engagement { "errors" => errors, "measurement" => measurement }
-);
+crate::runtime::impl_model!(Engagement {
+    "errors" => errors,
+    "measurement" => measurement,
+});
 ///Object `EngagementError` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3852,7 +4021,10 @@ pub struct EngagementError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(EngagementError { "error" => error, "tweets" => tweets });
+crate::runtime::impl_model!(EngagementError {
+    "error" => error,
+    "tweets" => tweets,
+});
 ///Object `EngagementMeasurement` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3868,10 +4040,10 @@ pub struct EngagementMeasurement {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurement { "metrics_time_series" => metrics_time_series, "metrics_total"
-    => metrics_total }
-);
+crate::runtime::impl_model!(EngagementMeasurement {
+    "metrics_time_series" => metrics_time_series,
+    "metrics_total" => metrics_total,
+});
 ///Object `EngagementMeasurementMetricsTimeSery` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3887,9 +4059,10 @@ pub struct EngagementMeasurementMetricsTimeSery {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTimeSery { "tweet_id" => tweet_id, "value" => value }
-);
+crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSery {
+    "tweet_id" => tweet_id,
+    "value" => value,
+});
 ///Object `EngagementMeasurementMetricsTimeSeryValue` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3905,10 +4078,10 @@ pub struct EngagementMeasurementMetricsTimeSeryValue {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTimeSeryValue { "metric_values" => metric_values,
-    "timestamp" => timestamp }
-);
+crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValue {
+    "metric_values" => metric_values,
+    "timestamp" => timestamp,
+});
 ///Object `EngagementMeasurementMetricsTimeSeryValueMetricValue` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3924,10 +4097,10 @@ pub struct EngagementMeasurementMetricsTimeSeryValueMetricValue {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTimeSeryValueMetricValue { "metric_type" => metric_type,
-    "metric_value" => metric_value }
-);
+crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValueMetricValue {
+    "metric_type" => metric_type,
+    "metric_value" => metric_value,
+});
 ///Object `EngagementMeasurementMetricsTimeSeryValueTimestamp` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3940,9 +4113,9 @@ pub struct EngagementMeasurementMetricsTimeSeryValueTimestamp {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTimeSeryValueTimestamp { "iso8601_time" => iso8601_time }
-);
+crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValueTimestamp {
+    "iso8601_time" => iso8601_time,
+});
 ///Object `EngagementMeasurementMetricsTotalItem` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3958,9 +4131,10 @@ pub struct EngagementMeasurementMetricsTotalItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTotalItem { "tweet_id" => tweet_id, "value" => value }
-);
+crate::runtime::impl_model!(EngagementMeasurementMetricsTotalItem {
+    "tweet_id" => tweet_id,
+    "value" => value,
+});
 ///Object `EngagementMeasurementMetricsTotalItemValueItem` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3976,18 +4150,10 @@ pub struct EngagementMeasurementMetricsTotalItemValueItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    EngagementMeasurementMetricsTotalItemValueItem { "metric_type" => metric_type,
-    "metric_value" => metric_value }
-);
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `EngagementField` listed by the API document: type string."] pub
-    enum EngagementField { Errors = "errors", Measurement = "measurement", }
-}
-///Comma-joined list of `EngagementField` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type EngagementFieldList = crate::runtime::CsvList<EngagementField>;
+crate::runtime::impl_model!(EngagementMeasurementMetricsTotalItemValueItem {
+    "metric_type" => metric_type,
+    "metric_value" => metric_value,
+});
 ///Object `EntityIndicesInclusiveExclusive` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4003,9 +4169,10 @@ pub struct EntityIndicesInclusiveExclusive {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    EntityIndicesInclusiveExclusive { "end" => end, "start" => start }
-);
+crate::runtime::impl_model!(EntityIndicesInclusiveExclusive {
+    "end" => end,
+    "start" => start,
+});
 ///Object `EntityIndicesInclusiveInclusive` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4021,9 +4188,10 @@ pub struct EntityIndicesInclusiveInclusive {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    EntityIndicesInclusiveInclusive { "end" => end, "start" => start }
-);
+crate::runtime::impl_model!(EntityIndicesInclusiveInclusive {
+    "end" => end,
+    "start" => start,
+});
 ///Object `Error` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4039,7 +4207,10 @@ pub struct Error {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(Error { "code" => code, "message" => message });
+crate::runtime::impl_model!(Error {
+    "code" => code,
+    "message" => message,
+});
 ///Object `EvaluateNoteRequest` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4055,9 +4226,10 @@ pub struct EvaluateNoteRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    EvaluateNoteRequest { "note_text" => note_text, "post_id" => post_id }
-);
+crate::runtime::impl_model!(EvaluateNoteRequest {
+    "note_text" => note_text,
+    "post_id" => post_id,
+});
 ///Object `EvaluateNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4073,18 +4245,23 @@ pub struct EvaluateNoteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(EvaluateNoteResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(EvaluateNoteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "community-notes")]
-impl crate::runtime::Envelope for EvaluateNoteResponse {
+impl xapi_runtime::Envelope for EvaluateNoteResponse {
     type Data = EvaluateNoteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4106,9 +4283,9 @@ pub struct EvaluateNoteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    EvaluateNoteResponseData { "claim_opinion_score" => claim_opinion_score }
-);
+crate::runtime::impl_model!(EvaluateNoteResponseData {
+    "claim_opinion_score" => claim_opinion_score,
+});
 ///Object `Expansions` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Expansions {
@@ -4134,10 +4311,15 @@ pub struct Expansions {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Expansions { "media" => media, "places" => places, "polls" => polls, "topics" =>
-    topics, "tweets" => tweets, "posts" => tweets, "users" => users }
-);
+crate::runtime::impl_model!(Expansions {
+    "media" => media,
+    "places" => places,
+    "polls" => polls,
+    "topics" => topics,
+    "tweets" => tweets,
+    "posts" => tweets,
+    "users" => users,
+});
 ///Object `FieldUnauthorizedProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4201,14 +4383,26 @@ pub struct FieldUnauthorizedProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    FieldUnauthorizedProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope, "field" => field }
-);
+crate::runtime::impl_model!(FieldUnauthorizedProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+    "field" => field,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -4244,9 +4438,10 @@ pub struct FieldUnauthorizedProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    FieldUnauthorizedProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(FieldUnauthorizedProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -4300,21 +4495,25 @@ pub struct FilteredStreamingTweetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    FilteredStreamingTweetResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "matching_rules" => matching_rules }
-);
+crate::runtime::impl_model!(FilteredStreamingTweetResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "matching_rules" => matching_rules,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for FilteredStreamingTweetResponse {
+impl xapi_runtime::Envelope for FilteredStreamingTweetResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4339,9 +4538,10 @@ pub struct FilteredStreamingTweetResponseMatchingRule {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    FilteredStreamingTweetResponseMatchingRule { "id" => id, "tag" => tag }
-);
+crate::runtime::impl_model!(FilteredStreamingTweetResponseMatchingRule {
+    "id" => id,
+    "tag" => tag,
+});
 ///Object `FollowActivityResponsePayload` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4357,9 +4557,10 @@ pub struct FollowActivityResponsePayload {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    FollowActivityResponsePayload { "source" => source, "target" => target }
-);
+crate::runtime::impl_model!(FollowActivityResponsePayload {
+    "source" => source,
+    "target" => target,
+});
 ///Object `FoundMediaOrigin` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4375,7 +4576,10 @@ pub struct FoundMediaOrigin {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(FoundMediaOrigin { "id" => id, "provider" => provider });
+crate::runtime::impl_model!(FoundMediaOrigin {
+    "id" => id,
+    "provider" => provider,
+});
 ///Object `FullTextEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FullTextEntities {
@@ -4398,10 +4602,13 @@ pub struct FullTextEntities {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    FullTextEntities { "annotations" => annotations, "cashtags" => cashtags, "hashtags"
-    => hashtags, "mentions" => mentions, "urls" => urls }
-);
+crate::runtime::impl_model!(FullTextEntities {
+    "annotations" => annotations,
+    "cashtags" => cashtags,
+    "hashtags" => hashtags,
+    "mentions" => mentions,
+    "urls" => urls,
+});
 ///Object `FullTextEntitiesAnnotation` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct FullTextEntitiesAnnotation {
@@ -4424,10 +4631,13 @@ pub struct FullTextEntitiesAnnotation {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    FullTextEntitiesAnnotation { "end" => end, "start" => start, "normalized_text" =>
-    normalized_text, "probability" => probability, "type" => type_ }
-);
+crate::runtime::impl_model!(FullTextEntitiesAnnotation {
+    "end" => end,
+    "start" => start,
+    "normalized_text" => normalized_text,
+    "probability" => probability,
+    "type" => type_,
+});
 ///Object `GenericProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4491,14 +4701,26 @@ pub struct GenericProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    GenericProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
-    type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
-    resource_id, "resource_type" => resource_type, "section" => section, "id" => id,
-    "value" => value, "errors" => errors, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(GenericProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `GenericProblemReason` listed by the API document: type string."]
@@ -4532,9 +4754,10 @@ pub struct GenericProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    GenericProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(GenericProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -4583,10 +4806,12 @@ pub struct Geo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Geo { "bbox" => bbox, "geometry" => geometry, "properties" => properties, "type" =>
-    type_ }
-);
+crate::runtime::impl_model!(Geo {
+    "bbox" => bbox,
+    "geometry" => geometry,
+    "properties" => properties,
+    "type" => type_,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `GeoType` listed by the API document: type string."] pub enum
     GeoType { Feature = "Feature", }
@@ -4612,10 +4837,10 @@ pub struct GeoRestrictions {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    GeoRestrictions { "blacklisted_country_codes" => blacklisted_country_codes,
-    "whitelisted_country_codes" => whitelisted_country_codes }
-);
+crate::runtime::impl_model!(GeoRestrictions {
+    "blacklisted_country_codes" => blacklisted_country_codes,
+    "whitelisted_country_codes" => whitelisted_country_codes,
+});
 ///Object `Get2ChatConversationsConversationIdResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4634,21 +4859,24 @@ pub struct Get2ChatConversationsConversationIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2ChatConversationsConversationIdResponse { "data" => data, "errors" => errors,
-    "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ChatConversationsConversationIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2ChatConversationsConversationIdResponse {
+impl xapi_runtime::Envelope for Get2ChatConversationsConversationIdResponse {
     type Data = Vec<ChatMessageEvent>;
     type Meta = Get2ChatConversationsConversationIdResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4673,10 +4901,10 @@ pub struct Get2ChatConversationsConversationIdResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2ChatConversationsConversationIdResponseMeta { "next_token" => next_token,
-    "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2ChatConversationsConversationIdResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2ChatConversationsResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4698,21 +4926,25 @@ pub struct Get2ChatConversationsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2ChatConversationsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ChatConversationsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2ChatConversationsResponse {
+impl xapi_runtime::Envelope for Get2ChatConversationsResponse {
     type Data = Vec<ChatConversation>;
     type Meta = Get2ChatConversationsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4737,10 +4969,10 @@ pub struct Get2ChatConversationsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2ChatConversationsResponseMeta { "next_token" => next_token, "result_count" =>
-    result_count }
-);
+crate::runtime::impl_model!(Get2ChatConversationsResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2CommunitiesIdResponse` of the API document.
 #[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4756,20 +4988,23 @@ pub struct Get2CommunitiesIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "communities")]
-crate::runtime::impl_model!(
-    Get2CommunitiesIdResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2CommunitiesIdResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "communities")]
-impl crate::runtime::Envelope for Get2CommunitiesIdResponse {
+impl xapi_runtime::Envelope for Get2CommunitiesIdResponse {
     type Data = Community;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4797,20 +5032,24 @@ pub struct Get2CommunitiesSearchResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "communities")]
-crate::runtime::impl_model!(
-    Get2CommunitiesSearchResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2CommunitiesSearchResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "communities")]
-impl crate::runtime::Envelope for Get2CommunitiesSearchResponse {
+impl xapi_runtime::Envelope for Get2CommunitiesSearchResponse {
     type Data = Vec<Community>;
     type Meta = Get2CommunitiesSearchResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4832,9 +5071,9 @@ pub struct Get2CommunitiesSearchResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "communities")]
-crate::runtime::impl_model!(
-    Get2CommunitiesSearchResponseMeta { "next_token" => next_token }
-);
+crate::runtime::impl_model!(Get2CommunitiesSearchResponseMeta {
+    "next_token" => next_token,
+});
 ///Object `Get2ComplianceJobsIdResponse` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4850,20 +5089,23 @@ pub struct Get2ComplianceJobsIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    Get2ComplianceJobsIdResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2ComplianceJobsIdResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "compliance")]
-impl crate::runtime::Envelope for Get2ComplianceJobsIdResponse {
+impl xapi_runtime::Envelope for Get2ComplianceJobsIdResponse {
     type Data = ComplianceJob;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4891,20 +5133,24 @@ pub struct Get2ComplianceJobsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    Get2ComplianceJobsResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ComplianceJobsResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "compliance")]
-impl crate::runtime::Envelope for Get2ComplianceJobsResponse {
+impl xapi_runtime::Envelope for Get2ComplianceJobsResponse {
     type Data = Vec<ComplianceJob>;
     type Meta = Get2ComplianceJobsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4926,9 +5172,9 @@ pub struct Get2ComplianceJobsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "compliance")]
-crate::runtime::impl_model!(
-    Get2ComplianceJobsResponseMeta { "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2ComplianceJobsResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `Get2ConnectionsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4947,20 +5193,24 @@ pub struct Get2ConnectionsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    Get2ConnectionsResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ConnectionsResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "connections")]
-impl crate::runtime::Envelope for Get2ConnectionsResponse {
+impl xapi_runtime::Envelope for Get2ConnectionsResponse {
     type Data = Vec<Connection>;
     type Meta = Get2ConnectionsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -4985,10 +5235,10 @@ pub struct Get2ConnectionsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    Get2ConnectionsResponseMeta { "next_token" => next_token, "result_count" =>
-    result_count }
-);
+crate::runtime::impl_model!(Get2ConnectionsResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2DmConversationsIdDmEventsResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5010,21 +5260,25 @@ pub struct Get2DmConversationsIdDmEventsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmConversationsIdDmEventsResponse { "data" => data, "errors" => errors,
-    "includes" => includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2DmConversationsIdDmEventsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for Get2DmConversationsIdDmEventsResponse {
+impl xapi_runtime::Envelope for Get2DmConversationsIdDmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmConversationsIdDmEventsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5052,10 +5306,11 @@ pub struct Get2DmConversationsIdDmEventsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmConversationsIdDmEventsResponseMeta { "next_token" => next_token,
-    "previous_token" => previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2DmConversationsIdDmEventsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2DmConversationsWithParticipantIdDmEventsResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5077,21 +5332,25 @@ pub struct Get2DmConversationsWithParticipantIdDmEventsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmConversationsWithParticipantIdDmEventsResponse { "data" => data, "errors" =>
-    errors, "includes" => includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2DmConversationsWithParticipantIdDmEventsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for Get2DmConversationsWithParticipantIdDmEventsResponse {
+impl xapi_runtime::Envelope for Get2DmConversationsWithParticipantIdDmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmConversationsWithParticipantIdDmEventsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5119,10 +5378,11 @@ pub struct Get2DmConversationsWithParticipantIdDmEventsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmConversationsWithParticipantIdDmEventsResponseMeta { "next_token" =>
-    next_token, "previous_token" => previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2DmConversationsWithParticipantIdDmEventsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2DmEventsEventIdResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5141,21 +5401,24 @@ pub struct Get2DmEventsEventIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmEventsEventIdResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2DmEventsEventIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for Get2DmEventsEventIdResponse {
+impl xapi_runtime::Envelope for Get2DmEventsEventIdResponse {
     type Data = DmEvent;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5186,21 +5449,25 @@ pub struct Get2DmEventsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmEventsResponse { "data" => data, "errors" => errors, "includes" => includes,
-    "meta" => meta }
-);
+crate::runtime::impl_model!(Get2DmEventsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "direct-messages")]
-impl crate::runtime::Envelope for Get2DmEventsResponse {
+impl xapi_runtime::Envelope for Get2DmEventsResponse {
     type Data = Vec<DmEvent>;
     type Meta = Get2DmEventsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5228,10 +5495,11 @@ pub struct Get2DmEventsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    Get2DmEventsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2DmEventsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2FdxAccountsAccountidContactResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5247,20 +5515,23 @@ pub struct Get2FdxAccountsAccountidContactResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2FdxAccountsAccountidContactResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2FdxAccountsAccountidContactResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2FdxAccountsAccountidContactResponse {
+impl xapi_runtime::Envelope for Get2FdxAccountsAccountidContactResponse {
     type Data = PlaidAccountContact;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5285,21 +5556,23 @@ pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2FdxAccountsAccountidPaymentNetworksResponse { "data" => data, "errors" => errors
-    }
-);
+crate::runtime::impl_model!(Get2FdxAccountsAccountidPaymentNetworksResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2FdxAccountsAccountidPaymentNetworksResponse {
+impl xapi_runtime::Envelope for Get2FdxAccountsAccountidPaymentNetworksResponse {
     type Data = Vec<PlaidAccountPaymentNetwork>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5324,20 +5597,23 @@ pub struct Get2FdxAccountsAccountidResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2FdxAccountsAccountidResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2FdxAccountsAccountidResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2FdxAccountsAccountidResponse {
+impl xapi_runtime::Envelope for Get2FdxAccountsAccountidResponse {
     type Data = PlaidAccount;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5362,20 +5638,23 @@ pub struct Get2FdxAccountsAccountidTransactionsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2FdxAccountsAccountidTransactionsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2FdxAccountsAccountidTransactionsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2FdxAccountsAccountidTransactionsResponse {
+impl xapi_runtime::Envelope for Get2FdxAccountsAccountidTransactionsResponse {
     type Data = Vec<PlaidAccountTransaction>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5400,20 +5679,23 @@ pub struct Get2FdxCustomersCurrentResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2FdxCustomersCurrentResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2FdxCustomersCurrentResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2FdxCustomersCurrentResponse {
+impl xapi_runtime::Envelope for Get2FdxCustomersCurrentResponse {
     type Data = PlaidCustomer;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5438,20 +5720,23 @@ pub struct Get2Insights28hrResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2Insights28hrResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2Insights28hrResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2Insights28hrResponse {
+impl xapi_runtime::Envelope for Get2Insights28hrResponse {
     type Data = Vec<Engagement>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5476,20 +5761,23 @@ pub struct Get2InsightsHistoricalResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2InsightsHistoricalResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2InsightsHistoricalResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2InsightsHistoricalResponse {
+impl xapi_runtime::Envelope for Get2InsightsHistoricalResponse {
     type Data = Vec<Engagement>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5517,21 +5805,24 @@ pub struct Get2LikesFirehoseStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2LikesFirehoseStreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2LikesFirehoseStreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2LikesFirehoseStreamResponse {
+impl xapi_runtime::Envelope for Get2LikesFirehoseStreamResponse {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5559,21 +5850,24 @@ pub struct Get2LikesSample10StreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2LikesSample10StreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2LikesSample10StreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2LikesSample10StreamResponse {
+impl xapi_runtime::Envelope for Get2LikesSample10StreamResponse {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5604,21 +5898,25 @@ pub struct Get2ListsIdFollowersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2ListsIdFollowersResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ListsIdFollowersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2ListsIdFollowersResponse {
+impl xapi_runtime::Envelope for Get2ListsIdFollowersResponse {
     type Data = Vec<User>;
     type Meta = Get2ListsIdFollowersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5646,10 +5944,11 @@ pub struct Get2ListsIdFollowersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2ListsIdFollowersResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2ListsIdFollowersResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2ListsIdMembersResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5671,21 +5970,25 @@ pub struct Get2ListsIdMembersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2ListsIdMembersResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ListsIdMembersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2ListsIdMembersResponse {
+impl xapi_runtime::Envelope for Get2ListsIdMembersResponse {
     type Data = Vec<User>;
     type Meta = Get2ListsIdMembersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5713,10 +6016,11 @@ pub struct Get2ListsIdMembersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2ListsIdMembersResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2ListsIdMembersResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2ListsIdResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5735,20 +6039,24 @@ pub struct Get2ListsIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(
-    Get2ListsIdResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2ListsIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "lists")]
-impl crate::runtime::Envelope for Get2ListsIdResponse {
+impl xapi_runtime::Envelope for Get2ListsIdResponse {
     type Data = List;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5779,21 +6087,25 @@ pub struct Get2ListsIdTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2ListsIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2ListsIdTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "tweets"))]
-impl crate::runtime::Envelope for Get2ListsIdTweetsResponse {
+impl xapi_runtime::Envelope for Get2ListsIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2ListsIdTweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5821,10 +6133,11 @@ pub struct Get2ListsIdTweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2ListsIdTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2ListsIdTweetsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2MarketplaceHandlesHandleAvailabilityResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5840,21 +6153,23 @@ pub struct Get2MarketplaceHandlesHandleAvailabilityResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2MarketplaceHandlesHandleAvailabilityResponse { "data" => data, "errors" => errors
-    }
-);
+crate::runtime::impl_model!(Get2MarketplaceHandlesHandleAvailabilityResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2MarketplaceHandlesHandleAvailabilityResponse {
+impl xapi_runtime::Envelope for Get2MarketplaceHandlesHandleAvailabilityResponse {
     type Data = MarketplaceHandleAvailability;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5879,20 +6194,23 @@ pub struct Get2MediaAnalyticsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2MediaAnalyticsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2MediaAnalyticsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2MediaAnalyticsResponse {
+impl xapi_runtime::Envelope for Get2MediaAnalyticsResponse {
     type Data = MediaAnalytics;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5917,20 +6235,23 @@ pub struct Get2MediaMediaKeyResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    Get2MediaMediaKeyResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2MediaMediaKeyResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for Get2MediaMediaKeyResponse {
+impl xapi_runtime::Envelope for Get2MediaMediaKeyResponse {
     type Data = Media;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5955,18 +6276,23 @@ pub struct Get2MediaResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(Get2MediaResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(Get2MediaResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for Get2MediaResponse {
+impl xapi_runtime::Envelope for Get2MediaResponse {
     type Data = Vec<Media>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -5991,18 +6317,23 @@ pub struct Get2NewsIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(Get2NewsIdResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(Get2NewsIdResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "news")]
-impl crate::runtime::Envelope for Get2NewsIdResponse {
+impl xapi_runtime::Envelope for Get2NewsIdResponse {
     type Data = News;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6030,20 +6361,24 @@ pub struct Get2NewsSearchResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(
-    Get2NewsSearchResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2NewsSearchResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "news")]
-impl crate::runtime::Envelope for Get2NewsSearchResponse {
+impl xapi_runtime::Envelope for Get2NewsSearchResponse {
     type Data = Vec<News>;
     type Meta = Get2NewsSearchResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6065,9 +6400,9 @@ pub struct Get2NewsSearchResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(
-    Get2NewsSearchResponseMeta { "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2NewsSearchResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `Get2NotesSearchNotesWrittenResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6086,21 +6421,24 @@ pub struct Get2NotesSearchNotesWrittenResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    Get2NotesSearchNotesWrittenResponse { "data" => data, "errors" => errors, "meta" =>
-    meta }
-);
+crate::runtime::impl_model!(Get2NotesSearchNotesWrittenResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "community-notes")]
-impl crate::runtime::Envelope for Get2NotesSearchNotesWrittenResponse {
+impl xapi_runtime::Envelope for Get2NotesSearchNotesWrittenResponse {
     type Data = Vec<Note>;
     type Meta = Get2NotesSearchNotesWrittenResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6125,10 +6463,10 @@ pub struct Get2NotesSearchNotesWrittenResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    Get2NotesSearchNotesWrittenResponseMeta { "next_token" => next_token, "result_count"
-    => result_count }
-);
+crate::runtime::impl_model!(Get2NotesSearchNotesWrittenResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2NotesSearchPostsEligibleForNotesResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6150,21 +6488,25 @@ pub struct Get2NotesSearchPostsEligibleForNotesResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    Get2NotesSearchPostsEligibleForNotesResponse { "data" => data, "errors" => errors,
-    "includes" => includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2NotesSearchPostsEligibleForNotesResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "community-notes")]
-impl crate::runtime::Envelope for Get2NotesSearchPostsEligibleForNotesResponse {
+impl xapi_runtime::Envelope for Get2NotesSearchPostsEligibleForNotesResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2NotesSearchPostsEligibleForNotesResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6189,10 +6531,10 @@ pub struct Get2NotesSearchPostsEligibleForNotesResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    Get2NotesSearchPostsEligibleForNotesResponseMeta { "next_token" => next_token,
-    "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2NotesSearchPostsEligibleForNotesResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2SpacesByCreatorIdsResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6214,21 +6556,25 @@ pub struct Get2SpacesByCreatorIdsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesByCreatorIdsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2SpacesByCreatorIdsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "spaces")]
-impl crate::runtime::Envelope for Get2SpacesByCreatorIdsResponse {
+impl xapi_runtime::Envelope for Get2SpacesByCreatorIdsResponse {
     type Data = Vec<Space>;
     type Meta = Get2SpacesByCreatorIdsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6250,9 +6596,9 @@ pub struct Get2SpacesByCreatorIdsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesByCreatorIdsResponseMeta { "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2SpacesByCreatorIdsResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `Get2SpacesIdBuyersResponse` of the API document.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6274,21 +6620,25 @@ pub struct Get2SpacesIdBuyersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2SpacesIdBuyersResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2SpacesIdBuyersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-impl crate::runtime::Envelope for Get2SpacesIdBuyersResponse {
+impl xapi_runtime::Envelope for Get2SpacesIdBuyersResponse {
     type Data = Vec<User>;
     type Meta = Get2SpacesIdBuyersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6316,10 +6666,11 @@ pub struct Get2SpacesIdBuyersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2SpacesIdBuyersResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2SpacesIdBuyersResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2SpacesIdResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6338,20 +6689,24 @@ pub struct Get2SpacesIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesIdResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2SpacesIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "spaces")]
-impl crate::runtime::Envelope for Get2SpacesIdResponse {
+impl xapi_runtime::Envelope for Get2SpacesIdResponse {
     type Data = Space;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6382,21 +6737,25 @@ pub struct Get2SpacesIdTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2SpacesIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2SpacesIdTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-impl crate::runtime::Envelope for Get2SpacesIdTweetsResponse {
+impl xapi_runtime::Envelope for Get2SpacesIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2SpacesIdTweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6424,10 +6783,11 @@ pub struct Get2SpacesIdTweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "spaces", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2SpacesIdTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2SpacesIdTweetsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2SpacesResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6446,20 +6806,24 @@ pub struct Get2SpacesResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2SpacesResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "spaces")]
-impl crate::runtime::Envelope for Get2SpacesResponse {
+impl xapi_runtime::Envelope for Get2SpacesResponse {
     type Data = Vec<Space>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6490,21 +6854,25 @@ pub struct Get2SpacesSearchResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesSearchResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2SpacesSearchResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "spaces")]
-impl crate::runtime::Envelope for Get2SpacesSearchResponse {
+impl xapi_runtime::Envelope for Get2SpacesSearchResponse {
     type Data = Vec<Space>;
     type Meta = Get2SpacesSearchResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6526,9 +6894,9 @@ pub struct Get2SpacesSearchResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "spaces")]
-crate::runtime::impl_model!(
-    Get2SpacesSearchResponseMeta { "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2SpacesSearchResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `Get2TrendsByWoeidWoeidResponse` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6544,20 +6912,23 @@ pub struct Get2TrendsByWoeidWoeidResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "trends")]
-crate::runtime::impl_model!(
-    Get2TrendsByWoeidWoeidResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2TrendsByWoeidWoeidResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "trends")]
-impl crate::runtime::Envelope for Get2TrendsByWoeidWoeidResponse {
+impl xapi_runtime::Envelope for Get2TrendsByWoeidWoeidResponse {
     type Data = Vec<Trend>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6582,20 +6953,23 @@ pub struct Get2TweetsAnalyticsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsAnalyticsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2TweetsAnalyticsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsAnalyticsResponse {
+impl xapi_runtime::Envelope for Get2TweetsAnalyticsResponse {
     type Data = Analytics;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6623,20 +6997,24 @@ pub struct Get2TweetsCountsAllResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsCountsAllResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsCountsAllResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsCountsAllResponse {
+impl xapi_runtime::Envelope for Get2TweetsCountsAllResponse {
     type Data = Vec<SearchCount>;
     type Meta = Get2TweetsCountsAllResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6667,11 +7045,13 @@ pub struct Get2TweetsCountsAllResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsCountsAllResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
-    "total_post_count" => total_tweet_count }
-);
+crate::runtime::impl_model!(Get2TweetsCountsAllResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "total_tweet_count" => total_tweet_count,
+    "total_post_count" => total_tweet_count,
+});
 ///Object `Get2TweetsCountsRecentResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6690,20 +7070,24 @@ pub struct Get2TweetsCountsRecentResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsCountsRecentResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsCountsRecentResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsCountsRecentResponse {
+impl xapi_runtime::Envelope for Get2TweetsCountsRecentResponse {
     type Data = Vec<SearchCount>;
     type Meta = Get2TweetsCountsRecentResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6734,11 +7118,13 @@ pub struct Get2TweetsCountsRecentResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsCountsRecentResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "total_tweet_count" => total_tweet_count,
-    "total_post_count" => total_tweet_count }
-);
+crate::runtime::impl_model!(Get2TweetsCountsRecentResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "total_tweet_count" => total_tweet_count,
+    "total_post_count" => total_tweet_count,
+});
 ///Object `Get2TweetsFirehoseStreamLangEnResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -6757,21 +7143,24 @@ pub struct Get2TweetsFirehoseStreamLangEnResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsFirehoseStreamLangEnResponse { "data" => data, "errors" => errors,
-    "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsFirehoseStreamLangEnResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangEnResponse {
+impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangEnResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6799,21 +7188,24 @@ pub struct Get2TweetsFirehoseStreamLangJaResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsFirehoseStreamLangJaResponse { "data" => data, "errors" => errors,
-    "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsFirehoseStreamLangJaResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangJaResponse {
+impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangJaResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6841,21 +7233,24 @@ pub struct Get2TweetsFirehoseStreamLangKoResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsFirehoseStreamLangKoResponse { "data" => data, "errors" => errors,
-    "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsFirehoseStreamLangKoResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangKoResponse {
+impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangKoResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6883,21 +7278,24 @@ pub struct Get2TweetsFirehoseStreamLangPtResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsFirehoseStreamLangPtResponse { "data" => data, "errors" => errors,
-    "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsFirehoseStreamLangPtResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsFirehoseStreamLangPtResponse {
+impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangPtResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6925,21 +7323,24 @@ pub struct Get2TweetsFirehoseStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsFirehoseStreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2TweetsFirehoseStreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsFirehoseStreamResponse {
+impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -6970,21 +7371,25 @@ pub struct Get2TweetsIdLikingUsersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2TweetsIdLikingUsersResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsIdLikingUsersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2TweetsIdLikingUsersResponse {
+impl xapi_runtime::Envelope for Get2TweetsIdLikingUsersResponse {
     type Data = Vec<User>;
     type Meta = Get2TweetsIdLikingUsersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7012,10 +7417,11 @@ pub struct Get2TweetsIdLikingUsersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2TweetsIdLikingUsersResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2TweetsIdLikingUsersResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsIdQuoteTweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7037,21 +7443,25 @@ pub struct Get2TweetsIdQuoteTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsIdQuoteTweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsIdQuoteTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsIdQuoteTweetsResponse {
+impl xapi_runtime::Envelope for Get2TweetsIdQuoteTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsIdQuoteTweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7076,10 +7486,10 @@ pub struct Get2TweetsIdQuoteTweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsIdQuoteTweetsResponseMeta { "next_token" => next_token, "result_count" =>
-    result_count }
-);
+crate::runtime::impl_model!(Get2TweetsIdQuoteTweetsResponseMeta {
+    "next_token" => next_token,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsIdResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7098,20 +7508,24 @@ pub struct Get2TweetsIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsIdResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsIdResponse {
+impl xapi_runtime::Envelope for Get2TweetsIdResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7142,21 +7556,25 @@ pub struct Get2TweetsIdRetweetedByResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2TweetsIdRetweetedByResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsIdRetweetedByResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2TweetsIdRetweetedByResponse {
+impl xapi_runtime::Envelope for Get2TweetsIdRetweetedByResponse {
     type Data = Vec<User>;
     type Meta = Get2TweetsIdRetweetedByResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7184,10 +7602,11 @@ pub struct Get2TweetsIdRetweetedByResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2TweetsIdRetweetedByResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2TweetsIdRetweetedByResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsIdRetweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7209,21 +7628,25 @@ pub struct Get2TweetsIdRetweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsIdRetweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsIdRetweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsIdRetweetsResponse {
+impl xapi_runtime::Envelope for Get2TweetsIdRetweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsIdRetweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7251,10 +7674,11 @@ pub struct Get2TweetsIdRetweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsIdRetweetsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2TweetsIdRetweetsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7273,20 +7697,24 @@ pub struct Get2TweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2TweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsResponse {
+impl xapi_runtime::Envelope for Get2TweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7314,21 +7742,24 @@ pub struct Get2TweetsSample10StreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2TweetsSample10StreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2TweetsSample10StreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for Get2TweetsSample10StreamResponse {
+impl xapi_runtime::Envelope for Get2TweetsSample10StreamResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7356,21 +7787,24 @@ pub struct Get2TweetsSampleStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsSampleStreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2TweetsSampleStreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsSampleStreamResponse {
+impl xapi_runtime::Envelope for Get2TweetsSampleStreamResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7401,21 +7835,25 @@ pub struct Get2TweetsSearchAllResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsSearchAllResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsSearchAllResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsSearchAllResponse {
+impl xapi_runtime::Envelope for Get2TweetsSearchAllResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsSearchAllResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7446,10 +7884,12 @@ pub struct Get2TweetsSearchAllResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsSearchAllResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2TweetsSearchAllResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsSearchRecentResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7471,21 +7911,25 @@ pub struct Get2TweetsSearchRecentResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsSearchRecentResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2TweetsSearchRecentResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for Get2TweetsSearchRecentResponse {
+impl xapi_runtime::Envelope for Get2TweetsSearchRecentResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2TweetsSearchRecentResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7516,10 +7960,12 @@ pub struct Get2TweetsSearchRecentResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Get2TweetsSearchRecentResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2TweetsSearchRecentResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "result_count" => result_count,
+});
 ///Object `Get2TweetsSearchStreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7538,21 +7984,24 @@ pub struct Get2TweetsSearchStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Get2TweetsSearchStreamResponse { "data" => data, "errors" => errors, "includes" =>
-    includes }
-);
+crate::runtime::impl_model!(Get2TweetsSearchStreamResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "full")]
-impl crate::runtime::Envelope for Get2TweetsSearchStreamResponse {
+impl xapi_runtime::Envelope for Get2TweetsSearchStreamResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7577,20 +8026,23 @@ pub struct Get2TweetsSearchStreamRulesCountsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    Get2TweetsSearchStreamRulesCountsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2TweetsSearchStreamRulesCountsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for Get2TweetsSearchStreamRulesCountsResponse {
+impl xapi_runtime::Envelope for Get2TweetsSearchStreamRulesCountsResponse {
     type Data = RulesCount;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7615,20 +8067,23 @@ pub struct Get2UsageTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "usage")]
-crate::runtime::impl_model!(
-    Get2UsageTweetsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2UsageTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "usage")]
-impl crate::runtime::Envelope for Get2UsageTweetsResponse {
+impl xapi_runtime::Envelope for Get2UsageTweetsResponse {
     type Data = Usage;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7656,20 +8111,24 @@ pub struct Get2UsersByResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersByResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2UsersByResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersByResponse {
+impl xapi_runtime::Envelope for Get2UsersByResponse {
     type Data = Vec<User>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7697,21 +8156,24 @@ pub struct Get2UsersByUsernameUsernameResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersByUsernameUsernameResponse { "data" => data, "errors" => errors, "includes"
-    => includes }
-);
+crate::runtime::impl_model!(Get2UsersByUsernameUsernameResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersByUsernameUsernameResponse {
+impl xapi_runtime::Envelope for Get2UsersByUsernameUsernameResponse {
     type Data = User;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7742,21 +8204,25 @@ pub struct Get2UsersIdAffiliatesResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdAffiliatesResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdAffiliatesResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdAffiliatesResponse {
+impl xapi_runtime::Envelope for Get2UsersIdAffiliatesResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdAffiliatesResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7784,10 +8250,11 @@ pub struct Get2UsersIdAffiliatesResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdAffiliatesResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdAffiliatesResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdBlockingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7809,21 +8276,25 @@ pub struct Get2UsersIdBlockingResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdBlockingResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdBlockingResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdBlockingResponse {
+impl xapi_runtime::Envelope for Get2UsersIdBlockingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdBlockingResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7851,10 +8322,11 @@ pub struct Get2UsersIdBlockingResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdBlockingResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdBlockingResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdBookmarksResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7876,21 +8348,25 @@ pub struct Get2UsersIdBookmarksResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdBookmarksResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdBookmarksResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdBookmarksResponse {
+impl xapi_runtime::Envelope for Get2UsersIdBookmarksResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdBookmarksResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7918,10 +8394,11 @@ pub struct Get2UsersIdBookmarksResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdBookmarksResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdBookmarksResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdFollowedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -7943,21 +8420,25 @@ pub struct Get2UsersIdFollowedListsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowedListsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowedListsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdFollowedListsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdFollowedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdFollowedListsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -7985,10 +8466,11 @@ pub struct Get2UsersIdFollowedListsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowedListsResponseMeta { "next_token" => next_token, "previous_token"
-    => previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowedListsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdFollowersResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8010,21 +8492,25 @@ pub struct Get2UsersIdFollowersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowersResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdFollowersResponse {
+impl xapi_runtime::Envelope for Get2UsersIdFollowersResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdFollowersResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8052,10 +8538,11 @@ pub struct Get2UsersIdFollowersResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowersResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowersResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdFollowingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8077,21 +8564,25 @@ pub struct Get2UsersIdFollowingResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowingResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowingResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdFollowingResponse {
+impl xapi_runtime::Envelope for Get2UsersIdFollowingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdFollowingResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8119,10 +8610,11 @@ pub struct Get2UsersIdFollowingResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdFollowingResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdFollowingResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdLikedTweetsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8144,21 +8636,25 @@ pub struct Get2UsersIdLikedTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdLikedTweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdLikedTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdLikedTweetsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdLikedTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdLikedTweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8186,10 +8682,11 @@ pub struct Get2UsersIdLikedTweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdLikedTweetsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdLikedTweetsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdListMembershipsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8211,21 +8708,25 @@ pub struct Get2UsersIdListMembershipsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdListMembershipsResponse { "data" => data, "errors" => errors, "includes"
-    => includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdListMembershipsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdListMembershipsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdListMembershipsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdListMembershipsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8253,10 +8754,11 @@ pub struct Get2UsersIdListMembershipsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdListMembershipsResponseMeta { "next_token" => next_token, "previous_token"
-    => previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdListMembershipsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdMentionsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8278,21 +8780,25 @@ pub struct Get2UsersIdMentionsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdMentionsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdMentionsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdMentionsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdMentionsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdMentionsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8326,11 +8832,13 @@ pub struct Get2UsersIdMentionsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdMentionsResponseMeta { "newest_id" => newest_id, "next_token" =>
-    next_token, "oldest_id" => oldest_id, "previous_token" => previous_token,
-    "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdMentionsResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdMutingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8352,21 +8860,25 @@ pub struct Get2UsersIdMutingResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdMutingResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdMutingResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdMutingResponse {
+impl xapi_runtime::Envelope for Get2UsersIdMutingResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersIdMutingResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8394,10 +8906,11 @@ pub struct Get2UsersIdMutingResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdMutingResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdMutingResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdOwnedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8419,21 +8932,25 @@ pub struct Get2UsersIdOwnedListsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdOwnedListsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdOwnedListsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdOwnedListsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdOwnedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdOwnedListsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8461,10 +8978,11 @@ pub struct Get2UsersIdOwnedListsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdOwnedListsResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdOwnedListsResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdPinnedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8486,21 +9004,25 @@ pub struct Get2UsersIdPinnedListsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdPinnedListsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdPinnedListsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdPinnedListsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdPinnedListsResponse {
     type Data = Vec<List>;
     type Meta = Get2UsersIdPinnedListsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8522,9 +9044,9 @@ pub struct Get2UsersIdPinnedListsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdPinnedListsResponseMeta { "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdPinnedListsResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdPublicKeysResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8540,20 +9062,23 @@ pub struct Get2UsersIdPublicKeysResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    Get2UsersIdPublicKeysResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2UsersIdPublicKeysResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "chat")]
-impl crate::runtime::Envelope for Get2UsersIdPublicKeysResponse {
+impl xapi_runtime::Envelope for Get2UsersIdPublicKeysResponse {
     type Data = Vec<PublicKey>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8581,20 +9106,24 @@ pub struct Get2UsersIdResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersIdResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2UsersIdResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersIdResponse {
+impl xapi_runtime::Envelope for Get2UsersIdResponse {
     type Data = User;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8625,21 +9154,25 @@ pub struct Get2UsersIdTimelinesReverseChronologicalResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdTimelinesReverseChronologicalResponse { "data" => data, "errors" =>
-    errors, "includes" => includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdTimelinesReverseChronologicalResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdTimelinesReverseChronologicalResponse {
+impl xapi_runtime::Envelope for Get2UsersIdTimelinesReverseChronologicalResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdTimelinesReverseChronologicalResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8673,11 +9206,13 @@ pub struct Get2UsersIdTimelinesReverseChronologicalResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdTimelinesReverseChronologicalResponseMeta { "newest_id" => newest_id,
-    "next_token" => next_token, "oldest_id" => oldest_id, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdTimelinesReverseChronologicalResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersIdTweetsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8699,21 +9234,25 @@ pub struct Get2UsersIdTweetsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdTweetsResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersIdTweetsResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for Get2UsersIdTweetsResponse {
+impl xapi_runtime::Envelope for Get2UsersIdTweetsResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersIdTweetsResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8747,11 +9286,13 @@ pub struct Get2UsersIdTweetsResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    Get2UsersIdTweetsResponseMeta { "newest_id" => newest_id, "next_token" => next_token,
-    "oldest_id" => oldest_id, "previous_token" => previous_token, "result_count" =>
-    result_count }
-);
+crate::runtime::impl_model!(Get2UsersIdTweetsResponseMeta {
+    "newest_id" => newest_id,
+    "next_token" => next_token,
+    "oldest_id" => oldest_id,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersMeResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8770,20 +9311,24 @@ pub struct Get2UsersMeResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersMeResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2UsersMeResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersMeResponse {
+impl xapi_runtime::Envelope for Get2UsersMeResponse {
     type Data = User;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8808,20 +9353,23 @@ pub struct Get2UsersPersonalizedTrendsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "trends")]
-crate::runtime::impl_model!(
-    Get2UsersPersonalizedTrendsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(Get2UsersPersonalizedTrendsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "trends")]
-impl crate::runtime::Envelope for Get2UsersPersonalizedTrendsResponse {
+impl xapi_runtime::Envelope for Get2UsersPersonalizedTrendsResponse {
     type Data = Vec<PersonalizedTrend>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8852,21 +9400,25 @@ pub struct Get2UsersRepostsOfMeResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersRepostsOfMeResponse { "data" => data, "errors" => errors, "includes" =>
-    includes, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersRepostsOfMeResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersRepostsOfMeResponse {
+impl xapi_runtime::Envelope for Get2UsersRepostsOfMeResponse {
     type Data = Vec<Tweet>;
     type Meta = Get2UsersRepostsOfMeResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8894,10 +9446,11 @@ pub struct Get2UsersRepostsOfMeResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersRepostsOfMeResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token, "result_count" => result_count }
-);
+crate::runtime::impl_model!(Get2UsersRepostsOfMeResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+    "result_count" => result_count,
+});
 ///Object `Get2UsersResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -8916,20 +9469,24 @@ pub struct Get2UsersResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(Get2UsersResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersResponse {
+impl xapi_runtime::Envelope for Get2UsersResponse {
     type Data = Vec<User>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8960,21 +9517,25 @@ pub struct Get2UsersSearchResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersSearchResponse { "data" => data, "errors" => errors, "includes" => includes,
-    "meta" => meta }
-);
+crate::runtime::impl_model!(Get2UsersSearchResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+    "meta" => meta,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for Get2UsersSearchResponse {
+impl xapi_runtime::Envelope for Get2UsersSearchResponse {
     type Data = Vec<User>;
     type Meta = Get2UsersSearchResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -8999,10 +9560,10 @@ pub struct Get2UsersSearchResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    Get2UsersSearchResponseMeta { "next_token" => next_token, "previous_token" =>
-    previous_token }
-);
+crate::runtime::impl_model!(Get2UsersSearchResponseMeta {
+    "next_token" => next_token,
+    "previous_token" => previous_token,
+});
 ///Object `Get2WebhooksResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9021,20 +9582,24 @@ pub struct Get2WebhooksResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    Get2WebhooksResponse { "data" => data, "errors" => errors, "meta" => meta }
-);
+crate::runtime::impl_model!(Get2WebhooksResponse {
+    "data" => data,
+    "errors" => errors,
+    "meta" => meta,
+});
 #[cfg(feature = "webhooks")]
-impl crate::runtime::Envelope for Get2WebhooksResponse {
+impl xapi_runtime::Envelope for Get2WebhooksResponse {
     type Data = Vec<WebhookConfig>;
     type Meta = Get2WebhooksResponseMeta;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -9056,202 +9621,9 @@ pub struct Get2WebhooksResponseMeta {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(Get2WebhooksResponseMeta { "result_count" => result_count });
-#[cfg(feature = "compliance")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetComplianceJobsStatus` listed by the API document: type string."] pub
-    enum GetComplianceJobsStatus { Created = "created", InProgress = "in_progress",
-    Failed = "failed", Complete = "complete", }
-}
-#[cfg(feature = "compliance")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `GetComplianceJobsType` listed by the API document: type string."]
-    pub enum GetComplianceJobsType { Tweets = "tweets", Users = "users", }
-}
-#[cfg(feature = "connections")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetConnectionHistoryEndpoints` listed by the API document: type string."]
-    pub enum GetConnectionHistoryEndpoints { FilteredStream = "filtered_stream",
-    SampleStream = "sample_stream", Sample10Stream = "sample10_stream", FirehoseStream =
-    "firehose_stream", TweetsComplianceStream = "tweets_compliance_stream",
-    UsersComplianceStream = "users_compliance_stream", TweetLabelStream =
-    "tweet_label_stream", FirehoseStreamLangEn = "firehose_stream_lang_en",
-    FirehoseStreamLangJa = "firehose_stream_lang_ja", FirehoseStreamLangKo =
-    "firehose_stream_lang_ko", FirehoseStreamLangPt = "firehose_stream_lang_pt",
-    LikesFirehoseStream = "likes_firehose_stream", LikesSample10Stream =
-    "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
-}
-///Comma-joined list of `GetConnectionHistoryEndpoints` sent as one query value.
-#[cfg(feature = "connections")]
-pub type GetConnectionHistoryEndpointsList = crate::runtime::CsvList<
-    GetConnectionHistoryEndpoints,
->;
-#[cfg(feature = "connections")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetConnectionHistoryStatus` listed by the API document: type string."]
-    pub enum GetConnectionHistoryStatus { Active = "active", Inactive = "inactive", All =
-    "all", }
-}
-#[cfg(feature = "direct-messages")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetDirectMessagesEventsByConversationIdEventTypes` listed by the API document: type string."]
-    pub enum GetDirectMessagesEventsByConversationIdEventTypes { MessageCreate =
-    "MessageCreate", ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave =
-    "ParticipantsLeave", }
-}
-///Comma-joined list of `GetDirectMessagesEventsByConversationIdEventTypes` sent as one query value.
-#[cfg(feature = "direct-messages")]
-pub type GetDirectMessagesEventsByConversationIdEventTypesList = crate::runtime::CsvList<
-    GetDirectMessagesEventsByConversationIdEventTypes,
->;
-#[cfg(feature = "direct-messages")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetDirectMessagesEventsByParticipantIdEventTypes` listed by the API document: type string."]
-    pub enum GetDirectMessagesEventsByParticipantIdEventTypes { MessageCreate =
-    "MessageCreate", ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave =
-    "ParticipantsLeave", }
-}
-///Comma-joined list of `GetDirectMessagesEventsByParticipantIdEventTypes` sent as one query value.
-#[cfg(feature = "direct-messages")]
-pub type GetDirectMessagesEventsByParticipantIdEventTypesList = crate::runtime::CsvList<
-    GetDirectMessagesEventsByParticipantIdEventTypes,
->;
-#[cfg(feature = "direct-messages")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetDirectMessagesEventsEventTypes` listed by the API document: type string."]
-    pub enum GetDirectMessagesEventsEventTypes { MessageCreate = "MessageCreate",
-    ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave = "ParticipantsLeave", }
-}
-///Comma-joined list of `GetDirectMessagesEventsEventTypes` sent as one query value.
-#[cfg(feature = "direct-messages")]
-pub type GetDirectMessagesEventsEventTypesList = crate::runtime::CsvList<
-    GetDirectMessagesEventsEventTypes,
->;
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetInsights28HrGranularity` listed by the API document: type string."]
-    pub enum GetInsights28HrGranularity { Daily = "Daily", Hourly = "Hourly", Weekly =
-    "Weekly", Total = "Total", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetInsights28HrRequestedMetrics` listed by the API document: type string."]
-    pub enum GetInsights28HrRequestedMetrics { AppInstallAttempts = "AppInstallAttempts",
-    AppOpens = "AppOpens", DetailExpands = "DetailExpands", EmailTweet = "EmailTweet",
-    Engagements = "Engagements", Follows = "Follows", HashtagClicks = "HashtagClicks",
-    Impressions = "Impressions", Likes = "Likes", LinkClicks = "LinkClicks",
-    MediaEngagements = "MediaEngagements", MediaViews = "MediaViews", PermalinkClicks =
-    "PermalinkClicks", ProfileVisits = "ProfileVisits", QuoteTweets = "QuoteTweets",
-    Replies = "Replies", Retweets = "Retweets", UniqueVideoViews = "UniqueVideoViews",
-    UrlClicks = "UrlClicks", UserProfileClicks = "UserProfileClicks", VideoCompletions =
-    "VideoCompletions", VideoPlayed25Percent = "VideoPlayed25Percent",
-    VideoPlayed50Percent = "VideoPlayed50Percent", VideoPlayed75Percent =
-    "VideoPlayed75Percent", VideoStarts = "VideoStarts", VideoViews = "VideoViews", }
-}
-///Comma-joined list of `GetInsights28HrRequestedMetrics` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type GetInsights28HrRequestedMetricsList = crate::runtime::CsvList<
-    GetInsights28HrRequestedMetrics,
->;
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetInsightsHistoricalGranularity` listed by the API document: type string."]
-    pub enum GetInsightsHistoricalGranularity { Daily = "Daily", Hourly = "Hourly",
-    Weekly = "Weekly", Total = "Total", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetInsightsHistoricalRequestedMetrics` listed by the API document: type string."]
-    pub enum GetInsightsHistoricalRequestedMetrics { AppInstallAttempts =
-    "AppInstallAttempts", AppOpens = "AppOpens", DetailExpands = "DetailExpands",
-    EmailTweet = "EmailTweet", Engagements = "Engagements", Follows = "Follows",
-    HashtagClicks = "HashtagClicks", Impressions = "Impressions", Likes = "Likes",
-    LinkClicks = "LinkClicks", MediaEngagements = "MediaEngagements", MediaViews =
-    "MediaViews", PermalinkClicks = "PermalinkClicks", ProfileVisits = "ProfileVisits",
-    QuoteTweets = "QuoteTweets", Replies = "Replies", Retweets = "Retweets",
-    UniqueVideoViews = "UniqueVideoViews", UrlClicks = "UrlClicks", UserProfileClicks =
-    "UserProfileClicks", VideoCompletions = "VideoCompletions", VideoPlayed25Percent =
-    "VideoPlayed25Percent", VideoPlayed50Percent = "VideoPlayed50Percent",
-    VideoPlayed75Percent = "VideoPlayed75Percent", VideoStarts = "VideoStarts",
-    VideoViews = "VideoViews", }
-}
-///Comma-joined list of `GetInsightsHistoricalRequestedMetrics` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type GetInsightsHistoricalRequestedMetricsList = crate::runtime::CsvList<
-    GetInsightsHistoricalRequestedMetrics,
->;
-#[cfg(feature = "media")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetMediaAnalyticsGranularity` listed by the API document: type string."]
-    pub enum GetMediaAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Total =
-    "total", }
-}
-#[cfg(feature = "media")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetMediaUploadStatusCommand` listed by the API document: type string."]
-    pub enum GetMediaUploadStatusCommand { Status = "STATUS", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetPostsAnalyticsGranularity` listed by the API document: type string."]
-    pub enum GetPostsAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Weekly =
-    "weekly", Total = "total", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetPostsCountsAllGranularity` listed by the API document: type string."]
-    pub enum GetPostsCountsAllGranularity { Minute = "minute", Hour = "hour", Day =
-    "day", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetPostsCountsRecentGranularity` listed by the API document: type string."]
-    pub enum GetPostsCountsRecentGranularity { Minute = "minute", Hour = "hour", Day =
-    "day", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetPostsQuotedPostsExclude` listed by the API document: type string."]
-    pub enum GetPostsQuotedPostsExclude { Replies = "replies", Retweets = "retweets", }
-}
-///Comma-joined list of `GetPostsQuotedPostsExclude` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type GetPostsQuotedPostsExcludeList = crate::runtime::CsvList<
-    GetPostsQuotedPostsExclude,
->;
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::string_enum! {
-    #[doc = "Values of `GetUsersPostsExclude` listed by the API document: type string."]
-    pub enum GetUsersPostsExclude { Replies = "replies", Retweets = "retweets", }
-}
-///Comma-joined list of `GetUsersPostsExclude` sent as one query value.
-#[cfg(any(feature = "tweets", feature = "users"))]
-pub type GetUsersPostsExcludeList = crate::runtime::CsvList<GetUsersPostsExclude>;
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `GetUsersTimelineExclude` listed by the API document: type string."] pub
-    enum GetUsersTimelineExclude { Replies = "replies", Retweets = "retweets", }
-}
-///Comma-joined list of `GetUsersTimelineExclude` sent as one query value.
-#[cfg(any(feature = "tweets", feature = "users"))]
-pub type GetUsersTimelineExcludeList = crate::runtime::CsvList<GetUsersTimelineExclude>;
+crate::runtime::impl_model!(Get2WebhooksResponseMeta {
+    "result_count" => result_count,
+});
 ///Object `HashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct HashtagEntity {
@@ -9268,9 +9640,11 @@ pub struct HashtagEntity {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    HashtagEntity { "end" => end, "start" => start, "tag" => tag }
-);
+crate::runtime::impl_model!(HashtagEntity {
+    "end" => end,
+    "start" => start,
+    "tag" => tag,
+});
 ///Object `HashtagFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9283,7 +9657,9 @@ pub struct HashtagFields {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(HashtagFields { "tag" => tag });
+crate::runtime::impl_model!(HashtagFields {
+    "tag" => tag,
+});
 ///Schema `HttpStatusCode` of the API document: type integer, minimum 100, maximum 599.
 pub type HttpStatusCode = i64;
 ///Object `InvalidRequestProblem` of the API document (all of its parts merged).
@@ -9349,14 +9725,26 @@ pub struct InvalidRequestProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    InvalidRequestProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope, "errors" => errors }
-);
+crate::runtime::impl_model!(InvalidRequestProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+    "errors" => errors,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -9424,9 +9812,10 @@ pub struct InvalidRequestProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    InvalidRequestProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(InvalidRequestProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 ///Object `InvalidRuleProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9490,14 +9879,26 @@ pub struct InvalidRuleProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    InvalidRuleProblem { "detail" => detail, "status" => status, "title" => title, "type"
-    => type_, "reason" => reason, "registration_url" => registration_url, "resource_id"
-    => resource_id, "resource_type" => resource_type, "section" => section, "id" => id,
-    "value" => value, "errors" => errors, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(InvalidRuleProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -9533,9 +9934,10 @@ pub struct InvalidRuleProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    InvalidRuleProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(InvalidRuleProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -9589,20 +9991,23 @@ pub struct KillAllConnectionsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillAllConnectionsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(KillAllConnectionsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "connections")]
-impl crate::runtime::Envelope for KillAllConnectionsResponse {
+impl xapi_runtime::Envelope for KillAllConnectionsResponse {
     type Data = KillAllConnectionsResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -9630,10 +10035,11 @@ pub struct KillAllConnectionsResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillAllConnectionsResponseData { "failed_kills" => failed_kills, "results" =>
-    results, "successful_kills" => successful_kills }
-);
+crate::runtime::impl_model!(KillAllConnectionsResponseData {
+    "failed_kills" => failed_kills,
+    "results" => results,
+    "successful_kills" => successful_kills,
+});
 ///Object `KillAllConnectionsResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9652,10 +10058,11 @@ pub struct KillAllConnectionsResponseDataResult {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillAllConnectionsResponseDataResult { "error_message" => error_message, "success" =>
-    success, "uuid" => uuid }
-);
+crate::runtime::impl_model!(KillAllConnectionsResponseDataResult {
+    "error_message" => error_message,
+    "success" => success,
+    "uuid" => uuid,
+});
 ///Object `KillConnectionsByEndpointResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9671,20 +10078,23 @@ pub struct KillConnectionsByEndpointResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByEndpointResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(KillConnectionsByEndpointResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "connections")]
-impl crate::runtime::Envelope for KillConnectionsByEndpointResponse {
+impl xapi_runtime::Envelope for KillConnectionsByEndpointResponse {
     type Data = KillConnectionsByEndpointResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -9712,10 +10122,11 @@ pub struct KillConnectionsByEndpointResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByEndpointResponseData { "failed_kills" => failed_kills, "results" =>
-    results, "successful_kills" => successful_kills }
-);
+crate::runtime::impl_model!(KillConnectionsByEndpointResponseData {
+    "failed_kills" => failed_kills,
+    "results" => results,
+    "successful_kills" => successful_kills,
+});
 ///Object `KillConnectionsByEndpointResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9734,10 +10145,11 @@ pub struct KillConnectionsByEndpointResponseDataResult {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByEndpointResponseDataResult { "error_message" => error_message,
-    "success" => success, "uuid" => uuid }
-);
+crate::runtime::impl_model!(KillConnectionsByEndpointResponseDataResult {
+    "error_message" => error_message,
+    "success" => success,
+    "uuid" => uuid,
+});
 ///Object `KillConnectionsByUuidsRequest` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9750,7 +10162,9 @@ pub struct KillConnectionsByUuidsRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(KillConnectionsByUuidsRequest { "uuids" => uuids });
+crate::runtime::impl_model!(KillConnectionsByUuidsRequest {
+    "uuids" => uuids,
+});
 ///Object `KillConnectionsByUuidsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9766,20 +10180,23 @@ pub struct KillConnectionsByUuidsResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByUuidsResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(KillConnectionsByUuidsResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "connections")]
-impl crate::runtime::Envelope for KillConnectionsByUuidsResponse {
+impl xapi_runtime::Envelope for KillConnectionsByUuidsResponse {
     type Data = KillConnectionsByUuidsResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -9807,10 +10224,11 @@ pub struct KillConnectionsByUuidsResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByUuidsResponseData { "failed_kills" => failed_kills, "results" =>
-    results, "successful_kills" => successful_kills }
-);
+crate::runtime::impl_model!(KillConnectionsByUuidsResponseData {
+    "failed_kills" => failed_kills,
+    "results" => results,
+    "successful_kills" => successful_kills,
+});
 ///Object `KillConnectionsByUuidsResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9829,10 +10247,11 @@ pub struct KillConnectionsByUuidsResponseDataResult {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "connections")]
-crate::runtime::impl_model!(
-    KillConnectionsByUuidsResponseDataResult { "error_message" => error_message,
-    "success" => success, "uuid" => uuid }
-);
+crate::runtime::impl_model!(KillConnectionsByUuidsResponseDataResult {
+    "error_message" => error_message,
+    "success" => success,
+    "uuid" => uuid,
+});
 ///Object `LikeComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9845,24 +10264,9 @@ pub struct LikeComplianceSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(LikeComplianceSchema { "delete" => delete });
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `LikeExpansion` listed by the API document: type string."] pub
-    enum LikeExpansion { LikedTweetId = "liked_tweet_id", }
-}
-///Comma-joined list of `LikeExpansion` sent as one query value.
-#[cfg(feature = "full")]
-pub type LikeExpansionList = crate::runtime::CsvList<LikeExpansion>;
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `LikeField` listed by the API document: type string."] pub enum
-    LikeField { CreatedAt = "created_at", Id = "id", LikedTweetId = "liked_tweet_id",
-    TimestampMs = "timestamp_ms", }
-}
-///Comma-joined list of `LikeField` sent as one query value.
-#[cfg(feature = "full")]
-pub type LikeFieldList = crate::runtime::CsvList<LikeField>;
+crate::runtime::impl_model!(LikeComplianceSchema {
+    "delete" => delete,
+});
 ///Schema `LikeId` of the API document: type string, pattern `^[A-Za-z0-9_]{1,40}$`.
 #[cfg(any(feature = "likes", feature = "stream"))]
 pub type LikeId = crate::runtime::Text;
@@ -9890,36 +10294,13 @@ pub struct LikeWithTweetAuthor {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "likes", feature = "stream"))]
-crate::runtime::impl_model!(
-    LikeWithTweetAuthor { "created_at" => created_at, "id" => id, "liked_tweet_id" =>
-    liked_tweet_id, "timestamp_ms" => timestamp_ms, "tweet_author_id" => tweet_author_id
-    }
-);
-#[cfg(any(feature = "likes", feature = "stream"))]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `LikeWithTweetAuthorExpansion` listed by the API document: type string."]
-    pub enum LikeWithTweetAuthorExpansion { LikedTweetAuthorId = "liked_tweet_author_id",
-    LikedTweetId = "liked_tweet_id", }
-}
-///Comma-joined list of `LikeWithTweetAuthorExpansion` sent as one query value.
-#[cfg(any(feature = "likes", feature = "stream"))]
-pub type LikeWithTweetAuthorExpansionList = crate::runtime::CsvList<
-    LikeWithTweetAuthorExpansion,
->;
-#[cfg(any(feature = "likes", feature = "stream"))]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `LikeWithTweetAuthorField` listed by the API document: type string."] pub
-    enum LikeWithTweetAuthorField { CreatedAt = "created_at", Id = "id",
-    LikedTweetAuthorId = "liked_tweet_author_id", LikedTweetId = "liked_tweet_id",
-    TimestampMs = "timestamp_ms", }
-}
-///Comma-joined list of `LikeWithTweetAuthorField` sent as one query value.
-#[cfg(any(feature = "likes", feature = "stream"))]
-pub type LikeWithTweetAuthorFieldList = crate::runtime::CsvList<
-    LikeWithTweetAuthorField,
->;
+crate::runtime::impl_model!(LikeWithTweetAuthor {
+    "created_at" => created_at,
+    "id" => id,
+    "liked_tweet_id" => liked_tweet_id,
+    "timestamp_ms" => timestamp_ms,
+    "tweet_author_id" => tweet_author_id,
+});
 ///Object `LikesComplianceStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -9935,20 +10316,23 @@ pub struct LikesComplianceStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    LikesComplianceStreamResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(LikesComplianceStreamResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "compliance", feature = "stream"))]
-impl crate::runtime::Envelope for LikesComplianceStreamResponse {
+impl xapi_runtime::Envelope for LikesComplianceStreamResponse {
     type Data = LikeComplianceSchema;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -9989,11 +10373,16 @@ pub struct List {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    List { "created_at" => created_at, "description" => description, "follower_count" =>
-    follower_count, "id" => id, "member_count" => member_count, "name" => name,
-    "owner_id" => owner_id, "private" => private }
-);
+crate::runtime::impl_model!(List {
+    "created_at" => created_at,
+    "description" => description,
+    "follower_count" => follower_count,
+    "id" => id,
+    "member_count" => member_count,
+    "name" => name,
+    "owner_id" => owner_id,
+    "private" => private,
+});
 ///Object `ListAddUserRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10006,7 +10395,9 @@ pub struct ListAddUserRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListAddUserRequest { "user_id" => user_id });
+crate::runtime::impl_model!(ListAddUserRequest {
+    "user_id" => user_id,
+});
 ///Object `ListCreateRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10025,10 +10416,11 @@ pub struct ListCreateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(
-    ListCreateRequest { "description" => description, "name" => name, "private" =>
-    private }
-);
+crate::runtime::impl_model!(ListCreateRequest {
+    "description" => description,
+    "name" => name,
+    "private" => private,
+});
 ///Object `ListCreateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10044,18 +10436,23 @@ pub struct ListCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListCreateResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "lists")]
-impl crate::runtime::Envelope for ListCreateResponse {
+impl xapi_runtime::Envelope for ListCreateResponse {
     type Data = ListCreateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10080,7 +10477,10 @@ pub struct ListCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListCreateResponseData { "id" => id, "name" => name });
+crate::runtime::impl_model!(ListCreateResponseData {
+    "id" => id,
+    "name" => name,
+});
 ///Object `ListDeleteResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10096,18 +10496,23 @@ pub struct ListDeleteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListDeleteResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "lists")]
-impl crate::runtime::Envelope for ListDeleteResponse {
+impl xapi_runtime::Envelope for ListDeleteResponse {
     type Data = ListDeleteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10129,25 +10534,9 @@ pub struct ListDeleteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListDeleteResponseData { "deleted" => deleted });
-#[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ListExpansion` listed by the API document: type string."] pub
-    enum ListExpansion { OwnerId = "owner_id", }
-}
-///Comma-joined list of `ListExpansion` sent as one query value.
-#[cfg(any(feature = "lists", feature = "users"))]
-pub type ListExpansionList = crate::runtime::CsvList<ListExpansion>;
-#[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::string_enum! {
-    #[doc = "Values of `ListField` listed by the API document: type string."] pub enum
-    ListField { CreatedAt = "created_at", Description = "description", FollowerCount =
-    "follower_count", Id = "id", MemberCount = "member_count", Name = "name", OwnerId =
-    "owner_id", Private = "private", }
-}
-///Comma-joined list of `ListField` sent as one query value.
-#[cfg(any(feature = "lists", feature = "users"))]
-pub type ListFieldList = crate::runtime::CsvList<ListField>;
+crate::runtime::impl_model!(ListDeleteResponseData {
+    "deleted" => deleted,
+});
 ///Object `ListFollowedRequest` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10160,7 +10549,9 @@ pub struct ListFollowedRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListFollowedRequest { "list_id" => list_id });
+crate::runtime::impl_model!(ListFollowedRequest {
+    "list_id" => list_id,
+});
 ///Object `ListFollowedResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10176,18 +10567,23 @@ pub struct ListFollowedResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListFollowedResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListFollowedResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for ListFollowedResponse {
+impl xapi_runtime::Envelope for ListFollowedResponse {
     type Data = ListFollowedResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10209,7 +10605,9 @@ pub struct ListFollowedResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListFollowedResponseData { "following" => following });
+crate::runtime::impl_model!(ListFollowedResponseData {
+    "following" => following,
+});
 ///Schema `ListId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type ListId = crate::runtime::Text;
 ///Object `ListMutateResponse` of the API document.
@@ -10227,18 +10625,23 @@ pub struct ListMutateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListMutateResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListMutateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "lists")]
-impl crate::runtime::Envelope for ListMutateResponse {
+impl xapi_runtime::Envelope for ListMutateResponse {
     type Data = ListMutateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10260,7 +10663,9 @@ pub struct ListMutateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListMutateResponseData { "is_member" => is_member });
+crate::runtime::impl_model!(ListMutateResponseData {
+    "is_member" => is_member,
+});
 ///Object `ListPinnedRequest` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10273,7 +10678,9 @@ pub struct ListPinnedRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListPinnedRequest { "list_id" => list_id });
+crate::runtime::impl_model!(ListPinnedRequest {
+    "list_id" => list_id,
+});
 ///Object `ListPinnedResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10289,18 +10696,23 @@ pub struct ListPinnedResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListPinnedResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListPinnedResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for ListPinnedResponse {
+impl xapi_runtime::Envelope for ListPinnedResponse {
     type Data = ListPinnedResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10322,7 +10734,9 @@ pub struct ListPinnedResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListPinnedResponseData { "pinned" => pinned });
+crate::runtime::impl_model!(ListPinnedResponseData {
+    "pinned" => pinned,
+});
 ///Object `ListUnpinResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10338,18 +10752,23 @@ pub struct ListUnpinResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListUnpinResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListUnpinResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "lists", feature = "users"))]
-impl crate::runtime::Envelope for ListUnpinResponse {
+impl xapi_runtime::Envelope for ListUnpinResponse {
     type Data = ListUnpinResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10371,7 +10790,9 @@ pub struct ListUnpinResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "lists", feature = "users"))]
-crate::runtime::impl_model!(ListUnpinResponseData { "pinned" => pinned });
+crate::runtime::impl_model!(ListUnpinResponseData {
+    "pinned" => pinned,
+});
 ///Object `ListUpdateRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10390,10 +10811,11 @@ pub struct ListUpdateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(
-    ListUpdateRequest { "description" => description, "name" => name, "private" =>
-    private }
-);
+crate::runtime::impl_model!(ListUpdateRequest {
+    "description" => description,
+    "name" => name,
+    "private" => private,
+});
 ///Object `ListUpdateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10409,18 +10831,23 @@ pub struct ListUpdateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListUpdateResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(ListUpdateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "lists")]
-impl crate::runtime::Envelope for ListUpdateResponse {
+impl xapi_runtime::Envelope for ListUpdateResponse {
     type Data = ListUpdateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10442,7 +10869,9 @@ pub struct ListUpdateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "lists")]
-crate::runtime::impl_model!(ListUpdateResponseData { "updated" => updated });
+crate::runtime::impl_model!(ListUpdateResponseData {
+    "updated" => updated,
+});
 ///Object `ManagementInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10455,7 +10884,9 @@ pub struct ManagementInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(ManagementInfo { "managed" => managed });
+crate::runtime::impl_model!(ManagementInfo {
+    "managed" => managed,
+});
 ///Object `MarketplaceHandleAvailability` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10471,22 +10902,10 @@ pub struct MarketplaceHandleAvailability {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    MarketplaceHandleAvailability { "availability_state" => availability_state,
-    "redirect_url" => redirect_url }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `MarketplaceHandleAvailabilityField` listed by the API document: type string."]
-    pub enum MarketplaceHandleAvailabilityField { AvailabilityState =
-    "availability_state", RedirectUrl = "redirect_url", }
-}
-///Comma-joined list of `MarketplaceHandleAvailabilityField` sent as one query value.
-#[cfg(feature = "full")]
-pub type MarketplaceHandleAvailabilityFieldList = crate::runtime::CsvList<
-    MarketplaceHandleAvailabilityField,
->;
+crate::runtime::impl_model!(MarketplaceHandleAvailability {
+    "availability_state" => availability_state,
+    "redirect_url" => redirect_url,
+});
 ///Object `Media` of the API document (merged with the schemas its discriminator maps to).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Media {
@@ -10533,13 +10952,21 @@ pub struct Media {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Media { "height" => height, "media_key" => media_key, "type" => type_, "width" =>
-    width, "preview_image_url" => preview_image_url, "variants" => variants, "alt_text"
-    => alt_text, "url" => url, "duration_ms" => duration_ms, "non_public_metrics" =>
-    non_public_metrics, "organic_metrics" => organic_metrics, "promoted_metrics" =>
-    promoted_metrics, "public_metrics" => public_metrics }
-);
+crate::runtime::impl_model!(Media {
+    "height" => height,
+    "media_key" => media_key,
+    "type" => type_,
+    "width" => width,
+    "preview_image_url" => preview_image_url,
+    "variants" => variants,
+    "alt_text" => alt_text,
+    "url" => url,
+    "duration_ms" => duration_ms,
+    "non_public_metrics" => non_public_metrics,
+    "organic_metrics" => organic_metrics,
+    "promoted_metrics" => promoted_metrics,
+    "public_metrics" => public_metrics,
+});
 ///Object `MediaNonPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaNonPublicMetrics {
@@ -10562,11 +10989,13 @@ pub struct MediaNonPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    MediaNonPublicMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count }
-);
+crate::runtime::impl_model!(MediaNonPublicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+});
 ///Object `MediaOrganicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaOrganicMetrics {
@@ -10592,12 +11021,14 @@ pub struct MediaOrganicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    MediaOrganicMetrics { "playback_0_count" => playback_0_count, "playback_100_count" =>
-    playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count" =>
-    playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
+crate::runtime::impl_model!(MediaOrganicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `MediaPromotedMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaPromotedMetrics {
@@ -10623,12 +11054,14 @@ pub struct MediaPromotedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    MediaPromotedMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
+crate::runtime::impl_model!(MediaPromotedMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `MediaPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MediaPublicMetrics {
@@ -10639,7 +11072,9 @@ pub struct MediaPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(MediaPublicMetrics { "view_count" => view_count });
+crate::runtime::impl_model!(MediaPublicMetrics {
+    "view_count" => view_count,
+});
 ///Object `MediaAnalytics` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10655,18 +11090,23 @@ pub struct MediaAnalytics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(MediaAnalytics { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(MediaAnalytics {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for MediaAnalytics {
+impl xapi_runtime::Envelope for MediaAnalytics {
     type Data = Vec<MediaAnalyticsDataItem>;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10691,22 +11131,10 @@ pub struct MediaAnalyticsDataItem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaAnalyticsDataItem { "media_key" => media_key, "timestamped_metrics" =>
-    timestamped_metrics }
-);
-#[cfg(feature = "media")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `MediaAnalyticsField` listed by the API document: type string."]
-    pub enum MediaAnalyticsField { CtaUrlClicks = "cta_url_clicks", CtaWatchClicks =
-    "cta_watch_clicks", MediaKey = "media_key", PlayFromTap = "play_from_tap", Playback25
-    = "playback25", Playback50 = "playback50", Playback75 = "playback75",
-    PlaybackComplete = "playback_complete", PlaybackStart = "playback_start", Timestamp =
-    "timestamp", VideoViews = "video_views", WatchTimeMs = "watch_time_ms", }
-}
-///Comma-joined list of `MediaAnalyticsField` sent as one query value.
-#[cfg(feature = "media")]
-pub type MediaAnalyticsFieldList = crate::runtime::CsvList<MediaAnalyticsField>;
+crate::runtime::impl_model!(MediaAnalyticsDataItem {
+    "media_key" => media_key,
+    "timestamped_metrics" => timestamped_metrics,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MediaCategory` listed by the API document: type string."] pub
@@ -10727,42 +11155,6 @@ crate::runtime::string_enum! {
     enum MediaCategorySubtitles { AmplifyVideo = "AmplifyVideo", TweetVideo =
     "TweetVideo", }
 }
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "direct-messages",
-        feature = "lists",
-        feature = "media",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-crate::runtime::string_enum! {
-    #[doc = "Values of `MediaField` listed by the API document: type string."] pub enum
-    MediaField { AltText = "alt_text", DurationMs = "duration_ms", Height = "height",
-    MediaKey = "media_key", NonPublicMetrics = "non_public_metrics", OrganicMetrics =
-    "organic_metrics", PreviewImageUrl = "preview_image_url", PromotedMetrics =
-    "promoted_metrics", PublicMetrics = "public_metrics", Type = "type", Url = "url",
-    Variants = "variants", Width = "width", }
-}
-///Comma-joined list of `MediaField` sent as one query value.
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "direct-messages",
-        feature = "lists",
-        feature = "media",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-pub type MediaFieldList = crate::runtime::CsvList<MediaField>;
 ///Schema `MediaHashKey` of the API document: type string, pattern `^[a-zA-Z0-9]{1,50}$`.
 #[cfg(feature = "chat")]
 pub type MediaHashKey = crate::runtime::Text;
@@ -10773,9 +11165,6 @@ pub type MediaHeight = i64;
 pub type MediaId = crate::runtime::Text;
 ///Schema `MediaKey` of the API document: type string, pattern `^([0-9]+)_([0-9]+)$`.
 pub type MediaKey = crate::runtime::Text;
-///Comma-joined list of `MediaKey` sent as one query value.
-#[cfg(feature = "media")]
-pub type MediaKeyList = crate::runtime::CsvList<MediaKey>;
 ///Object `MediaMetrics` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10815,13 +11204,18 @@ pub struct MediaMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaMetrics { "cta_url_clicks" => cta_url_clicks, "cta_watch_clicks" =>
-    cta_watch_clicks, "play_from_tap" => play_from_tap, "playback25" => playback25,
-    "playback50" => playback50, "playback75" => playback75, "playback_complete" =>
-    playback_complete, "playback_start" => playback_start, "video_views" => video_views,
-    "watch_time_ms" => watch_time_ms }
-);
+crate::runtime::impl_model!(MediaMetrics {
+    "cta_url_clicks" => cta_url_clicks,
+    "cta_watch_clicks" => cta_watch_clicks,
+    "play_from_tap" => play_from_tap,
+    "playback25" => playback25,
+    "playback50" => playback50,
+    "playback75" => playback75,
+    "playback_complete" => playback_complete,
+    "playback_start" => playback_start,
+    "video_views" => video_views,
+    "watch_time_ms" => watch_time_ms,
+});
 ///Schema `MediaPayloadBinary` of the API document: type string, format `binary`.
 #[cfg(any(feature = "chat", feature = "media"))]
 pub type MediaPayloadBinary = crate::runtime::Text;
@@ -10846,9 +11240,10 @@ pub struct MediaTimestampedMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaTimestampedMetrics { "metrics" => metrics, "timestamp" => timestamp }
-);
+crate::runtime::impl_model!(MediaTimestampedMetrics {
+    "metrics" => metrics,
+    "timestamp" => timestamp,
+});
 ///Object `MediaUploadAppendRequest` of the API document (union of its alternatives).
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10864,9 +11259,10 @@ pub struct MediaUploadAppendRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaUploadAppendRequest { "media" => media, "segment_index" => segment_index }
-);
+crate::runtime::impl_model!(MediaUploadAppendRequest {
+    "media" => media,
+    "segment_index" => segment_index,
+});
 ///Object `MediaUploadAppendResponse` of the API document.
 #[cfg(any(feature = "chat", feature = "media"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10882,20 +11278,23 @@ pub struct MediaUploadAppendResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "chat", feature = "media"))]
-crate::runtime::impl_model!(
-    MediaUploadAppendResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(MediaUploadAppendResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "chat", feature = "media"))]
-impl crate::runtime::Envelope for MediaUploadAppendResponse {
+impl xapi_runtime::Envelope for MediaUploadAppendResponse {
     type Data = MediaUploadAppendResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -10917,9 +11316,9 @@ pub struct MediaUploadAppendResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "chat", feature = "media"))]
-crate::runtime::impl_model!(
-    MediaUploadAppendResponseData { "expires_at" => expires_at }
-);
+crate::runtime::impl_model!(MediaUploadAppendResponseData {
+    "expires_at" => expires_at,
+});
 ///Object `MediaUploadConfigRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -10944,11 +11343,13 @@ pub struct MediaUploadConfigRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaUploadConfigRequest { "additional_owners" => additional_owners, "media_category"
-    => media_category, "media_type" => media_type, "shared" => shared, "total_bytes" =>
-    total_bytes }
-);
+crate::runtime::impl_model!(MediaUploadConfigRequest {
+    "additional_owners" => additional_owners,
+    "media_category" => media_category,
+    "media_type" => media_type,
+    "shared" => shared,
+    "total_bytes" => total_bytes,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
@@ -10984,11 +11385,13 @@ pub struct MediaUploadRequestOneShot {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaUploadRequestOneShot { "additional_owners" => additional_owners, "media" =>
-    media, "media_category" => media_category, "media_type" => media_type, "shared" =>
-    shared }
-);
+crate::runtime::impl_model!(MediaUploadRequestOneShot {
+    "additional_owners" => additional_owners,
+    "media" => media,
+    "media_category" => media_category,
+    "media_type" => media_type,
+    "shared" => shared,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
@@ -11012,18 +11415,23 @@ pub struct MediaUploadResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(MediaUploadResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(MediaUploadResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for MediaUploadResponse {
+impl xapi_runtime::Envelope for MediaUploadResponse {
     type Data = MediaUploadResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -11057,10 +11465,13 @@ pub struct MediaUploadResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MediaUploadResponseData { "expires_after_secs" => expires_after_secs, "id" => id,
-    "media_key" => media_key, "processing_info" => processing_info, "size" => size }
-);
+crate::runtime::impl_model!(MediaUploadResponseData {
+    "expires_after_secs" => expires_after_secs,
+    "id" => id,
+    "media_key" => media_key,
+    "processing_info" => processing_info,
+    "size" => size,
+});
 ///Schema `MediaWidth` of the API document: type integer, minimum 0.
 pub type MediaWidth = i64;
 ///Object `MentionEntity` of the API document (all of its parts merged).
@@ -11082,9 +11493,12 @@ pub struct MentionEntity {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    MentionEntity { "end" => end, "start" => start, "id" => id, "username" => username }
-);
+crate::runtime::impl_model!(MentionEntity {
+    "end" => end,
+    "start" => start,
+    "id" => id,
+    "username" => username,
+});
 ///Object `MentionFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11100,7 +11514,10 @@ pub struct MentionFields {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(MentionFields { "id" => id, "username" => username });
+crate::runtime::impl_model!(MentionFields {
+    "id" => id,
+    "username" => username,
+});
 ///Object `MetadataCreateRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11116,9 +11533,10 @@ pub struct MetadataCreateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MetadataCreateRequest { "id" => id, "metadata" => metadata }
-);
+crate::runtime::impl_model!(MetadataCreateRequest {
+    "id" => id,
+    "metadata" => metadata,
+});
 ///Object `MetadataCreateRequestMetadata` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11167,15 +11585,21 @@ pub struct MetadataCreateRequestMetadata {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MetadataCreateRequestMetadata { "allow_download_status" => allow_download_status,
-    "alt_text" => alt_text, "audience_policy" => audience_policy, "content_expiration" =>
-    content_expiration, "domain_restrictions" => domain_restrictions,
-    "found_media_origin" => found_media_origin, "geo_restrictions" => geo_restrictions,
-    "management_info" => management_info, "preview_image" => preview_image,
-    "sensitive_media_warning" => sensitive_media_warning, "shared_info" => shared_info,
-    "sticker_info" => sticker_info, "upload_source" => upload_source }
-);
+crate::runtime::impl_model!(MetadataCreateRequestMetadata {
+    "allow_download_status" => allow_download_status,
+    "alt_text" => alt_text,
+    "audience_policy" => audience_policy,
+    "content_expiration" => content_expiration,
+    "domain_restrictions" => domain_restrictions,
+    "found_media_origin" => found_media_origin,
+    "geo_restrictions" => geo_restrictions,
+    "management_info" => management_info,
+    "preview_image" => preview_image,
+    "sensitive_media_warning" => sensitive_media_warning,
+    "shared_info" => shared_info,
+    "sticker_info" => sticker_info,
+    "upload_source" => upload_source,
+});
 ///Object `MetadataCreateResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11191,20 +11615,23 @@ pub struct MetadataCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MetadataCreateResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(MetadataCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for MetadataCreateResponse {
+impl xapi_runtime::Envelope for MetadataCreateResponse {
     type Data = MetadataCreateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -11229,10 +11656,10 @@ pub struct MetadataCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MetadataCreateResponseData { "associated_metadata" => associated_metadata, "id" => id
-    }
-);
+crate::runtime::impl_model!(MetadataCreateResponseData {
+    "associated_metadata" => associated_metadata,
+    "id" => id,
+});
 ///Object `MetadataCreateResponseDataAssociatedMetadata` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11281,15 +11708,21 @@ pub struct MetadataCreateResponseDataAssociatedMetadata {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    MetadataCreateResponseDataAssociatedMetadata { "allow_download_status" =>
-    allow_download_status, "alt_text" => alt_text, "audience_policy" => audience_policy,
-    "content_expiration" => content_expiration, "domain_restrictions" =>
-    domain_restrictions, "found_media_origin" => found_media_origin, "geo_restrictions"
-    => geo_restrictions, "management_info" => management_info, "preview_image" =>
-    preview_image, "sensitive_media_warning" => sensitive_media_warning, "shared_info" =>
-    shared_info, "sticker_info" => sticker_info, "upload_source" => upload_source }
-);
+crate::runtime::impl_model!(MetadataCreateResponseDataAssociatedMetadata {
+    "allow_download_status" => allow_download_status,
+    "alt_text" => alt_text,
+    "audience_policy" => audience_policy,
+    "content_expiration" => content_expiration,
+    "domain_restrictions" => domain_restrictions,
+    "found_media_origin" => found_media_origin,
+    "geo_restrictions" => geo_restrictions,
+    "management_info" => management_info,
+    "preview_image" => preview_image,
+    "sensitive_media_warning" => sensitive_media_warning,
+    "shared_info" => shared_info,
+    "sticker_info" => sticker_info,
+    "upload_source" => upload_source,
+});
 ///Object `Metrics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11356,16 +11789,27 @@ pub struct Metrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    Metrics { "app_install_attempts" => app_install_attempts, "app_opens" => app_opens,
-    "detail_expands" => detail_expands, "email_tweet" => email_tweet, "engagements" =>
-    engagements, "follows" => follows, "hashtag_clicks" => hashtag_clicks, "impressions"
-    => impressions, "likes" => likes, "link_clicks" => link_clicks, "media_engagements"
-    => media_engagements, "media_views" => media_views, "permalink_clicks" =>
-    permalink_clicks, "profile_visits" => profile_visits, "quote_tweets" => quote_tweets,
-    "replies" => replies, "retweets" => retweets, "url_clicks" => url_clicks,
-    "user_profile_clicks" => user_profile_clicks }
-);
+crate::runtime::impl_model!(Metrics {
+    "app_install_attempts" => app_install_attempts,
+    "app_opens" => app_opens,
+    "detail_expands" => detail_expands,
+    "email_tweet" => email_tweet,
+    "engagements" => engagements,
+    "follows" => follows,
+    "hashtag_clicks" => hashtag_clicks,
+    "impressions" => impressions,
+    "likes" => likes,
+    "link_clicks" => link_clicks,
+    "media_engagements" => media_engagements,
+    "media_views" => media_views,
+    "permalink_clicks" => permalink_clicks,
+    "profile_visits" => profile_visits,
+    "quote_tweets" => quote_tweets,
+    "replies" => replies,
+    "retweets" => retweets,
+    "url_clicks" => url_clicks,
+    "user_profile_clicks" => user_profile_clicks,
+});
 #[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `MisleadingTags` listed by the API document: type string."] pub
@@ -11389,20 +11833,23 @@ pub struct MuteUserMutationResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    MuteUserMutationResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(MuteUserMutationResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "users")]
-impl crate::runtime::Envelope for MuteUserMutationResponse {
+impl xapi_runtime::Envelope for MuteUserMutationResponse {
     type Data = MuteUserMutationResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -11424,7 +11871,9 @@ pub struct MuteUserMutationResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(MuteUserMutationResponseData { "muting" => muting });
+crate::runtime::impl_model!(MuteUserMutationResponseData {
+    "muting" => muting,
+});
 ///Object `MuteUserRequest` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11437,7 +11886,9 @@ pub struct MuteUserRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "users")]
-crate::runtime::impl_model!(MuteUserRequest { "target_user_id" => target_user_id });
+crate::runtime::impl_model!(MuteUserRequest {
+    "target_user_id" => target_user_id,
+});
 ///Schema `NewestId` of the API document: type string.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub type NewestId = crate::runtime::Text;
@@ -11480,12 +11931,18 @@ pub struct News {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(
-    News { "category" => category, "cluster_posts_results" => cluster_posts_results,
-    "contexts" => contexts, "disclaimer" => disclaimer, "hook" => hook, "keywords" =>
-    keywords, "last_updated_at_ms" => last_updated_at_ms, "name" => name, "rest_id" =>
-    rest_id, "summary" => summary }
-);
+crate::runtime::impl_model!(News {
+    "category" => category,
+    "cluster_posts_results" => cluster_posts_results,
+    "contexts" => contexts,
+    "disclaimer" => disclaimer,
+    "hook" => hook,
+    "keywords" => keywords,
+    "last_updated_at_ms" => last_updated_at_ms,
+    "name" => name,
+    "rest_id" => rest_id,
+    "summary" => summary,
+});
 ///Object `NewsClusterPostsResult` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11498,7 +11955,9 @@ pub struct NewsClusterPostsResult {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(NewsClusterPostsResult { "post_id" => post_id });
+crate::runtime::impl_model!(NewsClusterPostsResult {
+    "post_id" => post_id,
+});
 ///Object `NewsContexts` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11520,10 +11979,12 @@ pub struct NewsContexts {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(
-    NewsContexts { "entities" => entities, "finance" => finance, "sports" => sports,
-    "topics" => topics }
-);
+crate::runtime::impl_model!(NewsContexts {
+    "entities" => entities,
+    "finance" => finance,
+    "sports" => sports,
+    "topics" => topics,
+});
 ///Object `NewsContextsEntities` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11548,10 +12009,13 @@ pub struct NewsContextsEntities {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(
-    NewsContextsEntities { "events" => events, "organizations" => organizations, "people"
-    => people, "places" => places, "products" => products }
-);
+crate::runtime::impl_model!(NewsContextsEntities {
+    "events" => events,
+    "organizations" => organizations,
+    "people" => people,
+    "places" => places,
+    "products" => products,
+});
 ///Object `NewsContextsFinance` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11564,7 +12028,9 @@ pub struct NewsContextsFinance {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(NewsContextsFinance { "tickers" => tickers });
+crate::runtime::impl_model!(NewsContextsFinance {
+    "tickers" => tickers,
+});
 ///Object `NewsContextsSports` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11577,7 +12043,9 @@ pub struct NewsContextsSports {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "news")]
-crate::runtime::impl_model!(NewsContextsSports { "teams" => teams });
+crate::runtime::impl_model!(NewsContextsSports {
+    "teams" => teams,
+});
 ///Object `NewsActivityResponsePayload` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11599,20 +12067,12 @@ pub struct NewsActivityResponsePayload {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    NewsActivityResponsePayload { "category" => category, "headline" => headline, "hook"
-    => hook, "summary" => summary }
-);
-#[cfg(feature = "news")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `NewsField` listed by the API document: type string."] pub enum
-    NewsField { Category = "category", ClusterPostsResults = "cluster_posts_results",
-    Contexts = "contexts", Disclaimer = "disclaimer", Hook = "hook", Id = "id", Keywords
-    = "keywords", Name = "name", Summary = "summary", UpdatedAt = "updated_at", }
-}
-///Comma-joined list of `NewsField` sent as one query value.
-#[cfg(feature = "news")]
-pub type NewsFieldList = crate::runtime::CsvList<NewsField>;
+crate::runtime::impl_model!(NewsActivityResponsePayload {
+    "category" => category,
+    "headline" => headline,
+    "hook" => hook,
+    "summary" => summary,
+});
 ///Schema `NewsId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "news")]
 pub type NewsId = crate::runtime::Text;
@@ -11695,14 +12155,26 @@ pub struct NonCompliantRulesProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    NonCompliantRulesProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(NonCompliantRulesProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -11738,9 +12210,10 @@ pub struct NonCompliantRulesProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    NonCompliantRulesProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(NonCompliantRulesProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -11797,25 +12270,19 @@ pub struct Note {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    Note { "id" => id, "info" => info, "post_id" => post_id, "status" => status,
-    "test_result" => test_result }
-);
+crate::runtime::impl_model!(Note {
+    "id" => id,
+    "info" => info,
+    "post_id" => post_id,
+    "status" => status,
+    "test_result" => test_result,
+});
 #[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NoteClassification` listed by the API document: type string."]
     pub enum NoteClassification { MisinformedOrPotentiallyMisleading =
     "misinformed_or_potentially_misleading", NotMisleading = "not_misleading", }
 }
-#[cfg(feature = "community-notes")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `NoteField` listed by the API document: type string."] pub enum
-    NoteField { Id = "id", Info = "info", Status = "status", TestResult = "test_result",
-    }
-}
-///Comma-joined list of `NoteField` sent as one query value.
-#[cfg(feature = "community-notes")]
-pub type NoteFieldList = crate::runtime::CsvList<NoteField>;
 ///Schema `NoteId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(feature = "community-notes")]
 pub type NoteId = crate::runtime::Text;
@@ -11840,10 +12307,12 @@ pub struct NoteInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    NoteInfo { "classification" => classification, "misleading_tags" => misleading_tags,
-    "text" => text, "trustworthy_sources" => trustworthy_sources }
-);
+crate::runtime::impl_model!(NoteInfo {
+    "classification" => classification,
+    "misleading_tags" => misleading_tags,
+    "text" => text,
+    "trustworthy_sources" => trustworthy_sources,
+});
 #[cfg(feature = "community-notes")]
 crate::runtime::string_enum! {
     #[doc = "Values of `NoteRatingStatus` listed by the API document: type string."] pub
@@ -11868,10 +12337,10 @@ pub struct NoteTestResult {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "community-notes")]
-crate::runtime::impl_model!(
-    NoteTestResult { "evaluator_score_bucket" => evaluator_score_bucket, "evaluator_type"
-    => evaluator_type }
-);
+crate::runtime::impl_model!(NoteTestResult {
+    "evaluator_score_bucket" => evaluator_score_bucket,
+    "evaluator_type" => evaluator_type,
+});
 ///Schema `NoteTweetText` of the API document: type string.
 pub type NoteTweetText = crate::runtime::Text;
 ///Object `Oauth1PermissionsProblem` of the API document (all of its parts merged).
@@ -11937,14 +12406,26 @@ pub struct Oauth1PermissionsProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Oauth1PermissionsProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(Oauth1PermissionsProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -11980,9 +12461,10 @@ pub struct Oauth1PermissionsProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Oauth1PermissionsProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(Oauth1PermissionsProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -12081,14 +12563,26 @@ pub struct OperationalDisconnectProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    OperationalDisconnectProblem { "detail" => detail, "status" => status, "title" =>
-    title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "connection_issue" => connection_issue, "period" => period, "scope" =>
-    scope, "disconnect_type" => disconnect_type }
-);
+crate::runtime::impl_model!(OperationalDisconnectProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+    "disconnect_type" => disconnect_type,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -12125,10 +12619,10 @@ pub struct OperationalDisconnectProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    OperationalDisconnectProblemError { "message" => message, "parameters" => parameters
-    }
-);
+crate::runtime::impl_model!(OperationalDisconnectProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -12202,20 +12696,12 @@ pub struct PersonalizedTrend {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "trends")]
-crate::runtime::impl_model!(
-    PersonalizedTrend { "category" => category, "post_count" => post_count, "trend_name"
-    => trend_name, "trending_since" => trending_since }
-);
-#[cfg(feature = "trends")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `PersonalizedTrendField` listed by the API document: type string."] pub
-    enum PersonalizedTrendField { Category = "category", PostCount = "post_count",
-    TrendName = "trend_name", TrendingSince = "trending_since", }
-}
-///Comma-joined list of `PersonalizedTrendField` sent as one query value.
-#[cfg(feature = "trends")]
-pub type PersonalizedTrendFieldList = crate::runtime::CsvList<PersonalizedTrendField>;
+crate::runtime::impl_model!(PersonalizedTrend {
+    "category" => category,
+    "post_count" => post_count,
+    "trend_name" => trend_name,
+    "trending_since" => trending_since,
+});
 ///Object `Photo` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12264,13 +12750,21 @@ pub struct Photo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Photo { "height" => height, "media_key" => media_key, "type" => type_, "width" =>
-    width, "preview_image_url" => preview_image_url, "variants" => variants,
-    "duration_ms" => duration_ms, "non_public_metrics" => non_public_metrics,
-    "organic_metrics" => organic_metrics, "promoted_metrics" => promoted_metrics,
-    "public_metrics" => public_metrics, "alt_text" => alt_text, "url" => url }
-);
+crate::runtime::impl_model!(Photo {
+    "height" => height,
+    "media_key" => media_key,
+    "type" => type_,
+    "width" => width,
+    "preview_image_url" => preview_image_url,
+    "variants" => variants,
+    "duration_ms" => duration_ms,
+    "non_public_metrics" => non_public_metrics,
+    "organic_metrics" => organic_metrics,
+    "promoted_metrics" => promoted_metrics,
+    "public_metrics" => public_metrics,
+    "alt_text" => alt_text,
+    "url" => url,
+});
 ///Object `PhotoNonPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12295,11 +12789,13 @@ pub struct PhotoNonPublicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PhotoNonPublicMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count }
-);
+crate::runtime::impl_model!(PhotoNonPublicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+});
 ///Object `PhotoOrganicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12327,12 +12823,14 @@ pub struct PhotoOrganicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PhotoOrganicMetrics { "playback_0_count" => playback_0_count, "playback_100_count" =>
-    playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count" =>
-    playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
+crate::runtime::impl_model!(PhotoOrganicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `PhotoPromotedMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12360,12 +12858,14 @@ pub struct PhotoPromotedMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PhotoPromotedMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
+crate::runtime::impl_model!(PhotoPromotedMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
 ///Object `PhotoPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12378,7 +12878,9 @@ pub struct PhotoPublicMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(PhotoPublicMetrics { "view_count" => view_count });
+crate::runtime::impl_model!(PhotoPublicMetrics {
+    "view_count" => view_count,
+});
 ///Object `Place` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Place {
@@ -12410,41 +12912,16 @@ pub struct Place {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Place { "contained_within" => contained_within, "country" => country, "country_code"
-    => country_code, "full_name" => full_name, "geo" => geo, "id" => id, "name" => name,
-    "place_type" => place_type }
-);
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "lists",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-crate::runtime::string_enum! {
-    #[doc = "Values of `PlaceField` listed by the API document: type string."] pub enum
-    PlaceField { ContainedWithin = "contained_within", Country = "country", CountryCode =
-    "country_code", FullName = "full_name", Geo = "geo", Id = "id", Name = "name",
-    PlaceType = "place_type", }
-}
-///Comma-joined list of `PlaceField` sent as one query value.
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "lists",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-pub type PlaceFieldList = crate::runtime::CsvList<PlaceField>;
+crate::runtime::impl_model!(Place {
+    "contained_within" => contained_within,
+    "country" => country,
+    "country_code" => country_code,
+    "full_name" => full_name,
+    "geo" => geo,
+    "id" => id,
+    "name" => name,
+    "place_type" => place_type,
+});
 ///Schema `PlaceId` of the API document: type string.
 pub type PlaceId = crate::runtime::Text;
 crate::runtime::string_enum! {
@@ -12491,13 +12968,18 @@ pub struct PlaidAccount {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidAccount { "accountCategory" => account_category, "accountId" => account_id,
-    "accountNumberDisplay" => account_number_display, "accountType" => account_type,
-    "availableBalance" => available_balance, "currency" => currency, "currentBalance" =>
-    current_balance, "nickname" => nickname, "productName" => product_name, "status" =>
-    status }
-);
+crate::runtime::impl_model!(PlaidAccount {
+    "accountCategory" => account_category,
+    "accountId" => account_id,
+    "accountNumberDisplay" => account_number_display,
+    "accountType" => account_type,
+    "availableBalance" => available_balance,
+    "currency" => currency,
+    "currentBalance" => current_balance,
+    "nickname" => nickname,
+    "productName" => product_name,
+    "status" => status,
+});
 ///Object `PlaidAccountContact` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12522,34 +13004,13 @@ pub struct PlaidAccountContact {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidAccountContact { "addresses" => addresses, "emails" => emails, "name" => name,
-    "relationship" => relationship, "telephones" => telephones }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `PlaidAccountContactField` listed by the API document: type string."] pub
-    enum PlaidAccountContactField { Addresses = "addresses", Emails = "emails", Holders =
-    "holders", Telephones = "telephones", }
-}
-///Comma-joined list of `PlaidAccountContactField` sent as one query value.
-#[cfg(feature = "full")]
-pub type PlaidAccountContactFieldList = crate::runtime::CsvList<
-    PlaidAccountContactField,
->;
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `PlaidAccountField` listed by the API document: type string."] pub
-    enum PlaidAccountField { AccountCategory = "accountCategory", AccountId =
-    "accountId", AccountNumberDisplay = "accountNumberDisplay", AccountType =
-    "accountType", AvailableBalance = "availableBalance", Currency = "currency",
-    CurrentBalance = "currentBalance", Nickname = "nickname", ProductName =
-    "productName", Status = "status", }
-}
-///Comma-joined list of `PlaidAccountField` sent as one query value.
-#[cfg(feature = "full")]
-pub type PlaidAccountFieldList = crate::runtime::CsvList<PlaidAccountField>;
+crate::runtime::impl_model!(PlaidAccountContact {
+    "addresses" => addresses,
+    "emails" => emails,
+    "name" => name,
+    "relationship" => relationship,
+    "telephones" => telephones,
+});
 ///Object `PlaidAccountPaymentNetwork` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12574,23 +13035,13 @@ pub struct PlaidAccountPaymentNetwork {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidAccountPaymentNetwork { "bankId" => bank_id, "identifier" => identifier,
-    "transferIn" => transfer_in, "transferOut" => transfer_out, "type" => type_ }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `PlaidAccountPaymentNetworkField` listed by the API document: type string."]
-    pub enum PlaidAccountPaymentNetworkField { BankId = "bankId", Identifier =
-    "identifier", TransferIn = "transferIn", TransferOut = "transferOut", Type = "type",
-    }
-}
-///Comma-joined list of `PlaidAccountPaymentNetworkField` sent as one query value.
-#[cfg(feature = "full")]
-pub type PlaidAccountPaymentNetworkFieldList = crate::runtime::CsvList<
-    PlaidAccountPaymentNetworkField,
->;
+crate::runtime::impl_model!(PlaidAccountPaymentNetwork {
+    "bankId" => bank_id,
+    "identifier" => identifier,
+    "transferIn" => transfer_in,
+    "transferOut" => transfer_out,
+    "type" => type_,
+});
 ///Object `PlaidAccountTransaction` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12624,26 +13075,16 @@ pub struct PlaidAccountTransaction {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidAccountTransaction { "accountCategory" => account_category, "amount" => amount,
-    "debitCreditMemo" => debit_credit_memo, "description" => description,
-    "postedTimestamp" => posted_timestamp, "status" => status, "transactionId" =>
-    transaction_id, "transactionTimestamp" => transaction_timestamp }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `PlaidAccountTransactionField` listed by the API document: type string."]
-    pub enum PlaidAccountTransactionField { AccountCategory = "accountCategory", Amount =
-    "amount", DebitCreditMemo = "debitCreditMemo", Description = "description",
-    PostedTimestamp = "postedTimestamp", Status = "status", TransactionId =
-    "transactionId", TransactionTimestamp = "transactionTimestamp", }
-}
-///Comma-joined list of `PlaidAccountTransactionField` sent as one query value.
-#[cfg(feature = "full")]
-pub type PlaidAccountTransactionFieldList = crate::runtime::CsvList<
-    PlaidAccountTransactionField,
->;
+crate::runtime::impl_model!(PlaidAccountTransaction {
+    "accountCategory" => account_category,
+    "amount" => amount,
+    "debitCreditMemo" => debit_credit_memo,
+    "description" => description,
+    "postedTimestamp" => posted_timestamp,
+    "status" => status,
+    "transactionId" => transaction_id,
+    "transactionTimestamp" => transaction_timestamp,
+});
 ///Object `PlaidAddress` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12671,10 +13112,14 @@ pub struct PlaidAddress {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidAddress { "city" => city, "country" => country, "line1" => line1, "line2" =>
-    line2, "postalCode" => postal_code, "region" => region }
-);
+crate::runtime::impl_model!(PlaidAddress {
+    "city" => city,
+    "country" => country,
+    "line1" => line1,
+    "line2" => line2,
+    "postalCode" => postal_code,
+    "region" => region,
+});
 ///Object `PlaidCurrency` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12687,7 +13132,9 @@ pub struct PlaidCurrency {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(PlaidCurrency { "currencyCode" => currency_code });
+crate::runtime::impl_model!(PlaidCurrency {
+    "currencyCode" => currency_code,
+});
 ///Object `PlaidCustomer` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12700,15 +13147,9 @@ pub struct PlaidCustomer {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(PlaidCustomer { "customerId" => customer_id });
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `PlaidCustomerField` listed by the API document: type string."]
-    pub enum PlaidCustomerField { CustomerId = "customerId", }
-}
-///Comma-joined list of `PlaidCustomerField` sent as one query value.
-#[cfg(feature = "full")]
-pub type PlaidCustomerFieldList = crate::runtime::CsvList<PlaidCustomerField>;
+crate::runtime::impl_model!(PlaidCustomer {
+    "customerId" => customer_id,
+});
 ///Object `PlaidName` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12724,7 +13165,10 @@ pub struct PlaidName {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(PlaidName { "first" => first, "last" => last });
+crate::runtime::impl_model!(PlaidName {
+    "first" => first,
+    "last" => last,
+});
 ///Object `PlaidTelephone` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12743,9 +13187,11 @@ pub struct PlaidTelephone {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    PlaidTelephone { "country" => country, "number" => number, "type" => type_ }
-);
+crate::runtime::impl_model!(PlaidTelephone {
+    "country" => country,
+    "number" => number,
+    "type" => type_,
+});
 ///Object `Point` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Point {
@@ -12759,7 +13205,10 @@ pub struct Point {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(Point { "coordinates" => coordinates, "type" => type_ });
+crate::runtime::impl_model!(Point {
+    "coordinates" => coordinates,
+    "type" => type_,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `PointType` listed by the API document: type string."] pub enum
     PointType { Point = "Point", }
@@ -12786,43 +13235,17 @@ pub struct Poll {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Poll { "duration_minutes" => duration_minutes, "end_datetime" => end_datetime, "id"
-    => id, "options" => options, "voting_status" => voting_status }
-);
+crate::runtime::impl_model!(Poll {
+    "duration_minutes" => duration_minutes,
+    "end_datetime" => end_datetime,
+    "id" => id,
+    "options" => options,
+    "voting_status" => voting_status,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `PollVotingStatus` listed by the API document: type string."] pub
     enum PollVotingStatus { Open = "open", Closed = "closed", }
 }
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "lists",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-crate::runtime::string_enum! {
-    #[doc = "Values of `PollField` listed by the API document: type string."] pub enum
-    PollField { DurationMinutes = "duration_minutes", EndDatetime = "end_datetime", Id =
-    "id", Options = "options", VotingStatus = "voting_status", }
-}
-///Comma-joined list of `PollField` sent as one query value.
-#[cfg(
-    any(
-        feature = "bookmarks",
-        feature = "community-notes",
-        feature = "lists",
-        feature = "spaces",
-        feature = "stream",
-        feature = "tweets",
-        feature = "users"
-    )
-)]
-pub type PollFieldList = crate::runtime::CsvList<PollField>;
 ///Schema `PollId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 pub type PollId = crate::runtime::Text;
 ///Object `PollOption` of the API document.
@@ -12841,9 +13264,11 @@ pub struct PollOption {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    PollOption { "label" => label, "position" => position, "votes" => votes }
-);
+crate::runtime::impl_model!(PollOption {
+    "label" => label,
+    "position" => position,
+    "votes" => votes,
+});
 ///Schema `PollOptionLabel` of the API document: type string, min length 1, max length 25.
 pub type PollOptionLabel = crate::runtime::Text;
 ///Schema `Position` of the API document: type array, min items 2, max items 2.
@@ -12860,7 +13285,9 @@ pub struct PreviewImage {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(PreviewImage { "media_key" => media_key });
+crate::runtime::impl_model!(PreviewImage {
+    "media_key" => media_key,
+});
 ///Object `PreviewImageMediaKey` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -12876,9 +13303,10 @@ pub struct PreviewImageMediaKey {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    PreviewImageMediaKey { "media" => media, "media_category" => media_category }
-);
+crate::runtime::impl_model!(PreviewImageMediaKey {
+    "media" => media,
+    "media_category" => media_category,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc =
@@ -12958,14 +13386,26 @@ pub struct Problem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Problem { "detail" => detail, "status" => status, "title" => title, "type" => type_,
-    "reason" => reason, "registration_url" => registration_url, "resource_id" =>
-    resource_id, "resource_type" => resource_type, "section" => section, "id" => id,
-    "value" => value, "errors" => errors, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(Problem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `ProblemReason` listed by the API document: type string."] pub
     enum ProblemReason { OfficialClientForbidden = "official-client-forbidden",
@@ -12993,9 +13433,10 @@ pub struct ProblemError {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    ProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `ProblemDisconnectType` listed by the API document: type string."]
     pub enum ProblemDisconnectType { OperationalDisconnect = "OperationalDisconnect",
@@ -13038,10 +13479,11 @@ pub struct ProcessingInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    ProcessingInfo { "check_after_secs" => check_after_secs, "progress_percent" =>
-    progress_percent, "state" => state }
-);
+crate::runtime::impl_model!(ProcessingInfo {
+    "check_after_secs" => check_after_secs,
+    "progress_percent" => progress_percent,
+    "state" => state,
+});
 #[cfg(feature = "media")]
 crate::runtime::string_enum! {
     #[doc = "Values of `ProcessingInfoState` listed by the API document: type string."]
@@ -13063,9 +13505,10 @@ pub struct ProfileUpdateActivityResponsePayload {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ProfileUpdateActivityResponsePayload { "after" => after, "before" => before }
-);
+crate::runtime::impl_model!(ProfileUpdateActivityResponsePayload {
+    "after" => after,
+    "before" => before,
+});
 ///Object `PublicKey` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13087,10 +13530,12 @@ pub struct PublicKey {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    PublicKey { "public_key" => public_key, "signing_public_key" => signing_public_key,
-    "token_map" => token_map, "version" => version }
-);
+crate::runtime::impl_model!(PublicKey {
+    "public_key" => public_key,
+    "signing_public_key" => signing_public_key,
+    "token_map" => token_map,
+    "version" => version,
+});
 ///Object `PublicKeyTokenMap` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13112,10 +13557,11 @@ pub struct PublicKeyTokenMap {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    PublicKeyTokenMap { "key_store_token_map_json" => key_store_token_map_json,
-    "max_guess_count" => max_guess_count, "realms" => realms }
-);
+crate::runtime::impl_model!(PublicKeyTokenMap {
+    "key_store_token_map_json" => key_store_token_map_json,
+    "max_guess_count" => max_guess_count,
+    "realms" => realms,
+});
 ///Object `PublicKeyTokenMapRealm` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13134,19 +13580,11 @@ pub struct PublicKeyTokenMapRealm {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "chat")]
-crate::runtime::impl_model!(
-    PublicKeyTokenMapRealm { "address" => address, "realm_id" => realm_id, "token" =>
-    token }
-);
-#[cfg(feature = "chat")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `PublicKeyField` listed by the API document: type string."] pub
-    enum PublicKeyField { JuiceboxConfig = "juicebox_config", PublicKey = "public_key",
-    SigningPublicKey = "signing_public_key", Version = "version", }
-}
-///Comma-joined list of `PublicKeyField` sent as one query value.
-#[cfg(feature = "chat")]
-pub type PublicKeyFieldList = crate::runtime::CsvList<PublicKeyField>;
+crate::runtime::impl_model!(PublicKeyTokenMapRealm {
+    "address" => address,
+    "realm_id" => realm_id,
+    "token" => token,
+});
 ///Object `ReplayJobCreateResponse` of the API document.
 #[cfg(any(feature = "account-activity", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13162,9 +13600,10 @@ pub struct ReplayJobCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "account-activity", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    ReplayJobCreateResponse { "created_at" => created_at, "job_id" => job_id }
-);
+crate::runtime::impl_model!(ReplayJobCreateResponse {
+    "created_at" => created_at,
+    "job_id" => job_id,
+});
 #[cfg(
     any(
         feature = "bookmarks",
@@ -13254,14 +13693,26 @@ pub struct ResourceNotFoundProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceNotFoundProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(ResourceNotFoundProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13297,9 +13748,10 @@ pub struct ResourceNotFoundProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceNotFoundProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ResourceNotFoundProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13395,14 +13847,26 @@ pub struct ResourceUnauthorizedProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceUnauthorizedProblem { "detail" => detail, "status" => status, "title" =>
-    title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "disconnect_type"
-    => disconnect_type, "parameter" => parameter, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(ResourceUnauthorizedProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "disconnect_type" => disconnect_type,
+    "parameter" => parameter,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13438,9 +13902,10 @@ pub struct ResourceUnauthorizedProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceUnauthorizedProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ResourceUnauthorizedProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13537,14 +14002,26 @@ pub struct ResourceUnavailableProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceUnavailableProblem { "detail" => detail, "status" => status, "title" =>
-    title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(ResourceUnavailableProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13580,9 +14057,10 @@ pub struct ResourceUnavailableProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    ResourceUnavailableProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(ResourceUnavailableProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13651,13 +14129,14 @@ pub struct Rule {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(Rule { "id" => id, "tag" => tag, "value" => value });
+crate::runtime::impl_model!(Rule {
+    "id" => id,
+    "tag" => tag,
+    "value" => value,
+});
 ///Schema `RuleId` of the API document: type string, pattern `^[0-9]{1,19}$`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleId = crate::runtime::Text;
-///Comma-joined list of `RuleId` sent as one query value.
-#[cfg(any(feature = "stream", feature = "tweets"))]
-pub type RuleIdList = crate::runtime::CsvList<RuleId>;
 ///Object `RuleNoId` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13673,7 +14152,10 @@ pub struct RuleNoId {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(RuleNoId { "tag" => tag, "value" => value });
+crate::runtime::impl_model!(RuleNoId {
+    "tag" => tag,
+    "value" => value,
+});
 ///Schema `RuleTag` of the API document: type string.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub type RuleTag = crate::runtime::Text;
@@ -13743,14 +14225,26 @@ pub struct RulesCapProblem {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    RulesCapProblem { "detail" => detail, "status" => status, "title" => title, "type" =>
-    type_, "reason" => reason, "registration_url" => registration_url, "resource_id" =>
-    resource_id, "resource_type" => resource_type, "section" => section, "id" => id,
-    "value" => value, "errors" => errors, "field" => field, "parameter" => parameter,
-    "disconnect_type" => disconnect_type, "connection_issue" => connection_issue,
-    "period" => period, "scope" => scope }
-);
+crate::runtime::impl_model!(RulesCapProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc = "Values of `RulesCapProblemReason` listed by the API document: type string."]
@@ -13785,9 +14279,10 @@ pub struct RulesCapProblemError {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    RulesCapProblemError { "message" => message, "parameters" => parameters }
-);
+crate::runtime::impl_model!(RulesCapProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
 #[cfg(feature = "full")]
 crate::runtime::string_enum! {
     #[doc =
@@ -13841,23 +14336,13 @@ pub struct RulesCount {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    RulesCount { "all_project_client_apps" => all_project_client_apps,
-    "cap_per_client_app" => cap_per_client_app, "cap_per_project" => cap_per_project,
-    "client_app_rules_count" => client_app_rules_count, "project_rules_count" =>
-    project_rules_count }
-);
-#[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::string_enum! {
-    #[doc = "Values of `RulesCountField` listed by the API document: type string."] pub
-    enum RulesCountField { AllProjectClientApps = "all_project_client_apps",
-    CapPerClientApp = "cap_per_client_app", CapPerProject = "cap_per_project",
-    ClientAppRulesCount = "client_app_rules_count", ProjectRulesCount =
-    "project_rules_count", }
-}
-///Comma-joined list of `RulesCountField` sent as one query value.
-#[cfg(any(feature = "stream", feature = "tweets"))]
-pub type RulesCountFieldList = crate::runtime::CsvList<RulesCountField>;
+crate::runtime::impl_model!(RulesCount {
+    "all_project_client_apps" => all_project_client_apps,
+    "cap_per_client_app" => cap_per_client_app,
+    "cap_per_project" => cap_per_project,
+    "client_app_rules_count" => client_app_rules_count,
+    "project_rules_count" => project_rules_count,
+});
 ///Object `RulesLookupResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13873,18 +14358,23 @@ pub struct RulesLookupResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(RulesLookupResponse { "data" => data, "meta" => meta });
+crate::runtime::impl_model!(RulesLookupResponse {
+    "data" => data,
+    "meta" => meta,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for RulesLookupResponse {
+impl xapi_runtime::Envelope for RulesLookupResponse {
     type Data = Vec<Rule>;
     type Meta = RulesResponseMetadata;
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         &[]
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -13921,10 +14411,14 @@ pub struct RulesRequestSummary {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    RulesRequestSummary { "created" => created, "invalid" => invalid, "not_created" =>
-    not_created, "valid" => valid, "deleted" => deleted, "not_deleted" => not_deleted }
-);
+crate::runtime::impl_model!(RulesRequestSummary {
+    "created" => created,
+    "invalid" => invalid,
+    "not_created" => not_created,
+    "valid" => valid,
+    "deleted" => deleted,
+    "not_deleted" => not_deleted,
+});
 ///Object `RulesResponseMetadata` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13946,10 +14440,12 @@ pub struct RulesResponseMetadata {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    RulesResponseMetadata { "next_token" => next_token, "result_count" => result_count,
-    "sent" => sent, "summary" => summary }
-);
+crate::runtime::impl_model!(RulesResponseMetadata {
+    "next_token" => next_token,
+    "result_count" => result_count,
+    "sent" => sent,
+    "summary" => summary,
+});
 ///Object `SearchCount` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -13968,35 +14464,12 @@ pub struct SearchCount {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    SearchCount { "end" => end, "start" => start, "tweet_count" => tweet_count,
-    "post_count" => tweet_count }
-);
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `SearchCountField` listed by the API document: type string."] pub
-    enum SearchCountField { End = "end", Start = "start", TweetCount = "tweet_count", }
-}
-///Comma-joined list of `SearchCountField` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type SearchCountFieldList = crate::runtime::CsvList<SearchCountField>;
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `SearchPostsAllSortOrder` listed by the API document: type string."] pub
-    enum SearchPostsAllSortOrder { Recency = "recency", Relevancy = "relevancy", }
-}
-#[cfg(feature = "tweets")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `SearchPostsRecentSortOrder` listed by the API document: type string."]
-    pub enum SearchPostsRecentSortOrder { Recency = "recency", Relevancy = "relevancy", }
-}
-#[cfg(feature = "spaces")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `SearchSpacesState` listed by the API document: type string."] pub
-    enum SearchSpacesState { Live = "live", Scheduled = "scheduled", All = "all", }
-}
+crate::runtime::impl_model!(SearchCount {
+    "end" => end,
+    "start" => start,
+    "tweet_count" => tweet_count,
+    "post_count" => tweet_count,
+});
 ///Object `SensitiveMediaWarning` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14015,10 +14488,11 @@ pub struct SensitiveMediaWarning {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SensitiveMediaWarning { "adult_content" => adult_content, "graphic_violence" =>
-    graphic_violence, "other" => other }
-);
+crate::runtime::impl_model!(SensitiveMediaWarning {
+    "adult_content" => adult_content,
+    "graphic_violence" => graphic_violence,
+    "other" => other,
+});
 ///Object `SharedInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14031,7 +14505,9 @@ pub struct SharedInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(SharedInfo { "shared" => shared });
+crate::runtime::impl_model!(SharedInfo {
+    "shared" => shared,
+});
 ///Object `Space` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Space {
@@ -14090,14 +14566,25 @@ pub struct Space {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Space { "created_at" => created_at, "creator_id" => creator_id, "ended_at" =>
-    ended_at, "host_ids" => host_ids, "id" => id, "invited_user_ids" => invited_user_ids,
-    "is_ticketed" => is_ticketed, "lang" => lang, "participant_count" =>
-    participant_count, "scheduled_start" => scheduled_start, "speaker_ids" =>
-    speaker_ids, "started_at" => started_at, "state" => state, "subscriber_count" =>
-    subscriber_count, "title" => title, "topics" => topics, "updated_at" => updated_at }
-);
+crate::runtime::impl_model!(Space {
+    "created_at" => created_at,
+    "creator_id" => creator_id,
+    "ended_at" => ended_at,
+    "host_ids" => host_ids,
+    "id" => id,
+    "invited_user_ids" => invited_user_ids,
+    "is_ticketed" => is_ticketed,
+    "lang" => lang,
+    "participant_count" => participant_count,
+    "scheduled_start" => scheduled_start,
+    "speaker_ids" => speaker_ids,
+    "started_at" => started_at,
+    "state" => state,
+    "subscriber_count" => subscriber_count,
+    "title" => title,
+    "topics" => topics,
+    "updated_at" => updated_at,
+});
 crate::runtime::string_enum! {
     #[doc = "Values of `SpaceState` listed by the API document: type string."] pub enum
     SpaceState { Live = "live", Scheduled = "scheduled", Ended = "ended", }
@@ -14118,31 +14605,11 @@ pub struct SpaceTopic {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    SpaceTopic { "description" => description, "id" => id, "name" => name }
-);
-#[cfg(feature = "spaces")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `SpaceExpansion` listed by the API document: type string."] pub
-    enum SpaceExpansion { CreatorId = "creator_id", HostIds = "host_ids", InvitedUserIds
-    = "invited_user_ids", SpeakerIds = "speaker_ids", TopicIds = "topic_ids", }
-}
-///Comma-joined list of `SpaceExpansion` sent as one query value.
-#[cfg(feature = "spaces")]
-pub type SpaceExpansionList = crate::runtime::CsvList<SpaceExpansion>;
-#[cfg(feature = "spaces")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `SpaceField` listed by the API document: type string."] pub enum
-    SpaceField { CreatedAt = "created_at", CreatorId = "creator_id", EndedAt =
-    "ended_at", HostIds = "host_ids", Id = "id", InvitedUserIds = "invited_user_ids",
-    IsTicketed = "is_ticketed", Lang = "lang", ParticipantCount = "participant_count",
-    ScheduledStart = "scheduled_start", SpeakerIds = "speaker_ids", StartedAt =
-    "started_at", State = "state", SubscriberCount = "subscriber_count", Title = "title",
-    TopicIds = "topic_ids", UpdatedAt = "updated_at", }
-}
-///Comma-joined list of `SpaceField` sent as one query value.
-#[cfg(feature = "spaces")]
-pub type SpaceFieldList = crate::runtime::CsvList<SpaceField>;
+crate::runtime::impl_model!(SpaceTopic {
+    "description" => description,
+    "id" => id,
+    "name" => name,
+});
 ///Schema `SpaceId` of the API document: type string, pattern `^[a-zA-Z0-9]{1,13}$`.
 pub type SpaceId = crate::runtime::Text;
 ///Schema `Start` of the API document: type string, format `date-time`.
@@ -14190,13 +14657,18 @@ pub struct Sticker {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    Sticker { "aspect_ratio" => aspect_ratio, "group_annotation_id" =>
-    group_annotation_id, "id" => id, "sticker_set_annotation_id" =>
-    sticker_set_annotation_id, "transform_a" => transform_a, "transform_b" =>
-    transform_b, "transform_c" => transform_c, "transform_d" => transform_d,
-    "transform_tx" => transform_tx, "transform_ty" => transform_ty }
-);
+crate::runtime::impl_model!(Sticker {
+    "aspect_ratio" => aspect_ratio,
+    "group_annotation_id" => group_annotation_id,
+    "id" => id,
+    "sticker_set_annotation_id" => sticker_set_annotation_id,
+    "transform_a" => transform_a,
+    "transform_b" => transform_b,
+    "transform_c" => transform_c,
+    "transform_d" => transform_d,
+    "transform_tx" => transform_tx,
+    "transform_ty" => transform_ty,
+});
 ///Object `StickerInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14209,7 +14681,9 @@ pub struct StickerInfo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(StickerInfo { "stickers" => stickers });
+crate::runtime::impl_model!(StickerInfo {
+    "stickers" => stickers,
+});
 ///Object `StreamingLikeResponseV2` of the API document.
 #[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14228,21 +14702,24 @@ pub struct StreamingLikeResponseV2 {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "likes", feature = "stream"))]
-crate::runtime::impl_model!(
-    StreamingLikeResponseV2 { "data" => data, "errors" => errors, "includes" => includes
-    }
-);
+crate::runtime::impl_model!(StreamingLikeResponseV2 {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(any(feature = "likes", feature = "stream"))]
-impl crate::runtime::Envelope for StreamingLikeResponseV2 {
+impl xapi_runtime::Envelope for StreamingLikeResponseV2 {
     type Data = LikeWithTweetAuthor;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14270,20 +14747,24 @@ pub struct StreamingTweetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "stream", feature = "tweets"))]
-crate::runtime::impl_model!(
-    StreamingTweetResponse { "data" => data, "errors" => errors, "includes" => includes }
-);
+crate::runtime::impl_model!(StreamingTweetResponse {
+    "data" => data,
+    "errors" => errors,
+    "includes" => includes,
+});
 #[cfg(any(feature = "stream", feature = "tweets"))]
-impl crate::runtime::Envelope for StreamingTweetResponse {
+impl xapi_runtime::Envelope for StreamingTweetResponse {
     type Data = Tweet;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         self.includes.as_ref()
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14293,9 +14774,6 @@ impl crate::runtime::Envelope for StreamingTweetResponse {
         None
     }
 }
-///Comma-joined list of `String` sent as one query value.
-#[cfg(any(feature = "spaces", feature = "users"))]
-pub type StringList = crate::runtime::CsvList<String>;
 ///Object `SubscriptionsCountGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14311,20 +14789,23 @@ pub struct SubscriptionsCountGetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsCountGetResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubscriptionsCountGetResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "account-activity")]
-impl crate::runtime::Envelope for SubscriptionsCountGetResponse {
+impl xapi_runtime::Envelope for SubscriptionsCountGetResponse {
     type Data = SubscriptionsCountGetResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14358,12 +14839,12 @@ pub struct SubscriptionsCountGetResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsCountGetResponseData { "account_name" => account_name,
-    "provisioned_count" => provisioned_count, "subscriptions_count_all" =>
-    subscriptions_count_all, "subscriptions_count_direct_messages" =>
-    subscriptions_count_direct_messages }
-);
+crate::runtime::impl_model!(SubscriptionsCountGetResponseData {
+    "account_name" => account_name,
+    "provisioned_count" => provisioned_count,
+    "subscriptions_count_all" => subscriptions_count_all,
+    "subscriptions_count_direct_messages" => subscriptions_count_direct_messages,
+});
 ///Schema `SubscriptionsCreateRequest` of the API document: type object.
 #[cfg(feature = "account-activity")]
 pub type SubscriptionsCreateRequest = crate::runtime::Extra;
@@ -14382,20 +14863,23 @@ pub struct SubscriptionsCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsCreateResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubscriptionsCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "account-activity")]
-impl crate::runtime::Envelope for SubscriptionsCreateResponse {
+impl xapi_runtime::Envelope for SubscriptionsCreateResponse {
     type Data = SubscriptionsCreateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14417,9 +14901,9 @@ pub struct SubscriptionsCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsCreateResponseData { "subscribed" => subscribed }
-);
+crate::runtime::impl_model!(SubscriptionsCreateResponseData {
+    "subscribed" => subscribed,
+});
 ///Object `SubscriptionsDeleteResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14435,20 +14919,23 @@ pub struct SubscriptionsDeleteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsDeleteResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubscriptionsDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "account-activity")]
-impl crate::runtime::Envelope for SubscriptionsDeleteResponse {
+impl xapi_runtime::Envelope for SubscriptionsDeleteResponse {
     type Data = SubscriptionsDeleteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14470,9 +14957,9 @@ pub struct SubscriptionsDeleteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsDeleteResponseData { "subscribed" => subscribed }
-);
+crate::runtime::impl_model!(SubscriptionsDeleteResponseData {
+    "subscribed" => subscribed,
+});
 ///Object `SubscriptionsGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14488,20 +14975,23 @@ pub struct SubscriptionsGetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsGetResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubscriptionsGetResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "account-activity")]
-impl crate::runtime::Envelope for SubscriptionsGetResponse {
+impl xapi_runtime::Envelope for SubscriptionsGetResponse {
     type Data = SubscriptionsGetResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14523,7 +15013,9 @@ pub struct SubscriptionsGetResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(SubscriptionsGetResponseData { "subscribed" => subscribed });
+crate::runtime::impl_model!(SubscriptionsGetResponseData {
+    "subscribed" => subscribed,
+});
 ///Object `SubscriptionsListGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14539,20 +15031,23 @@ pub struct SubscriptionsListGetResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsListGetResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubscriptionsListGetResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "account-activity")]
-impl crate::runtime::Envelope for SubscriptionsListGetResponse {
+impl xapi_runtime::Envelope for SubscriptionsListGetResponse {
     type Data = SubscriptionsListGetResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14583,11 +15078,12 @@ pub struct SubscriptionsListGetResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsListGetResponseData { "application_id" => application_id,
-    "subscriptions" => subscriptions, "webhook_id" => webhook_id, "webhook_url" =>
-    webhook_url }
-);
+crate::runtime::impl_model!(SubscriptionsListGetResponseData {
+    "application_id" => application_id,
+    "subscriptions" => subscriptions,
+    "webhook_id" => webhook_id,
+    "webhook_url" => webhook_url,
+});
 ///Object `SubscriptionsListGetResponseDataSubscription` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14600,9 +15096,9 @@ pub struct SubscriptionsListGetResponseDataSubscription {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "account-activity")]
-crate::runtime::impl_model!(
-    SubscriptionsListGetResponseDataSubscription { "user_id" => user_id }
-);
+crate::runtime::impl_model!(SubscriptionsListGetResponseDataSubscription {
+    "user_id" => user_id,
+});
 ///Schema `SubtitleLanguageCode` of the API document: type string, pattern `^[A-Z]{2}$`.
 #[cfg(feature = "media")]
 pub type SubtitleLanguageCode = crate::runtime::Text;
@@ -14624,10 +15120,11 @@ pub struct Subtitles {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    Subtitles { "display_name" => display_name, "id" => id, "language_code" =>
-    language_code }
-);
+crate::runtime::impl_model!(Subtitles {
+    "display_name" => display_name,
+    "id" => id,
+    "language_code" => language_code,
+});
 ///Object `SubtitlesCreateRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14646,10 +15143,11 @@ pub struct SubtitlesCreateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SubtitlesCreateRequest { "id" => id, "media_category" => media_category, "subtitles"
-    => subtitles }
-);
+crate::runtime::impl_model!(SubtitlesCreateRequest {
+    "id" => id,
+    "media_category" => media_category,
+    "subtitles" => subtitles,
+});
 ///Object `SubtitlesCreateResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14665,20 +15163,23 @@ pub struct SubtitlesCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SubtitlesCreateResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubtitlesCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for SubtitlesCreateResponse {
+impl xapi_runtime::Envelope for SubtitlesCreateResponse {
     type Data = SubtitlesCreateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14706,10 +15207,11 @@ pub struct SubtitlesCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SubtitlesCreateResponseData { "associated_subtitles" => associated_subtitles, "id" =>
-    id, "media_category" => media_category }
-);
+crate::runtime::impl_model!(SubtitlesCreateResponseData {
+    "associated_subtitles" => associated_subtitles,
+    "id" => id,
+    "media_category" => media_category,
+});
 ///Object `SubtitlesDeleteRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14728,10 +15230,11 @@ pub struct SubtitlesDeleteRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SubtitlesDeleteRequest { "id" => id, "language_code" => language_code,
-    "media_category" => media_category }
-);
+crate::runtime::impl_model!(SubtitlesDeleteRequest {
+    "id" => id,
+    "language_code" => language_code,
+    "media_category" => media_category,
+});
 ///Object `SubtitlesDeleteResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14747,20 +15250,23 @@ pub struct SubtitlesDeleteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(
-    SubtitlesDeleteResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(SubtitlesDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "media")]
-impl crate::runtime::Envelope for SubtitlesDeleteResponse {
+impl xapi_runtime::Envelope for SubtitlesDeleteResponse {
     type Data = SubtitlesDeleteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -14782,7 +15288,9 @@ pub struct SubtitlesDeleteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "media")]
-crate::runtime::impl_model!(SubtitlesDeleteResponseData { "deleted" => deleted });
+crate::runtime::impl_model!(SubtitlesDeleteResponseData {
+    "deleted" => deleted,
+});
 ///Object `TimestampedMetrics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -14798,9 +15306,10 @@ pub struct TimestampedMetrics {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TimestampedMetrics { "metrics" => metrics, "timestamp" => timestamp }
-);
+crate::runtime::impl_model!(TimestampedMetrics {
+    "metrics" => metrics,
+    "timestamp" => timestamp,
+});
 ///Object `Topic` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Topic {
@@ -14817,17 +15326,11 @@ pub struct Topic {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Topic { "description" => description, "id" => id, "name" => name }
-);
-#[cfg(feature = "spaces")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `TopicField` listed by the API document: type string."] pub enum
-    TopicField { Description = "description", Id = "id", Name = "name", }
-}
-///Comma-joined list of `TopicField` sent as one query value.
-#[cfg(feature = "spaces")]
-pub type TopicFieldList = crate::runtime::CsvList<TopicField>;
+crate::runtime::impl_model!(Topic {
+    "description" => description,
+    "id" => id,
+    "name" => name,
+});
 ///Schema `TopicId` of the API document: type string.
 pub type TopicId = crate::runtime::Text;
 ///Object `Trend` of the API document.
@@ -14845,17 +15348,10 @@ pub struct Trend {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "trends")]
-crate::runtime::impl_model!(
-    Trend { "trend_name" => trend_name, "tweet_count" => tweet_count }
-);
-#[cfg(feature = "trends")]
-crate::runtime::string_enum! {
-    #[doc = "Values of `TrendField` listed by the API document: type string."] pub enum
-    TrendField { TrendName = "trend_name", TweetCount = "tweet_count", }
-}
-///Comma-joined list of `TrendField` sent as one query value.
-#[cfg(feature = "trends")]
-pub type TrendFieldList = crate::runtime::CsvList<TrendField>;
+crate::runtime::impl_model!(Trend {
+    "trend_name" => trend_name,
+    "tweet_count" => tweet_count,
+});
 ///Object `Tweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Tweet {
@@ -14955,22 +15451,40 @@ pub struct Tweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    Tweet { "attachments" => attachments, "author_id" => author_id, "community_id" =>
-    community_id, "context_annotations" => context_annotations, "conversation_id" =>
-    conversation_id, "created_at" => created_at, "display_text_range" =>
-    display_text_range, "edit_controls" => edit_controls, "edit_history_tweet_ids" =>
-    edit_history_tweet_ids, "edit_history_post_ids" => edit_history_tweet_ids, "entities"
-    => entities, "geo" => geo, "id" => id, "in_reply_to_user_id" => in_reply_to_user_id,
-    "lang" => lang, "non_public_metrics" => non_public_metrics, "note_tweet" =>
-    note_tweet, "note_post" => note_tweet, "organic_metrics" => organic_metrics,
-    "possibly_sensitive" => possibly_sensitive, "promoted_metrics" => promoted_metrics,
-    "public_metrics" => public_metrics, "referenced_tweets" => referenced_tweets,
-    "referenced_posts" => referenced_tweets, "reply_settings" => reply_settings, "scopes"
-    => scopes, "source" => source, "suggested_source_links" => suggested_source_links,
-    "suggested_source_links_with_counts" => suggested_source_links_with_counts, "text" =>
-    text, "username" => username, "withheld" => withheld }
-);
+crate::runtime::impl_model!(Tweet {
+    "attachments" => attachments,
+    "author_id" => author_id,
+    "community_id" => community_id,
+    "context_annotations" => context_annotations,
+    "conversation_id" => conversation_id,
+    "created_at" => created_at,
+    "display_text_range" => display_text_range,
+    "edit_controls" => edit_controls,
+    "edit_history_tweet_ids" => edit_history_tweet_ids,
+    "edit_history_post_ids" => edit_history_tweet_ids,
+    "entities" => entities,
+    "geo" => geo,
+    "id" => id,
+    "in_reply_to_user_id" => in_reply_to_user_id,
+    "lang" => lang,
+    "non_public_metrics" => non_public_metrics,
+    "note_tweet" => note_tweet,
+    "note_post" => note_tweet,
+    "organic_metrics" => organic_metrics,
+    "possibly_sensitive" => possibly_sensitive,
+    "promoted_metrics" => promoted_metrics,
+    "public_metrics" => public_metrics,
+    "referenced_tweets" => referenced_tweets,
+    "referenced_posts" => referenced_tweets,
+    "reply_settings" => reply_settings,
+    "scopes" => scopes,
+    "source" => source,
+    "suggested_source_links" => suggested_source_links,
+    "suggested_source_links_with_counts" => suggested_source_links_with_counts,
+    "text" => text,
+    "username" => username,
+    "withheld" => withheld,
+});
 ///Object `TweetAttachments` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetAttachments {
@@ -14987,10 +15501,11 @@ pub struct TweetAttachments {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetAttachments { "media_keys" => media_keys, "media_source_tweet_id" =>
-    media_source_tweet_id, "poll_ids" => poll_ids }
-);
+crate::runtime::impl_model!(TweetAttachments {
+    "media_keys" => media_keys,
+    "media_source_tweet_id" => media_source_tweet_id,
+    "poll_ids" => poll_ids,
+});
 ///Object `TweetEditControls` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetEditControls {
@@ -15007,10 +15522,11 @@ pub struct TweetEditControls {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetEditControls { "editable_until" => editable_until, "edits_remaining" =>
-    edits_remaining, "is_edit_eligible" => is_edit_eligible }
-);
+crate::runtime::impl_model!(TweetEditControls {
+    "editable_until" => editable_until,
+    "edits_remaining" => edits_remaining,
+    "is_edit_eligible" => is_edit_eligible,
+});
 ///Object `TweetGeo` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetGeo {
@@ -15024,9 +15540,10 @@ pub struct TweetGeo {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetGeo { "coordinates" => coordinates, "place_id" => place_id }
-);
+crate::runtime::impl_model!(TweetGeo {
+    "coordinates" => coordinates,
+    "place_id" => place_id,
+});
 ///Object `TweetNonPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNonPublicMetrics {
@@ -15037,9 +15554,9 @@ pub struct TweetNonPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetNonPublicMetrics { "impression_count" => impression_count }
-);
+crate::runtime::impl_model!(TweetNonPublicMetrics {
+    "impression_count" => impression_count,
+});
 ///Object `TweetNoteTweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNoteTweet {
@@ -15053,7 +15570,10 @@ pub struct TweetNoteTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(TweetNoteTweet { "entities" => entities, "text" => text });
+crate::runtime::impl_model!(TweetNoteTweet {
+    "entities" => entities,
+    "text" => text,
+});
 ///Object `TweetNoteTweetEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetNoteTweetEntities {
@@ -15073,10 +15593,12 @@ pub struct TweetNoteTweetEntities {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetNoteTweetEntities { "cashtags" => cashtags, "hashtags" => hashtags, "mentions"
-    => mentions, "urls" => urls }
-);
+crate::runtime::impl_model!(TweetNoteTweetEntities {
+    "cashtags" => cashtags,
+    "hashtags" => hashtags,
+    "mentions" => mentions,
+    "urls" => urls,
+});
 ///Object `TweetOrganicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetOrganicMetrics {
@@ -15096,11 +15618,13 @@ pub struct TweetOrganicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetOrganicMetrics { "impression_count" => impression_count, "like_count" =>
-    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count,
-    "repost_count" => retweet_count }
-);
+crate::runtime::impl_model!(TweetOrganicMetrics {
+    "impression_count" => impression_count,
+    "like_count" => like_count,
+    "reply_count" => reply_count,
+    "retweet_count" => retweet_count,
+    "repost_count" => retweet_count,
+});
 ///Object `TweetPromotedMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetPromotedMetrics {
@@ -15120,11 +15644,13 @@ pub struct TweetPromotedMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetPromotedMetrics { "impression_count" => impression_count, "like_count" =>
-    like_count, "reply_count" => reply_count, "retweet_count" => retweet_count,
-    "repost_count" => retweet_count }
-);
+crate::runtime::impl_model!(TweetPromotedMetrics {
+    "impression_count" => impression_count,
+    "like_count" => like_count,
+    "reply_count" => reply_count,
+    "retweet_count" => retweet_count,
+    "repost_count" => retweet_count,
+});
 ///Object `TweetPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetPublicMetrics {
@@ -15150,12 +15676,15 @@ pub struct TweetPublicMetrics {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetPublicMetrics { "bookmark_count" => bookmark_count, "impression_count" =>
-    impression_count, "like_count" => like_count, "quote_count" => quote_count,
-    "reply_count" => reply_count, "retweet_count" => retweet_count, "repost_count" =>
-    retweet_count }
-);
+crate::runtime::impl_model!(TweetPublicMetrics {
+    "bookmark_count" => bookmark_count,
+    "impression_count" => impression_count,
+    "like_count" => like_count,
+    "quote_count" => quote_count,
+    "reply_count" => reply_count,
+    "retweet_count" => retweet_count,
+    "repost_count" => retweet_count,
+});
 ///Object `TweetReferencedTweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetReferencedTweet {
@@ -15169,7 +15698,10 @@ pub struct TweetReferencedTweet {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(TweetReferencedTweet { "id" => id, "type" => type_ });
+crate::runtime::impl_model!(TweetReferencedTweet {
+    "id" => id,
+    "type" => type_,
+});
 crate::runtime::string_enum! {
     #[doc =
     "Values of `TweetReferencedTweetType` listed by the API document: type string."] pub
@@ -15186,7 +15718,9 @@ pub struct TweetScopes {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(TweetScopes { "followers" => followers });
+crate::runtime::impl_model!(TweetScopes {
+    "followers" => followers,
+});
 ///Object `TweetSuggestedSourceLinksWithCounts` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TweetSuggestedSourceLinksWithCounts {
@@ -15200,9 +15734,10 @@ pub struct TweetSuggestedSourceLinksWithCounts {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: crate::runtime::Extra,
 }
-crate::runtime::impl_model!(
-    TweetSuggestedSourceLinksWithCounts { "count" => count, "url" => url }
-);
+crate::runtime::impl_model!(TweetSuggestedSourceLinksWithCounts {
+    "count" => count,
+    "url" => url,
+});
 ///Object `TweetComplianceData` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15227,10 +15762,13 @@ pub struct TweetComplianceData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetComplianceData { "delete" => delete, "withheld" => withheld, "drop" => drop,
-    "undrop" => undrop, "tweet_edit" => tweet_edit }
-);
+crate::runtime::impl_model!(TweetComplianceData {
+    "delete" => delete,
+    "withheld" => withheld,
+    "drop" => drop,
+    "undrop" => undrop,
+    "tweet_edit" => tweet_edit,
+});
 ///Object `TweetComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15249,10 +15787,11 @@ pub struct TweetComplianceSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetComplianceSchema { "event_at" => event_at, "quote_tweet_id" => quote_tweet_id,
-    "tweet" => tweet }
-);
+crate::runtime::impl_model!(TweetComplianceSchema {
+    "event_at" => event_at,
+    "quote_tweet_id" => quote_tweet_id,
+    "tweet" => tweet,
+});
 ///Object `TweetComplianceSchemaTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15268,9 +15807,10 @@ pub struct TweetComplianceSchemaTweet {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetComplianceSchemaTweet { "author_id" => author_id, "id" => id }
-);
+crate::runtime::impl_model!(TweetComplianceSchemaTweet {
+    "author_id" => author_id,
+    "id" => id,
+});
 ///Object `TweetComplianceStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15286,20 +15826,23 @@ pub struct TweetComplianceStreamResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetComplianceStreamResponse { "data" => data, "errors" => errors }
-);
+crate::runtime::impl_model!(TweetComplianceStreamResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(any(feature = "compliance", feature = "stream"))]
-impl crate::runtime::Envelope for TweetComplianceStreamResponse {
+impl xapi_runtime::Envelope for TweetComplianceStreamResponse {
     type Data = TweetComplianceData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -15369,14 +15912,22 @@ pub struct TweetCreateRequest {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateRequest { "card_uri" => card_uri, "community_id" => community_id,
-    "direct_message_deep_link" => direct_message_deep_link, "edit_options" =>
-    edit_options, "for_super_followers_only" => for_super_followers_only, "geo" => geo,
-    "media" => media, "nullcast" => nullcast, "poll" => poll, "quote_tweet_id" =>
-    quote_tweet_id, "reply" => reply, "reply_settings" => reply_settings,
-    "share_with_followers" => share_with_followers, "text" => text }
-);
+crate::runtime::impl_model!(TweetCreateRequest {
+    "card_uri" => card_uri,
+    "community_id" => community_id,
+    "direct_message_deep_link" => direct_message_deep_link,
+    "edit_options" => edit_options,
+    "for_super_followers_only" => for_super_followers_only,
+    "geo" => geo,
+    "media" => media,
+    "nullcast" => nullcast,
+    "poll" => poll,
+    "quote_tweet_id" => quote_tweet_id,
+    "reply" => reply,
+    "reply_settings" => reply_settings,
+    "share_with_followers" => share_with_followers,
+    "text" => text,
+});
 ///Object `TweetCreateRequestEditOptions` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15389,9 +15940,9 @@ pub struct TweetCreateRequestEditOptions {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateRequestEditOptions { "previous_post_id" => previous_post_id }
-);
+crate::runtime::impl_model!(TweetCreateRequestEditOptions {
+    "previous_post_id" => previous_post_id,
+});
 ///Object `TweetCreateRequestGeo` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15404,7 +15955,9 @@ pub struct TweetCreateRequestGeo {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetCreateRequestGeo { "place_id" => place_id });
+crate::runtime::impl_model!(TweetCreateRequestGeo {
+    "place_id" => place_id,
+});
 ///Object `TweetCreateRequestMedia` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15420,10 +15973,10 @@ pub struct TweetCreateRequestMedia {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateRequestMedia { "media_ids" => media_ids, "tagged_user_ids" =>
-    tagged_user_ids }
-);
+crate::runtime::impl_model!(TweetCreateRequestMedia {
+    "media_ids" => media_ids,
+    "tagged_user_ids" => tagged_user_ids,
+});
 ///Object `TweetCreateRequestPoll` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15442,10 +15995,11 @@ pub struct TweetCreateRequestPoll {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateRequestPoll { "duration_minutes" => duration_minutes, "options" =>
-    options, "reply_settings" => reply_settings }
-);
+crate::runtime::impl_model!(TweetCreateRequestPoll {
+    "duration_minutes" => duration_minutes,
+    "options" => options,
+    "reply_settings" => reply_settings,
+});
 #[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
@@ -15475,11 +16029,11 @@ pub struct TweetCreateRequestReply {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateRequestReply { "auto_populate_reply_metadata" =>
-    auto_populate_reply_metadata, "exclude_reply_user_ids" => exclude_reply_user_ids,
-    "in_reply_to_tweet_id" => in_reply_to_tweet_id }
-);
+crate::runtime::impl_model!(TweetCreateRequestReply {
+    "auto_populate_reply_metadata" => auto_populate_reply_metadata,
+    "exclude_reply_user_ids" => exclude_reply_user_ids,
+    "in_reply_to_tweet_id" => in_reply_to_tweet_id,
+});
 #[cfg(feature = "tweets")]
 crate::runtime::string_enum! {
     #[doc =
@@ -15502,18 +16056,23 @@ pub struct TweetCreateResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetCreateResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(TweetCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for TweetCreateResponse {
+impl xapi_runtime::Envelope for TweetCreateResponse {
     type Data = TweetCreateResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -15541,10 +16100,12 @@ pub struct TweetCreateResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(
-    TweetCreateResponseData { "edit_history_tweet_ids" => edit_history_tweet_ids,
-    "edit_history_post_ids" => edit_history_tweet_ids, "id" => id, "text" => text }
-);
+crate::runtime::impl_model!(TweetCreateResponseData {
+    "edit_history_tweet_ids" => edit_history_tweet_ids,
+    "edit_history_post_ids" => edit_history_tweet_ids,
+    "id" => id,
+    "text" => text,
+});
 ///Object `TweetDeleteComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15557,7 +16118,9 @@ pub struct TweetDeleteComplianceSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(TweetDeleteComplianceSchema { "delete" => delete });
+crate::runtime::impl_model!(TweetDeleteComplianceSchema {
+    "delete" => delete,
+});
 ///Object `TweetDeleteResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15573,18 +16136,23 @@ pub struct TweetDeleteResponse {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetDeleteResponse { "data" => data, "errors" => errors });
+crate::runtime::impl_model!(TweetDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
 #[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for TweetDeleteResponse {
+impl xapi_runtime::Envelope for TweetDeleteResponse {
     type Data = TweetDeleteResponseData;
     type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
     fn data(&self) -> Option<&Self::Data> {
         self.data.as_ref()
     }
-    fn includes(&self) -> Option<&Expansions> {
+    fn includes(&self) -> Option<&Self::Includes> {
         None
     }
-    fn errors(&self) -> &[Problem] {
+    fn errors(&self) -> &[Self::Problem] {
         self.errors.as_deref().unwrap_or(&[])
     }
     fn meta(&self) -> Option<&Self::Meta> {
@@ -15606,7 +16174,9 @@ pub struct TweetDeleteResponseData {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetDeleteResponseData { "deleted" => deleted });
+crate::runtime::impl_model!(TweetDeleteResponseData {
+    "deleted" => deleted,
+});
 ///Object `TweetDropComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15619,7 +16189,9 @@ pub struct TweetDropComplianceSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(TweetDropComplianceSchema { "drop" => drop });
+crate::runtime::impl_model!(TweetDropComplianceSchema {
+    "drop" => drop,
+});
 ///Object `TweetEditComplianceObjectSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15641,10 +16213,12 @@ pub struct TweetEditComplianceObjectSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetEditComplianceObjectSchema { "edit_tweet_ids" => edit_tweet_ids, "event_at" =>
-    event_at, "initial_tweet_id" => initial_tweet_id, "tweet" => tweet }
-);
+crate::runtime::impl_model!(TweetEditComplianceObjectSchema {
+    "edit_tweet_ids" => edit_tweet_ids,
+    "event_at" => event_at,
+    "initial_tweet_id" => initial_tweet_id,
+    "tweet" => tweet,
+});
 ///Object `TweetEditComplianceObjectSchemaTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15657,7 +16231,9 @@ pub struct TweetEditComplianceObjectSchemaTweet {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(TweetEditComplianceObjectSchemaTweet { "id" => id });
+crate::runtime::impl_model!(TweetEditComplianceObjectSchemaTweet {
+    "id" => id,
+});
 ///Object `TweetEditComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -15670,7 +16246,3175 @@ pub struct TweetEditComplianceSchema {
     pub extra: crate::runtime::Extra,
 }
 #[cfg(feature = "full")]
-crate::runtime::impl_model!(TweetEditComplianceSchema { "tweet_edit" => tweet_edit });
+crate::runtime::impl_model!(TweetEditComplianceSchema {
+    "tweet_edit" => tweet_edit,
+});
+///Object `TweetHideRequest` of the API document.
+#[cfg(feature = "tweets")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetHideRequest {
+    ///`hidden` (required by the document; may still be absent) — type boolean
+    #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "tweets")]
+crate::runtime::impl_model!(TweetHideRequest {
+    "hidden" => hidden,
+});
+///Object `TweetHideResponse` of the API document.
+#[cfg(feature = "tweets")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetHideResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<TweetHideResponseData>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "tweets")]
+crate::runtime::impl_model!(TweetHideResponse {
+    "data" => data,
+});
+#[cfg(feature = "tweets")]
+impl xapi_runtime::Envelope for TweetHideResponse {
+    type Data = TweetHideResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        &[]
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `TweetHideResponseData` of the API document.
+#[cfg(feature = "tweets")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetHideResponseData {
+    ///`hidden` — type boolean
+    #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "tweets")]
+crate::runtime::impl_model!(TweetHideResponseData {
+    "hidden" => hidden,
+});
+///Schema `TweetId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+pub type TweetId = crate::runtime::Text;
+///Object `TweetLabelData` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetLabelData {
+    ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
+    #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
+    pub public_tweet_notice: Option<TweetNotice>,
+    ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
+    #[serde(rename = "public_tweet_unviewable", skip_serializing_if = "Option::is_none")]
+    pub public_tweet_unviewable: Option<TweetUnviewable>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetLabelData {
+    "public_tweet_notice" => public_tweet_notice,
+    "public_tweet_unviewable" => public_tweet_unviewable,
+});
+///Object `TweetLabelStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetLabelStreamResponse {
+    ///`data` (required by the document; may still be absent) — see [`TweetLabelData`]
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<TweetLabelData>,
+    ///`errors` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetLabelStreamResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "compliance", feature = "stream"))]
+impl xapi_runtime::Envelope for TweetLabelStreamResponse {
+    type Data = TweetLabelData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `TweetNotice` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetNotice {
+    ///`application` (required by the document; may still be absent) — type string
+    #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::runtime::Text>,
+    ///`details` — type string
+    #[serde(rename = "details", skip_serializing_if = "Option::is_none")]
+    pub details: Option<crate::runtime::Text>,
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`event_type` (required by the document; may still be absent) — type string
+    #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<crate::runtime::Text>,
+    ///`extended_details_url` — type string
+    #[serde(rename = "extended_details_url", skip_serializing_if = "Option::is_none")]
+    pub extended_details_url: Option<crate::runtime::Text>,
+    ///`label_title` — type string
+    #[serde(rename = "label_title", skip_serializing_if = "Option::is_none")]
+    pub label_title: Option<crate::runtime::Text>,
+    ///`tweet` (required by the document; may still be absent) — type object
+    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
+    pub tweet: Option<TweetNoticeTweet>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetNotice {
+    "application" => application,
+    "details" => details,
+    "event_at" => event_at,
+    "event_type" => event_type,
+    "extended_details_url" => extended_details_url,
+    "label_title" => label_title,
+    "tweet" => tweet,
+});
+///Object `TweetNoticeTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetNoticeTweet {
+    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<UserId>,
+    ///`id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<TweetId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetNoticeTweet {
+    "author_id" => author_id,
+    "id" => id,
+});
+///Object `TweetNoticeSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetNoticeSchema {
+    ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
+    #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
+    pub public_tweet_notice: Option<TweetNotice>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(TweetNoticeSchema {
+    "public_tweet_notice" => public_tweet_notice,
+});
+///Object `TweetTakedownComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetTakedownComplianceSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`quote_tweet_id` — see [`TweetId`]
+    #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
+    pub quote_tweet_id: Option<TweetId>,
+    ///`tweet` (required by the document; may still be absent) — type object
+    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
+    pub tweet: Option<TweetTakedownComplianceSchemaTweet>,
+    ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
+    pub withheld_in_countries: Option<Vec<CountryCode>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetTakedownComplianceSchema {
+    "event_at" => event_at,
+    "quote_tweet_id" => quote_tweet_id,
+    "tweet" => tweet,
+    "withheld_in_countries" => withheld_in_countries,
+});
+///Object `TweetTakedownComplianceSchemaTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetTakedownComplianceSchemaTweet {
+    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<UserId>,
+    ///`id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<TweetId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetTakedownComplianceSchemaTweet {
+    "author_id" => author_id,
+    "id" => id,
+});
+///Schema `TweetText` of the API document: type string.
+pub type TweetText = crate::runtime::Text;
+///Object `TweetUndropComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetUndropComplianceSchema {
+    ///`undrop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
+    #[serde(rename = "undrop", skip_serializing_if = "Option::is_none")]
+    pub undrop: Option<TweetComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(TweetUndropComplianceSchema {
+    "undrop" => undrop,
+});
+///Object `TweetUnviewable` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetUnviewable {
+    ///`application` (required by the document; may still be absent) — type string
+    #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::runtime::Text>,
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`tweet` (required by the document; may still be absent) — type object
+    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
+    pub tweet: Option<TweetUnviewableTweet>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetUnviewable {
+    "application" => application,
+    "event_at" => event_at,
+    "tweet" => tweet,
+});
+///Object `TweetUnviewableTweet` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetUnviewableTweet {
+    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<UserId>,
+    ///`id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<TweetId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(TweetUnviewableTweet {
+    "author_id" => author_id,
+    "id" => id,
+});
+///Object `TweetUnviewableSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetUnviewableSchema {
+    ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
+    #[serde(rename = "public_tweet_unviewable", skip_serializing_if = "Option::is_none")]
+    pub public_tweet_unviewable: Option<TweetUnviewable>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(TweetUnviewableSchema {
+    "public_tweet_unviewable" => public_tweet_unviewable,
+});
+///Object `TweetWithheld` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetWithheld {
+    ///`copyright` (required by the document; may still be absent) — type boolean
+    #[serde(rename = "copyright", skip_serializing_if = "Option::is_none")]
+    pub copyright: Option<bool>,
+    ///`country_codes` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
+    pub country_codes: Option<Vec<CountryCode>>,
+    ///`scope` — type string
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<TweetWithheldScope>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(TweetWithheld {
+    "copyright" => copyright,
+    "country_codes" => country_codes,
+    "scope" => scope,
+});
+crate::runtime::string_enum! {
+    #[doc = "Values of `TweetWithheldScope` listed by the API document: type string."]
+    pub enum TweetWithheldScope { Tweet = "tweet", User = "user", }
+}
+///Object `TweetWithheldComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct TweetWithheldComplianceSchema {
+    ///`withheld` (required by the document; may still be absent) — see [`TweetTakedownComplianceSchema`]
+    #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<TweetTakedownComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(TweetWithheldComplianceSchema {
+    "withheld" => withheld,
+});
+///Object `UnlikeComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UnlikeComplianceSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`favorite` (required by the document; may still be absent) — type object
+    #[serde(rename = "favorite", skip_serializing_if = "Option::is_none")]
+    pub favorite: Option<UnlikeComplianceSchemaFavorite>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UnlikeComplianceSchema {
+    "event_at" => event_at,
+    "favorite" => favorite,
+});
+///Object `UnlikeComplianceSchemaFavorite` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UnlikeComplianceSchemaFavorite {
+    ///`id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<TweetId>,
+    ///`user_id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UnlikeComplianceSchemaFavorite {
+    "id" => id,
+    "user_id" => user_id,
+});
+///Object `UnsupportedAuthenticationProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UnsupportedAuthenticationProblem {
+    ///`detail` — type string
+    #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    pub detail: Option<crate::runtime::Text>,
+    ///`status` — type integer
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    ///`title` (required by the document; may still be absent) — type string
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    pub title: Option<crate::runtime::Text>,
+    ///`type` (required by the document; may still be absent) — type string
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<crate::runtime::Text>,
+    ///`reason` — type string
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnsupportedAuthenticationProblemReason>,
+    ///`registration_url` — type string, format `uri`
+    #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    pub registration_url: Option<crate::runtime::Text>,
+    ///`resource_id` (required by the document; may still be absent) — type string
+    #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<crate::runtime::Text>,
+    ///`resource_type` (required by the document; may still be absent) — type string
+    #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<UnsupportedAuthenticationProblemResourceType>,
+    ///`section` (required by the document; may still be absent) — type string
+    #[serde(rename = "section", skip_serializing_if = "Option::is_none")]
+    pub section: Option<UnsupportedAuthenticationProblemSection>,
+    ///`id` — type string
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<crate::runtime::Text>,
+    ///`value` — type string
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::runtime::Text>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<UnsupportedAuthenticationProblemError>>,
+    ///`field` (required by the document; may still be absent) — type string
+    #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    pub field: Option<crate::runtime::Text>,
+    ///`parameter` (required by the document; may still be absent) — type string
+    #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<crate::runtime::Text>,
+    ///`disconnect_type` — type string
+    #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
+    pub disconnect_type: Option<UnsupportedAuthenticationProblemDisconnectType>,
+    ///`connection_issue` — type string
+    #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
+    pub connection_issue: Option<UnsupportedAuthenticationProblemConnectionIssue>,
+    ///`period` — type string
+    #[serde(rename = "period", skip_serializing_if = "Option::is_none")]
+    pub period: Option<UnsupportedAuthenticationProblemPeriod>,
+    ///`scope` — type string
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<UnsupportedAuthenticationProblemScope>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UnsupportedAuthenticationProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemReason` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemReason { OfficialClientForbidden =
+    "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemResourceType` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemResourceType { User = "user", Tweet =
+    "tweet", Media = "media", List = "list", Space = "space", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemSection` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemSection { Data = "data", Includes =
+    "includes", }
+}
+///Object `UnsupportedAuthenticationProblemError` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UnsupportedAuthenticationProblemError {
+    ///`message` — type string
+    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::runtime::Text>,
+    ///`parameters` — type object
+    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<crate::runtime::Extra>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UnsupportedAuthenticationProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemDisconnectType` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemDisconnectType { OperationalDisconnect =
+    "OperationalDisconnect", UpstreamOperationalDisconnect =
+    "UpstreamOperationalDisconnect", ForceDisconnect = "ForceDisconnect",
+    UpstreamUncleanDisconnect = "UpstreamUncleanDisconnect", SlowReader = "SlowReader",
+    InternalError = "InternalError", ClientApplicationStateDegraded =
+    "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemConnectionIssue` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemConnectionIssue { TooManyConnections =
+    "TooManyConnections", ProvisioningSubscription = "ProvisioningSubscription",
+    RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
+    "RulesInvalidIssue", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemPeriod` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemPeriod { Daily = "Daily", Monthly =
+    "Monthly", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UnsupportedAuthenticationProblemScope` listed by the API document: type string."]
+    pub enum UnsupportedAuthenticationProblemScope { Account = "Account", Product =
+    "Product", }
+}
+///Schema `UploadExpiration` of the API document: type string, format `date-time`.
+#[cfg(feature = "compliance")]
+pub type UploadExpiration = crate::runtime::Text;
+///Object `UploadSource` of the API document.
+#[cfg(feature = "media")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UploadSource {
+    ///`upload_source` (required by the document; may still be absent) — type string
+    #[serde(rename = "upload_source", skip_serializing_if = "Option::is_none")]
+    pub upload_source: Option<crate::runtime::Text>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "media")]
+crate::runtime::impl_model!(UploadSource {
+    "upload_source" => upload_source,
+});
+///Schema `UploadUrl` of the API document: type string, format `uri`.
+#[cfg(feature = "compliance")]
+pub type UploadUrl = crate::runtime::Text;
+///Schema `Url` of the API document: type string, format `uri`.
+pub type Url = crate::runtime::Text;
+///Object `UrlEntity` of the API document (all of its parts merged).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UrlEntity {
+    ///`end` (required by the document; may still be absent) — type integer, minimum 0
+    #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    pub end: Option<i64>,
+    ///`start` (required by the document; may still be absent) — type integer, minimum 0
+    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    ///`description` — type string
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<crate::runtime::Text>,
+    ///`display_url` — type string
+    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    pub display_url: Option<crate::runtime::Text>,
+    ///`expanded_url` — see [`Url`]
+    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    pub expanded_url: Option<Url>,
+    ///`images` — type array, min items 1
+    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<UrlImage>>,
+    ///`media_key` — see [`MediaKey`]
+    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    pub media_key: Option<MediaKey>,
+    ///`status` — see [`HttpStatusCode`]
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<HttpStatusCode>,
+    ///`title` — type string
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    pub title: Option<crate::runtime::Text>,
+    ///`unwound_url` — type string, format `uri`
+    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    pub unwound_url: Option<crate::runtime::Text>,
+    ///`url` (required by the document; may still be absent) — see [`Url`]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UrlEntity {
+    "end" => end,
+    "start" => start,
+    "description" => description,
+    "display_url" => display_url,
+    "expanded_url" => expanded_url,
+    "images" => images,
+    "media_key" => media_key,
+    "status" => status,
+    "title" => title,
+    "unwound_url" => unwound_url,
+    "url" => url,
+});
+///Object `UrlEntityDm` of the API document (all of its parts merged).
+#[cfg(feature = "direct-messages")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UrlEntityDm {
+    ///`end` (required by the document; may still be absent) — type integer, minimum 0
+    #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    pub end: Option<i64>,
+    ///`start` (required by the document; may still be absent) — type integer, minimum 0
+    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    ///`description` — type string
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<crate::runtime::Text>,
+    ///`display_url` — type string
+    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    pub display_url: Option<crate::runtime::Text>,
+    ///`expanded_url` — see [`Url`]
+    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    pub expanded_url: Option<Url>,
+    ///`images` — type array, min items 1
+    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<UrlImage>>,
+    ///`media_key` — see [`MediaKey`]
+    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    pub media_key: Option<MediaKey>,
+    ///`status` — see [`HttpStatusCode`]
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<HttpStatusCode>,
+    ///`title` — type string
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    pub title: Option<crate::runtime::Text>,
+    ///`unwound_url` — type string, format `uri`
+    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    pub unwound_url: Option<crate::runtime::Text>,
+    ///`url` (required by the document; may still be absent) — see [`Url`]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "direct-messages")]
+crate::runtime::impl_model!(UrlEntityDm {
+    "end" => end,
+    "start" => start,
+    "description" => description,
+    "display_url" => display_url,
+    "expanded_url" => expanded_url,
+    "images" => images,
+    "media_key" => media_key,
+    "status" => status,
+    "title" => title,
+    "unwound_url" => unwound_url,
+    "url" => url,
+});
+///Object `UrlFields` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UrlFields {
+    ///`description` — type string
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<crate::runtime::Text>,
+    ///`display_url` — type string
+    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    pub display_url: Option<crate::runtime::Text>,
+    ///`expanded_url` — see [`Url`]
+    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    pub expanded_url: Option<Url>,
+    ///`images` — type array, min items 1
+    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<UrlImage>>,
+    ///`media_key` — see [`MediaKey`]
+    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    pub media_key: Option<MediaKey>,
+    ///`status` — see [`HttpStatusCode`]
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<HttpStatusCode>,
+    ///`title` — type string
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    pub title: Option<crate::runtime::Text>,
+    ///`unwound_url` — type string, format `uri`
+    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    pub unwound_url: Option<crate::runtime::Text>,
+    ///`url` (required by the document; may still be absent) — see [`Url`]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UrlFields {
+    "description" => description,
+    "display_url" => display_url,
+    "expanded_url" => expanded_url,
+    "images" => images,
+    "media_key" => media_key,
+    "status" => status,
+    "title" => title,
+    "unwound_url" => unwound_url,
+    "url" => url,
+});
+///Object `UrlImage` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UrlImage {
+    ///`height` — see [`MediaHeight`]
+    #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    pub height: Option<MediaHeight>,
+    ///`url` — see [`Url`]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    ///`width` — see [`MediaWidth`]
+    #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    pub width: Option<MediaWidth>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UrlImage {
+    "height" => height,
+    "url" => url,
+    "width" => width,
+});
+///Object `Usage` of the API document.
+#[cfg(feature = "usage")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Usage {
+    ///`cap_reset_day` — type integer, format `int32`
+    #[serde(rename = "cap_reset_day", skip_serializing_if = "Option::is_none")]
+    pub cap_reset_day: Option<i64>,
+    ///`daily_client_app_usage` — type array, min items 1
+    #[serde(rename = "daily_client_app_usage", skip_serializing_if = "Option::is_none")]
+    pub daily_client_app_usage: Option<Vec<ClientAppUsage>>,
+    ///`daily_project_usage` — type object
+    #[serde(rename = "daily_project_usage", skip_serializing_if = "Option::is_none")]
+    pub daily_project_usage: Option<UsageDailyProjectUsage>,
+    ///`project_cap` — type integer, format `int32`
+    #[serde(rename = "project_cap", skip_serializing_if = "Option::is_none")]
+    pub project_cap: Option<i64>,
+    ///`project_id` — type string, format `^[0-9]{1,19}$`
+    #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<crate::runtime::Text>,
+    ///`project_usage` — type integer, format `int32`
+    #[serde(rename = "project_usage", skip_serializing_if = "Option::is_none")]
+    pub project_usage: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "usage")]
+crate::runtime::impl_model!(Usage {
+    "cap_reset_day" => cap_reset_day,
+    "daily_client_app_usage" => daily_client_app_usage,
+    "daily_project_usage" => daily_project_usage,
+    "project_cap" => project_cap,
+    "project_id" => project_id,
+    "project_usage" => project_usage,
+});
+///Object `UsageDailyProjectUsage` of the API document.
+#[cfg(feature = "usage")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsageDailyProjectUsage {
+    ///`project_id` — type integer, format `int32`
+    #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    ///`usage` — type array, min items 1
+    #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Vec<UsageFields>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "usage")]
+crate::runtime::impl_model!(UsageDailyProjectUsage {
+    "project_id" => project_id,
+    "usage" => usage,
+});
+///Object `UsageCapExceededProblem` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsageCapExceededProblem {
+    ///`detail` — type string
+    #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    pub detail: Option<crate::runtime::Text>,
+    ///`status` — type integer
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    ///`title` (required by the document; may still be absent) — type string
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    pub title: Option<crate::runtime::Text>,
+    ///`type` (required by the document; may still be absent) — type string
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<crate::runtime::Text>,
+    ///`reason` — type string
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UsageCapExceededProblemReason>,
+    ///`registration_url` — type string, format `uri`
+    #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    pub registration_url: Option<crate::runtime::Text>,
+    ///`resource_id` (required by the document; may still be absent) — type string
+    #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<crate::runtime::Text>,
+    ///`resource_type` (required by the document; may still be absent) — type string
+    #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<UsageCapExceededProblemResourceType>,
+    ///`section` (required by the document; may still be absent) — type string
+    #[serde(rename = "section", skip_serializing_if = "Option::is_none")]
+    pub section: Option<UsageCapExceededProblemSection>,
+    ///`id` — type string
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<crate::runtime::Text>,
+    ///`value` — type string
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::runtime::Text>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<UsageCapExceededProblemError>>,
+    ///`field` (required by the document; may still be absent) — type string
+    #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    pub field: Option<crate::runtime::Text>,
+    ///`parameter` (required by the document; may still be absent) — type string
+    #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<crate::runtime::Text>,
+    ///`disconnect_type` — type string
+    #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
+    pub disconnect_type: Option<UsageCapExceededProblemDisconnectType>,
+    ///`connection_issue` — type string
+    #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
+    pub connection_issue: Option<UsageCapExceededProblemConnectionIssue>,
+    ///`period` — type string
+    #[serde(rename = "period", skip_serializing_if = "Option::is_none")]
+    pub period: Option<UsageCapExceededProblemPeriod>,
+    ///`scope` — type string
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<UsageCapExceededProblemScope>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UsageCapExceededProblem {
+    "detail" => detail,
+    "status" => status,
+    "title" => title,
+    "type" => type_,
+    "reason" => reason,
+    "registration_url" => registration_url,
+    "resource_id" => resource_id,
+    "resource_type" => resource_type,
+    "section" => section,
+    "id" => id,
+    "value" => value,
+    "errors" => errors,
+    "field" => field,
+    "parameter" => parameter,
+    "disconnect_type" => disconnect_type,
+    "connection_issue" => connection_issue,
+    "period" => period,
+    "scope" => scope,
+});
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemReason` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemReason { OfficialClientForbidden =
+    "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemResourceType` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemResourceType { User = "user", Tweet = "tweet", Media
+    = "media", List = "list", Space = "space", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemSection` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemSection { Data = "data", Includes = "includes", }
+}
+///Object `UsageCapExceededProblemError` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsageCapExceededProblemError {
+    ///`message` — type string
+    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::runtime::Text>,
+    ///`parameters` — type object
+    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<crate::runtime::Extra>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UsageCapExceededProblemError {
+    "message" => message,
+    "parameters" => parameters,
+});
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemDisconnectType` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemDisconnectType { OperationalDisconnect =
+    "OperationalDisconnect", UpstreamOperationalDisconnect =
+    "UpstreamOperationalDisconnect", ForceDisconnect = "ForceDisconnect",
+    UpstreamUncleanDisconnect = "UpstreamUncleanDisconnect", SlowReader = "SlowReader",
+    InternalError = "InternalError", ClientApplicationStateDegraded =
+    "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemConnectionIssue` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemConnectionIssue { TooManyConnections =
+    "TooManyConnections", ProvisioningSubscription = "ProvisioningSubscription",
+    RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
+    "RulesInvalidIssue", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemPeriod` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
+}
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `UsageCapExceededProblemScope` listed by the API document: type string."]
+    pub enum UsageCapExceededProblemScope { Account = "Account", Product = "Product", }
+}
+///Object `UsageFields` of the API document.
+#[cfg(feature = "usage")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsageFields {
+    ///`date` — type string, format `date-time`
+    #[serde(rename = "date", skip_serializing_if = "Option::is_none")]
+    pub date: Option<crate::runtime::Text>,
+    ///`usage` — type integer, format `int32`
+    #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
+    pub usage: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "usage")]
+crate::runtime::impl_model!(UsageFields {
+    "date" => date,
+    "usage" => usage,
+});
+///Object `User` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct User {
+    ///`affiliation` — type object
+    #[serde(rename = "affiliation", skip_serializing_if = "Option::is_none")]
+    pub affiliation: Option<Box<UserAffiliation>>,
+    ///`connection_status` — type array, min items 0
+    #[serde(rename = "connection_status", skip_serializing_if = "Option::is_none")]
+    pub connection_status: Option<Vec<UserConnectionStatu>>,
+    ///`created_at` — type string, format `date-time`
+    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<crate::runtime::Text>,
+    ///`description` — type string
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<crate::runtime::Text>,
+    ///`entities` — type object
+    #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
+    pub entities: Option<UserEntities>,
+    ///`id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<UserId>,
+    ///`location` — type string
+    #[serde(rename = "location", skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::runtime::Text>,
+    ///`most_recent_tweet_id` — see [`TweetId`] — also accepted as `most_recent_post_id`
+    #[serde(rename = "most_recent_tweet_id", skip_serializing_if = "Option::is_none")]
+    pub most_recent_tweet_id: Option<TweetId>,
+    ///`name` (required by the document; may still be absent) — type string
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<crate::runtime::Text>,
+    ///`pinned_tweet_id` — see [`TweetId`] — also accepted as `pinned_post_id`
+    #[serde(rename = "pinned_tweet_id", skip_serializing_if = "Option::is_none")]
+    pub pinned_tweet_id: Option<TweetId>,
+    ///`profile_banner_url` — type string, format `uri`
+    #[serde(rename = "profile_banner_url", skip_serializing_if = "Option::is_none")]
+    pub profile_banner_url: Option<crate::runtime::Text>,
+    ///`profile_image_url` — type string, format `uri`
+    #[serde(rename = "profile_image_url", skip_serializing_if = "Option::is_none")]
+    pub profile_image_url: Option<crate::runtime::Text>,
+    ///`protected` — type boolean
+    #[serde(rename = "protected", skip_serializing_if = "Option::is_none")]
+    pub protected: Option<bool>,
+    ///`public_metrics` — type object
+    #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
+    pub public_metrics: Option<UserPublicMetrics>,
+    ///`receives_your_dm` — type boolean
+    #[serde(rename = "receives_your_dm", skip_serializing_if = "Option::is_none")]
+    pub receives_your_dm: Option<bool>,
+    ///`subscription_type` — type string
+    #[serde(rename = "subscription_type", skip_serializing_if = "Option::is_none")]
+    pub subscription_type: Option<UserSubscriptionType>,
+    ///`url` — type string
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    ///`username` (required by the document; may still be absent) — see [`UserName`]
+    #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
+    pub username: Option<UserName>,
+    ///`verified` — type boolean
+    #[serde(rename = "verified", skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    ///`verified_type` — type string
+    #[serde(rename = "verified_type", skip_serializing_if = "Option::is_none")]
+    pub verified_type: Option<UserVerifiedType>,
+    ///`withheld` — see [`UserWithheld`]
+    #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Box<UserWithheld>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(User {
+    "affiliation" => affiliation,
+    "connection_status" => connection_status,
+    "created_at" => created_at,
+    "description" => description,
+    "entities" => entities,
+    "id" => id,
+    "location" => location,
+    "most_recent_tweet_id" => most_recent_tweet_id,
+    "most_recent_post_id" => most_recent_tweet_id,
+    "name" => name,
+    "pinned_tweet_id" => pinned_tweet_id,
+    "pinned_post_id" => pinned_tweet_id,
+    "profile_banner_url" => profile_banner_url,
+    "profile_image_url" => profile_image_url,
+    "protected" => protected,
+    "public_metrics" => public_metrics,
+    "receives_your_dm" => receives_your_dm,
+    "subscription_type" => subscription_type,
+    "url" => url,
+    "username" => username,
+    "verified" => verified,
+    "verified_type" => verified_type,
+    "withheld" => withheld,
+});
+///Object `UserAffiliation` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserAffiliation {
+    ///`badge_url` — type string, format `uri`
+    #[serde(rename = "badge_url", skip_serializing_if = "Option::is_none")]
+    pub badge_url: Option<crate::runtime::Text>,
+    ///`description` — type string
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<crate::runtime::Text>,
+    ///`url` — type string, format `uri`
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    ///`user_id` — type array, min items 1
+    #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Vec<UserId>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UserAffiliation {
+    "badge_url" => badge_url,
+    "description" => description,
+    "url" => url,
+    "user_id" => user_id,
+});
+crate::runtime::string_enum! {
+    #[doc = "Values of `UserConnectionStatu` listed by the API document: type string."]
+    pub enum UserConnectionStatu { FollowRequestReceived = "follow_request_received",
+    FollowRequestSent = "follow_request_sent", Blocking = "blocking", FollowedBy =
+    "followed_by", Following = "following", Muting = "muting", }
+}
+///Object `UserEntities` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserEntities {
+    ///`description` — see [`FullTextEntities`]
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<FullTextEntities>,
+    ///`url` — type object
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<UserEntitiesUrl>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UserEntities {
+    "description" => description,
+    "url" => url,
+});
+///Object `UserEntitiesUrl` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserEntitiesUrl {
+    ///`urls` — type array, min items 1
+    #[serde(rename = "urls", skip_serializing_if = "Option::is_none")]
+    pub urls: Option<Vec<UrlEntity>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UserEntitiesUrl {
+    "urls" => urls,
+});
+///Object `UserPublicMetrics` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserPublicMetrics {
+    ///`followers_count` (required by the document; may still be absent) — type integer
+    #[serde(rename = "followers_count", skip_serializing_if = "Option::is_none")]
+    pub followers_count: Option<i64>,
+    ///`following_count` (required by the document; may still be absent) — type integer
+    #[serde(rename = "following_count", skip_serializing_if = "Option::is_none")]
+    pub following_count: Option<i64>,
+    ///`like_count` — type integer
+    #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
+    pub like_count: Option<i64>,
+    ///`listed_count` (required by the document; may still be absent) — type integer
+    #[serde(rename = "listed_count", skip_serializing_if = "Option::is_none")]
+    pub listed_count: Option<i64>,
+    ///`tweet_count` (required by the document; may still be absent) — type integer — also accepted as `post_count`
+    #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
+    pub tweet_count: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UserPublicMetrics {
+    "followers_count" => followers_count,
+    "following_count" => following_count,
+    "like_count" => like_count,
+    "listed_count" => listed_count,
+    "tweet_count" => tweet_count,
+    "post_count" => tweet_count,
+});
+crate::runtime::string_enum! {
+    #[doc = "Values of `UserSubscriptionType` listed by the API document: type string."]
+    pub enum UserSubscriptionType { Basic = "Basic", Premium = "Premium", PremiumPlus =
+    "PremiumPlus", None = "None", }
+}
+crate::runtime::string_enum! {
+    #[doc = "Values of `UserVerifiedType` listed by the API document: type string."] pub
+    enum UserVerifiedType { Blue = "blue", Government = "government", Business =
+    "business", None = "none", }
+}
+///Object `UserComplianceData` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserComplianceData {
+    ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
+    pub user_protect: Option<UserComplianceSchema>,
+    ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_unprotect", skip_serializing_if = "Option::is_none")]
+    pub user_unprotect: Option<UserComplianceSchema>,
+    ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_delete", skip_serializing_if = "Option::is_none")]
+    pub user_delete: Option<UserComplianceSchema>,
+    ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_undelete", skip_serializing_if = "Option::is_none")]
+    pub user_undelete: Option<UserComplianceSchema>,
+    ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_suspend", skip_serializing_if = "Option::is_none")]
+    pub user_suspend: Option<UserComplianceSchema>,
+    ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_unsuspend", skip_serializing_if = "Option::is_none")]
+    pub user_unsuspend: Option<UserComplianceSchema>,
+    ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
+    #[serde(rename = "user_withheld", skip_serializing_if = "Option::is_none")]
+    pub user_withheld: Option<UserTakedownComplianceSchema>,
+    ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
+    #[serde(rename = "scrub_geo", skip_serializing_if = "Option::is_none")]
+    pub scrub_geo: Option<UserScrubGeoObjectSchema>,
+    ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
+    #[serde(
+        rename = "user_profile_modification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_profile_modification: Option<UserProfileModificationObjectSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserComplianceData {
+    "user_protect" => user_protect,
+    "user_unprotect" => user_unprotect,
+    "user_delete" => user_delete,
+    "user_undelete" => user_undelete,
+    "user_suspend" => user_suspend,
+    "user_unsuspend" => user_unsuspend,
+    "user_withheld" => user_withheld,
+    "scrub_geo" => scrub_geo,
+    "user_profile_modification" => user_profile_modification,
+});
+///Object `UserComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserComplianceSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`user` (required by the document; may still be absent) — type object
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserComplianceSchemaUser>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserComplianceSchema {
+    "event_at" => event_at,
+    "user" => user,
+});
+///Object `UserComplianceSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserComplianceSchemaUser {
+    ///`id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserComplianceSchemaUser {
+    "id" => id,
+});
+///Object `UserComplianceStreamResponse` of the API document (union of its alternatives).
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserComplianceStreamResponse {
+    ///`data` (required by the document; may still be absent) — see [`UserComplianceData`]
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UserComplianceData>,
+    ///`errors` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserComplianceStreamResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "compliance", feature = "stream"))]
+impl xapi_runtime::Envelope for UserComplianceStreamResponse {
+    type Data = UserComplianceData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UserDeleteComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserDeleteComplianceSchema {
+    ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_delete", skip_serializing_if = "Option::is_none")]
+    pub user_delete: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserDeleteComplianceSchema {
+    "user_delete" => user_delete,
+});
+///Schema `UserId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+pub type UserId = crate::runtime::Text;
+///Schema `UserIdMatchesAuthenticatedUser` of the API document: type string.
+#[cfg(
+    any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
+)]
+pub type UserIdMatchesAuthenticatedUser = crate::runtime::Text;
+///Schema `UserName` of the API document: type string, pattern `^[A-Za-z0-9_]{1,15}$`.
+pub type UserName = crate::runtime::Text;
+///Object `UserProfileModificationComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserProfileModificationComplianceSchema {
+    ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
+    #[serde(
+        rename = "user_profile_modification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_profile_modification: Option<UserProfileModificationObjectSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserProfileModificationComplianceSchema {
+    "user_profile_modification" => user_profile_modification,
+});
+///Object `UserProfileModificationObjectSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserProfileModificationObjectSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`new_value` (required by the document; may still be absent) — type string
+    #[serde(rename = "new_value", skip_serializing_if = "Option::is_none")]
+    pub new_value: Option<crate::runtime::Text>,
+    ///`profile_field` (required by the document; may still be absent) — type string
+    #[serde(rename = "profile_field", skip_serializing_if = "Option::is_none")]
+    pub profile_field: Option<crate::runtime::Text>,
+    ///`user` (required by the document; may still be absent) — type object
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserProfileModificationObjectSchemaUser>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserProfileModificationObjectSchema {
+    "event_at" => event_at,
+    "new_value" => new_value,
+    "profile_field" => profile_field,
+    "user" => user,
+});
+///Object `UserProfileModificationObjectSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserProfileModificationObjectSchemaUser {
+    ///`id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserProfileModificationObjectSchemaUser {
+    "id" => id,
+});
+///Object `UserProtectComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserProtectComplianceSchema {
+    ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
+    pub user_protect: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserProtectComplianceSchema {
+    "user_protect" => user_protect,
+});
+///Object `UserScrubGeoObjectSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserScrubGeoObjectSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`up_to_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "up_to_tweet_id", skip_serializing_if = "Option::is_none")]
+    pub up_to_tweet_id: Option<TweetId>,
+    ///`user` (required by the document; may still be absent) — type object
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserScrubGeoObjectSchemaUser>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserScrubGeoObjectSchema {
+    "event_at" => event_at,
+    "up_to_tweet_id" => up_to_tweet_id,
+    "user" => user,
+});
+///Object `UserScrubGeoObjectSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserScrubGeoObjectSchemaUser {
+    ///`id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserScrubGeoObjectSchemaUser {
+    "id" => id,
+});
+///Object `UserScrubGeoSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserScrubGeoSchema {
+    ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
+    #[serde(rename = "scrub_geo", skip_serializing_if = "Option::is_none")]
+    pub scrub_geo: Option<UserScrubGeoObjectSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserScrubGeoSchema {
+    "scrub_geo" => scrub_geo,
+});
+///Schema `UserSearchQueryVnext` of the API document: type string, pattern `^[A-Za-z0-9_' ]{1,50}$`.
+#[cfg(feature = "users")]
+pub type UserSearchQueryVnext = crate::runtime::Text;
+///Object `UserSuspendComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserSuspendComplianceSchema {
+    ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_suspend", skip_serializing_if = "Option::is_none")]
+    pub user_suspend: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserSuspendComplianceSchema {
+    "user_suspend" => user_suspend,
+});
+///Object `UserTakedownComplianceSchema` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserTakedownComplianceSchema {
+    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    pub event_at: Option<crate::runtime::Text>,
+    ///`user` (required by the document; may still be absent) — type object
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserTakedownComplianceSchemaUser>,
+    ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
+    pub withheld_in_countries: Option<Vec<CountryCode>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserTakedownComplianceSchema {
+    "event_at" => event_at,
+    "user" => user,
+    "withheld_in_countries" => withheld_in_countries,
+});
+///Object `UserTakedownComplianceSchemaUser` of the API document.
+#[cfg(any(feature = "compliance", feature = "stream"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserTakedownComplianceSchemaUser {
+    ///`id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "compliance", feature = "stream"))]
+crate::runtime::impl_model!(UserTakedownComplianceSchemaUser {
+    "id" => id,
+});
+///Object `UserUndeleteComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserUndeleteComplianceSchema {
+    ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_undelete", skip_serializing_if = "Option::is_none")]
+    pub user_undelete: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserUndeleteComplianceSchema {
+    "user_undelete" => user_undelete,
+});
+///Object `UserUnprotectComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserUnprotectComplianceSchema {
+    ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_unprotect", skip_serializing_if = "Option::is_none")]
+    pub user_unprotect: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserUnprotectComplianceSchema {
+    "user_unprotect" => user_unprotect,
+});
+///Object `UserUnsuspendComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserUnsuspendComplianceSchema {
+    ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
+    #[serde(rename = "user_unsuspend", skip_serializing_if = "Option::is_none")]
+    pub user_unsuspend: Option<UserComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserUnsuspendComplianceSchema {
+    "user_unsuspend" => user_unsuspend,
+});
+///Object `UserWithheld` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserWithheld {
+    ///`country_codes` (required by the document; may still be absent) — type array, min items 1
+    #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
+    pub country_codes: Option<Vec<CountryCode>>,
+    ///`scope` — type string
+    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<UserWithheldScope>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(UserWithheld {
+    "country_codes" => country_codes,
+    "scope" => scope,
+});
+crate::runtime::string_enum! {
+    #[doc = "Values of `UserWithheldScope` listed by the API document: type string."] pub
+    enum UserWithheldScope { User = "user", }
+}
+///Object `UserWithheldComplianceSchema` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UserWithheldComplianceSchema {
+    ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
+    #[serde(rename = "user_withheld", skip_serializing_if = "Option::is_none")]
+    pub user_withheld: Option<UserTakedownComplianceSchema>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(UserWithheldComplianceSchema {
+    "user_withheld" => user_withheld,
+});
+///Object `UsersDMBlockCreateResponse` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersDMBlockCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersDMBlockCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersDMBlockCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "users")]
+impl xapi_runtime::Envelope for UsersDMBlockCreateResponse {
+    type Data = UsersDMBlockCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersDMBlockCreateResponseData` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersDMBlockCreateResponseData {
+    ///`blocked` — type boolean
+    #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersDMBlockCreateResponseData {
+    "blocked" => blocked,
+});
+///Object `UsersDMUnBlockCreateResponse` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersDMUnBlockCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersDMUnBlockCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersDMUnBlockCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "users")]
+impl xapi_runtime::Envelope for UsersDMUnBlockCreateResponse {
+    type Data = UsersDMUnBlockCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersDMUnBlockCreateResponseData` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersDMUnBlockCreateResponseData {
+    ///`blocked` — type boolean
+    #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersDMUnBlockCreateResponseData {
+    "blocked" => blocked,
+});
+///Object `UsersFollowingCreateRequest` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersFollowingCreateRequest {
+    ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
+    #[serde(rename = "target_user_id", skip_serializing_if = "Option::is_none")]
+    pub target_user_id: Option<UserId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersFollowingCreateRequest {
+    "target_user_id" => target_user_id,
+});
+///Object `UsersFollowingCreateResponse` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersFollowingCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersFollowingCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersFollowingCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "users")]
+impl xapi_runtime::Envelope for UsersFollowingCreateResponse {
+    type Data = UsersFollowingCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersFollowingCreateResponseData` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersFollowingCreateResponseData {
+    ///`following` — type boolean
+    #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
+    pub following: Option<bool>,
+    ///`pending_follow` — type boolean
+    #[serde(rename = "pending_follow", skip_serializing_if = "Option::is_none")]
+    pub pending_follow: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersFollowingCreateResponseData {
+    "following" => following,
+    "pending_follow" => pending_follow,
+});
+///Object `UsersFollowingDeleteResponse` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersFollowingDeleteResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersFollowingDeleteResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersFollowingDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "users")]
+impl xapi_runtime::Envelope for UsersFollowingDeleteResponse {
+    type Data = UsersFollowingDeleteResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersFollowingDeleteResponseData` of the API document.
+#[cfg(feature = "users")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersFollowingDeleteResponseData {
+    ///`following` — type boolean
+    #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
+    pub following: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "users")]
+crate::runtime::impl_model!(UsersFollowingDeleteResponseData {
+    "following" => following,
+});
+///Object `UsersLikesCreateRequest` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersLikesCreateRequest {
+    ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    pub tweet_id: Option<TweetId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersLikesCreateRequest {
+    "tweet_id" => tweet_id,
+});
+///Object `UsersLikesCreateResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersLikesCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersLikesCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersLikesCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "tweets", feature = "users"))]
+impl xapi_runtime::Envelope for UsersLikesCreateResponse {
+    type Data = UsersLikesCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersLikesCreateResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersLikesCreateResponseData {
+    ///`liked` — type boolean
+    #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
+    pub liked: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersLikesCreateResponseData {
+    "liked" => liked,
+});
+///Object `UsersLikesDeleteResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersLikesDeleteResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersLikesDeleteResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersLikesDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "tweets", feature = "users"))]
+impl xapi_runtime::Envelope for UsersLikesDeleteResponse {
+    type Data = UsersLikesDeleteResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersLikesDeleteResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersLikesDeleteResponseData {
+    ///`liked` — type boolean
+    #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
+    pub liked: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersLikesDeleteResponseData {
+    "liked" => liked,
+});
+///Object `UsersRetweetsCreateRequest` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersRetweetsCreateRequest {
+    ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
+    #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    pub tweet_id: Option<TweetId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersRetweetsCreateRequest {
+    "tweet_id" => tweet_id,
+});
+///Object `UsersRetweetsCreateResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersRetweetsCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersRetweetsCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersRetweetsCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "tweets", feature = "users"))]
+impl xapi_runtime::Envelope for UsersRetweetsCreateResponse {
+    type Data = UsersRetweetsCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersRetweetsCreateResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersRetweetsCreateResponseData {
+    ///`id` — see [`TweetId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<TweetId>,
+    ///`retweeted` — type boolean
+    #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
+    pub retweeted: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersRetweetsCreateResponseData {
+    "id" => id,
+    "retweeted" => retweeted,
+});
+///Object `UsersRetweetsDeleteResponse` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersRetweetsDeleteResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<UsersRetweetsDeleteResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersRetweetsDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "tweets", feature = "users"))]
+impl xapi_runtime::Envelope for UsersRetweetsDeleteResponse {
+    type Data = UsersRetweetsDeleteResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `UsersRetweetsDeleteResponseData` of the API document.
+#[cfg(any(feature = "tweets", feature = "users"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UsersRetweetsDeleteResponseData {
+    ///`retweeted` — type boolean
+    #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
+    pub retweeted: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::impl_model!(UsersRetweetsDeleteResponseData {
+    "retweeted" => retweeted,
+});
+///Object `Variant` of the API document.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Variant {
+    ///`bit_rate` — type integer
+    #[serde(rename = "bit_rate", skip_serializing_if = "Option::is_none")]
+    pub bit_rate: Option<i64>,
+    ///`content_type` — type string
+    #[serde(rename = "content_type", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<crate::runtime::Text>,
+    ///`url` — type string, format `uri`
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+crate::runtime::impl_model!(Variant {
+    "bit_rate" => bit_rate,
+    "content_type" => content_type,
+    "url" => url,
+});
+///Schema `Variants` of the API document: type array.
+pub type Variants = Vec<Variant>;
+///Object `Video` of the API document (all of its parts merged).
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Video {
+    ///`height` — see [`MediaHeight`]
+    #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    pub height: Option<MediaHeight>,
+    ///`media_key` — see [`MediaKey`]
+    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    pub media_key: Option<MediaKey>,
+    ///`type` (required by the document; may still be absent) — type string
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<crate::runtime::Text>,
+    ///`width` — see [`MediaWidth`]
+    #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    pub width: Option<MediaWidth>,
+    ///`preview_image_url` — type string, format `uri`
+    #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
+    pub preview_image_url: Option<crate::runtime::Text>,
+    ///`variants` — see [`Variants`]
+    #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Variants>,
+    ///`alt_text` — type string
+    #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<crate::runtime::Text>,
+    ///`url` — type string, format `uri`
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    ///`duration_ms` — type integer
+    #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    ///`non_public_metrics` — type object
+    #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
+    pub non_public_metrics: Option<VideoNonPublicMetrics>,
+    ///`organic_metrics` — type object
+    #[serde(rename = "organic_metrics", skip_serializing_if = "Option::is_none")]
+    pub organic_metrics: Option<VideoOrganicMetrics>,
+    ///`promoted_metrics` — type object
+    #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
+    pub promoted_metrics: Option<VideoPromotedMetrics>,
+    ///`public_metrics` — type object
+    #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
+    pub public_metrics: Option<VideoPublicMetrics>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(Video {
+    "height" => height,
+    "media_key" => media_key,
+    "type" => type_,
+    "width" => width,
+    "preview_image_url" => preview_image_url,
+    "variants" => variants,
+    "alt_text" => alt_text,
+    "url" => url,
+    "duration_ms" => duration_ms,
+    "non_public_metrics" => non_public_metrics,
+    "organic_metrics" => organic_metrics,
+    "promoted_metrics" => promoted_metrics,
+    "public_metrics" => public_metrics,
+});
+///Object `VideoNonPublicMetrics` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct VideoNonPublicMetrics {
+    ///`playback_0_count` — type integer, format `int32`
+    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    pub playback_0_count: Option<i64>,
+    ///`playback_100_count` — type integer, format `int32`
+    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    pub playback_100_count: Option<i64>,
+    ///`playback_25_count` — type integer, format `int32`
+    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    pub playback_25_count: Option<i64>,
+    ///`playback_50_count` — type integer, format `int32`
+    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    pub playback_50_count: Option<i64>,
+    ///`playback_75_count` — type integer, format `int32`
+    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    pub playback_75_count: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(VideoNonPublicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+});
+///Object `VideoOrganicMetrics` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct VideoOrganicMetrics {
+    ///`playback_0_count` — type integer, format `int32`
+    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    pub playback_0_count: Option<i64>,
+    ///`playback_100_count` — type integer, format `int32`
+    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    pub playback_100_count: Option<i64>,
+    ///`playback_25_count` — type integer, format `int32`
+    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    pub playback_25_count: Option<i64>,
+    ///`playback_50_count` — type integer, format `int32`
+    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    pub playback_50_count: Option<i64>,
+    ///`playback_75_count` — type integer, format `int32`
+    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    pub playback_75_count: Option<i64>,
+    ///`view_count` — type integer, format `int32`
+    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    pub view_count: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(VideoOrganicMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
+///Object `VideoPromotedMetrics` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct VideoPromotedMetrics {
+    ///`playback_0_count` — type integer, format `int32`
+    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    pub playback_0_count: Option<i64>,
+    ///`playback_100_count` — type integer, format `int32`
+    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    pub playback_100_count: Option<i64>,
+    ///`playback_25_count` — type integer, format `int32`
+    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    pub playback_25_count: Option<i64>,
+    ///`playback_50_count` — type integer, format `int32`
+    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    pub playback_50_count: Option<i64>,
+    ///`playback_75_count` — type integer, format `int32`
+    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    pub playback_75_count: Option<i64>,
+    ///`view_count` — type integer, format `int32`
+    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    pub view_count: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(VideoPromotedMetrics {
+    "playback_0_count" => playback_0_count,
+    "playback_100_count" => playback_100_count,
+    "playback_25_count" => playback_25_count,
+    "playback_50_count" => playback_50_count,
+    "playback_75_count" => playback_75_count,
+    "view_count" => view_count,
+});
+///Object `VideoPublicMetrics` of the API document.
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct VideoPublicMetrics {
+    ///`view_count` — type integer, format `int32`
+    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    pub view_count: Option<i64>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "full")]
+crate::runtime::impl_model!(VideoPublicMetrics {
+    "view_count" => view_count,
+});
+///Object `WebhookConfig` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfig {
+    ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<crate::runtime::Text>,
+    ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<WebhookConfigId>,
+    ///`url` (required by the document; may still be absent) — type string
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    ///`valid` (required by the document; may still be absent) — type boolean
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfig {
+    "created_at" => created_at,
+    "id" => id,
+    "url" => url,
+    "valid" => valid,
+});
+///Object `WebhookConfigCreateRequest` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigCreateRequest {
+    ///`url` (required by the document; may still be absent) — type string, min length 1, max length 200
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigCreateRequest {
+    "url" => url,
+});
+///Object `WebhookConfigCreateResponse` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigCreateResponse {
+    ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
+    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<crate::runtime::Text>,
+    ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<WebhookConfigId>,
+    ///`url` (required by the document; may still be absent) — type string
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<crate::runtime::Text>,
+    ///`valid` (required by the document; may still be absent) — type boolean
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigCreateResponse {
+    "created_at" => created_at,
+    "id" => id,
+    "url" => url,
+    "valid" => valid,
+});
+///Object `WebhookConfigDeleteResponse` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigDeleteResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<WebhookConfigDeleteResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "webhooks")]
+impl xapi_runtime::Envelope for WebhookConfigDeleteResponse {
+    type Data = WebhookConfigDeleteResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `WebhookConfigDeleteResponseData` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigDeleteResponseData {
+    ///`deleted` — type boolean
+    #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigDeleteResponseData {
+    "deleted" => deleted,
+});
+///Schema `WebhookConfigId` of the API document: type string, pattern `^[0-9]{1,19}$`.
+#[cfg(
+    any(
+        feature = "account-activity",
+        feature = "activity",
+        feature = "stream",
+        feature = "webhooks"
+    )
+)]
+pub type WebhookConfigId = crate::runtime::Text;
+///Object `WebhookConfigPutResponse` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigPutResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<WebhookConfigPutResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigPutResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(feature = "webhooks")]
+impl xapi_runtime::Envelope for WebhookConfigPutResponse {
+    type Data = WebhookConfigPutResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `WebhookConfigPutResponseData` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookConfigPutResponseData {
+    ///`attempted` — type boolean
+    #[serde(rename = "attempted", skip_serializing_if = "Option::is_none")]
+    pub attempted: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookConfigPutResponseData {
+    "attempted" => attempted,
+});
+///Object `WebhookLinksCreateResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksCreateResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<WebhookLinksCreateResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksCreateResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+impl xapi_runtime::Envelope for WebhookLinksCreateResponse {
+    type Data = WebhookLinksCreateResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `WebhookLinksCreateResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksCreateResponseData {
+    ///`provisioned` — type boolean
+    #[serde(rename = "provisioned", skip_serializing_if = "Option::is_none")]
+    pub provisioned: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksCreateResponseData {
+    "provisioned" => provisioned,
+});
+///Object `WebhookLinksDeleteResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksDeleteResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<WebhookLinksDeleteResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksDeleteResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+impl xapi_runtime::Envelope for WebhookLinksDeleteResponse {
+    type Data = WebhookLinksDeleteResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `WebhookLinksDeleteResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksDeleteResponseData {
+    ///`deleted` — type boolean
+    #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksDeleteResponseData {
+    "deleted" => deleted,
+});
+///Object `WebhookLinksGetResponse` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksGetResponse {
+    ///`data` — type object
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<WebhookLinksGetResponseData>,
+    ///`errors` — type array, min items 1
+    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Problem>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksGetResponse {
+    "data" => data,
+    "errors" => errors,
+});
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+impl xapi_runtime::Envelope for WebhookLinksGetResponse {
+    type Data = WebhookLinksGetResponseData;
+    type Meta = ();
+    type Includes = Expansions;
+    type Problem = Problem;
+    fn data(&self) -> Option<&Self::Data> {
+        self.data.as_ref()
+    }
+    fn includes(&self) -> Option<&Self::Includes> {
+        None
+    }
+    fn errors(&self) -> &[Self::Problem] {
+        self.errors.as_deref().unwrap_or(&[])
+    }
+    fn meta(&self) -> Option<&Self::Meta> {
+        None
+    }
+    fn next_token(&self) -> Option<&str> {
+        None
+    }
+}
+///Object `WebhookLinksGetResponseData` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksGetResponseData {
+    ///`links` (required by the document; may still be absent) — type array
+    #[serde(rename = "links", skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<WebhookLinksGetResponseDataLink>>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksGetResponseData {
+    "links" => links,
+});
+///Object `WebhookLinksGetResponseDataLink` of the API document.
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookLinksGetResponseDataLink {
+    ///`application_id` — type string
+    #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<crate::runtime::Text>,
+    ///`business_user_id` — type string
+    #[serde(rename = "business_user_id", skip_serializing_if = "Option::is_none")]
+    pub business_user_id: Option<crate::runtime::Text>,
+    ///`created_at` — type string, format `date-time`
+    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<crate::runtime::Text>,
+    ///`fields` — type array
+    #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<crate::runtime::Text>>,
+    ///`instance_id` — type string
+    #[serde(rename = "instance_id", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<crate::runtime::Text>,
+    ///`webhook_id` — type string
+    #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<crate::runtime::Text>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(any(feature = "stream", feature = "webhooks"))]
+crate::runtime::impl_model!(WebhookLinksGetResponseDataLink {
+    "application_id" => application_id,
+    "business_user_id" => business_user_id,
+    "created_at" => created_at,
+    "fields" => fields,
+    "instance_id" => instance_id,
+    "webhook_id" => webhook_id,
+});
+///Object `WebhookReplayCreateRequest` of the API document.
+#[cfg(feature = "webhooks")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WebhookReplayCreateRequest {
+    ///`from_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
+    #[serde(rename = "from_date", skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<crate::runtime::Text>,
+    ///`to_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
+    #[serde(rename = "to_date", skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<crate::runtime::Text>,
+    ///`webhook_id` (required by the document; may still be absent) — see [`WebhookConfigId`]
+    #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<WebhookConfigId>,
+    /// Properties the API document does not describe, kept as received.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: crate::runtime::Extra,
+}
+#[cfg(feature = "webhooks")]
+crate::runtime::impl_model!(WebhookReplayCreateRequest {
+    "from_date" => from_date,
+    "to_date" => to_date,
+    "webhook_id" => webhook_id,
+});
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `AnalyticsField` listed by the API document: type string."] pub
+    enum AnalyticsField { AppInstallAttempts = "app_install_attempts", AppOpens =
+    "app_opens", Bookmarks = "bookmarks", DetailExpands = "detail_expands", EmailTweet =
+    "email_tweet", Engagements = "engagements", Follows = "follows", HashtagClicks =
+    "hashtag_clicks", Id = "id", Impressions = "impressions", Likes = "likes", MediaViews
+    = "media_views", PermalinkClicks = "permalink_clicks", QuoteTweets = "quote_tweets",
+    Replies = "replies", Retweets = "retweets", Shares = "shares", Timestamp =
+    "timestamp", Unfollows = "unfollows", Unlikes = "unlikes", UrlClicks = "url_clicks",
+    UserProfileClicks = "user_profile_clicks", }
+}
+///Comma-joined list of `AnalyticsField` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type AnalyticsFieldList = crate::runtime::CsvList<AnalyticsField>;
+#[cfg(feature = "chat")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `ChatConversationExpansion` listed by the API document: type string."] pub
+    enum ChatConversationExpansion { AdminIds = "admin_ids", MemberIds = "member_ids",
+    ParticipantIds = "participant_ids", }
+}
+///Comma-joined list of `ChatConversationExpansion` sent as one query value.
+#[cfg(feature = "chat")]
+pub type ChatConversationExpansionList = crate::runtime::CsvList<
+    ChatConversationExpansion,
+>;
+#[cfg(feature = "chat")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ChatConversationField` listed by the API document: type string."]
+    pub enum ChatConversationField { AdminIds = "admin_ids", CreatedAt = "created_at",
+    GroupAvatarUrl = "group_avatar_url", GroupName = "group_name", Id = "id", IsMuted =
+    "is_muted", MemberIds = "member_ids", MessageTtlMsec = "message_ttl_msec",
+    ParticipantIds = "participant_ids", ScreenCaptureBlockingEnabled =
+    "screen_capture_blocking_enabled", ScreenCaptureDetectionEnabled =
+    "screen_capture_detection_enabled", Type = "type", UpdatedAt = "updated_at", }
+}
+///Comma-joined list of `ChatConversationField` sent as one query value.
+#[cfg(feature = "chat")]
+pub type ChatConversationFieldList = crate::runtime::CsvList<ChatConversationField>;
+#[cfg(feature = "chat")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ChatMessageEventField` listed by the API document: type string."]
+    pub enum ChatMessageEventField { ConversationId = "conversation_id",
+    ConversationToken = "conversation_token", CreatedAtMsec = "created_at_msec",
+    EncodedEvent = "encoded_event", Id = "id", IsTrusted = "is_trusted",
+    MessageEventSignature = "message_event_signature", PreviousId = "previous_id",
+    SenderId = "sender_id", }
+}
+///Comma-joined list of `ChatMessageEventField` sent as one query value.
+#[cfg(feature = "chat")]
+pub type ChatMessageEventFieldList = crate::runtime::CsvList<ChatMessageEventField>;
+#[cfg(feature = "communities")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `CommunityField` listed by the API document: type string."] pub
+    enum CommunityField { Access = "access", CreatedAt = "created_at", Description =
+    "description", Id = "id", JoinPolicy = "join_policy", MemberCount = "member_count",
+    Name = "name", }
+}
+///Comma-joined list of `CommunityField` sent as one query value.
+#[cfg(feature = "communities")]
+pub type CommunityFieldList = crate::runtime::CsvList<CommunityField>;
+#[cfg(feature = "compliance")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ComplianceJobField` listed by the API document: type string."]
+    pub enum ComplianceJobField { CreatedAt = "created_at", DownloadExpiresAt =
+    "download_expires_at", DownloadUrl = "download_url", Id = "id", Name = "name",
+    Resumable = "resumable", Status = "status", Type = "type", UploadExpiresAt =
+    "upload_expires_at", UploadUrl = "upload_url", }
+}
+///Comma-joined list of `ComplianceJobField` sent as one query value.
+#[cfg(feature = "compliance")]
+pub type ComplianceJobFieldList = crate::runtime::CsvList<ComplianceJobField>;
+#[cfg(feature = "connections")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ConnectionField` listed by the API document: type string."] pub
+    enum ConnectionField { ClientIp = "client_ip", ConnectedAt = "connected_at",
+    DisconnectReason = "disconnect_reason", DisconnectedAt = "disconnected_at",
+    EndpointName = "endpoint_name", Id = "id", }
+}
+///Comma-joined list of `ConnectionField` sent as one query value.
+#[cfg(feature = "connections")]
+pub type ConnectionFieldList = crate::runtime::CsvList<ConnectionField>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `DmConversationField` listed by the API document: type string."]
+    pub enum DmConversationField { Id = "id", }
+}
+///Comma-joined list of `DmConversationField` sent as one query value.
+#[cfg(feature = "full")]
+pub type DmConversationFieldList = crate::runtime::CsvList<DmConversationField>;
+#[cfg(feature = "direct-messages")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `DmEventExpansion` listed by the API document: type string."] pub
+    enum DmEventExpansion { AttachmentsMediaKeys = "attachments.media_keys",
+    ParticipantIds = "participant_ids", ReferencedTweetsId = "referenced_tweets.id",
+    SenderId = "sender_id", }
+}
+///Comma-joined list of `DmEventExpansion` sent as one query value.
+#[cfg(feature = "direct-messages")]
+pub type DmEventExpansionList = crate::runtime::CsvList<DmEventExpansion>;
+#[cfg(feature = "direct-messages")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `DmEventField` listed by the API document: type string."] pub enum
+    DmEventField { Attachments = "attachments", CreatedAt = "created_at",
+    DmConversationId = "dm_conversation_id", Entities = "entities", EventType =
+    "event_type", Id = "id", ParticipantIds = "participant_ids", ReferencedTweets =
+    "referenced_tweets", SenderId = "sender_id", Text = "text", }
+}
+///Comma-joined list of `DmEventField` sent as one query value.
+#[cfg(feature = "direct-messages")]
+pub type DmEventFieldList = crate::runtime::CsvList<DmEventField>;
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `EngagementField` listed by the API document: type string."] pub
+    enum EngagementField { Errors = "errors", Measurement = "measurement", }
+}
+///Comma-joined list of `EngagementField` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type EngagementFieldList = crate::runtime::CsvList<EngagementField>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `LikeExpansion` listed by the API document: type string."] pub
+    enum LikeExpansion { LikedTweetId = "liked_tweet_id", }
+}
+///Comma-joined list of `LikeExpansion` sent as one query value.
+#[cfg(feature = "full")]
+pub type LikeExpansionList = crate::runtime::CsvList<LikeExpansion>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `LikeField` listed by the API document: type string."] pub enum
+    LikeField { CreatedAt = "created_at", Id = "id", LikedTweetId = "liked_tweet_id",
+    TimestampMs = "timestamp_ms", }
+}
+///Comma-joined list of `LikeField` sent as one query value.
+#[cfg(feature = "full")]
+pub type LikeFieldList = crate::runtime::CsvList<LikeField>;
+#[cfg(any(feature = "likes", feature = "stream"))]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `LikeWithTweetAuthorExpansion` listed by the API document: type string."]
+    pub enum LikeWithTweetAuthorExpansion { LikedTweetAuthorId = "liked_tweet_author_id",
+    LikedTweetId = "liked_tweet_id", }
+}
+///Comma-joined list of `LikeWithTweetAuthorExpansion` sent as one query value.
+#[cfg(any(feature = "likes", feature = "stream"))]
+pub type LikeWithTweetAuthorExpansionList = crate::runtime::CsvList<
+    LikeWithTweetAuthorExpansion,
+>;
+#[cfg(any(feature = "likes", feature = "stream"))]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `LikeWithTweetAuthorField` listed by the API document: type string."] pub
+    enum LikeWithTweetAuthorField { CreatedAt = "created_at", Id = "id",
+    LikedTweetAuthorId = "liked_tweet_author_id", LikedTweetId = "liked_tweet_id",
+    TimestampMs = "timestamp_ms", }
+}
+///Comma-joined list of `LikeWithTweetAuthorField` sent as one query value.
+#[cfg(any(feature = "likes", feature = "stream"))]
+pub type LikeWithTweetAuthorFieldList = crate::runtime::CsvList<
+    LikeWithTweetAuthorField,
+>;
+#[cfg(any(feature = "lists", feature = "users"))]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ListExpansion` listed by the API document: type string."] pub
+    enum ListExpansion { OwnerId = "owner_id", }
+}
+///Comma-joined list of `ListExpansion` sent as one query value.
+#[cfg(any(feature = "lists", feature = "users"))]
+pub type ListExpansionList = crate::runtime::CsvList<ListExpansion>;
+#[cfg(any(feature = "lists", feature = "users"))]
+crate::runtime::string_enum! {
+    #[doc = "Values of `ListField` listed by the API document: type string."] pub enum
+    ListField { CreatedAt = "created_at", Description = "description", FollowerCount =
+    "follower_count", Id = "id", MemberCount = "member_count", Name = "name", OwnerId =
+    "owner_id", Private = "private", }
+}
+///Comma-joined list of `ListField` sent as one query value.
+#[cfg(any(feature = "lists", feature = "users"))]
+pub type ListFieldList = crate::runtime::CsvList<ListField>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `MarketplaceHandleAvailabilityField` listed by the API document: type string."]
+    pub enum MarketplaceHandleAvailabilityField { AvailabilityState =
+    "availability_state", RedirectUrl = "redirect_url", }
+}
+///Comma-joined list of `MarketplaceHandleAvailabilityField` sent as one query value.
+#[cfg(feature = "full")]
+pub type MarketplaceHandleAvailabilityFieldList = crate::runtime::CsvList<
+    MarketplaceHandleAvailabilityField,
+>;
+#[cfg(feature = "media")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `MediaAnalyticsField` listed by the API document: type string."]
+    pub enum MediaAnalyticsField { CtaUrlClicks = "cta_url_clicks", CtaWatchClicks =
+    "cta_watch_clicks", MediaKey = "media_key", PlayFromTap = "play_from_tap", Playback25
+    = "playback25", Playback50 = "playback50", Playback75 = "playback75",
+    PlaybackComplete = "playback_complete", PlaybackStart = "playback_start", Timestamp =
+    "timestamp", VideoViews = "video_views", WatchTimeMs = "watch_time_ms", }
+}
+///Comma-joined list of `MediaAnalyticsField` sent as one query value.
+#[cfg(feature = "media")]
+pub type MediaAnalyticsFieldList = crate::runtime::CsvList<MediaAnalyticsField>;
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+crate::runtime::string_enum! {
+    #[doc = "Values of `MediaField` listed by the API document: type string."] pub enum
+    MediaField { AltText = "alt_text", DurationMs = "duration_ms", Height = "height",
+    MediaKey = "media_key", NonPublicMetrics = "non_public_metrics", OrganicMetrics =
+    "organic_metrics", PreviewImageUrl = "preview_image_url", PromotedMetrics =
+    "promoted_metrics", PublicMetrics = "public_metrics", Type = "type", Url = "url",
+    Variants = "variants", Width = "width", }
+}
+///Comma-joined list of `MediaField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "direct-messages",
+        feature = "lists",
+        feature = "media",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+pub type MediaFieldList = crate::runtime::CsvList<MediaField>;
+#[cfg(feature = "news")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `NewsField` listed by the API document: type string."] pub enum
+    NewsField { Category = "category", ClusterPostsResults = "cluster_posts_results",
+    Contexts = "contexts", Disclaimer = "disclaimer", Hook = "hook", Id = "id", Keywords
+    = "keywords", Name = "name", Summary = "summary", UpdatedAt = "updated_at", }
+}
+///Comma-joined list of `NewsField` sent as one query value.
+#[cfg(feature = "news")]
+pub type NewsFieldList = crate::runtime::CsvList<NewsField>;
+#[cfg(feature = "community-notes")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `NoteField` listed by the API document: type string."] pub enum
+    NoteField { Id = "id", Info = "info", Status = "status", TestResult = "test_result",
+    }
+}
+///Comma-joined list of `NoteField` sent as one query value.
+#[cfg(feature = "community-notes")]
+pub type NoteFieldList = crate::runtime::CsvList<NoteField>;
+#[cfg(feature = "trends")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `PersonalizedTrendField` listed by the API document: type string."] pub
+    enum PersonalizedTrendField { Category = "category", PostCount = "post_count",
+    TrendName = "trend_name", TrendingSince = "trending_since", }
+}
+///Comma-joined list of `PersonalizedTrendField` sent as one query value.
+#[cfg(feature = "trends")]
+pub type PersonalizedTrendFieldList = crate::runtime::CsvList<PersonalizedTrendField>;
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+crate::runtime::string_enum! {
+    #[doc = "Values of `PlaceField` listed by the API document: type string."] pub enum
+    PlaceField { ContainedWithin = "contained_within", Country = "country", CountryCode =
+    "country_code", FullName = "full_name", Geo = "geo", Id = "id", Name = "name",
+    PlaceType = "place_type", }
+}
+///Comma-joined list of `PlaceField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+pub type PlaceFieldList = crate::runtime::CsvList<PlaceField>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `PlaidAccountContactField` listed by the API document: type string."] pub
+    enum PlaidAccountContactField { Addresses = "addresses", Emails = "emails", Holders =
+    "holders", Telephones = "telephones", }
+}
+///Comma-joined list of `PlaidAccountContactField` sent as one query value.
+#[cfg(feature = "full")]
+pub type PlaidAccountContactFieldList = crate::runtime::CsvList<
+    PlaidAccountContactField,
+>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `PlaidAccountField` listed by the API document: type string."] pub
+    enum PlaidAccountField { AccountCategory = "accountCategory", AccountId =
+    "accountId", AccountNumberDisplay = "accountNumberDisplay", AccountType =
+    "accountType", AvailableBalance = "availableBalance", Currency = "currency",
+    CurrentBalance = "currentBalance", Nickname = "nickname", ProductName =
+    "productName", Status = "status", }
+}
+///Comma-joined list of `PlaidAccountField` sent as one query value.
+#[cfg(feature = "full")]
+pub type PlaidAccountFieldList = crate::runtime::CsvList<PlaidAccountField>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `PlaidAccountPaymentNetworkField` listed by the API document: type string."]
+    pub enum PlaidAccountPaymentNetworkField { BankId = "bankId", Identifier =
+    "identifier", TransferIn = "transferIn", TransferOut = "transferOut", Type = "type",
+    }
+}
+///Comma-joined list of `PlaidAccountPaymentNetworkField` sent as one query value.
+#[cfg(feature = "full")]
+pub type PlaidAccountPaymentNetworkFieldList = crate::runtime::CsvList<
+    PlaidAccountPaymentNetworkField,
+>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `PlaidAccountTransactionField` listed by the API document: type string."]
+    pub enum PlaidAccountTransactionField { AccountCategory = "accountCategory", Amount =
+    "amount", DebitCreditMemo = "debitCreditMemo", Description = "description",
+    PostedTimestamp = "postedTimestamp", Status = "status", TransactionId =
+    "transactionId", TransactionTimestamp = "transactionTimestamp", }
+}
+///Comma-joined list of `PlaidAccountTransactionField` sent as one query value.
+#[cfg(feature = "full")]
+pub type PlaidAccountTransactionFieldList = crate::runtime::CsvList<
+    PlaidAccountTransactionField,
+>;
+#[cfg(feature = "full")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `PlaidCustomerField` listed by the API document: type string."]
+    pub enum PlaidCustomerField { CustomerId = "customerId", }
+}
+///Comma-joined list of `PlaidCustomerField` sent as one query value.
+#[cfg(feature = "full")]
+pub type PlaidCustomerFieldList = crate::runtime::CsvList<PlaidCustomerField>;
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+crate::runtime::string_enum! {
+    #[doc = "Values of `PollField` listed by the API document: type string."] pub enum
+    PollField { DurationMinutes = "duration_minutes", EndDatetime = "end_datetime", Id =
+    "id", Options = "options", VotingStatus = "voting_status", }
+}
+///Comma-joined list of `PollField` sent as one query value.
+#[cfg(
+    any(
+        feature = "bookmarks",
+        feature = "community-notes",
+        feature = "lists",
+        feature = "spaces",
+        feature = "stream",
+        feature = "tweets",
+        feature = "users"
+    )
+)]
+pub type PollFieldList = crate::runtime::CsvList<PollField>;
+#[cfg(feature = "chat")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `PublicKeyField` listed by the API document: type string."] pub
+    enum PublicKeyField { JuiceboxConfig = "juicebox_config", PublicKey = "public_key",
+    SigningPublicKey = "signing_public_key", Version = "version", }
+}
+///Comma-joined list of `PublicKeyField` sent as one query value.
+#[cfg(feature = "chat")]
+pub type PublicKeyFieldList = crate::runtime::CsvList<PublicKeyField>;
+#[cfg(any(feature = "stream", feature = "tweets"))]
+crate::runtime::string_enum! {
+    #[doc = "Values of `RulesCountField` listed by the API document: type string."] pub
+    enum RulesCountField { AllProjectClientApps = "all_project_client_apps",
+    CapPerClientApp = "cap_per_client_app", CapPerProject = "cap_per_project",
+    ClientAppRulesCount = "client_app_rules_count", ProjectRulesCount =
+    "project_rules_count", }
+}
+///Comma-joined list of `RulesCountField` sent as one query value.
+#[cfg(any(feature = "stream", feature = "tweets"))]
+pub type RulesCountFieldList = crate::runtime::CsvList<RulesCountField>;
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `SearchCountField` listed by the API document: type string."] pub
+    enum SearchCountField { End = "end", Start = "start", TweetCount = "tweet_count", }
+}
+///Comma-joined list of `SearchCountField` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type SearchCountFieldList = crate::runtime::CsvList<SearchCountField>;
+#[cfg(feature = "spaces")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `SpaceExpansion` listed by the API document: type string."] pub
+    enum SpaceExpansion { CreatorId = "creator_id", HostIds = "host_ids", InvitedUserIds
+    = "invited_user_ids", SpeakerIds = "speaker_ids", TopicIds = "topic_ids", }
+}
+///Comma-joined list of `SpaceExpansion` sent as one query value.
+#[cfg(feature = "spaces")]
+pub type SpaceExpansionList = crate::runtime::CsvList<SpaceExpansion>;
+#[cfg(feature = "spaces")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `SpaceField` listed by the API document: type string."] pub enum
+    SpaceField { CreatedAt = "created_at", CreatorId = "creator_id", EndedAt =
+    "ended_at", HostIds = "host_ids", Id = "id", InvitedUserIds = "invited_user_ids",
+    IsTicketed = "is_ticketed", Lang = "lang", ParticipantCount = "participant_count",
+    ScheduledStart = "scheduled_start", SpeakerIds = "speaker_ids", StartedAt =
+    "started_at", State = "state", SubscriberCount = "subscriber_count", Title = "title",
+    TopicIds = "topic_ids", UpdatedAt = "updated_at", }
+}
+///Comma-joined list of `SpaceField` sent as one query value.
+#[cfg(feature = "spaces")]
+pub type SpaceFieldList = crate::runtime::CsvList<SpaceField>;
+#[cfg(feature = "spaces")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `TopicField` listed by the API document: type string."] pub enum
+    TopicField { Description = "description", Id = "id", Name = "name", }
+}
+///Comma-joined list of `TopicField` sent as one query value.
+#[cfg(feature = "spaces")]
+pub type TopicFieldList = crate::runtime::CsvList<TopicField>;
+#[cfg(feature = "trends")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `TrendField` listed by the API document: type string."] pub enum
+    TrendField { TrendName = "trend_name", TweetCount = "tweet_count", }
+}
+///Comma-joined list of `TrendField` sent as one query value.
+#[cfg(feature = "trends")]
+pub type TrendFieldList = crate::runtime::CsvList<TrendField>;
 #[cfg(
     any(
         feature = "bookmarks",
@@ -15752,890 +19496,6 @@ crate::runtime::string_enum! {
     )
 )]
 pub type TweetFieldList = crate::runtime::CsvList<TweetField>;
-///Object `TweetHideRequest` of the API document.
-#[cfg(feature = "tweets")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetHideRequest {
-    ///`hidden` (required by the document; may still be absent) — type boolean
-    #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetHideRequest { "hidden" => hidden });
-///Object `TweetHideResponse` of the API document.
-#[cfg(feature = "tweets")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetHideResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<TweetHideResponseData>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetHideResponse { "data" => data });
-#[cfg(feature = "tweets")]
-impl crate::runtime::Envelope for TweetHideResponse {
-    type Data = TweetHideResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        &[]
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `TweetHideResponseData` of the API document.
-#[cfg(feature = "tweets")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetHideResponseData {
-    ///`hidden` — type boolean
-    #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "tweets")]
-crate::runtime::impl_model!(TweetHideResponseData { "hidden" => hidden });
-///Schema `TweetId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type TweetId = crate::runtime::Text;
-///Comma-joined list of `TweetId` sent as one query value.
-#[cfg(feature = "tweets")]
-pub type TweetIdList = crate::runtime::CsvList<TweetId>;
-///Object `TweetLabelData` of the API document (union of its alternatives).
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetLabelData {
-    ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
-    #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
-    pub public_tweet_notice: Option<TweetNotice>,
-    ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
-    #[serde(rename = "public_tweet_unviewable", skip_serializing_if = "Option::is_none")]
-    pub public_tweet_unviewable: Option<TweetUnviewable>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetLabelData { "public_tweet_notice" => public_tweet_notice,
-    "public_tweet_unviewable" => public_tweet_unviewable }
-);
-///Object `TweetLabelStreamResponse` of the API document (union of its alternatives).
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetLabelStreamResponse {
-    ///`data` (required by the document; may still be absent) — see [`TweetLabelData`]
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<TweetLabelData>,
-    ///`errors` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetLabelStreamResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "compliance", feature = "stream"))]
-impl crate::runtime::Envelope for TweetLabelStreamResponse {
-    type Data = TweetLabelData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `TweetNotice` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetNotice {
-    ///`application` (required by the document; may still be absent) — type string
-    #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
-    pub application: Option<crate::runtime::Text>,
-    ///`details` — type string
-    #[serde(rename = "details", skip_serializing_if = "Option::is_none")]
-    pub details: Option<crate::runtime::Text>,
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`event_type` (required by the document; may still be absent) — type string
-    #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<crate::runtime::Text>,
-    ///`extended_details_url` — type string
-    #[serde(rename = "extended_details_url", skip_serializing_if = "Option::is_none")]
-    pub extended_details_url: Option<crate::runtime::Text>,
-    ///`label_title` — type string
-    #[serde(rename = "label_title", skip_serializing_if = "Option::is_none")]
-    pub label_title: Option<crate::runtime::Text>,
-    ///`tweet` (required by the document; may still be absent) — type object
-    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
-    pub tweet: Option<TweetNoticeTweet>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetNotice { "application" => application, "details" => details, "event_at" =>
-    event_at, "event_type" => event_type, "extended_details_url" => extended_details_url,
-    "label_title" => label_title, "tweet" => tweet }
-);
-///Object `TweetNoticeTweet` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetNoticeTweet {
-    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
-    pub author_id: Option<UserId>,
-    ///`id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<TweetId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(TweetNoticeTweet { "author_id" => author_id, "id" => id });
-///Object `TweetNoticeSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetNoticeSchema {
-    ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
-    #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
-    pub public_tweet_notice: Option<TweetNotice>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    TweetNoticeSchema { "public_tweet_notice" => public_tweet_notice }
-);
-///Object `TweetTakedownComplianceSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetTakedownComplianceSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`quote_tweet_id` — see [`TweetId`]
-    #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
-    pub quote_tweet_id: Option<TweetId>,
-    ///`tweet` (required by the document; may still be absent) — type object
-    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
-    pub tweet: Option<TweetTakedownComplianceSchemaTweet>,
-    ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
-    pub withheld_in_countries: Option<Vec<CountryCode>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetTakedownComplianceSchema { "event_at" => event_at, "quote_tweet_id" =>
-    quote_tweet_id, "tweet" => tweet, "withheld_in_countries" => withheld_in_countries }
-);
-///Object `TweetTakedownComplianceSchemaTweet` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetTakedownComplianceSchemaTweet {
-    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
-    pub author_id: Option<UserId>,
-    ///`id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<TweetId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetTakedownComplianceSchemaTweet { "author_id" => author_id, "id" => id }
-);
-///Schema `TweetText` of the API document: type string.
-pub type TweetText = crate::runtime::Text;
-///Object `TweetUndropComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetUndropComplianceSchema {
-    ///`undrop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
-    #[serde(rename = "undrop", skip_serializing_if = "Option::is_none")]
-    pub undrop: Option<TweetComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(TweetUndropComplianceSchema { "undrop" => undrop });
-///Object `TweetUnviewable` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetUnviewable {
-    ///`application` (required by the document; may still be absent) — type string
-    #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
-    pub application: Option<crate::runtime::Text>,
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`tweet` (required by the document; may still be absent) — type object
-    #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
-    pub tweet: Option<TweetUnviewableTweet>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetUnviewable { "application" => application, "event_at" => event_at, "tweet" =>
-    tweet }
-);
-///Object `TweetUnviewableTweet` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetUnviewableTweet {
-    ///`author_id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
-    pub author_id: Option<UserId>,
-    ///`id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<TweetId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    TweetUnviewableTweet { "author_id" => author_id, "id" => id }
-);
-///Object `TweetUnviewableSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetUnviewableSchema {
-    ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
-    #[serde(rename = "public_tweet_unviewable", skip_serializing_if = "Option::is_none")]
-    pub public_tweet_unviewable: Option<TweetUnviewable>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    TweetUnviewableSchema { "public_tweet_unviewable" => public_tweet_unviewable }
-);
-///Object `TweetWithheld` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetWithheld {
-    ///`copyright` (required by the document; may still be absent) — type boolean
-    #[serde(rename = "copyright", skip_serializing_if = "Option::is_none")]
-    pub copyright: Option<bool>,
-    ///`country_codes` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
-    pub country_codes: Option<Vec<CountryCode>>,
-    ///`scope` — type string
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
-    pub scope: Option<TweetWithheldScope>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    TweetWithheld { "copyright" => copyright, "country_codes" => country_codes, "scope"
-    => scope }
-);
-crate::runtime::string_enum! {
-    #[doc = "Values of `TweetWithheldScope` listed by the API document: type string."]
-    pub enum TweetWithheldScope { Tweet = "tweet", User = "user", }
-}
-///Object `TweetWithheldComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct TweetWithheldComplianceSchema {
-    ///`withheld` (required by the document; may still be absent) — see [`TweetTakedownComplianceSchema`]
-    #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
-    pub withheld: Option<TweetTakedownComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(TweetWithheldComplianceSchema { "withheld" => withheld });
-///Object `UnlikeComplianceSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UnlikeComplianceSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`favorite` (required by the document; may still be absent) — type object
-    #[serde(rename = "favorite", skip_serializing_if = "Option::is_none")]
-    pub favorite: Option<UnlikeComplianceSchemaFavorite>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UnlikeComplianceSchema { "event_at" => event_at, "favorite" => favorite }
-);
-///Object `UnlikeComplianceSchemaFavorite` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UnlikeComplianceSchemaFavorite {
-    ///`id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<TweetId>,
-    ///`user_id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UnlikeComplianceSchemaFavorite { "id" => id, "user_id" => user_id }
-);
-///Object `UnsupportedAuthenticationProblem` of the API document (all of its parts merged).
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UnsupportedAuthenticationProblem {
-    ///`detail` — type string
-    #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<crate::runtime::Text>,
-    ///`status` — type integer
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<i64>,
-    ///`title` (required by the document; may still be absent) — type string
-    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<crate::runtime::Text>,
-    ///`type` (required by the document; may still be absent) — type string
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<crate::runtime::Text>,
-    ///`reason` — type string
-    #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
-    pub reason: Option<UnsupportedAuthenticationProblemReason>,
-    ///`registration_url` — type string, format `uri`
-    #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<crate::runtime::Text>,
-    ///`resource_id` (required by the document; may still be absent) — type string
-    #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<crate::runtime::Text>,
-    ///`resource_type` (required by the document; may still be absent) — type string
-    #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<UnsupportedAuthenticationProblemResourceType>,
-    ///`section` (required by the document; may still be absent) — type string
-    #[serde(rename = "section", skip_serializing_if = "Option::is_none")]
-    pub section: Option<UnsupportedAuthenticationProblemSection>,
-    ///`id` — type string
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<crate::runtime::Text>,
-    ///`value` — type string
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<crate::runtime::Text>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<UnsupportedAuthenticationProblemError>>,
-    ///`field` (required by the document; may still be absent) — type string
-    #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<crate::runtime::Text>,
-    ///`parameter` (required by the document; may still be absent) — type string
-    #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<crate::runtime::Text>,
-    ///`disconnect_type` — type string
-    #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
-    pub disconnect_type: Option<UnsupportedAuthenticationProblemDisconnectType>,
-    ///`connection_issue` — type string
-    #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
-    pub connection_issue: Option<UnsupportedAuthenticationProblemConnectionIssue>,
-    ///`period` — type string
-    #[serde(rename = "period", skip_serializing_if = "Option::is_none")]
-    pub period: Option<UnsupportedAuthenticationProblemPeriod>,
-    ///`scope` — type string
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
-    pub scope: Option<UnsupportedAuthenticationProblemScope>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UnsupportedAuthenticationProblem { "detail" => detail, "status" => status, "title" =>
-    title, "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemReason` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemReason { OfficialClientForbidden =
-    "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemResourceType` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemResourceType { User = "user", Tweet =
-    "tweet", Media = "media", List = "list", Space = "space", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemSection` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemSection { Data = "data", Includes =
-    "includes", }
-}
-///Object `UnsupportedAuthenticationProblemError` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UnsupportedAuthenticationProblemError {
-    ///`message` — type string
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<crate::runtime::Text>,
-    ///`parameters` — type object
-    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<crate::runtime::Extra>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UnsupportedAuthenticationProblemError { "message" => message, "parameters" =>
-    parameters }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemDisconnectType` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemDisconnectType { OperationalDisconnect =
-    "OperationalDisconnect", UpstreamOperationalDisconnect =
-    "UpstreamOperationalDisconnect", ForceDisconnect = "ForceDisconnect",
-    UpstreamUncleanDisconnect = "UpstreamUncleanDisconnect", SlowReader = "SlowReader",
-    InternalError = "InternalError", ClientApplicationStateDegraded =
-    "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemConnectionIssue` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemConnectionIssue { TooManyConnections =
-    "TooManyConnections", ProvisioningSubscription = "ProvisioningSubscription",
-    RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
-    "RulesInvalidIssue", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemPeriod` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemPeriod { Daily = "Daily", Monthly =
-    "Monthly", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UnsupportedAuthenticationProblemScope` listed by the API document: type string."]
-    pub enum UnsupportedAuthenticationProblemScope { Account = "Account", Product =
-    "Product", }
-}
-///Schema `UploadExpiration` of the API document: type string, format `date-time`.
-#[cfg(feature = "compliance")]
-pub type UploadExpiration = crate::runtime::Text;
-///Object `UploadSource` of the API document.
-#[cfg(feature = "media")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UploadSource {
-    ///`upload_source` (required by the document; may still be absent) — type string
-    #[serde(rename = "upload_source", skip_serializing_if = "Option::is_none")]
-    pub upload_source: Option<crate::runtime::Text>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "media")]
-crate::runtime::impl_model!(UploadSource { "upload_source" => upload_source });
-///Schema `UploadUrl` of the API document: type string, format `uri`.
-#[cfg(feature = "compliance")]
-pub type UploadUrl = crate::runtime::Text;
-///Schema `Url` of the API document: type string, format `uri`.
-pub type Url = crate::runtime::Text;
-///Object `UrlEntity` of the API document (all of its parts merged).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UrlEntity {
-    ///`end` (required by the document; may still be absent) — type integer, minimum 0
-    #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
-    pub end: Option<i64>,
-    ///`start` (required by the document; may still be absent) — type integer, minimum 0
-    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
-    pub start: Option<i64>,
-    ///`description` — type string
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<crate::runtime::Text>,
-    ///`display_url` — type string
-    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<crate::runtime::Text>,
-    ///`expanded_url` — see [`Url`]
-    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
-    pub expanded_url: Option<Url>,
-    ///`images` — type array, min items 1
-    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<UrlImage>>,
-    ///`media_key` — see [`MediaKey`]
-    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
-    pub media_key: Option<MediaKey>,
-    ///`status` — see [`HttpStatusCode`]
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<HttpStatusCode>,
-    ///`title` — type string
-    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<crate::runtime::Text>,
-    ///`unwound_url` — type string, format `uri`
-    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<crate::runtime::Text>,
-    ///`url` (required by the document; may still be absent) — see [`Url`]
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<Url>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    UrlEntity { "end" => end, "start" => start, "description" => description,
-    "display_url" => display_url, "expanded_url" => expanded_url, "images" => images,
-    "media_key" => media_key, "status" => status, "title" => title, "unwound_url" =>
-    unwound_url, "url" => url }
-);
-///Object `UrlEntityDm` of the API document (all of its parts merged).
-#[cfg(feature = "direct-messages")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UrlEntityDm {
-    ///`end` (required by the document; may still be absent) — type integer, minimum 0
-    #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
-    pub end: Option<i64>,
-    ///`start` (required by the document; may still be absent) — type integer, minimum 0
-    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
-    pub start: Option<i64>,
-    ///`description` — type string
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<crate::runtime::Text>,
-    ///`display_url` — type string
-    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<crate::runtime::Text>,
-    ///`expanded_url` — see [`Url`]
-    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
-    pub expanded_url: Option<Url>,
-    ///`images` — type array, min items 1
-    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<UrlImage>>,
-    ///`media_key` — see [`MediaKey`]
-    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
-    pub media_key: Option<MediaKey>,
-    ///`status` — see [`HttpStatusCode`]
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<HttpStatusCode>,
-    ///`title` — type string
-    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<crate::runtime::Text>,
-    ///`unwound_url` — type string, format `uri`
-    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<crate::runtime::Text>,
-    ///`url` (required by the document; may still be absent) — see [`Url`]
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<Url>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "direct-messages")]
-crate::runtime::impl_model!(
-    UrlEntityDm { "end" => end, "start" => start, "description" => description,
-    "display_url" => display_url, "expanded_url" => expanded_url, "images" => images,
-    "media_key" => media_key, "status" => status, "title" => title, "unwound_url" =>
-    unwound_url, "url" => url }
-);
-///Object `UrlFields` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UrlFields {
-    ///`description` — type string
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<crate::runtime::Text>,
-    ///`display_url` — type string
-    #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
-    pub display_url: Option<crate::runtime::Text>,
-    ///`expanded_url` — see [`Url`]
-    #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
-    pub expanded_url: Option<Url>,
-    ///`images` — type array, min items 1
-    #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<UrlImage>>,
-    ///`media_key` — see [`MediaKey`]
-    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
-    pub media_key: Option<MediaKey>,
-    ///`status` — see [`HttpStatusCode`]
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<HttpStatusCode>,
-    ///`title` — type string
-    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<crate::runtime::Text>,
-    ///`unwound_url` — type string, format `uri`
-    #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
-    pub unwound_url: Option<crate::runtime::Text>,
-    ///`url` (required by the document; may still be absent) — see [`Url`]
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<Url>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UrlFields { "description" => description, "display_url" => display_url,
-    "expanded_url" => expanded_url, "images" => images, "media_key" => media_key,
-    "status" => status, "title" => title, "unwound_url" => unwound_url, "url" => url }
-);
-///Object `UrlImage` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UrlImage {
-    ///`height` — see [`MediaHeight`]
-    #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
-    pub height: Option<MediaHeight>,
-    ///`url` — see [`Url`]
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<Url>,
-    ///`width` — see [`MediaWidth`]
-    #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
-    pub width: Option<MediaWidth>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    UrlImage { "height" => height, "url" => url, "width" => width }
-);
-///Object `Usage` of the API document.
-#[cfg(feature = "usage")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Usage {
-    ///`cap_reset_day` — type integer, format `int32`
-    #[serde(rename = "cap_reset_day", skip_serializing_if = "Option::is_none")]
-    pub cap_reset_day: Option<i64>,
-    ///`daily_client_app_usage` — type array, min items 1
-    #[serde(rename = "daily_client_app_usage", skip_serializing_if = "Option::is_none")]
-    pub daily_client_app_usage: Option<Vec<ClientAppUsage>>,
-    ///`daily_project_usage` — type object
-    #[serde(rename = "daily_project_usage", skip_serializing_if = "Option::is_none")]
-    pub daily_project_usage: Option<UsageDailyProjectUsage>,
-    ///`project_cap` — type integer, format `int32`
-    #[serde(rename = "project_cap", skip_serializing_if = "Option::is_none")]
-    pub project_cap: Option<i64>,
-    ///`project_id` — type string, format `^[0-9]{1,19}$`
-    #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<crate::runtime::Text>,
-    ///`project_usage` — type integer, format `int32`
-    #[serde(rename = "project_usage", skip_serializing_if = "Option::is_none")]
-    pub project_usage: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "usage")]
-crate::runtime::impl_model!(
-    Usage { "cap_reset_day" => cap_reset_day, "daily_client_app_usage" =>
-    daily_client_app_usage, "daily_project_usage" => daily_project_usage, "project_cap"
-    => project_cap, "project_id" => project_id, "project_usage" => project_usage }
-);
-///Object `UsageDailyProjectUsage` of the API document.
-#[cfg(feature = "usage")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsageDailyProjectUsage {
-    ///`project_id` — type integer, format `int32`
-    #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
-    ///`usage` — type array, min items 1
-    #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Vec<UsageFields>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "usage")]
-crate::runtime::impl_model!(
-    UsageDailyProjectUsage { "project_id" => project_id, "usage" => usage }
-);
-///Object `UsageCapExceededProblem` of the API document (all of its parts merged).
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsageCapExceededProblem {
-    ///`detail` — type string
-    #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
-    pub detail: Option<crate::runtime::Text>,
-    ///`status` — type integer
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<i64>,
-    ///`title` (required by the document; may still be absent) — type string
-    #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
-    pub title: Option<crate::runtime::Text>,
-    ///`type` (required by the document; may still be absent) — type string
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<crate::runtime::Text>,
-    ///`reason` — type string
-    #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
-    pub reason: Option<UsageCapExceededProblemReason>,
-    ///`registration_url` — type string, format `uri`
-    #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
-    pub registration_url: Option<crate::runtime::Text>,
-    ///`resource_id` (required by the document; may still be absent) — type string
-    #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<crate::runtime::Text>,
-    ///`resource_type` (required by the document; may still be absent) — type string
-    #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<UsageCapExceededProblemResourceType>,
-    ///`section` (required by the document; may still be absent) — type string
-    #[serde(rename = "section", skip_serializing_if = "Option::is_none")]
-    pub section: Option<UsageCapExceededProblemSection>,
-    ///`id` — type string
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<crate::runtime::Text>,
-    ///`value` — type string
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
-    pub value: Option<crate::runtime::Text>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<UsageCapExceededProblemError>>,
-    ///`field` (required by the document; may still be absent) — type string
-    #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
-    pub field: Option<crate::runtime::Text>,
-    ///`parameter` (required by the document; may still be absent) — type string
-    #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<crate::runtime::Text>,
-    ///`disconnect_type` — type string
-    #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
-    pub disconnect_type: Option<UsageCapExceededProblemDisconnectType>,
-    ///`connection_issue` — type string
-    #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
-    pub connection_issue: Option<UsageCapExceededProblemConnectionIssue>,
-    ///`period` — type string
-    #[serde(rename = "period", skip_serializing_if = "Option::is_none")]
-    pub period: Option<UsageCapExceededProblemPeriod>,
-    ///`scope` — type string
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
-    pub scope: Option<UsageCapExceededProblemScope>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UsageCapExceededProblem { "detail" => detail, "status" => status, "title" => title,
-    "type" => type_, "reason" => reason, "registration_url" => registration_url,
-    "resource_id" => resource_id, "resource_type" => resource_type, "section" => section,
-    "id" => id, "value" => value, "errors" => errors, "field" => field, "parameter" =>
-    parameter, "disconnect_type" => disconnect_type, "connection_issue" =>
-    connection_issue, "period" => period, "scope" => scope }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemReason` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemReason { OfficialClientForbidden =
-    "official-client-forbidden", ClientNotEnrolled = "client-not-enrolled", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemResourceType` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemResourceType { User = "user", Tweet = "tweet", Media
-    = "media", List = "list", Space = "space", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemSection` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemSection { Data = "data", Includes = "includes", }
-}
-///Object `UsageCapExceededProblemError` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsageCapExceededProblemError {
-    ///`message` — type string
-    #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
-    pub message: Option<crate::runtime::Text>,
-    ///`parameters` — type object
-    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<crate::runtime::Extra>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UsageCapExceededProblemError { "message" => message, "parameters" => parameters }
-);
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemDisconnectType` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemDisconnectType { OperationalDisconnect =
-    "OperationalDisconnect", UpstreamOperationalDisconnect =
-    "UpstreamOperationalDisconnect", ForceDisconnect = "ForceDisconnect",
-    UpstreamUncleanDisconnect = "UpstreamUncleanDisconnect", SlowReader = "SlowReader",
-    InternalError = "InternalError", ClientApplicationStateDegraded =
-    "ClientApplicationStateDegraded", InvalidRules = "InvalidRules", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemConnectionIssue` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemConnectionIssue { TooManyConnections =
-    "TooManyConnections", ProvisioningSubscription = "ProvisioningSubscription",
-    RuleConfigurationIssue = "RuleConfigurationIssue", RulesInvalidIssue =
-    "RulesInvalidIssue", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemPeriod` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemPeriod { Daily = "Daily", Monthly = "Monthly", }
-}
-#[cfg(feature = "full")]
-crate::runtime::string_enum! {
-    #[doc =
-    "Values of `UsageCapExceededProblemScope` listed by the API document: type string."]
-    pub enum UsageCapExceededProblemScope { Account = "Account", Product = "Product", }
-}
 #[cfg(feature = "usage")]
 crate::runtime::string_enum! {
     #[doc = "Values of `UsageField` listed by the API document: type string."] pub enum
@@ -16646,323 +19506,6 @@ crate::runtime::string_enum! {
 ///Comma-joined list of `UsageField` sent as one query value.
 #[cfg(feature = "usage")]
 pub type UsageFieldList = crate::runtime::CsvList<UsageField>;
-///Object `UsageFields` of the API document.
-#[cfg(feature = "usage")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsageFields {
-    ///`date` — type string, format `date-time`
-    #[serde(rename = "date", skip_serializing_if = "Option::is_none")]
-    pub date: Option<crate::runtime::Text>,
-    ///`usage` — type integer, format `int32`
-    #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
-    pub usage: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "usage")]
-crate::runtime::impl_model!(UsageFields { "date" => date, "usage" => usage });
-///Object `User` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct User {
-    ///`affiliation` — type object
-    #[serde(rename = "affiliation", skip_serializing_if = "Option::is_none")]
-    pub affiliation: Option<Box<UserAffiliation>>,
-    ///`connection_status` — type array, min items 0
-    #[serde(rename = "connection_status", skip_serializing_if = "Option::is_none")]
-    pub connection_status: Option<Vec<UserConnectionStatu>>,
-    ///`created_at` — type string, format `date-time`
-    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<crate::runtime::Text>,
-    ///`description` — type string
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<crate::runtime::Text>,
-    ///`entities` — type object
-    #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
-    pub entities: Option<UserEntities>,
-    ///`id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<UserId>,
-    ///`location` — type string
-    #[serde(rename = "location", skip_serializing_if = "Option::is_none")]
-    pub location: Option<crate::runtime::Text>,
-    ///`most_recent_tweet_id` — see [`TweetId`] — also accepted as `most_recent_post_id`
-    #[serde(rename = "most_recent_tweet_id", skip_serializing_if = "Option::is_none")]
-    pub most_recent_tweet_id: Option<TweetId>,
-    ///`name` (required by the document; may still be absent) — type string
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-    pub name: Option<crate::runtime::Text>,
-    ///`pinned_tweet_id` — see [`TweetId`] — also accepted as `pinned_post_id`
-    #[serde(rename = "pinned_tweet_id", skip_serializing_if = "Option::is_none")]
-    pub pinned_tweet_id: Option<TweetId>,
-    ///`profile_banner_url` — type string, format `uri`
-    #[serde(rename = "profile_banner_url", skip_serializing_if = "Option::is_none")]
-    pub profile_banner_url: Option<crate::runtime::Text>,
-    ///`profile_image_url` — type string, format `uri`
-    #[serde(rename = "profile_image_url", skip_serializing_if = "Option::is_none")]
-    pub profile_image_url: Option<crate::runtime::Text>,
-    ///`protected` — type boolean
-    #[serde(rename = "protected", skip_serializing_if = "Option::is_none")]
-    pub protected: Option<bool>,
-    ///`public_metrics` — type object
-    #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
-    pub public_metrics: Option<UserPublicMetrics>,
-    ///`receives_your_dm` — type boolean
-    #[serde(rename = "receives_your_dm", skip_serializing_if = "Option::is_none")]
-    pub receives_your_dm: Option<bool>,
-    ///`subscription_type` — type string
-    #[serde(rename = "subscription_type", skip_serializing_if = "Option::is_none")]
-    pub subscription_type: Option<UserSubscriptionType>,
-    ///`url` — type string
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    ///`username` (required by the document; may still be absent) — see [`UserName`]
-    #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
-    pub username: Option<UserName>,
-    ///`verified` — type boolean
-    #[serde(rename = "verified", skip_serializing_if = "Option::is_none")]
-    pub verified: Option<bool>,
-    ///`verified_type` — type string
-    #[serde(rename = "verified_type", skip_serializing_if = "Option::is_none")]
-    pub verified_type: Option<UserVerifiedType>,
-    ///`withheld` — see [`UserWithheld`]
-    #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
-    pub withheld: Option<Box<UserWithheld>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    User { "affiliation" => affiliation, "connection_status" => connection_status,
-    "created_at" => created_at, "description" => description, "entities" => entities,
-    "id" => id, "location" => location, "most_recent_tweet_id" => most_recent_tweet_id,
-    "most_recent_post_id" => most_recent_tweet_id, "name" => name, "pinned_tweet_id" =>
-    pinned_tweet_id, "pinned_post_id" => pinned_tweet_id, "profile_banner_url" =>
-    profile_banner_url, "profile_image_url" => profile_image_url, "protected" =>
-    protected, "public_metrics" => public_metrics, "receives_your_dm" =>
-    receives_your_dm, "subscription_type" => subscription_type, "url" => url, "username"
-    => username, "verified" => verified, "verified_type" => verified_type, "withheld" =>
-    withheld }
-);
-///Object `UserAffiliation` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserAffiliation {
-    ///`badge_url` — type string, format `uri`
-    #[serde(rename = "badge_url", skip_serializing_if = "Option::is_none")]
-    pub badge_url: Option<crate::runtime::Text>,
-    ///`description` — type string
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<crate::runtime::Text>,
-    ///`url` — type string, format `uri`
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    ///`user_id` — type array, min items 1
-    #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<Vec<UserId>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    UserAffiliation { "badge_url" => badge_url, "description" => description, "url" =>
-    url, "user_id" => user_id }
-);
-crate::runtime::string_enum! {
-    #[doc = "Values of `UserConnectionStatu` listed by the API document: type string."]
-    pub enum UserConnectionStatu { FollowRequestReceived = "follow_request_received",
-    FollowRequestSent = "follow_request_sent", Blocking = "blocking", FollowedBy =
-    "followed_by", Following = "following", Muting = "muting", }
-}
-///Object `UserEntities` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserEntities {
-    ///`description` — see [`FullTextEntities`]
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<FullTextEntities>,
-    ///`url` — type object
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<UserEntitiesUrl>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(UserEntities { "description" => description, "url" => url });
-///Object `UserEntitiesUrl` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserEntitiesUrl {
-    ///`urls` — type array, min items 1
-    #[serde(rename = "urls", skip_serializing_if = "Option::is_none")]
-    pub urls: Option<Vec<UrlEntity>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(UserEntitiesUrl { "urls" => urls });
-///Object `UserPublicMetrics` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserPublicMetrics {
-    ///`followers_count` (required by the document; may still be absent) — type integer
-    #[serde(rename = "followers_count", skip_serializing_if = "Option::is_none")]
-    pub followers_count: Option<i64>,
-    ///`following_count` (required by the document; may still be absent) — type integer
-    #[serde(rename = "following_count", skip_serializing_if = "Option::is_none")]
-    pub following_count: Option<i64>,
-    ///`like_count` — type integer
-    #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
-    pub like_count: Option<i64>,
-    ///`listed_count` (required by the document; may still be absent) — type integer
-    #[serde(rename = "listed_count", skip_serializing_if = "Option::is_none")]
-    pub listed_count: Option<i64>,
-    ///`tweet_count` (required by the document; may still be absent) — type integer — also accepted as `post_count`
-    #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
-    pub tweet_count: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    UserPublicMetrics { "followers_count" => followers_count, "following_count" =>
-    following_count, "like_count" => like_count, "listed_count" => listed_count,
-    "tweet_count" => tweet_count, "post_count" => tweet_count }
-);
-crate::runtime::string_enum! {
-    #[doc = "Values of `UserSubscriptionType` listed by the API document: type string."]
-    pub enum UserSubscriptionType { Basic = "Basic", Premium = "Premium", PremiumPlus =
-    "PremiumPlus", None = "None", }
-}
-crate::runtime::string_enum! {
-    #[doc = "Values of `UserVerifiedType` listed by the API document: type string."] pub
-    enum UserVerifiedType { Blue = "blue", Government = "government", Business =
-    "business", None = "none", }
-}
-///Object `UserComplianceData` of the API document (union of its alternatives).
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserComplianceData {
-    ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
-    pub user_protect: Option<UserComplianceSchema>,
-    ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_unprotect", skip_serializing_if = "Option::is_none")]
-    pub user_unprotect: Option<UserComplianceSchema>,
-    ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_delete", skip_serializing_if = "Option::is_none")]
-    pub user_delete: Option<UserComplianceSchema>,
-    ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_undelete", skip_serializing_if = "Option::is_none")]
-    pub user_undelete: Option<UserComplianceSchema>,
-    ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_suspend", skip_serializing_if = "Option::is_none")]
-    pub user_suspend: Option<UserComplianceSchema>,
-    ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_unsuspend", skip_serializing_if = "Option::is_none")]
-    pub user_unsuspend: Option<UserComplianceSchema>,
-    ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
-    #[serde(rename = "user_withheld", skip_serializing_if = "Option::is_none")]
-    pub user_withheld: Option<UserTakedownComplianceSchema>,
-    ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
-    #[serde(rename = "scrub_geo", skip_serializing_if = "Option::is_none")]
-    pub scrub_geo: Option<UserScrubGeoObjectSchema>,
-    ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
-    #[serde(
-        rename = "user_profile_modification",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_profile_modification: Option<UserProfileModificationObjectSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserComplianceData { "user_protect" => user_protect, "user_unprotect" =>
-    user_unprotect, "user_delete" => user_delete, "user_undelete" => user_undelete,
-    "user_suspend" => user_suspend, "user_unsuspend" => user_unsuspend, "user_withheld"
-    => user_withheld, "scrub_geo" => scrub_geo, "user_profile_modification" =>
-    user_profile_modification }
-);
-///Object `UserComplianceSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserComplianceSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`user` (required by the document; may still be absent) — type object
-    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserComplianceSchemaUser>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserComplianceSchema { "event_at" => event_at, "user" => user }
-);
-///Object `UserComplianceSchemaUser` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserComplianceSchemaUser {
-    ///`id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(UserComplianceSchemaUser { "id" => id });
-///Object `UserComplianceStreamResponse` of the API document (union of its alternatives).
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserComplianceStreamResponse {
-    ///`data` (required by the document; may still be absent) — see [`UserComplianceData`]
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UserComplianceData>,
-    ///`errors` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserComplianceStreamResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "compliance", feature = "stream"))]
-impl crate::runtime::Envelope for UserComplianceStreamResponse {
-    type Data = UserComplianceData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UserDeleteComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserDeleteComplianceSchema {
-    ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_delete", skip_serializing_if = "Option::is_none")]
-    pub user_delete: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(UserDeleteComplianceSchema { "user_delete" => user_delete });
 #[cfg(any(feature = "lists", feature = "spaces", feature = "tweets", feature = "users"))]
 crate::runtime::string_enum! {
     #[doc = "Values of `UserExpansion` listed by the API document: type string."] pub
@@ -17016,1033 +19559,6 @@ crate::runtime::string_enum! {
     )
 )]
 pub type UserFieldList = crate::runtime::CsvList<UserField>;
-///Schema `UserId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-pub type UserId = crate::runtime::Text;
-///Comma-joined list of `UserId` sent as one query value.
-#[cfg(any(feature = "spaces", feature = "users"))]
-pub type UserIdList = crate::runtime::CsvList<UserId>;
-///Schema `UserIdMatchesAuthenticatedUser` of the API document: type string.
-#[cfg(
-    any(feature = "bookmarks", feature = "lists", feature = "tweets", feature = "users")
-)]
-pub type UserIdMatchesAuthenticatedUser = crate::runtime::Text;
-///Schema `UserName` of the API document: type string, pattern `^[A-Za-z0-9_]{1,15}$`.
-pub type UserName = crate::runtime::Text;
-///Object `UserProfileModificationComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserProfileModificationComplianceSchema {
-    ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
-    #[serde(
-        rename = "user_profile_modification",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_profile_modification: Option<UserProfileModificationObjectSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserProfileModificationComplianceSchema { "user_profile_modification" =>
-    user_profile_modification }
-);
-///Object `UserProfileModificationObjectSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserProfileModificationObjectSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`new_value` (required by the document; may still be absent) — type string
-    #[serde(rename = "new_value", skip_serializing_if = "Option::is_none")]
-    pub new_value: Option<crate::runtime::Text>,
-    ///`profile_field` (required by the document; may still be absent) — type string
-    #[serde(rename = "profile_field", skip_serializing_if = "Option::is_none")]
-    pub profile_field: Option<crate::runtime::Text>,
-    ///`user` (required by the document; may still be absent) — type object
-    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserProfileModificationObjectSchemaUser>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserProfileModificationObjectSchema { "event_at" => event_at, "new_value" =>
-    new_value, "profile_field" => profile_field, "user" => user }
-);
-///Object `UserProfileModificationObjectSchemaUser` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserProfileModificationObjectSchemaUser {
-    ///`id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(UserProfileModificationObjectSchemaUser { "id" => id });
-///Object `UserProtectComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserProtectComplianceSchema {
-    ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
-    pub user_protect: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserProtectComplianceSchema { "user_protect" => user_protect }
-);
-///Object `UserScrubGeoObjectSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserScrubGeoObjectSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`up_to_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "up_to_tweet_id", skip_serializing_if = "Option::is_none")]
-    pub up_to_tweet_id: Option<TweetId>,
-    ///`user` (required by the document; may still be absent) — type object
-    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserScrubGeoObjectSchemaUser>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserScrubGeoObjectSchema { "event_at" => event_at, "up_to_tweet_id" =>
-    up_to_tweet_id, "user" => user }
-);
-///Object `UserScrubGeoObjectSchemaUser` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserScrubGeoObjectSchemaUser {
-    ///`id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(UserScrubGeoObjectSchemaUser { "id" => id });
-///Object `UserScrubGeoSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserScrubGeoSchema {
-    ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
-    #[serde(rename = "scrub_geo", skip_serializing_if = "Option::is_none")]
-    pub scrub_geo: Option<UserScrubGeoObjectSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(UserScrubGeoSchema { "scrub_geo" => scrub_geo });
-///Schema `UserSearchQueryVnext` of the API document: type string, pattern `^[A-Za-z0-9_' ]{1,50}$`.
-#[cfg(feature = "users")]
-pub type UserSearchQueryVnext = crate::runtime::Text;
-///Object `UserSuspendComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserSuspendComplianceSchema {
-    ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_suspend", skip_serializing_if = "Option::is_none")]
-    pub user_suspend: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserSuspendComplianceSchema { "user_suspend" => user_suspend }
-);
-///Object `UserTakedownComplianceSchema` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserTakedownComplianceSchema {
-    ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
-    pub event_at: Option<crate::runtime::Text>,
-    ///`user` (required by the document; may still be absent) — type object
-    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserTakedownComplianceSchemaUser>,
-    ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
-    pub withheld_in_countries: Option<Vec<CountryCode>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(
-    UserTakedownComplianceSchema { "event_at" => event_at, "user" => user,
-    "withheld_in_countries" => withheld_in_countries }
-);
-///Object `UserTakedownComplianceSchemaUser` of the API document.
-#[cfg(any(feature = "compliance", feature = "stream"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserTakedownComplianceSchemaUser {
-    ///`id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "compliance", feature = "stream"))]
-crate::runtime::impl_model!(UserTakedownComplianceSchemaUser { "id" => id });
-///Object `UserUndeleteComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserUndeleteComplianceSchema {
-    ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_undelete", skip_serializing_if = "Option::is_none")]
-    pub user_undelete: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserUndeleteComplianceSchema { "user_undelete" => user_undelete }
-);
-///Object `UserUnprotectComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserUnprotectComplianceSchema {
-    ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_unprotect", skip_serializing_if = "Option::is_none")]
-    pub user_unprotect: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserUnprotectComplianceSchema { "user_unprotect" => user_unprotect }
-);
-///Object `UserUnsuspendComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserUnsuspendComplianceSchema {
-    ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
-    #[serde(rename = "user_unsuspend", skip_serializing_if = "Option::is_none")]
-    pub user_unsuspend: Option<UserComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserUnsuspendComplianceSchema { "user_unsuspend" => user_unsuspend }
-);
-///Object `UserWithheld` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserWithheld {
-    ///`country_codes` (required by the document; may still be absent) — type array, min items 1
-    #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
-    pub country_codes: Option<Vec<CountryCode>>,
-    ///`scope` — type string
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
-    pub scope: Option<UserWithheldScope>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    UserWithheld { "country_codes" => country_codes, "scope" => scope }
-);
-crate::runtime::string_enum! {
-    #[doc = "Values of `UserWithheldScope` listed by the API document: type string."] pub
-    enum UserWithheldScope { User = "user", }
-}
-///Object `UserWithheldComplianceSchema` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UserWithheldComplianceSchema {
-    ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
-    #[serde(rename = "user_withheld", skip_serializing_if = "Option::is_none")]
-    pub user_withheld: Option<UserTakedownComplianceSchema>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    UserWithheldComplianceSchema { "user_withheld" => user_withheld }
-);
-///Object `UsersDMBlockCreateResponse` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersDMBlockCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersDMBlockCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersDMBlockCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "users")]
-impl crate::runtime::Envelope for UsersDMBlockCreateResponse {
-    type Data = UsersDMBlockCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersDMBlockCreateResponseData` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersDMBlockCreateResponseData {
-    ///`blocked` — type boolean
-    #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
-    pub blocked: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(UsersDMBlockCreateResponseData { "blocked" => blocked });
-///Object `UsersDMUnBlockCreateResponse` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersDMUnBlockCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersDMUnBlockCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersDMUnBlockCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "users")]
-impl crate::runtime::Envelope for UsersDMUnBlockCreateResponse {
-    type Data = UsersDMUnBlockCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersDMUnBlockCreateResponseData` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersDMUnBlockCreateResponseData {
-    ///`blocked` — type boolean
-    #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
-    pub blocked: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(UsersDMUnBlockCreateResponseData { "blocked" => blocked });
-///Object `UsersFollowingCreateRequest` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersFollowingCreateRequest {
-    ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
-    #[serde(rename = "target_user_id", skip_serializing_if = "Option::is_none")]
-    pub target_user_id: Option<UserId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersFollowingCreateRequest { "target_user_id" => target_user_id }
-);
-///Object `UsersFollowingCreateResponse` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersFollowingCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersFollowingCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersFollowingCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "users")]
-impl crate::runtime::Envelope for UsersFollowingCreateResponse {
-    type Data = UsersFollowingCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersFollowingCreateResponseData` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersFollowingCreateResponseData {
-    ///`following` — type boolean
-    #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
-    pub following: Option<bool>,
-    ///`pending_follow` — type boolean
-    #[serde(rename = "pending_follow", skip_serializing_if = "Option::is_none")]
-    pub pending_follow: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersFollowingCreateResponseData { "following" => following, "pending_follow" =>
-    pending_follow }
-);
-///Object `UsersFollowingDeleteResponse` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersFollowingDeleteResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersFollowingDeleteResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersFollowingDeleteResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "users")]
-impl crate::runtime::Envelope for UsersFollowingDeleteResponse {
-    type Data = UsersFollowingDeleteResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersFollowingDeleteResponseData` of the API document.
-#[cfg(feature = "users")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersFollowingDeleteResponseData {
-    ///`following` — type boolean
-    #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
-    pub following: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "users")]
-crate::runtime::impl_model!(
-    UsersFollowingDeleteResponseData { "following" => following }
-);
-///Object `UsersLikesCreateRequest` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersLikesCreateRequest {
-    ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
-    pub tweet_id: Option<TweetId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(UsersLikesCreateRequest { "tweet_id" => tweet_id });
-///Object `UsersLikesCreateResponse` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersLikesCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersLikesCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersLikesCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for UsersLikesCreateResponse {
-    type Data = UsersLikesCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersLikesCreateResponseData` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersLikesCreateResponseData {
-    ///`liked` — type boolean
-    #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
-    pub liked: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(UsersLikesCreateResponseData { "liked" => liked });
-///Object `UsersLikesDeleteResponse` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersLikesDeleteResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersLikesDeleteResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersLikesDeleteResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for UsersLikesDeleteResponse {
-    type Data = UsersLikesDeleteResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersLikesDeleteResponseData` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersLikesDeleteResponseData {
-    ///`liked` — type boolean
-    #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
-    pub liked: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(UsersLikesDeleteResponseData { "liked" => liked });
-///Object `UsersRetweetsCreateRequest` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersRetweetsCreateRequest {
-    ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
-    #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
-    pub tweet_id: Option<TweetId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(UsersRetweetsCreateRequest { "tweet_id" => tweet_id });
-///Object `UsersRetweetsCreateResponse` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersRetweetsCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersRetweetsCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersRetweetsCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for UsersRetweetsCreateResponse {
-    type Data = UsersRetweetsCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersRetweetsCreateResponseData` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersRetweetsCreateResponseData {
-    ///`id` — see [`TweetId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<TweetId>,
-    ///`retweeted` — type boolean
-    #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
-    pub retweeted: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersRetweetsCreateResponseData { "id" => id, "retweeted" => retweeted }
-);
-///Object `UsersRetweetsDeleteResponse` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersRetweetsDeleteResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<UsersRetweetsDeleteResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersRetweetsDeleteResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "tweets", feature = "users"))]
-impl crate::runtime::Envelope for UsersRetweetsDeleteResponse {
-    type Data = UsersRetweetsDeleteResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `UsersRetweetsDeleteResponseData` of the API document.
-#[cfg(any(feature = "tweets", feature = "users"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct UsersRetweetsDeleteResponseData {
-    ///`retweeted` — type boolean
-    #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
-    pub retweeted: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(any(feature = "tweets", feature = "users"))]
-crate::runtime::impl_model!(
-    UsersRetweetsDeleteResponseData { "retweeted" => retweeted }
-);
-///Object `Variant` of the API document.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Variant {
-    ///`bit_rate` — type integer
-    #[serde(rename = "bit_rate", skip_serializing_if = "Option::is_none")]
-    pub bit_rate: Option<i64>,
-    ///`content_type` — type string
-    #[serde(rename = "content_type", skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<crate::runtime::Text>,
-    ///`url` — type string, format `uri`
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-crate::runtime::impl_model!(
-    Variant { "bit_rate" => bit_rate, "content_type" => content_type, "url" => url }
-);
-///Schema `Variants` of the API document: type array.
-pub type Variants = Vec<Variant>;
-///Object `Video` of the API document (all of its parts merged).
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Video {
-    ///`height` — see [`MediaHeight`]
-    #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
-    pub height: Option<MediaHeight>,
-    ///`media_key` — see [`MediaKey`]
-    #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
-    pub media_key: Option<MediaKey>,
-    ///`type` (required by the document; may still be absent) — type string
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<crate::runtime::Text>,
-    ///`width` — see [`MediaWidth`]
-    #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
-    pub width: Option<MediaWidth>,
-    ///`preview_image_url` — type string, format `uri`
-    #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
-    pub preview_image_url: Option<crate::runtime::Text>,
-    ///`variants` — see [`Variants`]
-    #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Variants>,
-    ///`alt_text` — type string
-    #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
-    pub alt_text: Option<crate::runtime::Text>,
-    ///`url` — type string, format `uri`
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    ///`duration_ms` — type integer
-    #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<i64>,
-    ///`non_public_metrics` — type object
-    #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
-    pub non_public_metrics: Option<VideoNonPublicMetrics>,
-    ///`organic_metrics` — type object
-    #[serde(rename = "organic_metrics", skip_serializing_if = "Option::is_none")]
-    pub organic_metrics: Option<VideoOrganicMetrics>,
-    ///`promoted_metrics` — type object
-    #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
-    pub promoted_metrics: Option<VideoPromotedMetrics>,
-    ///`public_metrics` — type object
-    #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
-    pub public_metrics: Option<VideoPublicMetrics>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    Video { "height" => height, "media_key" => media_key, "type" => type_, "width" =>
-    width, "preview_image_url" => preview_image_url, "variants" => variants, "alt_text"
-    => alt_text, "url" => url, "duration_ms" => duration_ms, "non_public_metrics" =>
-    non_public_metrics, "organic_metrics" => organic_metrics, "promoted_metrics" =>
-    promoted_metrics, "public_metrics" => public_metrics }
-);
-///Object `VideoNonPublicMetrics` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct VideoNonPublicMetrics {
-    ///`playback_0_count` — type integer, format `int32`
-    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
-    pub playback_0_count: Option<i64>,
-    ///`playback_100_count` — type integer, format `int32`
-    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
-    pub playback_100_count: Option<i64>,
-    ///`playback_25_count` — type integer, format `int32`
-    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
-    pub playback_25_count: Option<i64>,
-    ///`playback_50_count` — type integer, format `int32`
-    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
-    pub playback_50_count: Option<i64>,
-    ///`playback_75_count` — type integer, format `int32`
-    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
-    pub playback_75_count: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    VideoNonPublicMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count }
-);
-///Object `VideoOrganicMetrics` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct VideoOrganicMetrics {
-    ///`playback_0_count` — type integer, format `int32`
-    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
-    pub playback_0_count: Option<i64>,
-    ///`playback_100_count` — type integer, format `int32`
-    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
-    pub playback_100_count: Option<i64>,
-    ///`playback_25_count` — type integer, format `int32`
-    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
-    pub playback_25_count: Option<i64>,
-    ///`playback_50_count` — type integer, format `int32`
-    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
-    pub playback_50_count: Option<i64>,
-    ///`playback_75_count` — type integer, format `int32`
-    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
-    pub playback_75_count: Option<i64>,
-    ///`view_count` — type integer, format `int32`
-    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
-    pub view_count: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    VideoOrganicMetrics { "playback_0_count" => playback_0_count, "playback_100_count" =>
-    playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count" =>
-    playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
-///Object `VideoPromotedMetrics` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct VideoPromotedMetrics {
-    ///`playback_0_count` — type integer, format `int32`
-    #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
-    pub playback_0_count: Option<i64>,
-    ///`playback_100_count` — type integer, format `int32`
-    #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
-    pub playback_100_count: Option<i64>,
-    ///`playback_25_count` — type integer, format `int32`
-    #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
-    pub playback_25_count: Option<i64>,
-    ///`playback_50_count` — type integer, format `int32`
-    #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
-    pub playback_50_count: Option<i64>,
-    ///`playback_75_count` — type integer, format `int32`
-    #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
-    pub playback_75_count: Option<i64>,
-    ///`view_count` — type integer, format `int32`
-    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
-    pub view_count: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(
-    VideoPromotedMetrics { "playback_0_count" => playback_0_count, "playback_100_count"
-    => playback_100_count, "playback_25_count" => playback_25_count, "playback_50_count"
-    => playback_50_count, "playback_75_count" => playback_75_count, "view_count" =>
-    view_count }
-);
-///Object `VideoPublicMetrics` of the API document.
-#[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct VideoPublicMetrics {
-    ///`view_count` — type integer, format `int32`
-    #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
-    pub view_count: Option<i64>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "full")]
-crate::runtime::impl_model!(VideoPublicMetrics { "view_count" => view_count });
-///Object `WebhookConfig` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfig {
-    ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<crate::runtime::Text>,
-    ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<WebhookConfigId>,
-    ///`url` (required by the document; may still be absent) — type string
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    ///`valid` (required by the document; may still be absent) — type boolean
-    #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
-    pub valid: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    WebhookConfig { "created_at" => created_at, "id" => id, "url" => url, "valid" =>
-    valid }
-);
-///Object `WebhookConfigCreateRequest` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigCreateRequest {
-    ///`url` (required by the document; may still be absent) — type string, min length 1, max length 200
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(WebhookConfigCreateRequest { "url" => url });
-///Object `WebhookConfigCreateResponse` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigCreateResponse {
-    ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
-    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<crate::runtime::Text>,
-    ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
-    pub id: Option<WebhookConfigId>,
-    ///`url` (required by the document; may still be absent) — type string
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    pub url: Option<crate::runtime::Text>,
-    ///`valid` (required by the document; may still be absent) — type boolean
-    #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
-    pub valid: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    WebhookConfigCreateResponse { "created_at" => created_at, "id" => id, "url" => url,
-    "valid" => valid }
-);
-///Object `WebhookConfigDeleteResponse` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigDeleteResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<WebhookConfigDeleteResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    WebhookConfigDeleteResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "webhooks")]
-impl crate::runtime::Envelope for WebhookConfigDeleteResponse {
-    type Data = WebhookConfigDeleteResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
-}
-///Object `WebhookConfigDeleteResponseData` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigDeleteResponseData {
-    ///`deleted` — type boolean
-    #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
-}
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(WebhookConfigDeleteResponseData { "deleted" => deleted });
 #[cfg(feature = "webhooks")]
 crate::runtime::string_enum! {
     #[doc = "Values of `WebhookConfigField` listed by the API document: type string."]
@@ -18052,276 +19568,247 @@ crate::runtime::string_enum! {
 ///Comma-joined list of `WebhookConfigField` sent as one query value.
 #[cfg(feature = "webhooks")]
 pub type WebhookConfigFieldList = crate::runtime::CsvList<WebhookConfigField>;
-///Schema `WebhookConfigId` of the API document: type string, pattern `^[0-9]{1,19}$`.
-#[cfg(
-    any(
-        feature = "account-activity",
-        feature = "activity",
-        feature = "stream",
-        feature = "webhooks"
-    )
-)]
-pub type WebhookConfigId = crate::runtime::Text;
-///Object `WebhookConfigPutResponse` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigPutResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<WebhookConfigPutResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "compliance")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `GetComplianceJobsType` listed by the API document: type string."]
+    pub enum GetComplianceJobsType { Tweets = "tweets", Users = "users", }
 }
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    WebhookConfigPutResponse { "data" => data, "errors" => errors }
-);
-#[cfg(feature = "webhooks")]
-impl crate::runtime::Envelope for WebhookConfigPutResponse {
-    type Data = WebhookConfigPutResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
+#[cfg(feature = "compliance")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetComplianceJobsStatus` listed by the API document: type string."] pub
+    enum GetComplianceJobsStatus { Created = "created", InProgress = "in_progress",
+    Failed = "failed", Complete = "complete", }
 }
-///Object `WebhookConfigPutResponseData` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookConfigPutResponseData {
-    ///`attempted` — type boolean
-    #[serde(rename = "attempted", skip_serializing_if = "Option::is_none")]
-    pub attempted: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "connections")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetConnectionHistoryStatus` listed by the API document: type string."]
+    pub enum GetConnectionHistoryStatus { Active = "active", Inactive = "inactive", All =
+    "all", }
 }
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(WebhookConfigPutResponseData { "attempted" => attempted });
-///Object `WebhookLinksCreateResponse` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksCreateResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<WebhookLinksCreateResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "connections")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetConnectionHistoryEndpoints` listed by the API document: type string."]
+    pub enum GetConnectionHistoryEndpoints { FilteredStream = "filtered_stream",
+    SampleStream = "sample_stream", Sample10Stream = "sample10_stream", FirehoseStream =
+    "firehose_stream", TweetsComplianceStream = "tweets_compliance_stream",
+    UsersComplianceStream = "users_compliance_stream", TweetLabelStream =
+    "tweet_label_stream", FirehoseStreamLangEn = "firehose_stream_lang_en",
+    FirehoseStreamLangJa = "firehose_stream_lang_ja", FirehoseStreamLangKo =
+    "firehose_stream_lang_ko", FirehoseStreamLangPt = "firehose_stream_lang_pt",
+    LikesFirehoseStream = "likes_firehose_stream", LikesSample10Stream =
+    "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    WebhookLinksCreateResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-impl crate::runtime::Envelope for WebhookLinksCreateResponse {
-    type Data = WebhookLinksCreateResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
+///Comma-joined list of `GetConnectionHistoryEndpoints` sent as one query value.
+#[cfg(feature = "connections")]
+pub type GetConnectionHistoryEndpointsList = crate::runtime::CsvList<
+    GetConnectionHistoryEndpoints,
+>;
+#[cfg(feature = "connections")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `DeleteConnectionsByEndpointEndpointId` listed by the API document: type string."]
+    pub enum DeleteConnectionsByEndpointEndpointId { FilteredStream = "filtered_stream",
+    SampleStream = "sample_stream", Sample10Stream = "sample10_stream", FirehoseStream =
+    "firehose_stream", TweetsComplianceStream = "tweets_compliance_stream",
+    UsersComplianceStream = "users_compliance_stream", TweetLabelStream =
+    "tweet_label_stream", FirehoseStreamLangEn = "firehose_stream_lang_en",
+    FirehoseStreamLangJa = "firehose_stream_lang_ja", FirehoseStreamLangKo =
+    "firehose_stream_lang_ko", FirehoseStreamLangPt = "firehose_stream_lang_pt",
+    LikesFirehoseStream = "likes_firehose_stream", LikesSample10Stream =
+    "likes_sample10_stream", LikesComplianceStream = "likes_compliance_stream", }
 }
-///Object `WebhookLinksCreateResponseData` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksCreateResponseData {
-    ///`provisioned` — type boolean
-    #[serde(rename = "provisioned", skip_serializing_if = "Option::is_none")]
-    pub provisioned: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "direct-messages")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetDirectMessagesEventsByParticipantIdEventTypes` listed by the API document: type string."]
+    pub enum GetDirectMessagesEventsByParticipantIdEventTypes { MessageCreate =
+    "MessageCreate", ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave =
+    "ParticipantsLeave", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    WebhookLinksCreateResponseData { "provisioned" => provisioned }
-);
-///Object `WebhookLinksDeleteResponse` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksDeleteResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<WebhookLinksDeleteResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+///Comma-joined list of `GetDirectMessagesEventsByParticipantIdEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
+pub type GetDirectMessagesEventsByParticipantIdEventTypesList = crate::runtime::CsvList<
+    GetDirectMessagesEventsByParticipantIdEventTypes,
+>;
+#[cfg(feature = "direct-messages")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetDirectMessagesEventsByConversationIdEventTypes` listed by the API document: type string."]
+    pub enum GetDirectMessagesEventsByConversationIdEventTypes { MessageCreate =
+    "MessageCreate", ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave =
+    "ParticipantsLeave", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    WebhookLinksDeleteResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-impl crate::runtime::Envelope for WebhookLinksDeleteResponse {
-    type Data = WebhookLinksDeleteResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
+///Comma-joined list of `GetDirectMessagesEventsByConversationIdEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
+pub type GetDirectMessagesEventsByConversationIdEventTypesList = crate::runtime::CsvList<
+    GetDirectMessagesEventsByConversationIdEventTypes,
+>;
+#[cfg(feature = "direct-messages")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetDirectMessagesEventsEventTypes` listed by the API document: type string."]
+    pub enum GetDirectMessagesEventsEventTypes { MessageCreate = "MessageCreate",
+    ParticipantsJoin = "ParticipantsJoin", ParticipantsLeave = "ParticipantsLeave", }
 }
-///Object `WebhookLinksDeleteResponseData` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksDeleteResponseData {
-    ///`deleted` — type boolean
-    #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+///Comma-joined list of `GetDirectMessagesEventsEventTypes` sent as one query value.
+#[cfg(feature = "direct-messages")]
+pub type GetDirectMessagesEventsEventTypesList = crate::runtime::CsvList<
+    GetDirectMessagesEventsEventTypes,
+>;
+///Comma-joined list of `TweetId` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type TweetIdList = crate::runtime::CsvList<TweetId>;
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetInsights28HrGranularity` listed by the API document: type string."]
+    pub enum GetInsights28HrGranularity { Daily = "Daily", Hourly = "Hourly", Weekly =
+    "Weekly", Total = "Total", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(WebhookLinksDeleteResponseData { "deleted" => deleted });
-///Object `WebhookLinksGetResponse` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksGetResponse {
-    ///`data` — type object
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
-    pub data: Option<WebhookLinksGetResponseData>,
-    ///`errors` — type array, min items 1
-    #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<Problem>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetInsights28HrRequestedMetrics` listed by the API document: type string."]
+    pub enum GetInsights28HrRequestedMetrics { AppInstallAttempts = "AppInstallAttempts",
+    AppOpens = "AppOpens", DetailExpands = "DetailExpands", EmailTweet = "EmailTweet",
+    Engagements = "Engagements", Follows = "Follows", HashtagClicks = "HashtagClicks",
+    Impressions = "Impressions", Likes = "Likes", LinkClicks = "LinkClicks",
+    MediaEngagements = "MediaEngagements", MediaViews = "MediaViews", PermalinkClicks =
+    "PermalinkClicks", ProfileVisits = "ProfileVisits", QuoteTweets = "QuoteTweets",
+    Replies = "Replies", Retweets = "Retweets", UniqueVideoViews = "UniqueVideoViews",
+    UrlClicks = "UrlClicks", UserProfileClicks = "UserProfileClicks", VideoCompletions =
+    "VideoCompletions", VideoPlayed25Percent = "VideoPlayed25Percent",
+    VideoPlayed50Percent = "VideoPlayed50Percent", VideoPlayed75Percent =
+    "VideoPlayed75Percent", VideoStarts = "VideoStarts", VideoViews = "VideoViews", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    WebhookLinksGetResponse { "data" => data, "errors" => errors }
-);
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-impl crate::runtime::Envelope for WebhookLinksGetResponse {
-    type Data = WebhookLinksGetResponseData;
-    type Meta = ();
-    fn data(&self) -> Option<&Self::Data> {
-        self.data.as_ref()
-    }
-    fn includes(&self) -> Option<&Expansions> {
-        None
-    }
-    fn errors(&self) -> &[Problem] {
-        self.errors.as_deref().unwrap_or(&[])
-    }
-    fn meta(&self) -> Option<&Self::Meta> {
-        None
-    }
-    fn next_token(&self) -> Option<&str> {
-        None
-    }
+///Comma-joined list of `GetInsights28HrRequestedMetrics` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type GetInsights28HrRequestedMetricsList = crate::runtime::CsvList<
+    GetInsights28HrRequestedMetrics,
+>;
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetInsightsHistoricalGranularity` listed by the API document: type string."]
+    pub enum GetInsightsHistoricalGranularity { Daily = "Daily", Hourly = "Hourly",
+    Weekly = "Weekly", Total = "Total", }
 }
-///Object `WebhookLinksGetResponseData` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksGetResponseData {
-    ///`links` (required by the document; may still be absent) — type array
-    #[serde(rename = "links", skip_serializing_if = "Option::is_none")]
-    pub links: Option<Vec<WebhookLinksGetResponseDataLink>>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetInsightsHistoricalRequestedMetrics` listed by the API document: type string."]
+    pub enum GetInsightsHistoricalRequestedMetrics { AppInstallAttempts =
+    "AppInstallAttempts", AppOpens = "AppOpens", DetailExpands = "DetailExpands",
+    EmailTweet = "EmailTweet", Engagements = "Engagements", Follows = "Follows",
+    HashtagClicks = "HashtagClicks", Impressions = "Impressions", Likes = "Likes",
+    LinkClicks = "LinkClicks", MediaEngagements = "MediaEngagements", MediaViews =
+    "MediaViews", PermalinkClicks = "PermalinkClicks", ProfileVisits = "ProfileVisits",
+    QuoteTweets = "QuoteTweets", Replies = "Replies", Retweets = "Retweets",
+    UniqueVideoViews = "UniqueVideoViews", UrlClicks = "UrlClicks", UserProfileClicks =
+    "UserProfileClicks", VideoCompletions = "VideoCompletions", VideoPlayed25Percent =
+    "VideoPlayed25Percent", VideoPlayed50Percent = "VideoPlayed50Percent",
+    VideoPlayed75Percent = "VideoPlayed75Percent", VideoStarts = "VideoStarts",
+    VideoViews = "VideoViews", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(WebhookLinksGetResponseData { "links" => links });
-///Object `WebhookLinksGetResponseDataLink` of the API document.
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookLinksGetResponseDataLink {
-    ///`application_id` — type string
-    #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<crate::runtime::Text>,
-    ///`business_user_id` — type string
-    #[serde(rename = "business_user_id", skip_serializing_if = "Option::is_none")]
-    pub business_user_id: Option<crate::runtime::Text>,
-    ///`created_at` — type string, format `date-time`
-    #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<crate::runtime::Text>,
-    ///`fields` — type array
-    #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<crate::runtime::Text>>,
-    ///`instance_id` — type string
-    #[serde(rename = "instance_id", skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<crate::runtime::Text>,
-    ///`webhook_id` — type string
-    #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<crate::runtime::Text>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+///Comma-joined list of `GetInsightsHistoricalRequestedMetrics` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type GetInsightsHistoricalRequestedMetricsList = crate::runtime::CsvList<
+    GetInsightsHistoricalRequestedMetrics,
+>;
+///Comma-joined list of `MediaKey` sent as one query value.
+#[cfg(feature = "media")]
+pub type MediaKeyList = crate::runtime::CsvList<MediaKey>;
+#[cfg(feature = "media")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetMediaAnalyticsGranularity` listed by the API document: type string."]
+    pub enum GetMediaAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Total =
+    "total", }
 }
-#[cfg(any(feature = "stream", feature = "webhooks"))]
-crate::runtime::impl_model!(
-    WebhookLinksGetResponseDataLink { "application_id" => application_id,
-    "business_user_id" => business_user_id, "created_at" => created_at, "fields" =>
-    fields, "instance_id" => instance_id, "webhook_id" => webhook_id }
-);
-///Object `WebhookReplayCreateRequest` of the API document.
-#[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct WebhookReplayCreateRequest {
-    ///`from_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
-    #[serde(rename = "from_date", skip_serializing_if = "Option::is_none")]
-    pub from_date: Option<crate::runtime::Text>,
-    ///`to_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
-    #[serde(rename = "to_date", skip_serializing_if = "Option::is_none")]
-    pub to_date: Option<crate::runtime::Text>,
-    ///`webhook_id` (required by the document; may still be absent) — see [`WebhookConfigId`]
-    #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<WebhookConfigId>,
-    /// Properties the API document does not describe, kept as received.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: crate::runtime::Extra,
+#[cfg(feature = "media")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetMediaUploadStatusCommand` listed by the API document: type string."]
+    pub enum GetMediaUploadStatusCommand { Status = "STATUS", }
 }
-#[cfg(feature = "webhooks")]
-crate::runtime::impl_model!(
-    WebhookReplayCreateRequest { "from_date" => from_date, "to_date" => to_date,
-    "webhook_id" => webhook_id }
-);
+///Comma-joined list of `UserId` sent as one query value.
+#[cfg(any(feature = "spaces", feature = "users"))]
+pub type UserIdList = crate::runtime::CsvList<UserId>;
+#[cfg(feature = "spaces")]
+crate::runtime::string_enum! {
+    #[doc = "Values of `SearchSpacesState` listed by the API document: type string."] pub
+    enum SearchSpacesState { Live = "live", Scheduled = "scheduled", All = "all", }
+}
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetPostsAnalyticsGranularity` listed by the API document: type string."]
+    pub enum GetPostsAnalyticsGranularity { Hourly = "hourly", Daily = "daily", Weekly =
+    "weekly", Total = "total", }
+}
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetPostsCountsAllGranularity` listed by the API document: type string."]
+    pub enum GetPostsCountsAllGranularity { Minute = "minute", Hour = "hour", Day =
+    "day", }
+}
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetPostsCountsRecentGranularity` listed by the API document: type string."]
+    pub enum GetPostsCountsRecentGranularity { Minute = "minute", Hour = "hour", Day =
+    "day", }
+}
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `SearchPostsAllSortOrder` listed by the API document: type string."] pub
+    enum SearchPostsAllSortOrder { Recency = "recency", Relevancy = "relevancy", }
+}
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `SearchPostsRecentSortOrder` listed by the API document: type string."]
+    pub enum SearchPostsRecentSortOrder { Recency = "recency", Relevancy = "relevancy", }
+}
+///Comma-joined list of `RuleId` sent as one query value.
+#[cfg(any(feature = "stream", feature = "tweets"))]
+pub type RuleIdList = crate::runtime::CsvList<RuleId>;
+#[cfg(feature = "tweets")]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetPostsQuotedPostsExclude` listed by the API document: type string."]
+    pub enum GetPostsQuotedPostsExclude { Replies = "replies", Retweets = "retweets", }
+}
+///Comma-joined list of `GetPostsQuotedPostsExclude` sent as one query value.
+#[cfg(feature = "tweets")]
+pub type GetPostsQuotedPostsExcludeList = crate::runtime::CsvList<
+    GetPostsQuotedPostsExclude,
+>;
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::string_enum! {
+    #[doc =
+    "Values of `GetUsersTimelineExclude` listed by the API document: type string."] pub
+    enum GetUsersTimelineExclude { Replies = "replies", Retweets = "retweets", }
+}
+///Comma-joined list of `GetUsersTimelineExclude` sent as one query value.
+#[cfg(any(feature = "tweets", feature = "users"))]
+pub type GetUsersTimelineExcludeList = crate::runtime::CsvList<GetUsersTimelineExclude>;
+#[cfg(any(feature = "tweets", feature = "users"))]
+crate::runtime::string_enum! {
+    #[doc = "Values of `GetUsersPostsExclude` listed by the API document: type string."]
+    pub enum GetUsersPostsExclude { Replies = "replies", Retweets = "retweets", }
+}
+///Comma-joined list of `GetUsersPostsExclude` sent as one query value.
+#[cfg(any(feature = "tweets", feature = "users"))]
+pub type GetUsersPostsExcludeList = crate::runtime::CsvList<GetUsersPostsExclude>;
+///Comma-joined list of `String` sent as one query value.
+#[cfg(any(feature = "spaces", feature = "users"))]
+pub type StringList = crate::runtime::CsvList<String>;
 /// Properties the models also accept under another name (dual naming,
 /// from `spec/renames.toml`), and the way to the objects holding them.
 pub mod renamed {

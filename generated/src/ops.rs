@@ -5,99 +5,64 @@
 #[cfg(any(feature = "activity", feature = "stream"))]
 pub static ACTIVITY_STREAM: crate::runtime::Operation = crate::runtime::Operation {
     id: "activityStream",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/activity/stream",
     tag: "Activity",
-    success_status: 200u16,
     response: Some("ActivityStreamingResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/activity-stream"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `addListsMember`: `POST /2/lists/{id}/members`.
 #[cfg(feature = "lists")]
 pub static ADD_LISTS_MEMBER: crate::runtime::Operation = crate::runtime::Operation {
     id: "addListsMember",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/lists/{id}/members",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("ListMutateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -119,42 +84,33 @@ pub static ADD_LISTS_MEMBER: crate::runtime::Operation = crate::runtime::Operati
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/post-lists-id-members",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `addUserPublicKey`: `POST /2/users/{id}/public_keys`.
 #[cfg(feature = "chat")]
 pub static ADD_USER_PUBLIC_KEY: crate::runtime::Operation = crate::runtime::Operation {
     id: "addUserPublicKey",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/public_keys",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatAddPublicKeyResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -241,42 +197,34 @@ pub static ADD_USER_PUBLIC_KEY: crate::runtime::Operation = crate::runtime::Oper
         ),
     }),
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `appendMediaUpload`: `POST /2/media/upload/{id}/append`.
 #[cfg(feature = "media")]
 pub static APPEND_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
     id: "appendMediaUpload",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/upload/{id}/append",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaUploadAppendResponse"),
-    streaming: false,
     multipart: true,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -347,135 +295,100 @@ pub static APPEND_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Oper
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `blockUsersDms`: `POST /2/users/{id}/dm/block`.
 #[cfg(feature = "users")]
 pub static BLOCK_USERS_DMS: crate::runtime::Operation = crate::runtime::Operation {
     id: "blockUsersDms",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/dm/block",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersDMBlockCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `chatMediaDownload`: `GET /2/chat/media/{conversation_id}/{media_hash_key}`.
 #[cfg(feature = "chat")]
 pub static CHAT_MEDIA_DOWNLOAD: crate::runtime::Operation = crate::runtime::Operation {
     id: "chatMediaDownload",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/chat/media/{conversation_id}/{media_hash_key}",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatMediaDownloadResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media_hash_key",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[a-zA-Z0-9]{1,50}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `chatMediaUploadAppend`: `POST /2/chat/media/upload/{id}/append`.
 #[cfg(feature = "chat")]
 pub static CHAT_MEDIA_UPLOAD_APPEND: crate::runtime::Operation = crate::runtime::Operation {
     id: "chatMediaUploadAppend",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/media/upload/{id}/append",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("MediaUploadAppendResponse"),
-    streaming: false,
     multipart: true,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -582,42 +495,32 @@ pub static CHAT_MEDIA_UPLOAD_APPEND: crate::runtime::Operation = crate::runtime:
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `chatMediaUploadFinalize`: `POST /2/chat/media/upload/{id}/finalize`.
 #[cfg(feature = "chat")]
 pub static CHAT_MEDIA_UPLOAD_FINALIZE: crate::runtime::Operation = crate::runtime::Operation {
     id: "chatMediaUploadFinalize",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/media/upload/{id}/finalize",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatMediaUploadFinalizeResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -673,30 +576,26 @@ pub static CHAT_MEDIA_UPLOAD_FINALIZE: crate::runtime::Operation = crate::runtim
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `chatMediaUploadInitialize`: `POST /2/chat/media/upload/initialize`.
 #[cfg(feature = "chat")]
 pub static CHAT_MEDIA_UPLOAD_INITIALIZE: crate::runtime::Operation = crate::runtime::Operation {
     id: "chatMediaUploadInitialize",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/media/upload/initialize",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatMediaUploadInitializeResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: true,
         shape: crate::runtime::Shape::Object(
@@ -722,104 +621,71 @@ pub static CHAT_MEDIA_UPLOAD_INITIALIZE: crate::runtime::Operation = crate::runt
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createAccountActivityReplayJob`: `POST /2/account_activity/replay/webhooks/{webhook_id}/subscriptions/all`.
 #[cfg(feature = "account-activity")]
 pub static CREATE_ACCOUNT_ACTIVITY_REPLAY_JOB: crate::runtime::Operation = crate::runtime::Operation {
     id: "createAccountActivityReplayJob",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/account_activity/replay/webhooks/{webhook_id}/subscriptions/all",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("ReplayJobCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "from_date",
-            location: "query",
             required: true,
-            array: false,
             pattern: Some("^\\d{12}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "to_date",
-            location: "query",
             required: true,
-            array: false,
             pattern: Some("^\\d{12}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createAccountActivitySubscription`: `POST /2/account_activity/webhooks/{webhook_id}/subscriptions/all`.
 #[cfg(feature = "account-activity")]
 pub static CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "createAccountActivitySubscription",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/account_activity/webhooks/{webhook_id}/subscriptions/all",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("SubscriptionsCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -827,34 +693,30 @@ pub static CREATE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = cra
         shape: crate::runtime::Shape::Object(&[]),
     }),
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createActivitySubscription`: `POST /2/activity/subscriptions`.
 #[cfg(any(feature = "activity", feature = "stream"))]
 pub static CREATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "createActivitySubscription",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/activity/subscriptions",
     tag: "Activity",
-    success_status: 200u16,
     response: Some("ActivitySubscriptionCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -916,30 +778,26 @@ pub static CREATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runt
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/activity/create-x-activity-subscription"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createCommunityNotes`: `POST /2/notes`.
 #[cfg(feature = "community-notes")]
 pub static CREATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::Operation {
     id: "createCommunityNotes",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/notes",
     tag: "Community Notes",
-    success_status: 200u16,
     response: Some("CreateNoteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -1006,26 +864,22 @@ pub static CREATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::O
         ),
     }),
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createComplianceJobs`: `POST /2/compliance/jobs`.
 #[cfg(feature = "compliance")]
 pub static CREATE_COMPLIANCE_JOBS: crate::runtime::Operation = crate::runtime::Operation {
     id: "createComplianceJobs",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/compliance/jobs",
     tag: "Compliance",
-    success_status: 200u16,
     response: Some("CreateComplianceJobResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: true,
         shape: crate::runtime::Shape::Object(
@@ -1059,42 +913,33 @@ pub static CREATE_COMPLIANCE_JOBS: crate::runtime::Operation = crate::runtime::O
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/post-compliance-jobs",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createDirectMessagesByConversationId`: `POST /2/dm_conversations/{dm_conversation_id}/messages`.
 #[cfg(feature = "direct-messages")]
 pub static CREATE_DIRECT_MESSAGES_BY_CONVERSATION_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "createDirectMessagesByConversationId",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/dm_conversations/{dm_conversation_id}/messages",
     tag: "Direct Messages",
     success_status: 201u16,
     response: Some("CreateDmEventResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "dm_conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -1172,43 +1017,34 @@ pub static CREATE_DIRECT_MESSAGES_BY_CONVERSATION_ID: crate::runtime::Operation 
             ],
         ),
     }),
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createDirectMessagesByParticipantId`: `POST /2/dm_conversations/with/{participant_id}/messages`.
 #[cfg(feature = "direct-messages")]
 pub static CREATE_DIRECT_MESSAGES_BY_PARTICIPANT_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "createDirectMessagesByParticipantId",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/dm_conversations/with/{participant_id}/messages",
     tag: "Direct Messages",
     success_status: 201u16,
     response: Some("CreateDmEventResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "participant_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -1286,31 +1122,27 @@ pub static CREATE_DIRECT_MESSAGES_BY_PARTICIPANT_ID: crate::runtime::Operation =
             ],
         ),
     }),
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createDirectMessagesConversation`: `POST /2/dm_conversations`.
 #[cfg(feature = "direct-messages")]
 pub static CREATE_DIRECT_MESSAGES_CONVERSATION: crate::runtime::Operation = crate::runtime::Operation {
     id: "createDirectMessagesConversation",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/dm_conversations",
     tag: "Direct Messages",
     success_status: 201u16,
     response: Some("CreateDmEventResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -1416,31 +1248,26 @@ pub static CREATE_DIRECT_MESSAGES_CONVERSATION: crate::runtime::Operation = crat
             ],
         ),
     }),
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createLists`: `POST /2/lists`.
 #[cfg(feature = "lists")]
 pub static CREATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "createLists",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/lists",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("ListCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -1474,30 +1301,26 @@ pub static CREATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/post-lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createMediaMetadata`: `POST /2/media/metadata`.
 #[cfg(feature = "media")]
 pub static CREATE_MEDIA_METADATA: crate::runtime::Operation = crate::runtime::Operation {
     id: "createMediaMetadata",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/metadata",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MetadataCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -1918,31 +1741,29 @@ pub static CREATE_MEDIA_METADATA: crate::runtime::Operation = crate::runtime::Op
             ],
         ),
     }),
-    doc_url: Some("https://docs.x.com/x-api/media/media-metadata-create#metadata-create"),
+    doc_url: Some(
+        "https://docs.x.com/x-api/media/media-metadata-create#metadata-create",
+    ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createMediaSubtitles`: `POST /2/media/subtitles`.
 #[cfg(feature = "media")]
 pub static CREATE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::Operation {
     id: "createMediaSubtitles",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/subtitles",
     tag: "Media",
-    success_status: 200u16,
     response: Some("SubtitlesCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -2004,30 +1825,27 @@ pub static CREATE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::O
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-subtitles-create"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createPosts`: `POST /2/tweets`.
 #[cfg(feature = "tweets")]
 pub static CREATE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "createPosts",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/tweets",
     tag: "Tweets",
     success_status: 201u16,
     response: Some("TweetCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "tweet.write", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: true,
         shape: crate::runtime::Shape::Object(
@@ -2248,38 +2066,28 @@ pub static CREATE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.x.com/en/docs/twitter-api/tweets/manage-tweets/api-reference/post-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createUsersBookmark`: `POST /2/users/{id}/bookmarks`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub static CREATE_USERS_BOOKMARK: crate::runtime::Operation = crate::runtime::Operation {
     id: "createUsersBookmark",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/bookmarks",
     tag: "Users",
-    success_status: 200u16,
     response: Some("BookmarkMutationResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["bookmark.write", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -2301,26 +2109,22 @@ pub static CREATE_USERS_BOOKMARK: crate::runtime::Operation = crate::runtime::Op
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/post-users-id-bookmarks",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createWebhookReplayJob`: `POST /2/webhooks/replay`.
 #[cfg(feature = "webhooks")]
 pub static CREATE_WEBHOOK_REPLAY_JOB: crate::runtime::Operation = crate::runtime::Operation {
     id: "createWebhookReplayJob",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/webhooks/replay",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("ReplayJobCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -2356,30 +2160,26 @@ pub static CREATE_WEBHOOK_REPLAY_JOB: crate::runtime::Operation = crate::runtime
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createWebhooks`: `POST /2/webhooks`.
 #[cfg(feature = "webhooks")]
 pub static CREATE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "createWebhooks",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/webhooks",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookConfigCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -2397,323 +2197,202 @@ pub static CREATE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operatio
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `createWebhooksStreamLink`: `POST /2/tweets/search/webhooks/{webhook_id}`.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 pub static CREATE_WEBHOOKS_STREAM_LINK: crate::runtime::Operation = crate::runtime::Operation {
     id: "createWebhooksStreamLink",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/tweets/search/webhooks/{webhook_id}",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookLinksCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteAccountActivitySubscription`: `DELETE /2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all`.
 #[cfg(feature = "account-activity")]
 pub static DELETE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteAccountActivitySubscription",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("SubscriptionsDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteActivitySubscription`: `DELETE /2/activity/subscriptions/{subscription_id}`.
 #[cfg(feature = "activity")]
 pub static DELETE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteActivitySubscription",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/activity/subscriptions/{subscription_id}",
     tag: "Activity",
-    success_status: 200u16,
     response: Some("ActivitySubscriptionDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "subscription_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/deletes-x-activity-subscription"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteAllConnections`: `DELETE /2/connections/all`.
 #[cfg(feature = "connections")]
 pub static DELETE_ALL_CONNECTIONS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteAllConnections",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/connections/all",
     tag: "Connections",
-    success_status: 200u16,
     response: Some("KillAllConnectionsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/connections/terminate-all-connections"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteCommunityNotes`: `DELETE /2/notes/{id}`.
 #[cfg(feature = "community-notes")]
 pub static DELETE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteCommunityNotes",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/notes/{id}",
     tag: "Community Notes",
-    success_status: 200u16,
     response: Some("DeleteNoteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteConnectionsByEndpoint`: `DELETE /2/connections/{endpoint_id}`.
 #[cfg(feature = "connections")]
 pub static DELETE_CONNECTIONS_BY_ENDPOINT: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteConnectionsByEndpoint",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/connections/{endpoint_id}",
     tag: "Connections",
-    success_status: 200u16,
     response: Some("KillConnectionsByEndpointResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "endpoint_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteConnectionsByUuids`: `DELETE /2/connections`.
 #[cfg(feature = "connections")]
 pub static DELETE_CONNECTIONS_BY_UUIDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteConnectionsByUuids",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/connections",
     tag: "Connections",
-    success_status: 200u16,
     response: Some("KillConnectionsByUuidsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: true,
         shape: crate::runtime::Shape::Object(
@@ -2734,113 +2413,87 @@ pub static DELETE_CONNECTIONS_BY_UUIDS: crate::runtime::Operation = crate::runti
             ],
         ),
     }),
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteDirectMessagesEvents`: `DELETE /2/dm_events/{event_id}`.
 #[cfg(feature = "direct-messages")]
 pub static DELETE_DIRECT_MESSAGES_EVENTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteDirectMessagesEvents",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/dm_events/{event_id}",
     tag: "Direct Messages",
-    success_status: 200u16,
     response: Some("DeleteDmResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "dm.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "event_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteLists`: `DELETE /2/lists/{id}`.
 #[cfg(feature = "lists")]
 pub static DELETE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteLists",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/lists/{id}",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("ListDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/delete-lists-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteMediaSubtitles`: `DELETE /2/media/subtitles`.
 #[cfg(feature = "media")]
 pub static DELETE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteMediaSubtitles",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/media/subtitles",
     tag: "Media",
-    success_status: 200u16,
     response: Some("SubtitlesDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -2876,199 +2529,148 @@ pub static DELETE_MEDIA_SUBTITLES: crate::runtime::Operation = crate::runtime::O
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-subtitles-delete"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deletePosts`: `DELETE /2/tweets/{id}`.
 #[cfg(feature = "tweets")]
 pub static DELETE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deletePosts",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/tweets/{id}",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("TweetDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "tweet.write", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/manage-tweets/api-reference/delete-tweets-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteUsersBookmark`: `DELETE /2/users/{id}/bookmarks/{tweet_id}`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub static DELETE_USERS_BOOKMARK: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteUsersBookmark",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{id}/bookmarks/{tweet_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("BookmarkMutationResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["bookmark.write", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/delete-users-id-bookmarks-tweet_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteWebhooks`: `DELETE /2/webhooks/{webhook_id}`.
 #[cfg(feature = "webhooks")]
 pub static DELETE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteWebhooks",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/webhooks/{webhook_id}",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookConfigDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `deleteWebhooksStreamLink`: `DELETE /2/tweets/search/webhooks/{webhook_id}`.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 pub static DELETE_WEBHOOKS_STREAM_LINK: crate::runtime::Operation = crate::runtime::Operation {
     id: "deleteWebhooksStreamLink",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/tweets/search/webhooks/{webhook_id}",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookLinksDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `evaluateCommunityNotes`: `POST /2/evaluate_note`.
 #[cfg(feature = "community-notes")]
 pub static EVALUATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime::Operation {
     id: "evaluateCommunityNotes",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/evaluate_note",
     tag: "Community Notes",
-    success_status: 200u16,
     response: Some("EvaluateNoteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -3095,82 +2697,62 @@ pub static EVALUATE_COMMUNITY_NOTES: crate::runtime::Operation = crate::runtime:
         ),
     }),
     doc_url: Some("https://communitynotes.x.com/guide/api/overview"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `finalizeMediaUpload`: `POST /2/media/upload/{id}/finalize`.
 #[cfg(feature = "media")]
 pub static FINALIZE_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
     id: "finalizeMediaUpload",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/upload/{id}/finalize",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaUploadResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `followList`: `POST /2/users/{id}/followed_lists`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static FOLLOW_LIST: crate::runtime::Operation = crate::runtime::Operation {
     id: "followList",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/followed_lists",
     tag: "Users",
-    success_status: 200u16,
     response: Some("ListFollowedResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -3192,42 +2774,32 @@ pub static FOLLOW_LIST: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/post-users-id-followed-lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `followUser`: `POST /2/users/{id}/following`.
 #[cfg(feature = "users")]
 pub static FOLLOW_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "followUser",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/following",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersFollowingCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["follows.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -3249,6652 +2821,3922 @@ pub static FOLLOW_USER: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/post-users-source_user_id-following",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getAccountActivitySubscriptionCount`: `GET /2/account_activity/subscriptions/count`.
 #[cfg(feature = "account-activity")]
 pub static GET_ACCOUNT_ACTIVITY_SUBSCRIPTION_COUNT: crate::runtime::Operation = crate::runtime::Operation {
     id: "getAccountActivitySubscriptionCount",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/account_activity/subscriptions/count",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("SubscriptionsCountGetResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getAccountActivitySubscriptions`: `GET /2/account_activity/webhooks/{webhook_id}/subscriptions/all/list`.
 #[cfg(feature = "account-activity")]
 pub static GET_ACCOUNT_ACTIVITY_SUBSCRIPTIONS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getAccountActivitySubscriptions",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/account_activity/webhooks/{webhook_id}/subscriptions/all/list",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("SubscriptionsListGetResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getActivitySubscriptions`: `GET /2/activity/subscriptions`.
 #[cfg(feature = "activity")]
 pub static GET_ACTIVITY_SUBSCRIPTIONS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getActivitySubscriptions",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/activity/subscriptions",
     tag: "Activity",
-    success_status: 200u16,
     response: Some("ActivitySubscriptionGetResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/activity/get-x-activity-subscriptions"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getChatConversation`: `GET /2/chat/conversations/{conversation_id}`.
 #[cfg(feature = "chat")]
 pub static GET_CHAT_CONVERSATION: crate::runtime::Operation = crate::runtime::Operation {
     id: "getChatConversation",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/chat/conversations/{conversation_id}",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatGetConversationResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "chat_message_event.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getChatConversations`: `GET /2/chat/conversations`.
 #[cfg(feature = "chat")]
 pub static GET_CHAT_CONVERSATIONS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getChatConversations",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/chat/conversations",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatGetConversationsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "chat_conversation.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getCommunitiesById`: `GET /2/communities/{id}`.
 #[cfg(feature = "communities")]
 pub static GET_COMMUNITIES_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getCommunitiesById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/communities/{id}",
     tag: "Communities",
-    success_status: 200u16,
     response: Some("Get2CommunitiesIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "community.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.x.com/en/docs/x-api/communities/api-reference/get-communities-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getComplianceJobs`: `GET /2/compliance/jobs`.
 #[cfg(feature = "compliance")]
 pub static GET_COMPLIANCE_JOBS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getComplianceJobs",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/compliance/jobs",
     tag: "Compliance",
-    success_status: 200u16,
     response: Some("Get2ComplianceJobsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "type",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "status",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "compliance_job.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getComplianceJobsById`: `GET /2/compliance/jobs/{id}`.
 #[cfg(feature = "compliance")]
 pub static GET_COMPLIANCE_JOBS_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getComplianceJobsById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/compliance/jobs/{id}",
     tag: "Compliance",
-    success_status: 200u16,
     response: Some("Get2ComplianceJobsIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "compliance_job.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/compliance/batch-compliance/api-reference/get-compliance-jobs-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getConnectionHistory`: `GET /2/connections`.
 #[cfg(feature = "connections")]
 pub static GET_CONNECTION_HISTORY: crate::runtime::Operation = crate::runtime::Operation {
     id: "getConnectionHistory",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/connections",
     tag: "Connections",
-    success_status: 200u16,
     response: Some("Get2ConnectionsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "status",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "endpoints",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "connection.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getDirectMessagesEvents`: `GET /2/dm_events`.
 #[cfg(feature = "direct-messages")]
 pub static GET_DIRECT_MESSAGES_EVENTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getDirectMessagesEvents",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/dm_events",
     tag: "Direct Messages",
-    success_status: 200u16,
     response: Some("Get2DmEventsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "event_types",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "dm_event.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getDirectMessagesEventsByConversationId`: `GET /2/dm_conversations/{id}/dm_events`.
 #[cfg(feature = "direct-messages")]
 pub static GET_DIRECT_MESSAGES_EVENTS_BY_CONVERSATION_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getDirectMessagesEventsByConversationId",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/dm_conversations/{id}/dm_events",
     tag: "Direct Messages",
-    success_status: 200u16,
     response: Some("Get2DmConversationsIdDmEventsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "event_types",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "dm_event.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getDirectMessagesEventsById`: `GET /2/dm_events/{event_id}`.
 #[cfg(feature = "direct-messages")]
 pub static GET_DIRECT_MESSAGES_EVENTS_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getDirectMessagesEventsById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/dm_events/{event_id}",
     tag: "Direct Messages",
-    success_status: 200u16,
     response: Some("Get2DmEventsEventIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "event_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "dm_event.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getDirectMessagesEventsByParticipantId`: `GET /2/dm_conversations/with/{participant_id}/dm_events`.
 #[cfg(feature = "direct-messages")]
 pub static GET_DIRECT_MESSAGES_EVENTS_BY_PARTICIPANT_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getDirectMessagesEventsByParticipantId",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/dm_conversations/with/{participant_id}/dm_events",
     tag: "Direct Messages",
-    success_status: 200u16,
     response: Some("Get2DmConversationsWithParticipantIdDmEventsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "participant_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "event_types",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "dm_event.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getInsights28Hr`: `GET /2/insights/28hr`.
 #[cfg(feature = "tweets")]
 pub static GET_INSIGHTS28_HR: crate::runtime::Operation = crate::runtime::Operation {
     id: "getInsights28Hr",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/insights/28hr",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2Insights28hrResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "tweet_ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(25usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "requested_metrics",
-            location: "query",
             required: true,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "engagement.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getInsightsHistorical`: `GET /2/insights/historical`.
 #[cfg(feature = "tweets")]
 pub static GET_INSIGHTS_HISTORICAL: crate::runtime::Operation = crate::runtime::Operation {
     id: "getInsightsHistorical",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/insights/historical",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2InsightsHistoricalResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "tweet_ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(25usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "requested_metrics",
-            location: "query",
             required: true,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "engagement.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getListsById`: `GET /2/lists/{id}`.
 #[cfg(feature = "lists")]
 pub static GET_LISTS_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getListsById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/lists/{id}",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("Get2ListsIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/api-reference/get-lists-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getListsFollowers`: `GET /2/lists/{id}/followers`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_LISTS_FOLLOWERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getListsFollowers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/lists/{id}/followers",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("Get2ListsIdFollowersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-followers",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getListsMembers`: `GET /2/lists/{id}/members`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_LISTS_MEMBERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getListsMembers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/lists/{id}/members",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("Get2ListsIdMembersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/get-users-id-list_memberships",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getListsPosts`: `GET /2/lists/{id}/tweets`.
 #[cfg(any(feature = "lists", feature = "tweets"))]
 pub static GET_LISTS_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getListsPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/lists/{id}/tweets",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("Get2ListsIdTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-tweets/api-reference/get-lists-id-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getMediaAnalytics`: `GET /2/media/analytics`.
 #[cfg(feature = "media")]
 pub static GET_MEDIA_ANALYTICS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getMediaAnalytics",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/media/analytics",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaAnalytics"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "media_keys",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^([0-9]+)_([0-9]+)$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media_analytics.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getMediaByMediaKey`: `GET /2/media/{media_key}`.
 #[cfg(feature = "media")]
 pub static GET_MEDIA_BY_MEDIA_KEY: crate::runtime::Operation = crate::runtime::Operation {
     id: "getMediaByMediaKey",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/media/{media_key}",
     tag: "Media",
-    success_status: 200u16,
     response: Some("Get2MediaMediaKeyResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "media_key",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]+)_([0-9]+)$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getMediaByMediaKeys`: `GET /2/media`.
 #[cfg(feature = "media")]
 pub static GET_MEDIA_BY_MEDIA_KEYS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getMediaByMediaKeys",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/media",
     tag: "Media",
-    success_status: 200u16,
     response: Some("Get2MediaResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "media_keys",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^([0-9]+)_([0-9]+)$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getMediaUploadStatus`: `GET /2/media/upload`.
 #[cfg(feature = "media")]
 pub static GET_MEDIA_UPLOAD_STATUS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getMediaUploadStatus",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/media/upload",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaUploadResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "media_id",
-            location: "query",
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "command",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/media/media-upload-status#media-upload-status",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getNews`: `GET /2/news/{id}`.
 #[cfg(feature = "news")]
 pub static GET_NEWS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getNews",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/news/{id}",
     tag: "News",
-    success_status: 200u16,
     response: Some("Get2NewsIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "news.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/news/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getOpenApiSpec`: `GET /2/openapi.json`.
 #[cfg(feature = "general")]
 pub static GET_OPEN_API_SPEC: crate::runtime::Operation = crate::runtime::Operation {
     id: "getOpenApiSpec",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/openapi.json",
     tag: "General",
-    success_status: 200u16,
-    response: None,
-    streaming: false,
-    multipart: false,
-    pagination: None,
-    security: &[],
-    params: &[],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsAnalytics`: `GET /2/tweets/analytics`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_ANALYTICS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsAnalytics",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/analytics",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Analytics"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "analytics.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsById`: `GET /2/tweets/{id}`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/{id}",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-reference/get-tweets-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsByIds`: `GET /2/tweets`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_BY_IDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsByIds",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/lookup/api-reference/get-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsCountsAll`: `GET /2/tweets/counts/all`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_COUNTS_ALL: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsCountsAll",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/counts/all",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsCountsAllResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(4096usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "search_count.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-all",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsCountsRecent`: `GET /2/tweets/counts/recent`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_COUNTS_RECENT: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsCountsRecent",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/counts/recent",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsCountsRecentResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(4096usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "granularity",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "search_count.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/counts/api-reference/get-tweets-counts-recent",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsLikingUsers`: `GET /2/tweets/{id}/liking_users`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_POSTS_LIKING_USERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsLikingUsers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/{id}/liking_users",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsIdLikingUsersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["like.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/get-tweets-id-liking_users",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsQuotedPosts`: `GET /2/tweets/{id}/quote_tweets`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_QUOTED_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsQuotedPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/{id}/quote_tweets",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsIdQuoteTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(10f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "exclude",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/quote-tweets/api-reference/get-tweets-id-quote_tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsRepostedBy`: `GET /2/tweets/{id}/retweeted_by`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_POSTS_REPOSTED_BY: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsRepostedBy",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/{id}/retweeted_by",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsIdRetweetedByResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/get-tweets-id-retweeted_by",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getPostsReposts`: `GET /2/tweets/{id}/retweets`.
 #[cfg(feature = "tweets")]
 pub static GET_POSTS_REPOSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getPostsReposts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/{id}/retweets",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsIdRetweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/get-tweets-id-retweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getRuleCounts`: `GET /2/tweets/search/stream/rules/counts`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static GET_RULE_COUNTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getRuleCounts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/stream/rules/counts",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("Get2TweetsSearchStreamRulesCountsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "rules_count.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream-rules-counts",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getRules`: `GET /2/tweets/search/stream/rules`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static GET_RULES: crate::runtime::Operation = crate::runtime::Operation {
     id: "getRules",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/stream/rules",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("RulesLookupResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "ids",
-            location: "query",
-            required: false,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
             max_length: Some(16usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream-rules",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getSpacesBuyers`: `GET /2/spaces/{id}/buyers`.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 pub static GET_SPACES_BUYERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getSpacesBuyers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces/{id}/buyers",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesIdBuyersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[a-zA-Z0-9]{1,13}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-buyers",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getSpacesByCreatorIds`: `GET /2/spaces/by/creator_ids`.
 #[cfg(feature = "spaces")]
 pub static GET_SPACES_BY_CREATOR_IDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getSpacesByCreatorIds",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces/by/creator_ids",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesByCreatorIdsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "user_ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "space.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "topic.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-by-creator-ids",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getSpacesById`: `GET /2/spaces/{id}`.
 #[cfg(feature = "spaces")]
 pub static GET_SPACES_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getSpacesById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces/{id}",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[a-zA-Z0-9]{1,13}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "space.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "topic.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getSpacesByIds`: `GET /2/spaces`.
 #[cfg(feature = "spaces")]
 pub static GET_SPACES_BY_IDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getSpacesByIds",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[a-zA-Z0-9]{1,13}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "space.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "topic.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getSpacesPosts`: `GET /2/spaces/{id}/tweets`.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 pub static GET_SPACES_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getSpacesPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces/{id}/tweets",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesIdTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[a-zA-Z0-9]{1,13}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/lookup/api-reference/get-spaces-id-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getTrendsByWoeid`: `GET /2/trends/by/woeid/{woeid}`.
 #[cfg(feature = "trends")]
 pub static GET_TRENDS_BY_WOEID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getTrendsByWoeid",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/trends/by/woeid/{woeid}",
     tag: "Trends",
-    success_status: 200u16,
     response: Some("Get2TrendsByWoeidWoeidResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "woeid",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("int32"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_trends",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(50f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "trend.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/trends/api-reference/get-trends-by-woeid",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getTrendsPersonalizedTrends`: `GET /2/users/personalized_trends`.
 #[cfg(feature = "trends")]
 pub static GET_TRENDS_PERSONALIZED_TRENDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getTrendsPersonalizedTrends",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/personalized_trends",
     tag: "Trends",
-    success_status: 200u16,
     response: Some("Get2UsersPersonalizedTrendsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "personalized_trend.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsage`: `GET /2/usage/tweets`.
 #[cfg(feature = "usage")]
 pub static GET_USAGE: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsage",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/usage/tweets",
     tag: "Usage",
-    success_status: 200u16,
     response: Some("Get2UsageTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "days",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(90f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "usage.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/usage/tweets/api-reference/get-usage-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUserPublicKeys`: `GET /2/users/{id}/public_keys`.
 #[cfg(feature = "chat")]
 pub static GET_USER_PUBLIC_KEYS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUserPublicKeys",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/public_keys",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("Get2UsersIdPublicKeysResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "public_key.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersAffiliates`: `GET /2/users/{id}/affiliates`.
 #[cfg(feature = "users")]
 pub static GET_USERS_AFFILIATES: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersAffiliates",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/affiliates",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdAffiliatesResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/affiliates/api-reference/get-users-id-affiliates",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersBlocking`: `GET /2/users/{id}/blocking`.
 #[cfg(feature = "users")]
 pub static GET_USERS_BLOCKING: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersBlocking",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/blocking",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdBlockingResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["block.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/blocks/api-reference/get-users-blocking",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersBookmarkFolders`: `GET /2/users/{id}/bookmarks/folders`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub static GET_USERS_BOOKMARK_FOLDERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersBookmarkFolders",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/bookmarks/folders",
     tag: "Users",
-    success_status: 200u16,
     response: Some("BookmarkFoldersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["bookmark.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersBookmarks`: `GET /2/users/{id}/bookmarks`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub static GET_USERS_BOOKMARKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersBookmarks",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/bookmarks",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdBookmarksResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["bookmark.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/bookmarks/api-reference/get-users-id-bookmarks",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersBookmarksByFolderId`: `GET /2/users/{id}/bookmarks/folders/{folder_id}`.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 pub static GET_USERS_BOOKMARKS_BY_FOLDER_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersBookmarksByFolderId",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/bookmarks/folders/{folder_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("BookmarkFolderPostsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["bookmark.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "folder_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersById`: `GET /2/users/{id}`.
 #[cfg(feature = "users")]
 pub static GET_USERS_BY_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersById",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersByIds`: `GET /2/users`.
 #[cfg(feature = "users")]
 pub static GET_USERS_BY_IDS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersByIds",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "ids",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersByUsername`: `GET /2/users/by/username/{username}`.
 #[cfg(feature = "users")]
 pub static GET_USERS_BY_USERNAME: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersByUsername",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/by/username/{username}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersByUsernameUsernameResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "username",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[A-Za-z0-9_]{1,15}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-by-username-username",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersByUsernames`: `GET /2/users/by`.
 #[cfg(feature = "users")]
 pub static GET_USERS_BY_USERNAMES: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersByUsernames",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/by",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersByResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "usernames",
-            location: "query",
             required: true,
             array: true,
             pattern: Some("^[A-Za-z0-9_]{1,15}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
             max_items: Some(100usize),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-by",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersFollowedLists`: `GET /2/users/{id}/followed_lists`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_USERS_FOLLOWED_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersFollowedLists",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/followed_lists",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdFollowedListsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/get-users-id-followed_lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersFollowers`: `GET /2/users/{id}/followers`.
 #[cfg(feature = "users")]
 pub static GET_USERS_FOLLOWERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersFollowers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/followers",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdFollowersResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["follows.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-followers",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersFollowing`: `GET /2/users/{id}/following`.
 #[cfg(feature = "users")]
 pub static GET_USERS_FOLLOWING: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersFollowing",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/following",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdFollowingResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["follows.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(16usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/get-users-id-following",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersLikedPosts`: `GET /2/users/{id}/liked_tweets`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_USERS_LIKED_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersLikedPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/liked_tweets",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdLikedTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["like.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(5f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/get-users-id-liked_tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersListMemberships`: `GET /2/users/{id}/list_memberships`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_USERS_LIST_MEMBERSHIPS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersListMemberships",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/list_memberships",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdListMembershipsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/get-users-id-list_memberships",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersMe`: `GET /2/users/me`.
 #[cfg(feature = "users")]
 pub static GET_USERS_ME: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersMe",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/me",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersMeResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-me",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersMentions`: `GET /2/users/{id}/mentions`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_USERS_MENTIONS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersMentions",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/mentions",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdMentionsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(5f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-mentions",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersMuting`: `GET /2/users/{id}/muting`.
 #[cfg(feature = "users")]
 pub static GET_USERS_MUTING: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersMuting",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/muting",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdMutingResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["mute.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/get-users-muting",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersOwnedLists`: `GET /2/users/{id}/owned_lists`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_USERS_OWNED_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersOwnedLists",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/owned_lists",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdOwnedListsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(19usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-lookup/api-reference/get-users-id-owned_lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersPinnedLists`: `GET /2/users/{id}/pinned_lists`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static GET_USERS_PINNED_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersPinnedLists",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/pinned_lists",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdPinnedListsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.read", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/get-users-id-pinned_lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersPosts`: `GET /2/users/{id}/tweets`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_USERS_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/tweets",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdTweetsResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(5f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "exclude",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-tweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersRepostsOfMe`: `GET /2/users/reposts_of_me`.
 #[cfg(feature = "users")]
 pub static GET_USERS_REPOSTS_OF_ME: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersRepostsOfMe",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/reposts_of_me",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersRepostsOfMeResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["timeline.read", "tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/posts/retweets/quickstart/retweets-of-me#retweets-of-me",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getUsersTimeline`: `GET /2/users/{id}/timelines/reverse_chronological`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static GET_USERS_TIMELINE: crate::runtime::Operation = crate::runtime::Operation {
     id: "getUsersTimeline",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/{id}/timelines/reverse_chronological",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersIdTimelinesReverseChronologicalResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "exclude",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/timelines/api-reference/get-users-id-reverse-chronological",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getWebhooks`: `GET /2/webhooks`.
 #[cfg(feature = "webhooks")]
 pub static GET_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getWebhooks",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/webhooks",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("Get2WebhooksResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_config.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `getWebhooksStreamLinks`: `GET /2/tweets/search/webhooks`.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 pub static GET_WEBHOOKS_STREAM_LINKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "getWebhooksStreamLinks",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/webhooks",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookLinksGetResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
-    params: &[],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `hidePostsReply`: `PUT /2/tweets/{tweet_id}/hidden`.
 #[cfg(feature = "tweets")]
 pub static HIDE_POSTS_REPLY: crate::runtime::Operation = crate::runtime::Operation {
     id: "hidePostsReply",
-    method: "PUT",
+    method: crate::runtime::Method::Put,
     path: "/2/tweets/{tweet_id}/hidden",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("TweetHideResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.moderate.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "tweet_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -9912,30 +6754,26 @@ pub static HIDE_POSTS_REPLY: crate::runtime::Operation = crate::runtime::Operati
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/hide-replies/api-reference/put-tweets-id-hidden",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `initializeMediaUpload`: `POST /2/media/upload/initialize`.
 #[cfg(feature = "media")]
 pub static INITIALIZE_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
     id: "initializeMediaUpload",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/upload/initialize",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaUploadResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -9988,42 +6826,32 @@ pub static INITIALIZE_MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `likePost`: `POST /2/users/{id}/likes`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static LIKE_POST: crate::runtime::Operation = crate::runtime::Operation {
     id: "likePost",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/likes",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersLikesCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["like.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -10045,42 +6873,33 @@ pub static LIKE_POST: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/post-users-id-likes",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `markChatConversationRead`: `POST /2/chat/conversations/{conversation_id}/read`.
 #[cfg(feature = "chat")]
 pub static MARK_CHAT_CONVERSATION_READ: crate::runtime::Operation = crate::runtime::Operation {
     id: "markChatConversationRead",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/conversations/{conversation_id}/read",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatMarkConversationReadResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -10100,30 +6919,27 @@ pub static MARK_CHAT_CONVERSATION_READ: crate::runtime::Operation = crate::runti
         ),
     }),
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `mediaUpload`: `POST /2/media/upload`.
 #[cfg(feature = "media")]
 pub static MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
     id: "mediaUpload",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/media/upload",
     tag: "Media",
-    success_status: 200u16,
     response: Some("MediaUploadResponse"),
-    streaming: false,
     multipart: true,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["media.write"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
-    params: &[],
     body: Some(crate::runtime::Body {
         required: false,
         shape: crate::runtime::Shape::Object(
@@ -10186,42 +7002,32 @@ pub static MEDIA_UPLOAD: crate::runtime::Operation = crate::runtime::Operation {
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/media/media-upload"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `muteUser`: `POST /2/users/{id}/muting`.
 #[cfg(feature = "users")]
 pub static MUTE_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "muteUser",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/muting",
     tag: "Users",
-    success_status: 200u16,
     response: Some("MuteUserMutationResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["mute.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -10243,42 +7049,32 @@ pub static MUTE_USER: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/post-users-user_id-muting",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `pinList`: `POST /2/users/{id}/pinned_lists`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static PIN_LIST: crate::runtime::Operation = crate::runtime::Operation {
     id: "pinList",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/pinned_lists",
     tag: "Users",
-    success_status: 200u16,
     response: Some("ListPinnedResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -10300,97 +7096,71 @@ pub static PIN_LIST: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/post-users-id-pinned-lists",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `removeListsMemberByUserId`: `DELETE /2/lists/{id}/members/{user_id}`.
 #[cfg(feature = "lists")]
 pub static REMOVE_LISTS_MEMBER_BY_USER_ID: crate::runtime::Operation = crate::runtime::Operation {
     id: "removeListsMemberByUserId",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/lists/{id}/members/{user_id}",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("ListMutateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-members/api-reference/delete-lists-id-members-user_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `repostPost`: `POST /2/users/{id}/retweets`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static REPOST_POST: crate::runtime::Operation = crate::runtime::Operation {
     id: "repostPost",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/retweets",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersRetweetsCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "tweet.write", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -10412,1128 +7182,617 @@ pub static REPOST_POST: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/post-users-id-retweets",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchCommunities`: `GET /2/communities/search`.
 #[cfg(feature = "communities")]
 pub static SEARCH_COMMUNITIES: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchCommunities",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/communities/search",
     tag: "Communities",
-    success_status: 200u16,
     response: Some("Get2CommunitiesSearchResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(4096usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(10f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "community.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchCommunityNotesWritten`: `GET /2/notes/search/notes_written`.
 #[cfg(feature = "community-notes")]
 pub static SEARCH_COMMUNITY_NOTES_WRITTEN: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchCommunityNotesWritten",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/notes/search/notes_written",
     tag: "Community Notes",
-    success_status: 200u16,
     response: Some("Get2NotesSearchNotesWrittenResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "test_mode",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "note.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/community-notes/search-for-community-notes-written",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchEligiblePosts`: `GET /2/notes/search/posts_eligible_for_notes`.
 #[cfg(feature = "community-notes")]
 pub static SEARCH_ELIGIBLE_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchEligiblePosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/notes/search/posts_eligible_for_notes",
     tag: "Community Notes",
-    success_status: 200u16,
     response: Some("Get2NotesSearchPostsEligibleForNotesResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "test_mode",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "post_selection",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://docs.x.com/x-api/community-notes/search-for-posts-eligible-for-community-notes",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchNews`: `GET /2/news/search`.
 #[cfg(feature = "news")]
 pub static SEARCH_NEWS: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchNews",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/news/search",
     tag: "News",
-    success_status: 200u16,
     response: Some("Get2NewsSearchResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(2048usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_age_hours",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(720f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "news.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/news/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchPostsAll`: `GET /2/tweets/search/all`.
 #[cfg(feature = "tweets")]
 pub static SEARCH_POSTS_ALL: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchPostsAll",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/all",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsSearchAllResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(4096usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(10f64),
             max: Some(500f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "sort_order",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-all",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchPostsRecent`: `GET /2/tweets/search/recent`.
 #[cfg(feature = "tweets")]
 pub static SEARCH_POSTS_RECENT: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchPostsRecent",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/recent",
     tag: "Tweets",
-    success_status: 200u16,
     response: Some("Get2TweetsSearchRecentResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("pagination_token"),
+    pagination: crate::runtime::Pagination::Token("pagination_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(4096usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "since_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "until_id",
-            location: "query",
-            required: false,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(10f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "pagination_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "sort_order",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/search/api-reference/get-tweets-search-recent",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchSpaces`: `GET /2/spaces/search`.
 #[cfg(feature = "spaces")]
 pub static SEARCH_SPACES: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchSpaces",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/spaces/search",
     tag: "Spaces",
-    success_status: 200u16,
     response: Some("Get2SpacesSearchResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["space.read", "tweet.read", "users.read"],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
             max_length: Some(2048usize),
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "state",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(100f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "space.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "topic.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/spaces/search/api-reference/get-spaces-search",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `searchUsers`: `GET /2/users/search`.
 #[cfg(feature = "users")]
 pub static SEARCH_USERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "searchUsers",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/search",
     tag: "Users",
-    success_status: 200u16,
     response: Some("Get2UsersSearchResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: Some("next_token"),
+    pagination: crate::runtime::Pagination::Token("next_token"),
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "query",
-            location: "query",
             required: true,
-            array: false,
             pattern: Some("^[A-Za-z0-9_' ]{1,50}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "max_results",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(1000f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "next_token",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
             min_length: Some(1usize),
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/lookup/api-reference/get-users-search",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `sendChatMessage`: `POST /2/chat/conversations/{conversation_id}/messages`.
 #[cfg(feature = "chat")]
 pub static SEND_CHAT_MESSAGE: crate::runtime::Operation = crate::runtime::Operation {
     id: "sendChatMessage",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/conversations/{conversation_id}/messages",
     tag: "Chat",
     success_status: 201u16,
     response: Some("ChatSendMessageResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -11580,2156 +7839,1239 @@ pub static SEND_CHAT_MESSAGE: crate::runtime::Operation = crate::runtime::Operat
         ),
     }),
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `sendChatTypingIndicator`: `POST /2/chat/conversations/{conversation_id}/typing`.
 #[cfg(feature = "chat")]
 pub static SEND_CHAT_TYPING_INDICATOR: crate::runtime::Operation = crate::runtime::Operation {
     id: "sendChatTypingIndicator",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/chat/conversations/{conversation_id}/typing",
     tag: "Chat",
-    success_status: 200u16,
     response: Some("ChatSendTypingIndicatorResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "conversation_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^([0-9]{1,19}-[0-9]{1,19}|g[0-9]{1,19})$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamLabelsCompliance`: `GET /2/tweets/label/stream`.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 pub static STREAM_LABELS_COMPLIANCE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamLabelsCompliance",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/label/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("TweetLabelStreamResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamLikesCompliance`: `GET /2/likes/compliance/stream`.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 pub static STREAM_LIKES_COMPLIANCE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamLikesCompliance",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/likes/compliance/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("LikesComplianceStreamResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamLikesFirehose`: `GET /2/likes/firehose/stream`.
 #[cfg(any(feature = "likes", feature = "stream"))]
 pub static STREAM_LIKES_FIREHOSE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamLikesFirehose",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/likes/firehose/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingLikeResponseV2"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(20f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "like_with_tweet_author.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-likes-firehose-stream",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamLikesSample10`: `GET /2/likes/sample10/stream`.
 #[cfg(any(feature = "likes", feature = "stream"))]
 pub static STREAM_LIKES_SAMPLE10: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamLikesSample10",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/likes/sample10/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingLikeResponseV2"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(2f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "like_with_tweet_author.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/likes/firehose/api-reference/get-likes-sample10-stream",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPosts`: `GET /2/tweets/search/stream`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPosts",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/search/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("FilteredStreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/get-tweets-search-stream",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsCompliance`: `GET /2/tweets/compliance/stream`.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 pub static STREAM_POSTS_COMPLIANCE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsCompliance",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/compliance/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("TweetComplianceStreamResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(4f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsFirehose`: `GET /2/tweets/firehose/stream`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_FIREHOSE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsFirehose",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/firehose/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(20f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsFirehoseEn`: `GET /2/tweets/firehose/stream/lang/en`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_FIREHOSE_EN: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsFirehoseEn",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/firehose/stream/lang/en",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(8f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsFirehoseJa`: `GET /2/tweets/firehose/stream/lang/ja`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_FIREHOSE_JA: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsFirehoseJa",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/firehose/stream/lang/ja",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(2f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsFirehoseKo`: `GET /2/tweets/firehose/stream/lang/ko`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_FIREHOSE_KO: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsFirehoseKo",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/firehose/stream/lang/ko",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(2f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsFirehosePt`: `GET /2/tweets/firehose/stream/lang/pt`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_FIREHOSE_PT: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsFirehosePt",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/firehose/stream/lang/pt",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(2f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsSample`: `GET /2/tweets/sample/stream`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_SAMPLE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsSample",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/sample/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("StreamingTweetResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/volume-streams/api-reference/get-tweets-sample-stream",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamPostsSample10`: `GET /2/tweets/sample10/stream`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static STREAM_POSTS_SAMPLE10: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamPostsSample10",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/tweets/sample10/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("Get2TweetsSample10StreamResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(2f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "expansions",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "media.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "poll.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "user.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "place.fields",
-            location: "query",
-            required: false,
             array: true,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
             min_items: Some(1usize),
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `streamUsersCompliance`: `GET /2/users/compliance/stream`.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 pub static STREAM_USERS_COMPLIANCE: crate::runtime::Operation = crate::runtime::Operation {
     id: "streamUsersCompliance",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/users/compliance/stream",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("UserComplianceStreamResponse"),
     streaming: true,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "backfill_minutes",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(0f64),
             max: Some(5f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "partition",
-            location: "query",
             required: true,
-            array: false,
-            pattern: None,
+            format: Some("int32"),
             min: Some(1f64),
             max: Some(4f64),
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "start_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "end_time",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            format: Some("date-time"),
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
-    doc_url: None,
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unblockUsersDms`: `POST /2/users/{id}/dm/unblock`.
 #[cfg(feature = "users")]
 pub static UNBLOCK_USERS_DMS: crate::runtime::Operation = crate::runtime::Operation {
     id: "unblockUsersDms",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/users/{id}/dm/unblock",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersDMUnBlockCreateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://developer.x.com/"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unfollowList`: `DELETE /2/users/{id}/followed_lists/{list_id}`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static UNFOLLOW_LIST: crate::runtime::Operation = crate::runtime::Operation {
     id: "unfollowList",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{id}/followed_lists/{list_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("ListFollowedResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/list-follows/api-reference/delete-users-id-followed-lists-list_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unfollowUser`: `DELETE /2/users/{source_user_id}/following/{target_user_id}`.
 #[cfg(feature = "users")]
 pub static UNFOLLOW_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "unfollowUser",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{source_user_id}/following/{target_user_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersFollowingDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["follows.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "source_user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "target_user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/follows/api-reference/delete-users-source_id-following",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unlikePost`: `DELETE /2/users/{id}/likes/{tweet_id}`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static UNLIKE_POST: crate::runtime::Operation = crate::runtime::Operation {
     id: "unlikePost",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{id}/likes/{tweet_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersLikesDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["like.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "tweet_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/likes/api-reference/delete-users-id-likes-tweet_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unmuteUser`: `DELETE /2/users/{source_user_id}/muting/{target_user_id}`.
 #[cfg(feature = "users")]
 pub static UNMUTE_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "unmuteUser",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{source_user_id}/muting/{target_user_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("MuteUserMutationResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["mute.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "source_user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "target_user_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/users/mutes/api-reference/delete-users-user_id-muting",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unpinList`: `DELETE /2/users/{id}/pinned_lists/{list_id}`.
 #[cfg(any(feature = "lists", feature = "users"))]
 pub static UNPIN_LIST: crate::runtime::Operation = crate::runtime::Operation {
     id: "unpinList",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{id}/pinned_lists/{list_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("ListUnpinResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "list_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/pinned-lists/api-reference/delete-users-id-pinned-lists-list_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `unrepostPost`: `DELETE /2/users/{id}/retweets/{source_tweet_id}`.
 #[cfg(any(feature = "tweets", feature = "users"))]
 pub static UNREPOST_POST: crate::runtime::Operation = crate::runtime::Operation {
     id: "unrepostPost",
-    method: "DELETE",
+    method: crate::runtime::Method::Delete,
     path: "/2/users/{id}/retweets/{source_tweet_id}",
     tag: "Users",
-    success_status: 200u16,
     response: Some("UsersRetweetsDeleteResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["tweet.read", "tweet.write", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "source_tweet_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/retweets/api-reference/delete-users-id-retweets-tweet_id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `updateActivitySubscription`: `PUT /2/activity/subscriptions/{subscription_id}`.
 #[cfg(feature = "activity")]
 pub static UPDATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "updateActivitySubscription",
-    method: "PUT",
+    method: crate::runtime::Method::Put,
     path: "/2/activity/subscriptions/{subscription_id}",
     tag: "Activity",
-    success_status: 200u16,
     response: Some("ActivitySubscriptionUpdateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "subscription_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -13758,42 +9100,33 @@ pub static UPDATE_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runt
         ),
     }),
     doc_url: Some("https://docs.x.com/x-api/activity/update-x-activity-subscription"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `updateLists`: `PUT /2/lists/{id}`.
 #[cfg(feature = "lists")]
 pub static UPDATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "updateLists",
-    method: "PUT",
+    method: crate::runtime::Method::Put,
     path: "/2/lists/{id}",
     tag: "Lists",
-    success_status: 200u16,
     response: Some("ListUpdateResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["list.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -13829,51 +9162,30 @@ pub static UPDATE_LISTS: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/lists/manage-lists/api-reference/put-lists-id",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `updateRules`: `POST /2/tweets/search/stream/rules`.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub static UPDATE_RULES: crate::runtime::Operation = crate::runtime::Operation {
     id: "updateRules",
-    method: "POST",
+    method: crate::runtime::Method::Post,
     path: "/2/tweets/search/stream/rules",
     tag: "Stream",
-    success_status: 200u16,
     response: Some("AddOrDeleteRulesResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "dry_run",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
         crate::runtime::Param {
             name: "delete_all",
-            location: "query",
-            required: false,
-            array: false,
-            pattern: None,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
     body: Some(crate::runtime::Body {
@@ -13958,86 +9270,67 @@ pub static UPDATE_RULES: crate::runtime::Operation = crate::runtime::Operation {
     doc_url: Some(
         "https://developer.twitter.com/en/docs/twitter-api/tweets/filtered-stream/api-reference/post-tweets-search-stream-rules",
     ),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `validateAccountActivitySubscription`: `GET /2/account_activity/webhooks/{webhook_id}/subscriptions/all`.
 #[cfg(feature = "account-activity")]
 pub static VALIDATE_ACCOUNT_ACTIVITY_SUBSCRIPTION: crate::runtime::Operation = crate::runtime::Operation {
     id: "validateAccountActivitySubscription",
-    method: "GET",
+    method: crate::runtime::Method::Get,
     path: "/2/account_activity/webhooks/{webhook_id}/subscriptions/all",
     tag: "Account Activity",
-    success_status: 200u16,
     response: Some("SubscriptionsGetResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "OAuth2UserToken",
+            scheme: crate::runtime::Scheme::OAuth2User,
             scopes: &["dm.read", "dm.write", "tweet.read", "users.read"],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/account-activity/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 ///Operation `validateWebhooks`: `PUT /2/webhooks/{webhook_id}`.
 #[cfg(feature = "webhooks")]
 pub static VALIDATE_WEBHOOKS: crate::runtime::Operation = crate::runtime::Operation {
     id: "validateWebhooks",
-    method: "PUT",
+    method: crate::runtime::Method::Put,
     path: "/2/webhooks/{webhook_id}",
     tag: "Webhooks",
-    success_status: 200u16,
     response: Some("WebhookConfigPutResponse"),
-    streaming: false,
-    multipart: false,
-    pagination: None,
     security: &[
         crate::runtime::Security {
-            scheme: "BearerToken",
+            scheme: crate::runtime::Scheme::AppOnly,
             scopes: &[],
         },
         crate::runtime::Security {
-            scheme: "UserToken",
+            scheme: crate::runtime::Scheme::OAuth1User,
             scopes: &[],
         },
     ],
     params: &[
         crate::runtime::Param {
             name: "webhook_id",
-            location: "path",
+            location: crate::runtime::ParamLocation::Path,
             required: true,
-            array: false,
             pattern: Some("^[0-9]{1,19}$"),
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
+            ..crate::runtime::Param::NONE
         },
     ],
-    body: None,
     doc_url: Some("https://docs.x.com/x-api/webhooks/introduction"),
+    ..crate::runtime::Operation::NONE
 };
 /// Every operation of the API document compiled in (see the crate's
 /// Cargo features), sorted by operation id.
@@ -14355,6 +9648,10 @@ pub static OPERATIONS: &[crate::runtime::Operation] = &[
     #[cfg(feature = "webhooks")]
     VALIDATE_WEBHOOKS,
 ];
+/// Finds an operation by id or by `"METHOD /path/{template}"`.
+pub fn find(key: &str) -> Option<&'static crate::runtime::Operation> {
+    crate::runtime::Operation::find_in(OPERATIONS, key)
+}
 /// Decodes `body` as the success response of `operation_id` and
 /// serialises the result back to JSON (`None` for an unknown or
 /// streaming operation).

@@ -2414,11 +2414,7 @@ impl<'c, S: crate::runtime::Sender> GetChatConversation<'c, S> {
         value: impl IntoIterator<Item = crate::models::ChatMessageEventField>,
     ) -> Self {
         self.parts
-            .set_query(
-                "chat_message_event.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+            .set_query("chat_message_event.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2484,11 +2480,7 @@ impl<'c, S: crate::runtime::Sender> GetChatConversations<'c, S> {
         value: impl IntoIterator<Item = crate::models::ChatConversationField>,
     ) -> Self {
         self.parts
-            .set_query(
-                "chat_conversation.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+            .set_query("chat_conversation.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ChatConversationExpansion`](crate::models::ChatConversationExpansion), sent comma-joined.
@@ -2496,12 +2488,7 @@ impl<'c, S: crate::runtime::Sender> GetChatConversations<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ChatConversationExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -2509,12 +2496,7 @@ impl<'c, S: crate::runtime::Sender> GetChatConversations<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2574,12 +2556,7 @@ impl<'c, S: crate::runtime::Sender> GetCommunitiesById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::CommunityField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "community.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("community.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2640,12 +2617,7 @@ impl<'c, S: crate::runtime::Sender> GetComplianceJobs<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ComplianceJobField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "compliance_job.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("compliance_job.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2703,12 +2675,7 @@ impl<'c, S: crate::runtime::Sender> GetComplianceJobsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ComplianceJobField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "compliance_job.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("compliance_job.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2764,12 +2731,7 @@ impl<'c, S: crate::runtime::Sender> GetConnectionHistory<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetConnectionHistoryEndpoints>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "endpoints",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("endpoints", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `max_results`: an integer.
@@ -2787,12 +2749,7 @@ impl<'c, S: crate::runtime::Sender> GetConnectionHistory<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ConnectionField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "connection.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("connection.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -2859,12 +2816,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetDirectMessagesEventsEventTypes>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "event_types",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("event_types", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `dm_event.fields`: a list of [`DmEventField`](crate::models::DmEventField), sent comma-joined.
@@ -2872,12 +2824,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "dm_event.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("dm_event.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`DmEventExpansion`](crate::models::DmEventExpansion), sent comma-joined.
@@ -2885,12 +2832,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -2898,12 +2840,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -2911,12 +2848,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -2924,12 +2856,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEvents<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3003,12 +2930,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
             Item = crate::models::GetDirectMessagesEventsByConversationIdEventTypes,
         >,
     ) -> Self {
-        self.parts
-            .set_query(
-                "event_types",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("event_types", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `dm_event.fields`: a list of [`DmEventField`](crate::models::DmEventField), sent comma-joined.
@@ -3016,12 +2938,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "dm_event.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("dm_event.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`DmEventExpansion`](crate::models::DmEventExpansion), sent comma-joined.
@@ -3029,12 +2946,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -3042,12 +2954,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -3055,12 +2962,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -3068,12 +2970,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByConversationId<'c, 
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3145,12 +3042,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "dm_event.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("dm_event.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`DmEventExpansion`](crate::models::DmEventExpansion), sent comma-joined.
@@ -3158,12 +3050,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -3171,12 +3058,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -3184,12 +3066,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -3197,12 +3074,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3272,12 +3144,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
             Item = crate::models::GetDirectMessagesEventsByParticipantIdEventTypes,
         >,
     ) -> Self {
-        self.parts
-            .set_query(
-                "event_types",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("event_types", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `dm_event.fields`: a list of [`DmEventField`](crate::models::DmEventField), sent comma-joined.
@@ -3285,12 +3152,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "dm_event.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("dm_event.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`DmEventExpansion`](crate::models::DmEventExpansion), sent comma-joined.
@@ -3298,12 +3160,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
         mut self,
         value: impl IntoIterator<Item = crate::models::DmEventExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -3311,12 +3168,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -3324,12 +3176,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -3337,12 +3184,7 @@ impl<'c, S: crate::runtime::Sender> GetDirectMessagesEventsByParticipantId<'c, S
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3412,7 +3254,7 @@ impl<'c, S: crate::runtime::Sender> GetInsights28Hr<'c, S> {
         self.parts
             .set_query(
                 "tweet_ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -3429,12 +3271,7 @@ impl<'c, S: crate::runtime::Sender> GetInsights28Hr<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetInsights28HrRequestedMetrics>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "requested_metrics",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("requested_metrics", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `engagement.fields`: a list of [`EngagementField`](crate::models::EngagementField), sent comma-joined.
@@ -3442,12 +3279,7 @@ impl<'c, S: crate::runtime::Sender> GetInsights28Hr<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::EngagementField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "engagement.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("engagement.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3503,7 +3335,7 @@ impl<'c, S: crate::runtime::Sender> GetInsightsHistorical<'c, S> {
         self.parts
             .set_query(
                 "tweet_ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -3540,12 +3372,7 @@ impl<'c, S: crate::runtime::Sender> GetInsightsHistorical<'c, S> {
             Item = crate::models::GetInsightsHistoricalRequestedMetrics,
         >,
     ) -> Self {
-        self.parts
-            .set_query(
-                "requested_metrics",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("requested_metrics", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `engagement.fields`: a list of [`EngagementField`](crate::models::EngagementField), sent comma-joined.
@@ -3553,12 +3380,7 @@ impl<'c, S: crate::runtime::Sender> GetInsightsHistorical<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::EngagementField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "engagement.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("engagement.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3617,12 +3439,7 @@ impl<'c, S: crate::runtime::Sender> GetListsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "list.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("list.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ListExpansion`](crate::models::ListExpansion), sent comma-joined.
@@ -3630,12 +3447,7 @@ impl<'c, S: crate::runtime::Sender> GetListsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -3643,12 +3455,7 @@ impl<'c, S: crate::runtime::Sender> GetListsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3714,12 +3521,7 @@ impl<'c, S: crate::runtime::Sender> GetListsFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -3727,12 +3529,7 @@ impl<'c, S: crate::runtime::Sender> GetListsFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -3740,12 +3537,7 @@ impl<'c, S: crate::runtime::Sender> GetListsFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3815,12 +3607,7 @@ impl<'c, S: crate::runtime::Sender> GetListsMembers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -3828,12 +3615,7 @@ impl<'c, S: crate::runtime::Sender> GetListsMembers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -3841,12 +3623,7 @@ impl<'c, S: crate::runtime::Sender> GetListsMembers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -3916,12 +3693,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -3929,12 +3701,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -3942,12 +3709,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -3955,12 +3717,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -3968,12 +3725,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -3981,12 +3733,7 @@ impl<'c, S: crate::runtime::Sender> GetListsPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4044,7 +3791,7 @@ impl<'c, S: crate::runtime::Sender> GetMediaAnalytics<'c, S> {
         self.parts
             .set_query(
                 "media_keys",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -4079,12 +3826,7 @@ impl<'c, S: crate::runtime::Sender> GetMediaAnalytics<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaAnalyticsField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media_analytics.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media_analytics.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4140,12 +3882,7 @@ impl<'c, S: crate::runtime::Sender> GetMediaByMediaKey<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4201,7 +3938,7 @@ impl<'c, S: crate::runtime::Sender> GetMediaByMediaKeys<'c, S> {
         self.parts
             .set_query(
                 "media_keys",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -4210,12 +3947,7 @@ impl<'c, S: crate::runtime::Sender> GetMediaByMediaKeys<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4326,12 +4058,7 @@ impl<'c, S: crate::runtime::Sender> GetNews<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::NewsField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "news.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("news.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4425,7 +4152,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsAnalytics<'c, S> {
         self.parts
             .set_query(
                 "ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -4460,12 +4187,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsAnalytics<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::AnalyticsField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "analytics.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("analytics.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4521,12 +4243,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -4534,12 +4251,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -4547,12 +4259,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -4560,12 +4267,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -4573,12 +4275,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -4586,12 +4283,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4642,7 +4334,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         self.parts
             .set_query(
                 "ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -4651,12 +4343,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -4664,12 +4351,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -4677,12 +4359,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -4690,12 +4367,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -4703,12 +4375,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -4716,12 +4383,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4823,12 +4485,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsCountsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SearchCountField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "search_count.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("search_count.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -4936,12 +4593,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsCountsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SearchCountField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "search_count.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("search_count.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5014,12 +4666,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsLikingUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -5027,12 +4674,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsLikingUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -5040,12 +4682,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsLikingUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5118,12 +4755,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetPostsQuotedPostsExclude>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "exclude",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("exclude", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -5131,12 +4763,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -5144,12 +4771,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -5157,12 +4779,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -5170,12 +4787,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -5183,12 +4795,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -5196,12 +4803,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsQuotedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5274,12 +4876,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsRepostedBy<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -5287,12 +4884,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsRepostedBy<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -5300,12 +4892,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsRepostedBy<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5378,12 +4965,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -5391,12 +4973,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -5404,12 +4981,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -5417,12 +4989,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -5430,12 +4997,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -5443,12 +5005,7 @@ impl<'c, S: crate::runtime::Sender> GetPostsReposts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5503,12 +5060,7 @@ impl<'c, S: crate::runtime::Sender> GetRuleCounts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::RulesCountField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "rules_count.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("rules_count.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5562,7 +5114,7 @@ impl<'c, S: crate::runtime::Sender> GetRules<'c, S> {
         self.parts
             .set_query(
                 "ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -5643,12 +5195,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesBuyers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -5656,12 +5203,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesBuyers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -5669,12 +5211,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesBuyers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5734,7 +5271,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         self.parts
             .set_query(
                 "user_ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -5743,12 +5280,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "space.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("space.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`SpaceExpansion`](crate::models::SpaceExpansion), sent comma-joined.
@@ -5756,12 +5288,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -5769,12 +5296,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `topic.fields`: a list of [`TopicField`](crate::models::TopicField), sent comma-joined.
@@ -5782,12 +5304,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByCreatorIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TopicField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "topic.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("topic.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5846,12 +5363,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "space.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("space.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`SpaceExpansion`](crate::models::SpaceExpansion), sent comma-joined.
@@ -5859,12 +5371,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -5872,12 +5379,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `topic.fields`: a list of [`TopicField`](crate::models::TopicField), sent comma-joined.
@@ -5885,12 +5387,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TopicField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "topic.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("topic.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -5941,7 +5438,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByIds<'c, S> {
         self.parts
             .set_query(
                 "ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -5950,12 +5447,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "space.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("space.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`SpaceExpansion`](crate::models::SpaceExpansion), sent comma-joined.
@@ -5963,12 +5455,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -5976,12 +5463,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `topic.fields`: a list of [`TopicField`](crate::models::TopicField), sent comma-joined.
@@ -5989,12 +5471,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TopicField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "topic.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("topic.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6055,12 +5532,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -6068,12 +5540,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -6081,12 +5548,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -6094,12 +5556,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -6107,12 +5564,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -6120,12 +5572,7 @@ impl<'c, S: crate::runtime::Sender> GetSpacesPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6186,12 +5633,7 @@ impl<'c, S: crate::runtime::Sender> GetTrendsByWoeid<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TrendField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "trend.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("trend.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6248,11 +5690,7 @@ impl<'c, S: crate::runtime::Sender> GetTrendsPersonalizedTrends<'c, S> {
         value: impl IntoIterator<Item = crate::models::PersonalizedTrendField>,
     ) -> Self {
         self.parts
-            .set_query(
-                "personalized_trend.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+            .set_query("personalized_trend.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6311,12 +5749,7 @@ impl<'c, S: crate::runtime::Sender> GetUsage<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UsageField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "usage.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("usage.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6372,12 +5805,7 @@ impl<'c, S: crate::runtime::Sender> GetUserPublicKeys<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PublicKeyField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "public_key.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("public_key.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6443,12 +5871,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersAffiliates<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -6456,12 +5879,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersAffiliates<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -6469,12 +5887,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersAffiliates<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6544,12 +5957,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBlocking<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -6557,12 +5965,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBlocking<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -6570,12 +5973,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBlocking<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6709,12 +6107,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -6722,12 +6115,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -6735,12 +6123,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -6748,12 +6131,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -6761,12 +6139,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -6774,12 +6147,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersBookmarks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6894,12 +6262,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -6907,12 +6270,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -6920,12 +6278,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersById<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -6976,7 +6329,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByIds<'c, S> {
         self.parts
             .set_query(
                 "ids",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -6985,12 +6338,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -6998,12 +6346,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7011,12 +6354,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByIds<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7072,12 +6410,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsername<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -7085,12 +6418,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsername<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7098,12 +6426,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsername<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7160,7 +6483,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsernames<'c, S> {
         self.parts
             .set_query(
                 "usernames",
-                value.into_iter().map(Into::into).collect::<Vec<String>>().join(","),
+                crate::runtime::join_csv(value.into_iter().map(Into::<String>::into)),
             );
         self
     }
@@ -7169,12 +6492,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsernames<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -7182,12 +6500,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsernames<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7195,12 +6508,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersByUsernames<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7268,12 +6576,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "list.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("list.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ListExpansion`](crate::models::ListExpansion), sent comma-joined.
@@ -7281,12 +6584,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -7294,12 +6592,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7372,12 +6665,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -7385,12 +6673,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7398,12 +6681,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7473,12 +6751,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowing<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -7486,12 +6759,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowing<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7499,12 +6767,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersFollowing<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7574,12 +6837,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -7587,12 +6845,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -7600,12 +6853,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -7613,12 +6861,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -7626,12 +6869,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -7639,12 +6877,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersLikedPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7719,12 +6952,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersListMemberships<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "list.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("list.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ListExpansion`](crate::models::ListExpansion), sent comma-joined.
@@ -7732,12 +6960,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersListMemberships<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -7745,12 +6968,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersListMemberships<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7808,12 +7026,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -7821,12 +7034,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -7834,12 +7042,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -7933,12 +7136,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -7946,12 +7144,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -7959,12 +7152,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -7972,12 +7160,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -7985,12 +7168,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -7998,12 +7176,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMentions<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8073,12 +7246,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMuting<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -8086,12 +7254,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMuting<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -8099,12 +7262,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersMuting<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8174,12 +7332,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersOwnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "list.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("list.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ListExpansion`](crate::models::ListExpansion), sent comma-joined.
@@ -8187,12 +7340,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersOwnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -8200,12 +7348,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersOwnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8265,12 +7408,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPinnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "list.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("list.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`ListExpansion`](crate::models::ListExpansion), sent comma-joined.
@@ -8278,12 +7416,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPinnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::ListExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -8291,12 +7424,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPinnedLists<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8375,12 +7503,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetUsersPostsExclude>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "exclude",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("exclude", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `start_time`: a UTC time, sent as `YYYY-MM-DDTHH:mm:ssZ`.
@@ -8406,12 +7529,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -8419,12 +7537,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -8432,12 +7545,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -8445,12 +7553,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -8458,12 +7561,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -8471,12 +7569,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8543,12 +7636,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -8556,12 +7644,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -8569,12 +7652,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -8582,12 +7660,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -8595,12 +7668,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -8608,12 +7676,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersRepostsOfMe<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8693,12 +7756,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::GetUsersTimelineExclude>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "exclude",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("exclude", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `start_time`: a UTC time, sent as `YYYY-MM-DDTHH:mm:ssZ`.
@@ -8724,12 +7782,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -8737,12 +7790,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -8750,12 +7798,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -8763,12 +7806,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -8776,12 +7814,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -8789,12 +7822,7 @@ impl<'c, S: crate::runtime::Sender> GetUsersTimeline<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -8854,12 +7882,7 @@ impl<'c, S: crate::runtime::Sender> GetWebhooks<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::WebhookConfigField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "webhook_config.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("webhook_config.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -9454,12 +8477,7 @@ impl<'c, S: crate::runtime::Sender> SearchCommunities<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::CommunityField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "community.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("community.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -9531,12 +8549,7 @@ impl<'c, S: crate::runtime::Sender> SearchCommunityNotesWritten<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::NoteField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "note.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("note.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -9614,12 +8627,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -9627,12 +8635,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -9640,12 +8643,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -9653,12 +8651,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -9666,12 +8659,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -9679,12 +8667,7 @@ impl<'c, S: crate::runtime::Sender> SearchEligiblePosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -9759,12 +8742,7 @@ impl<'c, S: crate::runtime::Sender> SearchNews<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::NewsField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "news.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("news.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -9868,12 +8846,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -9881,12 +8854,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -9894,12 +8862,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -9907,12 +8870,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -9920,12 +8878,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -9933,12 +8886,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsAll<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -10049,12 +8997,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -10062,12 +9005,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -10075,12 +9013,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -10088,12 +9021,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -10101,12 +9029,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -10114,12 +9037,7 @@ impl<'c, S: crate::runtime::Sender> SearchPostsRecent<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -10192,12 +9110,7 @@ impl<'c, S: crate::runtime::Sender> SearchSpaces<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "space.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("space.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`SpaceExpansion`](crate::models::SpaceExpansion), sent comma-joined.
@@ -10205,12 +9118,7 @@ impl<'c, S: crate::runtime::Sender> SearchSpaces<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::SpaceExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -10218,12 +9126,7 @@ impl<'c, S: crate::runtime::Sender> SearchSpaces<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `topic.fields`: a list of [`TopicField`](crate::models::TopicField), sent comma-joined.
@@ -10231,12 +9134,7 @@ impl<'c, S: crate::runtime::Sender> SearchSpaces<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TopicField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "topic.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("topic.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -10302,12 +9200,7 @@ impl<'c, S: crate::runtime::Sender> SearchUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`UserExpansion`](crate::models::UserExpansion), sent comma-joined.
@@ -10315,12 +9208,7 @@ impl<'c, S: crate::runtime::Sender> SearchUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -10328,12 +9216,7 @@ impl<'c, S: crate::runtime::Sender> SearchUsers<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Sends the request.
@@ -10651,11 +9534,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesFirehose<'c, S> {
         value: impl IntoIterator<Item = crate::models::LikeWithTweetAuthorField>,
     ) -> Self {
         self.parts
-            .set_query(
-                "like_with_tweet_author.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+            .set_query("like_with_tweet_author.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`LikeWithTweetAuthorExpansion`](crate::models::LikeWithTweetAuthorExpansion), sent comma-joined.
@@ -10663,12 +9542,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::LikeWithTweetAuthorExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -10676,12 +9550,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -10689,12 +9558,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -10770,11 +9634,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesSample10<'c, S> {
         value: impl IntoIterator<Item = crate::models::LikeWithTweetAuthorField>,
     ) -> Self {
         self.parts
-            .set_query(
-                "like_with_tweet_author.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+            .set_query("like_with_tweet_author.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`LikeWithTweetAuthorExpansion`](crate::models::LikeWithTweetAuthorExpansion), sent comma-joined.
@@ -10782,12 +9642,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::LikeWithTweetAuthorExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -10795,12 +9650,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `tweet.fields`: a list of [`TweetField`](crate::models::TweetField), sent comma-joined.
@@ -10808,12 +9658,7 @@ impl<'c, S: crate::runtime::Sender> StreamLikesSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -10883,12 +9728,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -10896,12 +9736,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -10909,12 +9744,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -10922,12 +9752,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -10935,12 +9760,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -10948,12 +9768,7 @@ impl<'c, S: crate::runtime::Sender> StreamPosts<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11097,12 +9912,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11110,12 +9920,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11123,12 +9928,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11136,12 +9936,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11149,12 +9944,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11162,12 +9952,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehose<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11244,12 +10029,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11257,12 +10037,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11270,12 +10045,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11283,12 +10053,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11296,12 +10061,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11309,12 +10069,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseEn<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11391,12 +10146,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11404,12 +10154,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11417,12 +10162,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11430,12 +10170,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11443,12 +10178,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11456,12 +10186,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseJa<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11538,12 +10263,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11551,12 +10271,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11564,12 +10279,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11577,12 +10287,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11590,12 +10295,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11603,12 +10303,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehoseKo<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11685,12 +10380,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11698,12 +10388,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11711,12 +10396,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11724,12 +10404,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11737,12 +10412,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11750,12 +10420,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsFirehosePt<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11807,12 +10472,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11820,12 +10480,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11833,12 +10488,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11846,12 +10496,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -11859,12 +10504,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -11872,12 +10512,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.
@@ -11952,12 +10587,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "tweet.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("tweet.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `expansions`: a list of [`TweetExpansion`](crate::models::TweetExpansion), sent comma-joined.
@@ -11965,12 +10595,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::TweetExpansion>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "expansions",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("expansions", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `media.fields`: a list of [`MediaField`](crate::models::MediaField), sent comma-joined.
@@ -11978,12 +10603,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::MediaField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "media.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("media.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `poll.fields`: a list of [`PollField`](crate::models::PollField), sent comma-joined.
@@ -11991,12 +10611,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PollField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "poll.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("poll.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `user.fields`: a list of [`UserField`](crate::models::UserField), sent comma-joined.
@@ -12004,12 +10619,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::UserField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "user.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("user.fields", crate::runtime::join_csv(value));
         self
     }
     ///Sets query parameter `place.fields`: a list of [`PlaceField`](crate::models::PlaceField), sent comma-joined.
@@ -12017,12 +10627,7 @@ impl<'c, S: crate::runtime::Sender> StreamPostsSample10<'c, S> {
         mut self,
         value: impl IntoIterator<Item = crate::models::PlaceField>,
     ) -> Self {
-        self.parts
-            .set_query(
-                "place.fields",
-                crate::runtime::CsvList(value.into_iter().collect::<Vec<_>>())
-                    .to_string(),
-            );
+        self.parts.set_query("place.fields", crate::runtime::join_csv(value));
         self
     }
     /// Opens the stream: messages are decoded one line at a time.

@@ -115,8 +115,10 @@ pub mod models {
 /// The operation table: paths, pagination, streaming, credentials and
 /// parameter constraints of every operation.
 pub mod ops {
-    pub use xapi_generated::ops::OPERATIONS;
-    pub use xapi_generated::runtime::{Operation, Param, Security};
+    pub use xapi_generated::ops::{find, OPERATIONS};
+    pub use xapi_generated::runtime::{
+        Method, Operation, Pagination, Param, ParamLocation, Scheme, Security,
+    };
 }
 
 /// One fluent request builder per operation, grouped by tag.

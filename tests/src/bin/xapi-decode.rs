@@ -134,7 +134,7 @@ pub fn decode_one(
 }
 
 pub fn run(args: &Args) -> Result<bool> {
-    let Some(op) = Operation::find(&args.op) else {
+    let Some(op) = xapi_generated::ops::find(&args.op) else {
         bail!(
             "unknown operation {:?} (use an operation id or \"METHOD /2/path\")",
             args.op

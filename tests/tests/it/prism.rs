@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
-use xapi::ops::{Operation, Param, OPERATIONS};
+use xapi::ops::{Operation, Param, ParamLocation, OPERATIONS};
 use xapi_generated::runtime::{RequestParts, Shape};
 
 /// Non-streaming operations of document 2.159.
@@ -220,7 +220,7 @@ impl Spec {
         self.doc
             .get("paths")?
             .get(op.path)?
-            .get(op.method.to_ascii_lowercase())
+            .get(op.method.as_str().to_ascii_lowercase())
     }
 
     /// The document's parameters of `op`, by `(name, location)`.
@@ -605,7 +605,7 @@ fn sample_request(
     let doc_params = spec.params(op);
     for param in op.params {
         let doc_param = doc_params
-            .get(&(param.name.to_owned(), param.location.to_owned()))
+            .get(&(param.name.to_owned(), param.location.as_str().to_owned()))
             .copied();
         if doc_param.is_none() {
             notes.push(format!("{}: not in the document", param.name));
@@ -613,8 +613,8 @@ fn sample_request(
         let value = param_value(spec, param, doc_param, &mut notes)
             .map_err(|e| format!("{}: {e}", param.name))?;
         match param.location {
-            "path" => parts.set_path(param.name, value),
-            "query" => parts.set_query(param.name, value),
+            ParamLocation::Path => parts.set_path(param.name, value),
+            ParamLocation::Query => parts.set_query(param.name, value),
             _ => notes.push(format!(
                 "{}: {} parameter not set",
                 param.name, param.location
@@ -757,7 +757,7 @@ async fn exercise(
 async fn probe(client: &xapi::Client) -> bool {
     let mut all_flagged = true;
     for (label, id, path, query, body) in PROBES {
-        let op = Operation::find(id).expect("probe operation exists");
+        let op = xapi_generated::ops::find(id).expect("probe operation exists");
         let mut parts = RequestParts::new(op);
         for (k, v) in *path {
             parts.set_path(k, (*v).to_owned());
@@ -862,7 +862,7 @@ async fn body_refusals(spec: &Spec, base: &str) -> (usize, Vec<String>) {
             for (k, v) in &broken.query {
                 url.query_pairs_mut().append_pair(k, v);
             }
-            let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("method");
+            let method = reqwest::Method::from(op.method);
             let answer = http
                 .request(method, url)
                 .bearer_auth("prism-conformance")

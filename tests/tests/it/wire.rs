@@ -11,7 +11,7 @@ use xapi::fields::{
     MediaField, PlaceField, PollField, SpaceField, TweetExpansion, TweetField, UserExpansion,
     UserField,
 };
-use xapi::ops::{Operation, Param, OPERATIONS};
+use xapi::ops::{Operation, Param, ParamLocation, OPERATIONS};
 use xapi::{Api, Client};
 use xapi_generated::runtime::{CsvList, RequestParts};
 
@@ -247,7 +247,7 @@ async fn every_list_parameter_is_sent_as_one_key() {
         let lists: Vec<&Param> = op
             .params
             .iter()
-            .filter(|p| p.array && p.location == "query")
+            .filter(|p| p.array && p.location == ParamLocation::Query)
             .collect();
         if lists.is_empty() {
             continue;
@@ -268,8 +268,8 @@ async fn every_list_parameter_is_sent_as_one_key() {
                 valid_item(param, 0)
             };
             match param.location {
-                "path" => parts.set_path(param.name, value),
-                "query" => {
+                ParamLocation::Path => parts.set_path(param.name, value),
+                ParamLocation::Query => {
                     if param.array {
                         expected.insert(param.name, value.clone());
                     }
@@ -353,7 +353,7 @@ async fn query_values_are_percent_encoded_and_come_back_unchanged() {
 async fn path_values_are_one_encoded_segment() {
     let (server, client) = server().await;
     // The user id of `getUsersBlocking` has no pattern in the table: anything may be sent.
-    let op: &'static Operation = Operation::find("getUsersBlocking").expect("operation");
+    let op: &'static Operation = xapi_generated::ops::find("getUsersBlocking").expect("operation");
     assert!(
         op.param("id").is_some_and(|p| p.pattern.is_none()),
         "this test needs a path parameter without a pattern"
@@ -391,7 +391,7 @@ async fn path_values_are_one_encoded_segment() {
 #[tokio::test]
 async fn path_values_never_reach_another_endpoint() {
     let (server, client) = server().await;
-    let op: &'static Operation = Operation::find("getUsersBlocking").expect("operation");
+    let op: &'static Operation = xapi_generated::ops::find("getUsersBlocking").expect("operation");
     let mut failures = Vec::new();
     for text in [".", "..", "\\..", "a\\b", "\\"] {
         let mut parts = RequestParts::new(op);

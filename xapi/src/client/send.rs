@@ -99,7 +99,7 @@ impl Client {
                 tracing::info!(operation = operation.id, wait_ms = delay.as_millis() as u64, "rate limit: waiting");
                 self.report(ProgressEvent::Wait { operation: operation.id, delay });
                 tokio::time::sleep(delay).await;
-                self.inner.budgets.window_passed(self.inner.credential_key, operation.method, operation.path);
+                self.inner.budgets.window_passed(self.inner.credential_key, operation.method.as_str(), operation.path);
                 Ok(())
             }
             None => Err(Error::GaveUp {
@@ -144,10 +144,10 @@ impl Client {
         let mut refreshed = false;
         loop {
             attempt += 1;
-            if let Some(limit) = self
-                .inner
-                .budgets
-                .get(key, operation.method, operation.path)
+            if let Some(limit) =
+                self.inner
+                    .budgets
+                    .get(key, operation.method.as_str(), operation.path)
             {
                 if limit.exhausted() {
                     rate_waits += 1;
@@ -173,7 +173,7 @@ impl Client {
                     };
                     match self.inner.retry.decide(
                         attempt,
-                        operation.method,
+                        operation.method.as_str(),
                         outcome,
                         started.elapsed(),
                         Self::jitter(),
@@ -251,12 +251,16 @@ impl Client {
                 }
             }
 
-            if self.inner.retry.retries_status(operation.method, status) {
+            if self
+                .inner
+                .retry
+                .retries_status(operation.method.as_str(), status)
+            {
                 let retry_after = crate::client::retry::retry_after(response.headers());
                 let outcome = Outcome::Status(status, retry_after);
                 match self.inner.retry.decide(
                     attempt,
-                    operation.method,
+                    operation.method.as_str(),
                     outcome,
                     started.elapsed(),
                     Self::jitter(),
@@ -328,7 +332,7 @@ impl Client {
         let span = tracing::debug_span!(
             "xapi.request",
             operation = operation.id,
-            method = operation.method,
+            method = operation.method.as_str(),
             path = operation.path,
             attempt,
             status = tracing::field::Empty,
@@ -348,7 +352,7 @@ impl Client {
         }
         self.inner.budgets.update(
             self.inner.credential_key,
-            operation.method,
+            operation.method.as_str(),
             operation.path,
             limit,
         );
@@ -374,13 +378,7 @@ impl Client {
                 parameter: name,
                 rule: "is required".into(),
             })?;
-        let method = reqwest::Method::from_bytes(operation.method.as_bytes()).map_err(|_| {
-            Error::InvalidRequest {
-                operation: operation.id,
-                parameter: "method".into(),
-                rule: format!("unsupported method {}", operation.method),
-            }
-        })?;
+        let method = reqwest::Method::from(operation.method);
         let mut url = self
             .inner
             .base

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
-use xapi_generated::runtime::{Operation, Param, RequestParts, Shape};
+use xapi_generated::runtime::{Operation, Param, ParamLocation, RequestParts, Shape};
 
 /// A broken rule: the parameter and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,9 +422,9 @@ fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Vi
 fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
     for param in operation.params {
         let value = match param.location {
-            "path" => parts.path_value(param.name),
-            "query" => parts.query_value(param.name),
-            _ => continue,
+            ParamLocation::Path => parts.path_value(param.name),
+            ParamLocation::Query => parts.query_value(param.name),
+            ParamLocation::Header | ParamLocation::Cookie => continue,
         };
         let Some(value) = value else {
             if param.required {
@@ -441,10 +441,10 @@ fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Viola
                 rule,
             })
         };
-        if param.location == "path" && value.is_empty() {
+        if param.location == ParamLocation::Path && value.is_empty() {
             return fail("must not be empty".to_owned());
         }
-        if param.location == "path" && matches!(value, "." | "..") {
+        if param.location == ParamLocation::Path && matches!(value, "." | "..") {
             // A dot segment would be resolved away and reach another endpoint.
             return fail("must not be `.` or `..`".to_owned());
         }
@@ -482,7 +482,7 @@ mod tests {
     use super::*;
 
     fn op(id: &str) -> &'static Operation {
-        Operation::find(id).expect("operation exists")
+        xapi_generated::ops::find(id).expect("operation exists")
     }
 
     fn parts(path: &[(&'static str, &str)], query: &[(&'static str, &str)]) -> RequestParts {

@@ -25,7 +25,10 @@ use crate::client::Client;
 
 /// The query parameter that carries the page token of `operation`.
 fn token_param(operation: &Operation) -> &'static str {
-    operation.pagination.unwrap_or("pagination_token")
+    operation
+        .pagination
+        .token_param()
+        .unwrap_or("pagination_token")
 }
 
 /// Limits on a pull.

@@ -1,0 +1,679 @@
+//! Tolerant decoding: the [`Model`] and [`Lenient`] traits, the primitive
+//! visitors that accept the spellings the live API sends, and [`decode`].
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Text of a model: ids, times, names and every other string the API sends.
+///
+/// A string that keeps up to 24 bytes inline (most ids, times, usernames and
+/// language codes) and allocates beyond that. It dereferences to `str`, so
+/// `post.id.as_deref()`, comparisons with `&str` and `to_string()` work as
+/// with `String`; `String::from(text)` converts.
+pub type Text = compact_str::CompactString;
+
+/// Properties of an object that the API document does not describe, kept as received.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// Marker for generated models: types whose `Deserialize` is already tolerant.
+pub trait Model: for<'de> Deserialize<'de> + Serialize {
+    /// Decodes into `place` (replacing what it held). Models build the value
+    /// where it will live instead of returning it through every layer of the
+    /// decoder, which for large structs saves several copies.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_into<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        *place = Some(Self::deserialize(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes one more element of `list`, in place for models.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_push<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        list: &mut Vec<Self>,
+    ) -> Result<(), D::Error> {
+        list.push(Self::deserialize(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes an optional field into `place` (`null` clears it).
+    #[doc(hidden)]
+    #[inline]
+    fn decode_field<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_option(OptionInto(place))
+    }
+}
+
+/// Tolerant decoding of one value. Implemented for the primitive types used by
+/// the models (accepting the spellings the live API actually sends) and for
+/// every generated model.
+pub trait Lenient<'de>: Sized {
+    /// Decodes `Self` from `deserializer`, accepting looser input than `Deserialize`.
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Decodes into `place` (replacing what it held).
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_into<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        *place = Some(Self::lenient(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes one more element of `list`.
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_push<D: Deserializer<'de>>(
+        deserializer: D,
+        list: &mut Vec<Self>,
+    ) -> Result<(), D::Error> {
+        list.push(Self::lenient(deserializer)?);
+        Ok(())
+    }
+
+    /// Decodes an optional field into `place` (`null` clears it). Scalars
+    /// override this to look at the value once rather than twice.
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_option(OptionInto(place))
+    }
+}
+
+/// Seed that decodes an optional field in place: `null` clears it.
+#[doc(hidden)]
+pub struct IntoField<'a, T>(pub &'a mut Option<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for IntoField<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        T::lenient_field(deserializer, self.0)
+    }
+}
+
+/// Visitor of an optional value decoded in place.
+struct OptionInto<'a, T>(&'a mut Option<T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for OptionInto<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an optional value")
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        T::lenient_into(d, self.0)
+    }
+}
+
+/// Visitor of an optional scalar field: `null` clears it, anything else goes
+/// to the value's visitor `V` (one look at the input instead of two).
+pub(crate) struct Field<'a, T, V>(pub(crate) &'a mut Option<T>, pub(crate) V);
+
+/// Stores a decoded field value.
+#[inline]
+fn set<T, E>(place: &mut Option<T>, value: Result<T, E>) -> Result<(), E> {
+    *place = Some(value?);
+    Ok(())
+}
+
+impl<'de, T, V: Visitor<'de, Value = T>> Visitor<'de> for Field<'_, T, V> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.1.expecting(f)
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let value = d.deserialize_any(self.1);
+        *self.0 = Some(value?);
+        Ok(())
+    }
+    #[inline]
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        let value = self.1.visit_bool(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let value = self.1.visit_i64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let value = self.1.visit_u64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        let value = self.1.visit_f64(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let value = self.1.visit_str(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        let value = self.1.visit_borrowed_str(v);
+        set(self.0, value)
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        let value = self.1.visit_string(v);
+        set(self.0, value)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = self.1.visit_seq(seq);
+        set(self.0, value)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = self.1.visit_map(map);
+        set(self.0, value)
+    }
+}
+
+/// Seed that decodes one element at the end of a list.
+struct Push<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Push<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        T::lenient_push(deserializer, self.0)
+    }
+}
+
+/// Wrapper that decodes its content with [`Lenient`].
+#[doc(hidden)]
+pub struct L<T>(pub T);
+
+impl<'de, T: Lenient<'de>> Deserialize<'de> for L<T> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::lenient(deserializer).map(L)
+    }
+}
+
+impl<'de, T: Model> Lenient<'de> for T {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer)
+    }
+    #[inline]
+    fn lenient_into<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        T::decode_into(deserializer, place)
+    }
+    #[inline]
+    fn lenient_push<D: Deserializer<'de>>(
+        deserializer: D,
+        list: &mut Vec<Self>,
+    ) -> Result<(), D::Error> {
+        T::decode_push(deserializer, list)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        T::decode_field(deserializer, place)
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Option<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an optional value")
+            }
+            #[inline]
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            #[inline]
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            #[inline]
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                T::lenient(d).map(Some)
+            }
+        }
+        deserializer.deserialize_option(V(PhantomData))
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            #[inline]
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while seq.next_element_seed(Push(&mut out))?.is_some() {}
+                // Long lists of large items (a page's posts or users) can
+                // leave tens of kilobytes unused after the last doubling.
+                if (out.capacity() - out.len()) * std::mem::size_of::<T>() > 16 * 1024 {
+                    out.shrink_to_fit();
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_seq(V(PhantomData))
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for std::collections::BTreeMap<String, T> {
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient<'de>> Visitor<'de> for V<T> {
+            type Value = std::collections::BTreeMap<String, T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = std::collections::BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let L(value) = map.next_value::<L<T>>()?;
+                    out.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(V(PhantomData))
+    }
+}
+
+impl Model for serde_json::Value {}
+
+impl Model for Extra {}
+
+/// Visitor of a lenient `String`.
+struct StringVisitor;
+
+impl Visitor<'_> for StringVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string (or a number standing for one)")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
+impl<'de> Lenient<'de> for String {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StringVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, StringVisitor))
+    }
+}
+
+/// Visitor of a lenient [`Text`].
+struct TextVisitor;
+
+impl Visitor<'_> for TextVisitor {
+    type Value = Text;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string (or a number standing for one)")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+        Ok(Text::from(v))
+    }
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
+        Ok(Text::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+        Ok(Text::from(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+        Ok(compact_str::ToCompactString::to_compact_string(&v))
+    }
+}
+
+impl<'de> Lenient<'de> for Text {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, TextVisitor))
+    }
+}
+
+/// Visitor of a lenient `i64`.
+struct I64Visitor;
+
+impl Visitor<'_> for I64Visitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer (or a string holding one)")
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        if v.fract() == 0.0 && v.abs() < 9.0e18 {
+            Ok(v as i64)
+        } else {
+            Err(E::custom(format_args!("expected an integer, found {v}")))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format_args!("expected an integer, found string {v:?}")))
+    }
+}
+
+impl<'de> Lenient<'de> for i64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(I64Visitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, I64Visitor))
+    }
+}
+
+/// Visitor of a lenient `f64`.
+struct F64Visitor;
+
+impl Visitor<'_> for F64Visitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number (or a string holding one)")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
+    }
+}
+
+impl<'de> Lenient<'de> for f64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(F64Visitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, F64Visitor))
+    }
+}
+
+/// Visitor of a lenient `bool`.
+struct BoolVisitor;
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    #[inline]
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(E::custom(format_args!(
+                "expected a boolean, found string {v:?}"
+            ))),
+        }
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        match v {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(E::custom(format_args!("expected a boolean, found {v}"))),
+        }
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        self.visit_i64(v.min(2) as i64)
+    }
+}
+
+impl<'de> Lenient<'de> for bool {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(BoolVisitor)
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Field(place, BoolVisitor))
+    }
+}
+
+/// An object key, borrowed from the input when possible.
+#[doc(hidden)]
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            #[inline]
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            #[inline]
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            #[inline]
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_identifier(V)
+    }
+}
+
+/// Seed used to decode a model from a map that is already open.
+#[doc(hidden)]
+pub struct Seed<T>(pub PhantomData<T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Seed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::lenient(deserializer)
+    }
+}
+
+/// Where a decode failed: the JSON path and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// JSON path of the failing value, e.g. `data[3].public_metrics.like_count`.
+    pub path: String,
+    /// What was wrong there.
+    pub reason: String,
+    /// Line of the failure in the input (1-based).
+    pub line: usize,
+    /// Column of the failure in the input (1-based).
+    pub column: usize,
+}
+
+impl fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for DecodeFailure {}
+
+/// Decodes `body` as `T`, reporting the JSON path of a failure.
+///
+/// The body is decoded without tracking the path first (tracking costs an
+/// allocation per object key); only when that fails is it decoded again with
+/// tracking, to say where. UTF-8 is checked once for the whole body rather
+/// than string by string.
+pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
+    // One vectorised UTF-8 check of the whole body, then no check per string.
+    let fast = match simdutf8::basic::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text).ok(),
+        Err(_) => None,
+    };
+    match fast {
+        Some(value) => Ok(value),
+        None => decode_tracked(body),
+    }
+}
+
+/// Decodes `body` as `T`, tracking the JSON path for the error.
+fn decode_tracked<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, DecodeFailure> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        DecodeFailure {
+            path: if path.is_empty() {
+                ".".to_owned()
+            } else {
+                path
+            },
+            reason: inner.to_string(),
+            line: inner.line(),
+            column: inner.column(),
+        }
+    })?;
+    de.end().map_err(|err| DecodeFailure {
+        path: ".".to_owned(),
+        reason: err.to_string(),
+        line: err.line(),
+        column: err.column(),
+    })?;
+    Ok(value)
+}
+
+/// Decodes `body` as `T` and serialises it back to a JSON value: what a
+/// lossless model must give back.
+pub fn reencode<T: Model>(body: &[u8]) -> Result<serde_json::Value, DecodeFailure> {
+    let value: T = decode(body)?;
+    serde_json::to_value(&value).map_err(|err| DecodeFailure {
+        path: ".".to_owned(),
+        reason: format!("re-serialisation failed: {err}"),
+        line: 0,
+        column: 0,
+    })
+}
+
+/// Decodes `body` as any JSON and serialises it back (operations whose
+/// document gives no model).
+pub fn reencode_value(body: &[u8]) -> Result<serde_json::Value, DecodeFailure> {
+    decode::<serde_json::Value>(body)
+}
+
+impl<T: Model> Model for Box<T> {}

@@ -1,0 +1,39 @@
+//! `xapi-runtime`: the hand-written support code the generated X API
+//! bindings (`xapi-generated`) are built on, tested on its own.
+//!
+//! The generated models use the [`impl_model!`] and [`string_enum!`]
+//! macros defined here. Both are built to decode what the live
+//! API sends rather than only what its document promises:
+//!
+//! * every property is optional, because the API omits properties the document
+//!   marks as required (metrics on older posts, for example);
+//! * properties the document does not describe are kept, in order of arrival,
+//!   in the `extra` map of each model and written back on serialisation;
+//! * enumerations are open: a value the document does not list decodes to
+//!   `Unknown(String)` and serialises back unchanged;
+//! * strings are [`Text`], which keeps short values (most ids, times and
+//!   names) inline instead of allocating;
+//! * numbers are accepted where strings are declared (ids sent as numbers) and
+//!   numeric strings where numbers are declared; integers are 64-bit.
+//!
+//! Decoding uses a visitor that matches known keys directly, so only unknown
+//! keys cost an allocation; no intermediate buffering of objects takes place.
+
+mod compare;
+mod decode;
+mod enums;
+mod lists;
+mod macros;
+mod path;
+mod request;
+mod table;
+mod transport;
+
+pub use compare::*;
+pub use decode::*;
+pub use enums::*;
+pub use lists::*;
+pub use path::*;
+pub use request::*;
+pub use table::*;
+pub use transport::*;

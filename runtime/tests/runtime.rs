@@ -1,0 +1,260 @@
+//! The runtime on its own, used the way generated code uses it: models
+//! declared with `impl_model!` and `string_enum!` outside this crate, decoded
+//! from what the live API sends rather than what its document promises.
+
+use serde_json::{json, Value};
+use xapi_runtime::{
+    decode, json_equivalent, path_segment, reencode, CsvList, Extra, Lenient, Model, Operation,
+    Param, ParamLocation, RequestParts, Text,
+};
+
+xapi_runtime::string_enum! {
+    /// A small open enumeration.
+    pub enum Colour {
+        Red = "red",
+        DarkBlue = "dark_blue",
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Metrics {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+xapi_runtime::impl_model!(Metrics { "likes" => likes, "ratio" => ratio, "verified" => verified });
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Thing {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<Colour>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Text>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Box<Metrics>>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+xapi_runtime::impl_model!(Thing {
+    "id" => id,
+    "name" => name,
+    "colour" => colour,
+    "tags" => tags,
+    "metrics" => metrics,
+});
+
+fn thing(body: &str) -> Thing {
+    match decode::<Thing>(body.as_bytes()) {
+        Ok(t) => t,
+        Err(e) => panic!("{body} does not decode: {e}"),
+    }
+}
+
+#[test]
+fn absent_required_properties_are_none() {
+    let t = thing("{}");
+    assert_eq!(t, Thing::default());
+    let t = thing(r#"{"id": "7"}"#);
+    assert_eq!(t.id.as_deref(), Some("7"));
+    assert!(t.name.is_none() && t.metrics.is_none());
+}
+
+#[test]
+fn numbers_and_strings_stand_for_each_other() {
+    let t = thing(
+        r#"{"id": 1790000000000000001, "name": 12.5,
+            "metrics": {"likes": "42", "ratio": "0.25", "verified": "true"}}"#,
+    );
+    assert_eq!(t.id.as_deref(), Some("1790000000000000001"));
+    assert_eq!(t.name.as_deref(), Some("12.5"));
+    let m = t.metrics.as_deref().expect("metrics");
+    assert_eq!(
+        (m.likes, m.ratio, m.verified),
+        (Some(42), Some(0.25), Some(true))
+    );
+    // An integer written as a whole float, and with spaces in a string.
+    let t = thing(r#"{"metrics": {"likes": 3.0, "ratio": 1}}"#);
+    assert_eq!(t.metrics.as_deref().and_then(|m| m.likes), Some(3));
+    let t = thing(r#"{"metrics": {"likes": " 5 "}}"#);
+    assert_eq!(t.metrics.as_deref().and_then(|m| m.likes), Some(5));
+}
+
+#[test]
+fn nulls_clear_fields_and_lists_skip_nothing() {
+    let t = thing(r#"{"id": null, "name": null, "colour": null, "tags": null, "metrics": null}"#);
+    assert_eq!(t, Thing::default());
+    // null after a value: the last word wins.
+    let t = thing(r#"{"name": "a", "name": null}"#);
+    assert!(t.name.is_none());
+    let t = thing(r#"{"tags": ["a", 2, true]}"#);
+    assert_eq!(
+        t.tags.as_deref(),
+        Some(&[Text::from("a"), Text::from("2"), Text::from("true")][..])
+    );
+}
+
+#[test]
+fn unknown_keys_are_kept_in_the_order_they_arrived() {
+    let body = r#"{"zeta": 1, "id": "1", "alpha": {"nested": [1, null]}, "mid": "x", "metrics": {"new_count": 9}}"#;
+    let t = thing(body);
+    let keys: Vec<&str> = t.extra.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["zeta", "alpha", "mid"]);
+    assert_eq!(
+        t.metrics.as_deref().map(|m| m.extra.get("new_count")),
+        Some(Some(&json!(9)))
+    );
+    // And they come back on serialisation, nothing added, nothing lost.
+    let back = reencode::<Thing>(body.as_bytes()).expect("reencodes");
+    let original: Value = serde_json::from_str(body).expect("json");
+    assert_eq!(json_equivalent(&original, &back), Ok(()));
+}
+
+#[test]
+fn open_enums_keep_unknown_values() {
+    let t = thing(r#"{"colour": "ultraviolet"}"#);
+    assert_eq!(t.colour, Some(Colour::Unknown("ultraviolet".into())));
+    assert_eq!(
+        serde_json::to_value(&t).expect("encodes")["colour"],
+        "ultraviolet"
+    );
+    assert_eq!(
+        thing(r#"{"colour": "dark_blue"}"#).colour,
+        Some(Colour::DarkBlue)
+    );
+    assert!(Colour::Red.is_known() && !Colour::from_wire("x").is_known());
+    assert_eq!(Colour::ALL, &[Colour::Red, Colour::DarkBlue]);
+    assert_eq!("red".parse::<Colour>(), Ok(Colour::Red));
+    // A number where a value is expected is taken as its text.
+    assert_eq!(
+        thing(r#"{"colour": 3}"#).colour,
+        Some(Colour::Unknown("3".into()))
+    );
+}
+
+#[test]
+fn huge_integers_stay_exact_in_text_and_fail_clearly_in_numbers() {
+    // Ids beyond 2^63 (and beyond 2^64) as numbers keep every digit as text.
+    let t = thing(r#"{"id": 18446744073709551615}"#);
+    assert_eq!(t.id.as_deref(), Some("18446744073709551615"));
+    // In a 64-bit integer field the failure names the field's path.
+    let err = decode::<Thing>(br#"{"metrics": {"likes": 18446744073709551615}}"#)
+        .expect_err("out of range");
+    assert_eq!(err.path, "metrics.likes");
+    assert!(err.reason.contains("out of range"), "{}", err.reason);
+}
+
+#[test]
+fn wrong_shapes_name_the_json_path() {
+    let err =
+        decode::<Thing>(br#"{"tags": ["a", {"x": 1}]}"#).expect_err("object in a list of text");
+    assert_eq!(err.path, "tags[1]");
+    let err = decode::<Thing>(b"[1]").expect_err("not an object");
+    assert_eq!(err.path, ".");
+    let err = decode::<Thing>(b"{\"name\": \"\xff\"}").expect_err("not UTF-8");
+    assert!(!err.reason.is_empty());
+}
+
+#[test]
+fn lenient_decodes_options_lists_and_maps_standalone() {
+    let v: Option<Vec<i64>> =
+        Lenient::lenient(&mut serde_json::Deserializer::from_str(r#"["1", 2, 3.0]"#))
+            .expect("decodes");
+    assert_eq!(v, Some(vec![1, 2, 3]));
+    fn is_model<T: Model>() {}
+    is_model::<Thing>();
+    is_model::<Colour>();
+}
+
+#[test]
+fn csv_lists_join_with_commas_and_parse_back() {
+    let list: CsvList<Colour> = [Colour::Red, Colour::Unknown("x".into())].into();
+    assert_eq!(list.to_string(), "red,x");
+    let back: CsvList<Colour> = "red,x".parse().expect("parses");
+    assert_eq!(back, list);
+    assert_eq!(CsvList::<Colour>::default().to_string(), "");
+}
+
+#[test]
+fn path_values_stay_one_segment() {
+    for bad in ["", ".", ".."] {
+        assert!(path_segment(bad).is_err(), "{bad:?} must be refused");
+    }
+    assert_eq!(path_segment("a/b").as_deref(), Ok("a%2Fb"));
+    assert_eq!(path_segment("a\\b").as_deref(), Ok("a%5Cb"));
+    assert_eq!(path_segment("a?b#c").as_deref(), Ok("a%3Fb%23c"));
+    assert_eq!(path_segment("...").as_deref(), Ok("..."));
+    assert_eq!(path_segment("é x").as_deref(), Ok("%C3%A9%20x"));
+}
+
+static PARAMS: &[Param] = &[
+    Param {
+        name: "id",
+        location: ParamLocation::Path,
+        required: true,
+        ..Param::NONE
+    },
+    Param {
+        name: "max_results",
+        location: ParamLocation::Query,
+        min: Some(5.0),
+        max: Some(100.0),
+        ..Param::NONE
+    },
+];
+
+static TABLE: &[Operation] = &[Operation {
+    id: "getThing",
+    method: xapi_runtime::Method::Get,
+    path: "/2/things/{id}",
+    params: PARAMS,
+    ..Operation::NONE
+}];
+
+#[test]
+fn operations_are_found_by_id_or_method_and_path() {
+    let by_id = Operation::find_in(TABLE, "getThing").expect("by id");
+    let by_route = Operation::find_in(TABLE, " get /2/things/{id} ").expect("by route");
+    assert!(std::ptr::eq(by_id, by_route));
+    assert!(Operation::find_in(TABLE, "POST /2/things/{id}").is_none());
+    assert_eq!(by_id.param("max_results").and_then(|p| p.max), Some(100.0));
+}
+
+#[test]
+fn request_parts_fill_the_path_template() {
+    let mut parts = RequestParts::new(&TABLE[0]);
+    assert_eq!(parts.fill_path("/2/things/{id}"), Err("id".to_owned()));
+    parts.set_path("id", "a b/..".to_owned());
+    parts.set_query("max_results", "10".to_owned());
+    parts.set_query("max_results", "20".to_owned());
+    assert_eq!(
+        parts.fill_path("/2/things/{id}").as_deref(),
+        Ok("/2/things/a%20b%2F..")
+    );
+    assert_eq!(parts.query_value("max_results"), Some("20"));
+    assert_eq!(parts.query.len(), 1);
+}
+
+#[test]
+fn the_round_trip_comparison_only_forgives_what_it_documents() {
+    let a = json!({"n": 1, "s": "2", "b": true, "gone": null});
+    assert_eq!(
+        json_equivalent(&a, &json!({"n": "1", "s": 2, "b": "true"})),
+        Ok(())
+    );
+    let (path, _) = json_equivalent(&a, &json!({"n": 1, "s": "2"})).expect_err("b lost");
+    assert_eq!(path, ".b");
+    let (path, _) =
+        json_equivalent(&json!({"l": [1, 2]}), &json!({"l": [1]})).expect_err("item lost");
+    assert_eq!(path, ".l");
+    let (path, _) = json_equivalent(&json!({}), &json!({"new": 1})).expect_err("added");
+    assert_eq!(path, ".new");
+}
