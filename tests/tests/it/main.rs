@@ -14,6 +14,7 @@ mod pagination;
 mod posts;
 mod prism;
 mod proptests;
+mod raw;
 mod rules;
 mod secrets;
 mod streaming;

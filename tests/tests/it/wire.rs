@@ -196,15 +196,24 @@ async fn the_positional_client_keeps_path_values_in_their_segment() {
     }
     let requests = server.received_requests().await.unwrap_or_default();
     assert!(requests.is_empty(), "sent: {requests:?}");
-    // Other values are encoded into one segment.
+    // A value the document's pattern refuses is not sent.
+    let id: xapi::Text = "a/b".into();
+    let refused = client
+        .raw()
+        .get_posts_by_id(&id, None, None, None, None, None, None)
+        .await;
+    assert!(refused.is_err());
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(requests.is_empty(), "sent: {requests:?}");
+    // Where the document gives no pattern, other values are encoded into one segment.
     let id: xapi::Text = "a/b\\c%2e".into();
     client
         .raw()
-        .get_posts_by_id(&id, None, None, None, None, None, None)
+        .get_users_muting(&id, None, None, None, None, None)
         .await
         .expect("positional call");
     let url = last_url(&server).await;
-    assert_eq!(url.path(), "/2/tweets/a%2Fb%5Cc%252e");
+    assert_eq!(url.path(), "/2/users/a%2Fb%5Cc%252e/muting");
 }
 
 /// A value that passes the table's rules for `param` (item `i` of a list).

@@ -115,6 +115,28 @@ impl Client {
         }
     }
 
+    /// Waits for `operation`'s budget when the last answer said it is spent
+    /// (or refuses, per the rate-limit policy). Returns whether it waited.
+    pub(crate) async fn wait_for_budget(
+        &self,
+        operation: &'static Operation,
+        attempt: u32,
+    ) -> Result<bool, Error> {
+        let key = self.inner.credential_key;
+        match self
+            .inner
+            .budgets
+            .get(key, operation.method.as_str(), operation.path)
+        {
+            Some(limit) if limit.exhausted() => {
+                self.respect_rate_limit(operation, limit, None, attempt)
+                    .await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Sends a prepared request: waits for the rate-limit budget, adds
     /// credentials, retries per the retry policy, refreshes an OAuth 2.0 user
     /// token once after a 401, and records the rate-limit headers. Answers
@@ -125,9 +147,36 @@ impl Client {
         operation: &'static Operation,
         request: reqwest::Request,
     ) -> Result<reqwest::Response, Error> {
-        self.execute_limited(operation, Attempts::Copies(request))
+        self.execute_limited(operation, Attempts::Copies(request), GivenUp::Error)
             .await
             .map(|(response, _)| response)
+    }
+
+    /// The send path of the generated positional client: [`Client::execute`],
+    /// but an answer the policies gave up on is returned as it is (the
+    /// positional client maps statuses to its own errors), and errors that
+    /// have no answer become a local one (status 400, 401 or 429 with the
+    /// error's text in `x-xapi-error` and a problem body).
+    pub(crate) async fn execute_raw(
+        &self,
+        operation: &'static Operation,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        match self
+            .execute_limited(operation, Attempts::Copies(request), GivenUp::Answer)
+            .await
+        {
+            Ok((response, _)) => Ok(response),
+            Err(Error::Transport { source, .. }) => Err(source),
+            Err(other) => {
+                let status = match &other {
+                    Error::Auth { .. } => 401,
+                    Error::GaveUp { .. } => 429,
+                    _ => 400,
+                };
+                Ok(local_answer(status, &other.to_string()))
+            }
+        }
     }
 
     /// [`Client::execute`], also returning the answer's rate-limit headers
@@ -136,24 +185,19 @@ impl Client {
         &self,
         operation: &'static Operation,
         mut requests: Attempts<'_>,
+        given_up: GivenUp,
     ) -> Result<(reqwest::Response, RateLimit), Error> {
-        let started = tokio::time::Instant::now();
-        let key = self.inner.credential_key;
-        let mut attempt: u32 = 0;
-        let mut rate_waits: u32 = 0;
-        let mut refreshed = false;
+        let mut run = Run {
+            started: tokio::time::Instant::now(),
+            attempt: 0,
+            rate_waits: 0,
+            refreshed: false,
+            given_up,
+        };
         loop {
-            attempt += 1;
-            if let Some(limit) =
-                self.inner
-                    .budgets
-                    .get(key, operation.method.as_str(), operation.path)
-            {
-                if limit.exhausted() {
-                    rate_waits += 1;
-                    self.respect_rate_limit(operation, limit, None, attempt)
-                        .await?;
-                }
+            run.attempt = run.attempt.saturating_add(1);
+            if self.wait_for_budget(operation, run.attempt).await? {
+                run.rate_waits = run.rate_waits.saturating_add(1);
             }
             let mut req = requests.next(self, operation)?;
             let used = self
@@ -163,138 +207,154 @@ impl Client {
                     operation: operation.id,
                     source,
                 })?;
-            let (response, limit) = match self.send_attempt(operation, req, attempt).await {
-                Ok(answer) => answer,
-                Err(source) => {
-                    let outcome = if source.is_connect() {
-                        Outcome::NotSent
-                    } else {
-                        Outcome::Transport
-                    };
-                    match self.inner.retry.decide(
-                        attempt,
-                        operation.method.as_str(),
-                        outcome,
-                        started.elapsed(),
-                        Self::jitter(),
-                    ) {
-                        Decision::Retry(delay) => {
-                            tracing::warn!(operation = operation.id, attempt, error = %source, "transport error: retrying");
-                            self.report(ProgressEvent::Retry {
-                                operation: operation.id,
-                                attempt,
-                                delay,
-                            });
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                        Decision::GiveUp(_) => {
-                            return Err(Error::Transport {
-                                operation: operation.id,
-                                source,
-                            })
-                        }
-                    }
+            let next = match self.send_attempt(operation, req, run.attempt).await {
+                Ok((response, limit)) => {
+                    self.after_answer(operation, &mut run, response, limit, used)
+                        .await?
                 }
+                Err(source) => self.after_transport_error(operation, &run, source).await?,
             };
-            let status = response.status().as_u16();
-
-            if status == 429 {
-                rate_waits += 1;
-                let after = crate::client::retry::retry_after(response.headers())
-                    .or_else(|| limit.reset_in(std::time::SystemTime::now()))
-                    .unwrap_or(Duration::from_secs(60));
-                let verdict = if rate_waits > 8 {
-                    Err("still rate limited after 8 waits".to_owned())
-                } else {
-                    match self
-                        .respect_rate_limit(operation, limit, Some(after), attempt)
-                        .await
-                    {
-                        Ok(()) => Ok(()),
-                        Err(Error::GaveUp { reason, .. }) => Err(reason),
-                        Err(other) => return Err(other),
-                    }
-                };
-                match verdict {
-                    Ok(()) => {
-                        attempt -= 1; // waiting out a window is not a failed attempt
-                        continue;
-                    }
-                    Err(reason) => {
-                        return Err(Error::GaveUp {
-                            operation: operation.id,
-                            attempts: attempt,
-                            reason,
-                            last: Some(Box::new(
-                                read_api_error_limited(operation.id, response, limit).await,
-                            )),
-                        });
-                    }
-                }
+            if let Next::Done(response, limit) = next {
+                return Ok((response, limit));
             }
-
-            if status == 401 && !refreshed {
-                if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
-                    (&self.inner.credentials, used)
-                {
-                    refreshed = true;
-                    manager
-                        .refresh_after_unauthorized(&self.inner.http, &used)
-                        .await
-                        .map_err(|source| Error::Auth {
-                            operation: operation.id,
-                            source,
-                        })?;
-                    attempt -= 1;
-                    continue;
-                }
-            }
-
-            if self
-                .inner
-                .retry
-                .retries_status(operation.method.as_str(), status)
-            {
-                let retry_after = crate::client::retry::retry_after(response.headers());
-                let outcome = Outcome::Status(status, retry_after);
-                match self.inner.retry.decide(
-                    attempt,
-                    operation.method.as_str(),
-                    outcome,
-                    started.elapsed(),
-                    Self::jitter(),
-                ) {
-                    Decision::Retry(delay) => {
-                        tracing::warn!(
-                            operation = operation.id,
-                            attempt,
-                            status,
-                            "server error: retrying"
-                        );
-                        self.report(ProgressEvent::Retry {
-                            operation: operation.id,
-                            attempt,
-                            delay,
-                        });
-                        drop(response);
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    Decision::GiveUp(reason) => {
-                        return Err(Error::GaveUp {
-                            operation: operation.id,
-                            attempts: attempt,
-                            reason,
-                            last: Some(Box::new(
-                                read_api_error_limited(operation.id, response, limit).await,
-                            )),
-                        });
-                    }
-                }
-            }
-            return Ok((response, limit));
         }
+    }
+
+    /// Retries a transport error per the retry policy, or gives up with it.
+    async fn after_transport_error(
+        &self,
+        operation: &'static Operation,
+        run: &Run,
+        source: reqwest::Error,
+    ) -> Result<Next, Error> {
+        let outcome = if source.is_connect() {
+            Outcome::NotSent
+        } else {
+            Outcome::Transport
+        };
+        let decision = self.inner.retry.decide(
+            run.attempt,
+            operation.method.as_str(),
+            outcome,
+            run.started.elapsed(),
+            Self::jitter(),
+        );
+        match decision {
+            Decision::Retry(delay) => {
+                tracing::warn!(operation = operation.id, attempt = run.attempt, error = %source, "transport error: retrying");
+                self.pause_before_retry(operation, run.attempt, delay).await;
+                Ok(Next::Again)
+            }
+            Decision::GiveUp(_) => Err(Error::Transport {
+                operation: operation.id,
+                source,
+            }),
+        }
+    }
+
+    /// What an answer leads to: a wait and another try (429, a refreshed
+    /// token after a 401, a retried status), or the end of the run.
+    async fn after_answer(
+        &self,
+        operation: &'static Operation,
+        run: &mut Run,
+        response: reqwest::Response,
+        limit: RateLimit,
+        used: Option<SecretString>,
+    ) -> Result<Next, Error> {
+        let status = response.status().as_u16();
+        if status == 429 {
+            return self.after_429(operation, run, response, limit).await;
+        }
+        if status == 401 && !run.refreshed {
+            if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
+                (&self.inner.credentials, used)
+            {
+                run.refreshed = true;
+                manager
+                    .refresh_after_unauthorized(&self.inner.http, &used)
+                    .await
+                    .map_err(|source| Error::Auth {
+                        operation: operation.id,
+                        source,
+                    })?;
+                run.attempt = run.attempt.saturating_sub(1);
+                return Ok(Next::Again);
+            }
+        }
+        let method = operation.method.as_str();
+        if !self.inner.retry.retries_status(method, status) {
+            return Ok(Next::Done(response, limit));
+        }
+        let retry_after = crate::client::retry::retry_after(response.headers());
+        let decision = self.inner.retry.decide(
+            run.attempt,
+            method,
+            Outcome::Status(status, retry_after),
+            run.started.elapsed(),
+            Self::jitter(),
+        );
+        match decision {
+            Decision::Retry(delay) => {
+                tracing::warn!(
+                    operation = operation.id,
+                    attempt = run.attempt,
+                    status,
+                    "server error: retrying"
+                );
+                drop(response);
+                self.pause_before_retry(operation, run.attempt, delay).await;
+                Ok(Next::Again)
+            }
+            Decision::GiveUp(reason) => run.give_up(operation, response, limit, reason).await,
+        }
+    }
+
+    /// A 429: waits for the window (not counted as a failed attempt), or
+    /// gives up when the policy will not wait or after 8 waits.
+    async fn after_429(
+        &self,
+        operation: &'static Operation,
+        run: &mut Run,
+        response: reqwest::Response,
+        limit: RateLimit,
+    ) -> Result<Next, Error> {
+        run.rate_waits = run.rate_waits.saturating_add(1);
+        let after = crate::client::retry::retry_after(response.headers())
+            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+            .unwrap_or(Duration::from_secs(60));
+        if run.rate_waits > 8 {
+            let reason = "still rate limited after 8 waits".to_owned();
+            return run.give_up(operation, response, limit, reason).await;
+        }
+        match self
+            .respect_rate_limit(operation, limit, Some(after), run.attempt)
+            .await
+        {
+            Ok(()) => {
+                run.attempt = run.attempt.saturating_sub(1);
+                Ok(Next::Again)
+            }
+            Err(Error::GaveUp { reason, .. }) => {
+                run.give_up(operation, response, limit, reason).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Reports a retry and sleeps before it.
+    async fn pause_before_retry(
+        &self,
+        operation: &'static Operation,
+        attempt: u32,
+        delay: Duration,
+    ) {
+        self.report(ProgressEvent::Retry {
+            operation: operation.id,
+            attempt,
+            delay,
+        });
+        tokio::time::sleep(delay).await;
     }
 
     /// Sends a prepared request once: credentials, tracing and rate-limit
@@ -419,10 +479,94 @@ impl Client {
             first: Some(request),
             parts: &parts,
         };
-        let (response, limit) = self.execute_limited(operation, attempts).await?;
+        let (response, limit) = self
+            .execute_limited(operation, attempts, GivenUp::Error)
+            .await?;
         let requested = parts.query_value("expansions").map(str::to_owned);
         decode_answer(operation, response, limit, requested).await
     }
+}
+
+/// What the send loop does with an answer the policies gave up on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GivenUp {
+    /// Read it into [`Error::GaveUp`].
+    Error,
+    /// Return it as it is.
+    Answer,
+}
+
+/// The state of one request's attempts.
+struct Run {
+    started: tokio::time::Instant,
+    /// Attempts that count against the retry policy.
+    attempt: u32,
+    /// Waits for a rate-limit window.
+    rate_waits: u32,
+    /// Whether an OAuth 2.0 user token was refreshed after a 401.
+    refreshed: bool,
+    given_up: GivenUp,
+}
+
+impl Run {
+    /// Ends the run with an answer the policies will not try again.
+    async fn give_up(
+        &self,
+        operation: &'static Operation,
+        response: reqwest::Response,
+        limit: RateLimit,
+        reason: String,
+    ) -> Result<Next, Error> {
+        match self.given_up {
+            GivenUp::Answer => Ok(Next::Done(response, limit)),
+            GivenUp::Error => Err(Error::GaveUp {
+                operation: operation.id,
+                attempts: self.attempt,
+                reason,
+                last: Some(Box::new(
+                    read_api_error_limited(operation.id, response, limit).await,
+                )),
+            }),
+        }
+    }
+}
+
+/// After an attempt: try again, or this is the answer.
+enum Next {
+    Again,
+    Done(reqwest::Response, RateLimit),
+}
+
+/// An answer made here, for errors that have no answer of the API's: the
+/// error's text in a problem body and in the `x-xapi-error` header.
+pub(crate) fn local_answer(status: u16, detail: &str) -> reqwest::Response {
+    let body = serde_json::json!({
+        "title": "Request not sent",
+        "detail": detail,
+        "type": "about:blank",
+    });
+    let header: String = detail
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let mut answer = http::Response::new(body.to_string());
+    *answer.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
+    let headers = answer.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&header) {
+        headers.insert("x-xapi-error", value);
+    }
+    reqwest::Response::from(answer)
 }
 
 /// Where the request of each attempt comes from.
