@@ -532,6 +532,7 @@ impl Run {
 }
 
 /// After an attempt: try again, or this is the answer.
+#[allow(clippy::large_enum_variant)] // returned once per attempt, never stored
 enum Next {
     Again,
     Done(reqwest::Response, RateLimit),
