@@ -75,6 +75,23 @@
 // * `write/`: posts, media upload, weighted text length;
 // * `api.rs`: the client as the generated builders' sender.
 
+/// Chainable setters, one per field, for a `#[non_exhaustive]` settings
+/// struct: `RetryPolicy::default().max_attempts(8)`.
+macro_rules! setters {
+    ($ty:ty { $($field:ident: $fty:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "` (see the field).")]
+                #[must_use]
+                pub fn $field(mut self, value: $fty) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 mod answer;
 mod api;
 pub mod auth;

@@ -914,10 +914,7 @@ fn rows() -> Vec<Row> {
             "tag",
             "at most 8 characters",
             |c| {
-                let limits = RuleLimits {
-                    max_tag_chars: Some(8),
-                    ..RuleLimits::default()
-                };
+                let limits = RuleLimits::default().max_tag_chars(Some(8));
                 c.rules()
                     .with_limits(limits)
                     .add(&[NewRule::tagged("rust", "a-long-tag")], false)

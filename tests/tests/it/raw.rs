@@ -17,11 +17,11 @@ fn client(server: &MockServer, rate: RateLimitPolicy) -> Client {
     Client::builder()
         .bearer_token("t")
         .base_url(server.uri())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
         .rate_limit_policy(rate)
         .build()
         .expect("client")

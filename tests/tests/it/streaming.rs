@@ -48,10 +48,7 @@ fn open(client: &Client, config: StreamConfig) -> EventStream<FilteredStreamingT
         .stream_posts()
         .expansions([xapi::fields::TweetExpansion::AuthorId])
         .stream()
-        .config(StreamConfig {
-            jitter: 0.0,
-            ..config
-        })
+        .config(config.jitter(0.0))
 }
 
 thread_local! {
@@ -139,10 +136,7 @@ async fn a_stall_longer_than_the_timeout_reconnects_after_250ms() {
     let client = client(&server);
     let mut s = open(
         &client,
-        StreamConfig {
-            stall_timeout: Duration::from_secs(30),
-            ..Default::default()
-        },
+        StreamConfig::default().stall_timeout(Duration::from_secs(30)),
     );
     let start = tokio::time::Instant::now();
     let t = trace(&mut s, 6).await;

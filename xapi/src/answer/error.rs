@@ -47,14 +47,14 @@ pub enum Error {
         rule: String,
     },
     /// Waiting for the rate limit was refused by the policy, or retries ran out.
-    #[error("{operation}: gave up after {attempts} attempt(s): {reason}")]
+    #[error("{operation}: gave up after {attempts} attempt(s): {cause}")]
     GaveUp {
         /// Operation id.
         operation: &'static str,
         /// Attempts made.
         attempts: u32,
         /// Why no further attempt was made, with the last status seen.
-        reason: String,
+        cause: crate::client::retry::GiveUpCause,
         /// The last API error, if the last attempt got an answer.
         last: Option<Box<ApiError>>,
     },
@@ -96,6 +96,7 @@ impl Error {
 
 /// An error answer from the API, with everything it said.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     /// Operation id.
     pub operation: &'static str,

@@ -8,6 +8,7 @@ pub use crate::answer::rate_limit::RateLimit;
 
 /// What happens when a request would exceed a rate limit.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum RateLimitPolicy {
     /// Sleep until the window resets (plus up to a second of jitter), at most
     /// `max_wait` at a time; a longer wait is an error. The default, with 16
@@ -44,6 +45,7 @@ impl std::fmt::Debug for RateLimitPolicy {
 
 /// A rate-limit situation, handed to a [`RateLimitPolicy::Custom`] function.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RateLimitEvent {
     /// Operation id.
     pub operation: &'static str,
@@ -59,6 +61,7 @@ pub struct RateLimitEvent {
 
 /// A custom policy's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RateDecision {
     /// Wait this long, then send.
     Wait(Duration),

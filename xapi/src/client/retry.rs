@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// What an attempt ended with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The connection could not be made: the request was never sent.
     NotSent,
@@ -15,11 +16,77 @@ pub enum Outcome {
 
 /// What to do next.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Try again after this delay.
     Retry(Duration),
     /// Stop, for this reason.
-    GiveUp(String),
+    GiveUp(GiveUpCause),
+}
+
+/// Why a request was not tried again: what a caller branches on (the
+/// `Display` text says the same in words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GiveUpCause {
+    /// The failure is not retried for this method (a POST that may have
+    /// been sent, a status outside the policy's list).
+    NotRetried {
+        /// What the last attempt ended with (`HTTP 503`, `transport error`).
+        failure: String,
+        /// The request's method.
+        method: String,
+    },
+    /// The policy's attempts are used up.
+    AttemptsUsed {
+        /// What the last attempt ended with.
+        failure: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Another try would pass the policy's time budget for the request.
+    TimeBudget {
+        /// What the last attempt ended with.
+        failure: String,
+        /// The policy's budget.
+        budget: Duration,
+    },
+    /// The rate-limit window resets later than the rate-limit policy waits.
+    RateLimited {
+        /// `METHOD /path/template`.
+        endpoint: String,
+        /// How long until the window resets.
+        reset_in: Duration,
+    },
+    /// Still rate limited after this many waits for the window.
+    StillRateLimited {
+        /// Waits made.
+        waits: u32,
+    },
+}
+
+impl std::fmt::Display for GiveUpCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GiveUpCause::NotRetried { failure, method } => {
+                write!(f, "{failure}: not retried for {method}")
+            }
+            GiveUpCause::AttemptsUsed { failure, attempts } => {
+                write!(f, "{failure} after {attempts} attempt(s), the most allowed")
+            }
+            GiveUpCause::TimeBudget { failure, budget } => {
+                write!(f, "{failure}: retrying would exceed the {budget:?} budget")
+            }
+            GiveUpCause::RateLimited { endpoint, reset_in } => write!(
+                f,
+                "rate limit of {endpoint} reached; the window resets in {}s and the policy does not wait that long",
+                reset_in.as_secs()
+            ),
+            GiveUpCause::StillRateLimited { waits } => {
+                write!(f, "still rate limited after {waits} waits")
+            }
+        }
+    }
 }
 
 /// Retry policy: exponential backoff with full jitter, `Retry-After`
@@ -29,6 +96,7 @@ pub enum Decision {
 /// DELETE, PUT (idempotent methods). A POST is retried only when it was never
 /// sent (the connection failed): a post must not be created twice.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
     pub max_attempts: u32,
@@ -53,6 +121,14 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+setters!(RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_total: Duration,
+    retry_statuses: Vec<u16>,
+});
 
 impl RetryPolicy {
     /// A policy that never retries.
@@ -95,12 +171,16 @@ impl RetryPolicy {
             Outcome::Status(s, _) => format!("HTTP {s}"),
         };
         if !retryable {
-            return Decision::GiveUp(format!("{what}: not retried for {method}"));
+            return Decision::GiveUp(GiveUpCause::NotRetried {
+                failure: what,
+                method: method.to_owned(),
+            });
         }
         if attempt >= self.max_attempts {
-            return Decision::GiveUp(format!(
-                "{what} after {attempt} attempt(s), the most allowed"
-            ));
+            return Decision::GiveUp(GiveUpCause::AttemptsUsed {
+                failure: what,
+                attempts: attempt,
+            });
         }
         let exp = self
             .base_delay
@@ -110,11 +190,11 @@ impl RetryPolicy {
         if let Outcome::Status(_, Some(after)) = outcome {
             delay = after.min(self.max_total);
         }
-        if elapsed + delay > self.max_total {
-            return Decision::GiveUp(format!(
-                "{what}: retrying would exceed the {:?} budget",
-                self.max_total
-            ));
+        if elapsed.saturating_add(delay) > self.max_total {
+            return Decision::GiveUp(GiveUpCause::TimeBudget {
+                failure: what,
+                budget: self.max_total,
+            });
         }
         Decision::Retry(delay)
     }
@@ -185,7 +265,7 @@ mod tests {
             0.0,
         );
         assert!(
-            matches!(late, Decision::GiveUp(ref why) if why.contains("budget")),
+            matches!(late, Decision::GiveUp(GiveUpCause::TimeBudget { .. })),
             "{late:?}"
         );
         assert!(matches!(

@@ -14,7 +14,7 @@ use crate::answer::response::Response;
 use crate::auth::{AuthError, Credentials};
 use crate::client::budget::{RateLimit, RateLimitEvent};
 use crate::client::progress::ProgressEvent;
-use crate::client::retry::{Decision, Outcome};
+use crate::client::retry::{Decision, GiveUpCause, Outcome};
 
 use super::Client;
 
@@ -96,20 +96,30 @@ impl Client {
         let jitter = Duration::from_millis((Self::jitter() * 1000.0) as u64);
         match self.inner.rate_policy.decide(&event, jitter) {
             Some(delay) => {
-                tracing::info!(operation = operation.id, wait_ms = delay.as_millis() as u64, "rate limit: waiting");
-                self.report(ProgressEvent::Wait { operation: operation.id, delay });
+                tracing::info!(
+                    operation = operation.id,
+                    wait_ms = delay.as_millis() as u64,
+                    "rate limit: waiting"
+                );
+                self.report(ProgressEvent::Wait {
+                    operation: operation.id,
+                    delay,
+                });
                 tokio::time::sleep(delay).await;
-                self.inner.budgets.window_passed(self.inner.credential_key, operation.method.as_str(), operation.path);
+                self.inner.budgets.window_passed(
+                    self.inner.credential_key,
+                    operation.method.as_str(),
+                    operation.path,
+                );
                 Ok(())
             }
             None => Err(Error::GaveUp {
                 operation: operation.id,
                 attempts,
-                reason: format!(
-                    "rate limit of {} reached; the window resets in {}s and the policy does not wait",
-                    event.endpoint,
-                    wait.as_secs()
-                ),
+                cause: GiveUpCause::RateLimited {
+                    endpoint: event.endpoint,
+                    reset_in: wait,
+                },
                 last: None,
             }),
         }
@@ -306,7 +316,7 @@ impl Client {
                 self.pause_before_retry(operation, run.attempt, delay).await;
                 Ok(Next::Again)
             }
-            Decision::GiveUp(reason) => run.give_up(operation, response, limit, reason).await,
+            Decision::GiveUp(cause) => run.give_up(operation, response, limit, cause).await,
         }
     }
 
@@ -324,8 +334,10 @@ impl Client {
             .or_else(|| limit.reset_in(std::time::SystemTime::now()))
             .unwrap_or(Duration::from_secs(60));
         if run.rate_waits > 8 {
-            let reason = "still rate limited after 8 waits".to_owned();
-            return run.give_up(operation, response, limit, reason).await;
+            let cause = GiveUpCause::StillRateLimited {
+                waits: run.rate_waits.saturating_sub(1),
+            };
+            return run.give_up(operation, response, limit, cause).await;
         }
         match self
             .respect_rate_limit(operation, limit, Some(after), run.attempt)
@@ -335,8 +347,8 @@ impl Client {
                 run.attempt = run.attempt.saturating_sub(1);
                 Ok(Next::Again)
             }
-            Err(Error::GaveUp { reason, .. }) => {
-                run.give_up(operation, response, limit, reason).await
+            Err(Error::GaveUp { cause, .. }) => {
+                run.give_up(operation, response, limit, cause).await
             }
             Err(other) => Err(other),
         }
@@ -515,14 +527,14 @@ impl Run {
         operation: &'static Operation,
         response: reqwest::Response,
         limit: RateLimit,
-        reason: String,
+        cause: GiveUpCause,
     ) -> Result<Next, Error> {
         match self.given_up {
             GivenUp::Answer => Ok(Next::Done(response, limit)),
             GivenUp::Error => Err(Error::GaveUp {
                 operation: operation.id,
                 attempts: self.attempt,
-                reason,
+                cause,
                 last: Some(Box::new(
                     read_api_error_limited(operation.id, response, limit).await,
                 )),

@@ -33,10 +33,15 @@ fn token_param(operation: &Operation) -> &'static str {
 
 /// Limits on a pull.
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Stop after this many pages.
     pub max_pages: Option<usize>,
 }
+
+setters!(Limits {
+    max_pages: Option<usize>,
+});
 
 /// A stream of pages of a paginated operation.
 pub struct Pages<T> {

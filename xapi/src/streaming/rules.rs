@@ -50,12 +50,18 @@ impl NewRule {
 ///
 /// Characters are counted as Unicode code points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RuleLimits {
     /// Longest rule value, in characters.
     pub max_value_chars: usize,
     /// Longest tag, in characters (`None`: not checked).
     pub max_tag_chars: Option<usize>,
 }
+
+setters!(RuleLimits {
+    max_value_chars: usize,
+    max_tag_chars: Option<usize>,
+});
 
 impl RuleLimits {
     /// 512 characters per rule: the access levels below Pro.

@@ -68,6 +68,7 @@ pub enum StreamEvent<T> {
 
 /// Reconnect schedule and limits of a stream; every number can be changed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StreamConfig {
     /// A connection with no byte (data or keep-alive) for this long is
     /// dropped and reopened. X sends a keep-alive every 20 s.
@@ -97,6 +98,21 @@ pub struct StreamConfig {
     pub max_message_bytes: usize,
 }
 
+setters!(StreamConfig {
+    stall_timeout: Duration,
+    network_step: Duration,
+    network_max: Duration,
+    http_initial: Duration,
+    http_max: Duration,
+    rate_limit_initial: Duration,
+    rate_limit_max: Duration,
+    jitter: f64,
+    max_reconnects: Option<u32>,
+    backfill_minutes: Option<u32>,
+    dedupe_window: usize,
+    max_message_bytes: usize,
+});
+
 impl Default for StreamConfig {
     fn default() -> Self {
         StreamConfig {
@@ -118,6 +134,7 @@ impl Default for StreamConfig {
 
 /// The kind of failure, which picks the back-off curve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureKind {
     /// Network error, stall, closed connection, operational disconnect.
     Network,
