@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fault_server;
 pub mod stream_server;
 
 /// The workspace root.

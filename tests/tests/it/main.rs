@@ -8,6 +8,7 @@ mod bad_inputs;
 mod decode_cli;
 mod dual_naming;
 mod facade;
+mod faults;
 mod generated_fresh;
 mod media_upload;
 mod pagination;

@@ -66,6 +66,38 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// No complete answer arrived within the per-attempt deadline
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), retries
+    /// included where the method allows them.
+    #[error("{operation}: no complete answer within the {after:?} deadline")]
+    Timeout {
+        /// Operation id.
+        operation: &'static str,
+        /// The deadline of one attempt.
+        after: std::time::Duration,
+    },
+    /// An answer's body is over the size cap
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)).
+    #[error("{operation}: the answer is larger than the {limit}-byte cap{}", announced.map(|n| format!(" (it announced {n} bytes)")).unwrap_or_default())]
+    TooLarge {
+        /// Operation id.
+        operation: &'static str,
+        /// The cap.
+        limit: usize,
+        /// The `Content-Length` it announced, when that was over the cap.
+        announced: Option<u64>,
+    },
+    /// A page stream was sent a `next_token` it had already followed: going on
+    /// would repeat pages forever.
+    #[error("{operation}: the API sent next_token {token:?} again after {pages} page(s); stopping rather than repeating pages")]
+    PageCycle {
+        /// Operation id.
+        operation: &'static str,
+        /// The repeated token.
+        token: String,
+        /// Pages read before.
+        pages: usize,
+    },
 }
 
 impl Error {

@@ -7,9 +7,12 @@ use reqwest::header::HeaderMap;
 /// The rate-limit headers of one response.
 ///
 /// `limit`/`remaining`/`reset` are the per-endpoint window
-/// (`x-rate-limit-*`); the `user_24h_*` fields are the 24-hour per-user
-/// limits some write endpoints report (`x-user-limit-24hour-*`).
+/// (`x-rate-limit-*`); the `user_24h_*` and `app_24h_*` fields are the
+/// 24-hour limits some write endpoints report (`x-user-limit-24hour-*`,
+/// `x-app-limit-24hour-*`). A value that is not a whole number of the right
+/// size is `None`, never an error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Requests allowed in the window.
     pub limit: Option<u64>,
@@ -23,6 +26,12 @@ pub struct RateLimit {
     pub user_24h_remaining: Option<u64>,
     /// When the 24-hour user window resets (Unix seconds).
     pub user_24h_reset: Option<u64>,
+    /// 24-hour app limit.
+    pub app_24h_limit: Option<u64>,
+    /// 24-hour app requests left.
+    pub app_24h_remaining: Option<u64>,
+    /// When the 24-hour app window resets (Unix seconds).
+    pub app_24h_reset: Option<u64>,
 }
 
 impl RateLimit {
@@ -31,7 +40,7 @@ impl RateLimit {
         let mut limit = RateLimit::default();
         // One pass over the headers rather than a lookup per field. A name
         // given several times counts with its first value, as `get` would.
-        let mut seen = 0u8;
+        let mut seen = 0u16;
         for (name, value) in headers {
             let Some(rest) = name.as_str().strip_prefix("x-") else {
                 continue;
@@ -50,6 +59,13 @@ impl RateLimit {
                     "reset" => (5, &mut limit.user_24h_reset),
                     _ => continue,
                 }
+            } else if let Some(what) = rest.strip_prefix("app-limit-24hour-") {
+                match what {
+                    "limit" => (6, &mut limit.app_24h_limit),
+                    "remaining" => (7, &mut limit.app_24h_remaining),
+                    "reset" => (8, &mut limit.app_24h_reset),
+                    _ => continue,
+                }
             } else {
                 continue;
             };
@@ -66,15 +82,41 @@ impl RateLimit {
         self.limit.is_some() || self.remaining.is_some() || self.reset.is_some()
     }
 
-    /// Time until the window resets, measured from `now`.
-    pub fn reset_in(&self, now: SystemTime) -> Option<Duration> {
-        let reset = UNIX_EPOCH + Duration::from_secs(self.reset?);
-        Some(reset.duration_since(now).unwrap_or(Duration::ZERO))
+    /// The Unix time at which the budget that is holding requests back
+    /// resets: a spent 24-hour budget (the later of the two when both are)
+    /// before the 15-minute window, which is the answer otherwise.
+    pub fn reset(&self) -> Option<u64> {
+        let spent_24h = [
+            (self.user_24h_remaining, self.user_24h_reset),
+            (self.app_24h_remaining, self.app_24h_reset),
+        ]
+        .into_iter()
+        .filter_map(|(remaining, reset)| (remaining == Some(0)).then_some(reset).flatten())
+        .max();
+        spent_24h.or(self.reset)
     }
 
-    /// Whether the window is used up (remaining is 0).
+    /// When [`RateLimit::reset`] happens; `None` also when the value is
+    /// past what the clock can hold.
+    pub fn reset_at(&self) -> Option<SystemTime> {
+        UNIX_EPOCH.checked_add(Duration::from_secs(self.reset()?))
+    }
+
+    /// Time from `now` until [`RateLimit::reset`]: zero when it is past, and
+    /// [`Duration::MAX`] for a reset no clock reaches.
+    pub fn reset_in(&self, now: SystemTime) -> Option<Duration> {
+        let reset = self.reset()?;
+        Some(match UNIX_EPOCH.checked_add(Duration::from_secs(reset)) {
+            Some(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+            None => Duration::MAX,
+        })
+    }
+
+    /// Whether a budget is used up (the window's or a 24-hour one).
     pub fn exhausted(&self) -> bool {
-        self.remaining == Some(0) || self.user_24h_remaining == Some(0)
+        self.remaining == Some(0)
+            || self.user_24h_remaining == Some(0)
+            || self.app_24h_remaining == Some(0)
     }
 }
 
@@ -120,6 +162,9 @@ mod parse_tests {
             user_24h_limit: get("x-user-limit-24hour-limit"),
             user_24h_remaining: get("x-user-limit-24hour-remaining"),
             user_24h_reset: get("x-user-limit-24hour-reset"),
+            app_24h_limit: get("x-app-limit-24hour-limit"),
+            app_24h_remaining: get("x-app-limit-24hour-remaining"),
+            app_24h_reset: get("x-app-limit-24hour-reset"),
         }
     }
 

@@ -74,7 +74,7 @@ impl RateLimitPolicy {
     pub fn decide(&self, event: &RateLimitEvent, jitter: Duration) -> Option<Duration> {
         match self {
             RateLimitPolicy::Wait { max_wait } => {
-                let wait = event.wait + jitter;
+                let wait = event.wait.saturating_add(jitter);
                 (wait <= *max_wait).then_some(wait)
             }
             RateLimitPolicy::Error => None,

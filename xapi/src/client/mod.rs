@@ -3,10 +3,12 @@
 //! * this file: [`Client`], [`ClientBuilder`] and their configuration;
 //! * `send.rs`: the send path (credentials, validation, the rate-limit
 //!   budget, retries, decoding, error mapping);
+//! * `body.rs`: reading an answer whole, under the size cap;
 //! * `raw.rs`: the positional client's hooks into the send path;
 //! * `budget.rs`, `retry.rs`, `validate.rs`, `progress.rs`: the policies and
 //!   checks the send path applies.
 
+mod body;
 pub mod budget;
 pub mod progress;
 mod raw;
@@ -60,7 +62,17 @@ pub(crate) struct Inner {
     pub(crate) budgets: Budgets,
     pub(crate) credential_key: u64,
     pub(crate) progress: Option<Progress>,
+    /// Per-attempt deadline: connect, headers and the whole body.
+    pub(crate) deadline: Option<Duration>,
+    /// Largest answer body read.
+    pub(crate) max_body: usize,
 }
+
+/// Default per-attempt deadline.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default cap on an answer's body: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,6 +95,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_policy: RateLimitPolicy,
     progress: Option<Progress>,
+    max_body: usize,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -100,7 +113,8 @@ impl Default for ClientBuilder {
         ClientBuilder {
             credentials: None,
             base_url: None,
-            timeout: Some(Duration::from_secs(30)),
+            timeout: Some(DEFAULT_TIMEOUT),
+            max_body: DEFAULT_MAX_BODY_BYTES,
             connect_timeout: Some(Duration::from_secs(10)),
             user_agent: format!("xapi-rust/{}", env!("CARGO_PKG_VERSION")),
             http: None,
@@ -131,9 +145,23 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest wait for the next bytes of an answer (default 30 s).
+    /// Deadline of one attempt, covering the connection, the headers and
+    /// the whole body (default [`DEFAULT_TIMEOUT`], 60 s): a body that
+    /// trickles in ends at the deadline, and the attempt counts as a
+    /// transport fault (retried for idempotent requests). On a stream it
+    /// bounds the connection and its headers; the stream's own
+    /// `stall_timeout` bounds the silence after.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Largest answer body read, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`], 64 MiB). A larger body, or one whose
+    /// `Content-Length` announces more, is [`Error::TooLarge`]; nothing is
+    /// reserved ahead from what an answer announces.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
         self
     }
 
@@ -143,7 +171,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Removes both timeouts (for tests under paused time, or custom deadlines).
+    /// Removes the deadline and the connection timeout (for tests under
+    /// paused time, or deadlines set around each call).
     pub fn no_timeouts(mut self) -> Self {
         self.timeout = None;
         self.connect_timeout = None;
@@ -214,9 +243,6 @@ impl ClientBuilder {
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
                 }
-                if let Some(t) = self.timeout {
-                    b = b.read_timeout(t);
-                }
                 b.build().map_err(|source| Error::Transport {
                     operation: "",
                     source,
@@ -245,6 +271,8 @@ impl ClientBuilder {
                 budgets: Budgets::default(),
                 credential_key,
                 progress: self.progress,
+                deadline: self.timeout,
+                max_body: self.max_body,
             }
         });
         Ok(Client { inner })
@@ -253,7 +281,7 @@ impl ClientBuilder {
 
 impl Client {
     /// A builder with defaults: no credentials, the production host (or
-    /// `XAPI_BASE_URL`), 30 s timeout.
+    /// `XAPI_BASE_URL`), the default deadline and body cap.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }

@@ -66,7 +66,7 @@ impl xapi_generated::runtime::Transport for RawTransport {
         Box::pin(async move {
             let (Some(client), Ok(operation)) = (self.client(), operation(operation_id)) else {
                 // `prepare` refused these already; nothing is sent.
-                return Ok(super::send::local_answer(
+                return Ok(super::body::local_answer(
                     500,
                     "the client was dropped or the operation is unknown",
                 ));

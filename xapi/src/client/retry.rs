@@ -57,7 +57,12 @@ pub enum GiveUpCause {
         endpoint: String,
         /// How long until the window resets.
         reset_in: Duration,
+        /// When it resets (`None` past what the clock can hold).
+        until: Option<std::time::SystemTime>,
     },
+    /// The usage cap (of the month, of the plan) is reached: no window
+    /// ends that, so there is nothing to wait for.
+    UsageCapped,
     /// Still rate limited after this many waits for the window.
     StillRateLimited {
         /// Waits made.
@@ -77,10 +82,25 @@ impl std::fmt::Display for GiveUpCause {
             GiveUpCause::TimeBudget { failure, budget } => {
                 write!(f, "{failure}: retrying would exceed the {budget:?} budget")
             }
-            GiveUpCause::RateLimited { endpoint, reset_in } => write!(
-                f,
-                "rate limit of {endpoint} reached; the window resets in {}s and the policy does not wait that long",
-                reset_in.as_secs()
+            GiveUpCause::RateLimited {
+                endpoint,
+                reset_in,
+                until,
+            } => {
+                write!(f, "rate limit of {endpoint} reached; the window resets ")?;
+                match until {
+                    Some(at) => write!(
+                        f,
+                        "at {} (in {}s)",
+                        chrono::DateTime::<chrono::Utc>::from(*at).format("%Y-%m-%dT%H:%M:%SZ"),
+                        reset_in.as_secs()
+                    )?,
+                    None => f.write_str("later than any clock reads")?,
+                }
+                f.write_str(", longer than the rate-limit policy waits")
+            }
+            GiveUpCause::UsageCapped => f.write_str(
+                "the usage cap is reached (HTTP 429 usage-capped): waiting does not help",
             ),
             GiveUpCause::StillRateLimited { waits } => {
                 write!(f, "still rate limited after {waits} waits")
@@ -200,10 +220,20 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` header value given in seconds.
+/// Parses a `Retry-After` header: seconds, or an HTTP date (the time from
+/// now until it, zero when it is past). Anything else is ignored.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after_value(value.trim(), std::time::SystemTime::now())
+}
+
+/// [`retry_after`] of one header value, measured from `now`.
+pub fn retry_after_value(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use xapi_generated::runtime::{Model, Operation, RequestParts};
 use crate::answer::error::{offset_of, snippet, ApiError, DecodeError, Error};
 use crate::answer::response::Response;
 use crate::auth::{AuthError, Credentials};
+use crate::client::body::{local_answer, read_capped, Answer, ReadFault};
 use crate::client::budget::{RateLimit, RateLimitEvent};
 use crate::client::progress::ProgressEvent;
 use crate::client::retry::{Decision, GiveUpCause, Outcome};
@@ -119,6 +120,7 @@ impl Client {
                 cause: GiveUpCause::RateLimited {
                     endpoint: event.endpoint,
                     reset_in: wait,
+                    until: std::time::SystemTime::now().checked_add(wait),
                 },
                 last: None,
             }),
@@ -149,24 +151,24 @@ impl Client {
 
     /// Sends a prepared request: waits for the rate-limit budget, adds
     /// credentials, retries per the retry policy, refreshes an OAuth 2.0 user
-    /// token once after a 401, and records the rate-limit headers. Answers
-    /// that are not retried (errors included) are returned as they are.
+    /// token once after a 401, and records the rate-limit headers. The answer
+    /// is read whole (under the cap, within the deadline) and handed back as
+    /// it is, errors included.
     #[cfg_attr(not(feature = "media"), allow(dead_code))] // used by media upload
     pub(crate) async fn execute(
         &self,
         operation: &'static Operation,
         request: reqwest::Request,
     ) -> Result<reqwest::Response, Error> {
-        self.execute_limited(operation, Attempts::Copies(request), GivenUp::Error)
+        self.execute_limited(operation, Attempts::Copies(request), GivenUp::Answer)
             .await
-            .map(|(response, _)| response)
+            .map(|(answer, _)| answer.into_response())
     }
 
-    /// The send path of the generated positional client: [`Client::execute`],
-    /// but an answer the policies gave up on is returned as it is (the
-    /// positional client maps statuses to its own errors), and errors that
-    /// have no answer become a local one (status 400, 401 or 429 with the
-    /// error's text in `x-xapi-error` and a problem body).
+    /// The send path of the generated positional client: [`Client::execute`];
+    /// errors that have no answer of the API's become a local one (status
+    /// 400, 401, 429, 502 or 504, with the error's text in `x-xapi-error` and
+    /// a problem body), since the positional client maps statuses itself.
     pub(crate) async fn execute_raw(
         &self,
         operation: &'static Operation,
@@ -176,12 +178,14 @@ impl Client {
             .execute_limited(operation, Attempts::Copies(request), GivenUp::Answer)
             .await
         {
-            Ok((response, _)) => Ok(response),
+            Ok((answer, _)) => Ok(answer.into_response()),
             Err(Error::Transport { source, .. }) => Err(source),
             Err(other) => {
                 let status = match &other {
                     Error::Auth { .. } => 401,
                     Error::GaveUp { .. } => 429,
+                    Error::TooLarge { .. } => 502,
+                    Error::Timeout { .. } => 504,
                     _ => 400,
                 };
                 Ok(local_answer(status, &other.to_string()))
@@ -189,14 +193,14 @@ impl Client {
         }
     }
 
-    /// [`Client::execute`], also returning the answer's rate-limit headers
-    /// (read once, when the answer arrived).
+    /// The retry loop: [`Client::execute`], with the answer read whole and
+    /// its rate-limit headers (read once, when it arrived).
     async fn execute_limited(
         &self,
         operation: &'static Operation,
         mut requests: Attempts<'_>,
         given_up: GivenUp,
-    ) -> Result<(reqwest::Response, RateLimit), Error> {
+    ) -> Result<(Answer, RateLimit), Error> {
         let mut run = Run {
             started: tokio::time::Instant::now(),
             attempt: 0,
@@ -217,30 +221,61 @@ impl Client {
                     operation: operation.id,
                     source,
                 })?;
-            let next = match self.send_attempt(operation, req, run.attempt).await {
-                Ok((response, limit)) => {
-                    self.after_answer(operation, &mut run, response, limit, used)
+            let next = match self.attempt_whole(operation, req, run.attempt).await {
+                Ok((answer, limit)) => {
+                    self.after_answer(operation, &mut run, answer, limit, used)
                         .await?
                 }
-                Err(source) => self.after_transport_error(operation, &run, source).await?,
+                Err(fault) => self.after_fault(operation, &run, fault).await?,
             };
-            if let Next::Done(response, limit) = next {
-                return Ok((response, limit));
+            if let Next::Done(answer, limit) = next {
+                return Ok((answer, limit));
             }
         }
     }
 
-    /// Retries a transport error per the retry policy, or gives up with it.
-    async fn after_transport_error(
+    /// One attempt, sent and read whole within the per-attempt deadline and
+    /// under the body cap.
+    async fn attempt_whole(
+        &self,
+        operation: &'static Operation,
+        request: reqwest::Request,
+        attempt: u32,
+    ) -> Result<(Answer, RateLimit), Fault> {
+        let deadline = self.inner.deadline.map(|d| tokio::time::Instant::now() + d);
+        let (response, limit) = within(deadline, self.send_attempt(operation, request, attempt))
+            .await
+            .ok_or(Fault::Deadline)?
+            .map_err(Fault::Http)?;
+        let answer = within(deadline, read_capped(response, self.inner.max_body))
+            .await
+            .ok_or(Fault::Deadline)?
+            .map_err(|fault| match fault {
+                ReadFault::Http(e) => Fault::Http(e),
+                ReadFault::TooLarge(announced) => Fault::TooLarge(announced),
+            })?;
+        Ok((answer, limit))
+    }
+
+    /// Retries a failed attempt per the retry policy, or gives up with the
+    /// fault as the error. A body over the cap is not retried: it would not
+    /// shrink.
+    async fn after_fault(
         &self,
         operation: &'static Operation,
         run: &Run,
-        source: reqwest::Error,
+        fault: Fault,
     ) -> Result<Next, Error> {
-        let outcome = if source.is_connect() {
-            Outcome::NotSent
-        } else {
-            Outcome::Transport
+        let outcome = match &fault {
+            Fault::Http(source) if source.is_connect() => Outcome::NotSent,
+            Fault::Http(_) | Fault::Deadline => Outcome::Transport,
+            Fault::TooLarge(announced) => {
+                return Err(Error::TooLarge {
+                    operation: operation.id,
+                    limit: self.inner.max_body,
+                    announced: *announced,
+                })
+            }
         };
         let decision = self.inner.retry.decide(
             run.attempt,
@@ -249,15 +284,19 @@ impl Client {
             run.started.elapsed(),
             Self::jitter(),
         );
-        match decision {
-            Decision::Retry(delay) => {
-                tracing::warn!(operation = operation.id, attempt = run.attempt, error = %source, "transport error: retrying");
+        match (decision, fault) {
+            (Decision::Retry(delay), fault) => {
+                tracing::warn!(operation = operation.id, attempt = run.attempt, error = ?fault, "transport error: retrying");
                 self.pause_before_retry(operation, run.attempt, delay).await;
                 Ok(Next::Again)
             }
-            Decision::GiveUp(_) => Err(Error::Transport {
+            (_, Fault::Http(source)) => Err(Error::Transport {
                 operation: operation.id,
                 source,
+            }),
+            (_, _) => Err(Error::Timeout {
+                operation: operation.id,
+                after: self.inner.deadline.unwrap_or_default(),
             }),
         }
     }
@@ -268,13 +307,13 @@ impl Client {
         &self,
         operation: &'static Operation,
         run: &mut Run,
-        response: reqwest::Response,
+        answer: Answer,
         limit: RateLimit,
         used: Option<SecretString>,
     ) -> Result<Next, Error> {
-        let status = response.status().as_u16();
+        let status = answer.status;
         if status == 429 {
-            return self.after_429(operation, run, response, limit).await;
+            return self.after_429(operation, run, answer, limit).await;
         }
         if status == 401 && !run.refreshed {
             if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
@@ -294,9 +333,9 @@ impl Client {
         }
         let method = operation.method.as_str();
         if !self.inner.retry.retries_status(method, status) {
-            return Ok(Next::Done(response, limit));
+            return Ok(Next::Done(answer, limit));
         }
-        let retry_after = crate::client::retry::retry_after(response.headers());
+        let retry_after = crate::client::retry::retry_after(&answer.headers);
         let decision = self.inner.retry.decide(
             run.attempt,
             method,
@@ -312,33 +351,36 @@ impl Client {
                     status,
                     "server error: retrying"
                 );
-                drop(response);
                 self.pause_before_retry(operation, run.attempt, delay).await;
                 Ok(Next::Again)
             }
-            Decision::GiveUp(cause) => run.give_up(operation, response, limit, cause).await,
+            Decision::GiveUp(cause) => run.give_up(operation, answer, limit, cause),
         }
     }
 
     /// A 429: waits for the window (not counted as a failed attempt), or
-    /// gives up when the policy will not wait or after 8 waits.
+    /// gives up when the policy will not wait, after 8 waits, or at once
+    /// when the answer says the usage cap is reached (no window ends that).
     async fn after_429(
         &self,
         operation: &'static Operation,
         run: &mut Run,
-        response: reqwest::Response,
+        answer: Answer,
         limit: RateLimit,
     ) -> Result<Next, Error> {
+        if usage_capped(&answer.body) {
+            return run.give_up(operation, answer, limit, GiveUpCause::UsageCapped);
+        }
         run.rate_waits = run.rate_waits.saturating_add(1);
-        let after = crate::client::retry::retry_after(response.headers())
-            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
-            .unwrap_or(Duration::from_secs(60));
         if run.rate_waits > 8 {
             let cause = GiveUpCause::StillRateLimited {
                 waits: run.rate_waits.saturating_sub(1),
             };
-            return run.give_up(operation, response, limit, cause).await;
+            return run.give_up(operation, answer, limit, cause);
         }
+        let after = crate::client::retry::retry_after(&answer.headers)
+            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+            .unwrap_or(Duration::from_secs(60));
         match self
             .respect_rate_limit(operation, limit, Some(after), run.attempt)
             .await
@@ -347,9 +389,7 @@ impl Client {
                 run.attempt = run.attempt.saturating_sub(1);
                 Ok(Next::Again)
             }
-            Err(Error::GaveUp { cause, .. }) => {
-                run.give_up(operation, response, limit, cause).await
-            }
+            Err(Error::GaveUp { cause, .. }) => run.give_up(operation, answer, limit, cause),
             Err(other) => Err(other),
         }
     }
@@ -384,8 +424,13 @@ impl Client {
                 operation: operation.id,
                 source,
             })?;
-        self.send_attempt(operation, request, attempt)
+        let deadline = self.inner.deadline.map(|d| tokio::time::Instant::now() + d);
+        within(deadline, self.send_attempt(operation, request, attempt))
             .await
+            .ok_or(Error::Timeout {
+                operation: operation.id,
+                after: self.inner.deadline.unwrap_or_default(),
+            })?
             .map(|(response, _)| response)
             .map_err(|source| Error::Transport {
                 operation: operation.id,
@@ -491,11 +536,11 @@ impl Client {
             first: Some(request),
             parts: &parts,
         };
-        let (response, limit) = self
+        let (answer, limit) = self
             .execute_limited(operation, attempts, GivenUp::Error)
             .await?;
         let requested = parts.query_value("expansions").map(str::to_owned);
-        decode_answer(operation, response, limit, requested).await
+        decode_whole(operation, answer, limit, requested)
     }
 }
 
@@ -522,22 +567,26 @@ struct Run {
 
 impl Run {
     /// Ends the run with an answer the policies will not try again.
-    async fn give_up(
+    fn give_up(
         &self,
         operation: &'static Operation,
-        response: reqwest::Response,
+        answer: Answer,
         limit: RateLimit,
         cause: GiveUpCause,
     ) -> Result<Next, Error> {
         match self.given_up {
-            GivenUp::Answer => Ok(Next::Done(response, limit)),
+            GivenUp::Answer => Ok(Next::Done(answer, limit)),
             GivenUp::Error => Err(Error::GaveUp {
                 operation: operation.id,
                 attempts: self.attempt,
                 cause,
-                last: Some(Box::new(
-                    read_api_error_limited(operation.id, response, limit).await,
-                )),
+                last: Some(Box::new(api_error(
+                    operation.id,
+                    answer.status,
+                    answer.headers,
+                    limit,
+                    answer.body,
+                ))),
             }),
         }
     }
@@ -547,39 +596,38 @@ impl Run {
 #[allow(clippy::large_enum_variant)] // returned once per attempt, never stored
 enum Next {
     Again,
-    Done(reqwest::Response, RateLimit),
+    Done(Answer, RateLimit),
 }
 
-/// An answer made here, for errors that have no answer of the API's: the
-/// error's text in a problem body and in the `x-xapi-error` header.
-pub(crate) fn local_answer(status: u16, detail: &str) -> reqwest::Response {
-    let body = serde_json::json!({
-        "title": "Request not sent",
-        "detail": detail,
-        "type": "about:blank",
-    });
-    let header: String = detail
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    let mut answer = http::Response::new(body.to_string());
-    *answer.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
-    let headers = answer.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&header) {
-        headers.insert("x-xapi-error", value);
+/// Why an attempt got no whole answer.
+#[derive(Debug)]
+enum Fault {
+    /// The connection failed or was cut.
+    Http(reqwest::Error),
+    /// The per-attempt deadline passed.
+    Deadline,
+    /// The body is over the cap.
+    TooLarge(Option<u64>),
+}
+
+/// `future`, or `None` when `deadline` passes first.
+async fn within<F: std::future::Future>(
+    deadline: Option<tokio::time::Instant>,
+    future: F,
+) -> Option<F::Output> {
+    match deadline {
+        Some(at) => tokio::time::timeout_at(at, future).await.ok(),
+        None => Some(future.await),
     }
-    reqwest::Response::from(answer)
+}
+
+/// Whether a 429's body says the usage cap (not a window) is reached.
+fn usage_capped(body: &[u8]) -> bool {
+    memchr::memmem::find(body, b"usage-capped").is_some()
+        && serde_json::from_slice::<crate::models::Problem>(body).is_ok_and(|p| {
+            crate::answer::problem::ProblemKind::of(&p)
+                == crate::answer::problem::ProblemKind::UsageCapped
+        })
 }
 
 /// Where the request of each attempt comes from.
@@ -684,19 +732,40 @@ pub(crate) async fn decode_response<T: Model>(
 /// [`decode_response`] with the answer's rate-limit headers already read.
 pub(crate) async fn decode_answer<T: Model>(
     operation: &'static Operation,
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     limit: RateLimit,
     requested_expansions: Option<String>,
 ) -> Result<Response<T>, Error> {
-    let status = response.status().as_u16();
-    // Reading the body needs no headers: move them out rather than copy them.
-    let headers = std::mem::take(response.headers_mut());
-    let body = read_body(response)
+    // Answers handed out by the send loop are read whole already: this
+    // takes their one chunk without copying it.
+    let answer = read_capped(response, usize::MAX)
         .await
-        .map_err(|source| Error::Transport {
-            operation: operation.id,
-            source,
+        .map_err(|fault| match fault {
+            ReadFault::Http(source) => Error::Transport {
+                operation: operation.id,
+                source,
+            },
+            ReadFault::TooLarge(announced) => Error::TooLarge {
+                operation: operation.id,
+                limit: usize::MAX,
+                announced,
+            },
         })?;
+    decode_whole(operation, answer, limit, requested_expansions)
+}
+
+/// Turns an answer read whole into a decoded response or an API error.
+fn decode_whole<T: Model>(
+    operation: &'static Operation,
+    answer: Answer,
+    limit: RateLimit,
+    requested_expansions: Option<String>,
+) -> Result<Response<T>, Error> {
+    let Answer {
+        status,
+        headers,
+        body,
+    } = answer;
     if !(200..300).contains(&status) {
         return Err(Error::Api(Box::new(api_error(
             operation.id,
@@ -714,45 +783,6 @@ pub(crate) async fn decode_answer<T: Model>(
         limit,
         requested_expansions,
     ))
-}
-
-/// Largest buffer reserved ahead from an answer's `Content-Length`.
-const MAX_BODY_RESERVE: u64 = 64 * 1024 * 1024;
-
-/// Reads a whole body, as `reqwest::Response::bytes` does, without holding
-/// it twice: rather than keeping every chunk until the end and then
-/// concatenating them, each chunk is copied as it arrives into one buffer
-/// sized from `Content-Length`, and dropped, which lets the connection reuse
-/// or free its read buffers sooner. A body that comes in one chunk is not
-/// copied at all.
-async fn read_body(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
-    let expected = response.content_length();
-    let first = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Ok(Bytes::new()),
-        Err(e) => return Err(e.with_url(response.url().clone())),
-    };
-    let second = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Ok(first),
-        Err(e) => return Err(e.with_url(response.url().clone())),
-    };
-    let least = first.len() + second.len();
-    let reserve = expected
-        .map(|n| n.min(MAX_BODY_RESERVE) as usize)
-        .unwrap_or(0)
-        .max(least);
-    let mut body = Vec::with_capacity(reserve);
-    body.extend_from_slice(&first);
-    body.extend_from_slice(&second);
-    drop((first, second));
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => return Ok(Bytes::from(body)),
-            Err(e) => return Err(e.with_url(response.url().clone())),
-        }
-    }
 }
 
 /// Decodes a success body, reporting the JSON path and a snippet on failure.
@@ -788,6 +818,9 @@ pub(crate) async fn read_api_error(
     read_api_error_limited(operation, response, limit).await
 }
 
+/// Largest error body kept (the rest is dropped): problem documents are small.
+const MAX_ERROR_BODY: usize = 1024 * 1024;
+
 /// [`read_api_error`] with the answer's rate-limit headers already read.
 async fn read_api_error_limited(
     operation: &'static str,
@@ -796,7 +829,10 @@ async fn read_api_error_limited(
 ) -> ApiError {
     let status = response.status().as_u16();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.unwrap_or_default();
+    let body = read_capped(response, MAX_ERROR_BODY)
+        .await
+        .map(|a| a.body)
+        .unwrap_or_default();
     api_error(operation, status, headers, limit, body)
 }
 

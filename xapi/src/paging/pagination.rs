@@ -10,7 +10,7 @@
 //! ([`Response::next_token`]); a pull can start from a saved token with
 //! [`Pages::resume_from`].
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -60,6 +60,11 @@ struct State {
     pages: usize,
     limits: Limits,
     done: bool,
+    /// Every token followed so far (a long pull holds one short string per
+    /// page).
+    followed: HashSet<String>,
+    /// A token sent again: the error to end the stream with.
+    repeated: Option<String>,
 }
 
 impl<T> Pages<T> {
@@ -97,7 +102,7 @@ where
     T::Data: DataLen,
 {
     fn start(&mut self) -> BoxStream<'static, Result<Response<T>, Error>> {
-        let state = State {
+        let mut state = State {
             client: self.client.clone(),
             operation: self.operation,
             parts: std::mem::take(&mut self.parts),
@@ -105,8 +110,22 @@ where
             pages: 0,
             limits: self.limits,
             done: false,
+            followed: HashSet::new(),
+            repeated: None,
         };
+        if let Some(start) = state.parts.query_value(state.token_param) {
+            state.followed.insert(start.to_owned());
+        }
         futures::stream::unfold(state, |mut st| async move {
+            if let Some(token) = st.repeated.take() {
+                st.done = true;
+                let cycle = Error::PageCycle {
+                    operation: st.operation.id,
+                    token,
+                    pages: st.pages,
+                };
+                return Some((Err(cycle), st));
+            }
             if st.done || st.limits.max_pages.is_some_and(|m| st.pages >= m) {
                 return None;
             }
@@ -123,7 +142,12 @@ where
                         items,
                     });
                     match page.next_token() {
+                        // A token already followed: the pages would repeat.
+                        Some(token) if st.followed.contains(token) => {
+                            st.repeated = Some(token.to_owned())
+                        }
                         Some(token) if !token.is_empty() => {
+                            st.followed.insert(token.to_owned());
                             st.parts.set_query(st.token_param, token.to_owned())
                         }
                         _ => st.done = true,

@@ -1,0 +1,412 @@
+//! What the client does when the network or the API misbehaves: one test per
+//! fault, against the loopback fault server (`xapi_tests::fault_server`).
+//! Test names start with the number of the behaviour they hold (see the
+//! README's "What the client does when things go wrong").
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt;
+use xapi::progress::{Progress, ProgressEvent};
+use xapi::rate_limit::RateLimitPolicy;
+use xapi::retry::{GiveUpCause, RetryPolicy};
+use xapi::{Api, Client, Error};
+use xapi_tests::fault_server::{Body, FaultServer, Reply, Request};
+
+const POST: &str = r#"{"data": {"id": "20", "text": "hello", "edit_history_tweet_ids": ["20"]}}"#;
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
+}
+
+fn client(server: &FaultServer) -> Client {
+    builder(server).build().expect("client")
+}
+
+fn builder(server: &FaultServer) -> xapi::ClientBuilder {
+    Client::builder()
+        .bearer_token("t")
+        .base_url(server.url.clone())
+        .retry_policy(fast_retries())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+async fn get_post(client: &Client) -> Result<(), Error> {
+    client
+        .tweets()
+        .get_posts_by_id("20")
+        .send()
+        .await
+        .map(|_| ())
+}
+
+/// Retry delays reported through `Progress`.
+fn retry_delays() -> (Progress, Arc<Mutex<Vec<Duration>>>) {
+    let delays = Arc::new(Mutex::new(Vec::new()));
+    let d = delays.clone();
+    let progress = Progress::with_callback(move |e| {
+        if let ProgressEvent::Retry { delay, .. } | ProgressEvent::Wait { delay, .. } = e {
+            if let Ok(mut d) = d.lock() {
+                d.push(*delay);
+            }
+        }
+    });
+    (progress, delays)
+}
+
+// 1. Headers never panic.
+
+#[tokio::test]
+async fn h01_a_reset_past_any_clock_does_not_panic() {
+    for reset in ["18446744073709551615", "9223372036854775808", "99999999999"] {
+        let server = FaultServer::start(move |_: &Request, _| {
+            Reply::json(200, POST)
+                .header("x-rate-limit-limit", "1")
+                .header("x-rate-limit-remaining", "0")
+                .header("x-rate-limit-reset", reset)
+        })
+        .await;
+        let client = client(&server);
+        get_post(&client).await.expect("the first answer is fine");
+        // The budget is spent until a reset no clock reaches: the wait is over
+        // the policy's cap, so the caller hears when, at once.
+        let err = get_post(&client).await.expect_err("budget spent");
+        assert!(
+            matches!(
+                err,
+                Error::GaveUp {
+                    cause: GiveUpCause::RateLimited { .. },
+                    ..
+                }
+            ),
+            "{reset}: {err:?}"
+        );
+        assert_eq!(server.count(), 1, "{reset}");
+    }
+}
+
+#[tokio::test]
+async fn h01_a_429_with_a_reset_past_any_clock_does_not_panic() {
+    let server = FaultServer::start(|_: &Request, _| {
+        Reply::json(429, r#"{"title": "Too Many Requests"}"#)
+            .header("x-rate-limit-remaining", "0")
+            .header("x-rate-limit-reset", "18446744073709551615")
+    })
+    .await;
+    let err = get_post(&client(&server)).await.expect_err("rate limited");
+    assert!(
+        err.is_rate_limited() || matches!(err, Error::GaveUp { .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("rate limit"), "{text}");
+}
+
+#[tokio::test]
+async fn h01_garbage_header_values_are_ignored() {
+    let values: &[&[u8]] = &[
+        b"-5",
+        b"abc",
+        b"99999999999999999999999",
+        b"1e9",
+        b" ",
+        b"\xff\xfe",
+        b"Thu, 99 Foo 20260 99:99:99 GMT",
+    ];
+    for value in values {
+        let value = value.to_vec();
+        let server = FaultServer::start(move |_: &Request, i| {
+            let reply = if i == 0 {
+                Reply::json(503, "{}")
+            } else {
+                Reply::json(200, POST)
+            };
+            reply
+                .header("retry-after", &value)
+                .header("x-rate-limit-remaining", &value)
+                .header("x-rate-limit-reset", &value)
+                .header("x-user-limit-24hour-reset", &value)
+        })
+        .await;
+        get_post(&client(&server))
+            .await
+            .expect("garbage is ignored and the retry succeeds");
+        assert_eq!(server.count(), 2);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn h01_retry_after_as_an_http_date_is_honoured() {
+    let server = FaultServer::start(|_: &Request, i| {
+        if i == 0 {
+            let at = SystemTime::now() + Duration::from_secs(8);
+            let date = chrono::DateTime::<chrono::Utc>::from(at)
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string();
+            Reply::json(503, "{}").header("retry-after", date)
+        } else {
+            Reply::json(200, POST)
+        }
+    })
+    .await;
+    let (progress, delays) = retry_delays();
+    let client = builder(&server)
+        .retry_policy(RetryPolicy::default())
+        .progress(progress)
+        .build()
+        .expect("client");
+    get_post(&client).await.expect("succeeds after the date");
+    let delays = delays.lock().map(|d| d.clone()).unwrap_or_default();
+    assert_eq!(delays.len(), 1, "{delays:?}");
+    assert!(
+        delays[0] >= Duration::from_secs(6) && delays[0] <= Duration::from_secs(9),
+        "waited {:?} for a date 8 s ahead",
+        delays[0]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn h01_rate_limit_waits_are_capped_and_the_error_says_until_when() {
+    let reset = now_secs() + 3600;
+    let server = FaultServer::start(move |_: &Request, _| {
+        Reply::json(429, r#"{"title": "Too Many Requests"}"#)
+            .header("x-rate-limit-remaining", "0")
+            .header("x-rate-limit-reset", reset.to_string())
+    })
+    .await;
+    let client = builder(&server)
+        .rate_limit_policy(RateLimitPolicy::Wait {
+            max_wait: Duration::from_secs(60),
+        })
+        .build()
+        .expect("client");
+    let err = get_post(&client)
+        .await
+        .expect_err("an hour is over the cap");
+    let Error::GaveUp {
+        cause: GiveUpCause::RateLimited { reset_in, .. },
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(*reset_in > Duration::from_secs(3500), "{reset_in:?}");
+    let until = chrono::DateTime::<chrono::Utc>::from(UNIX_EPOCH + Duration::from_secs(reset))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    assert!(err.to_string().contains(&until), "{err} should say {until}");
+    assert_eq!(server.count(), 1, "no wait loop");
+}
+
+// 3. Deadlines and size caps.
+
+#[tokio::test(start_paused = true)]
+async fn h03_a_trickling_body_ends_at_the_deadline() {
+    let server = FaultServer::start(|_: &Request, _| {
+        Reply::json(200, "").body(Body::Trickle {
+            data: POST.as_bytes().to_vec(),
+            every: Duration::from_millis(500),
+        })
+    })
+    .await;
+    let client = builder(&server)
+        .timeout(Duration::from_secs(5))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let started = tokio::time::Instant::now();
+    let err = get_post(&client).await.expect_err("the body takes 40 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("deadline"), "{err}");
+}
+
+#[tokio::test]
+async fn h03_a_body_announced_over_the_cap_is_refused_before_reading() {
+    let server = FaultServer::start(|_: &Request, _| {
+        Reply::json(200, "").body(Body::Cut {
+            announce: 1 << 40,
+            send: b"{\"data\":".to_vec(),
+        })
+    })
+    .await;
+    let err = get_post(&client(&server)).await.expect_err("a terabyte");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    assert_eq!(server.count(), 1, "not retried: the answer will not shrink");
+}
+
+#[tokio::test]
+async fn h03_an_endless_body_stops_at_the_cap() {
+    let server = FaultServer::start(|_: &Request, _| {
+        Reply::json(200, "").body(Body::Endless {
+            chunk: vec![b' '; 64 * 1024],
+        })
+    })
+    .await;
+    let client = builder(&server).build().expect("client");
+    let result = tokio::time::timeout(Duration::from_secs(60), get_post(&client)).await;
+    let err = result.expect("ends").expect_err("over the cap");
+    assert!(err.to_string().contains("larger than"), "{err}");
+}
+
+// 4. Interrupted GETs are retried.
+
+#[tokio::test]
+async fn h04_a_get_cut_mid_body_is_retried() {
+    let server = FaultServer::start(|_: &Request, i| {
+        if i == 0 {
+            Reply::json(200, "").body(Body::Cut {
+                announce: POST.len() as u64,
+                send: POST.as_bytes()[..10].to_vec(),
+            })
+        } else {
+            Reply::json(200, POST)
+        }
+    })
+    .await;
+    get_post(&client(&server))
+        .await
+        .expect("the retry reads it whole");
+    assert_eq!(server.count(), 2);
+}
+
+/// A page of `n` users' posts: ids `page*10 .. page*10+n`, and a token to
+/// the next page unless it is the last.
+fn page(page: usize, last: usize) -> String {
+    let data: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r#"{{"id": "{}", "text": "t", "edit_history_tweet_ids": []}}"#,
+                1000 + page * 10 + i
+            )
+        })
+        .collect();
+    let next = if page < last {
+        format!(r#", "next_token": "p{}""#, page + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{{"data": [{}], "meta": {{"result_count": 10{next}}}}}"#,
+        data.join(",")
+    )
+}
+
+#[tokio::test]
+async fn h04_a_page_stream_cut_between_pages_yields_each_page_once() {
+    // Every other request is cut mid-body.
+    let server = FaultServer::start(|req: &Request, i| {
+        let n: usize = req
+            .query("pagination_token")
+            .and_then(|t| t.strip_prefix('p'))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let body = page(n, 5);
+        if i % 2 == 0 {
+            Reply::json(200, "").body(Body::Cut {
+                announce: body.len() as u64,
+                send: body.as_bytes()[..body.len() / 2].to_vec(),
+            })
+        } else {
+            Reply::json(200, &body)
+        }
+    })
+    .await;
+    let ids: Vec<String> = client(&server)
+        .users()
+        .get_users_posts("42")
+        .pages()
+        .items()
+        .map(|i| {
+            i.expect("item")
+                .get()
+                .id
+                .clone()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+        .await;
+    let expected: Vec<String> = (1000..1060).map(|i| i.to_string()).collect();
+    assert_eq!(ids, expected, "each item once, in order");
+}
+
+// 6. No endless loops.
+
+#[tokio::test]
+async fn h06_a_repeated_next_token_ends_the_pull_with_an_error() {
+    let server = FaultServer::start(|req: &Request, _| {
+        // Page p1 points back to p1: a cycle.
+        let n = if req.query("pagination_token").is_some() {
+            1
+        } else {
+            0
+        };
+        Reply::json(200, &page(n, 9).replace("\"p2\"", "\"p1\""))
+    })
+    .await;
+    let pages: Vec<Result<_, Error>> = tokio::time::timeout(
+        Duration::from_secs(20),
+        client(&server)
+            .users()
+            .get_users_posts("42")
+            .pages()
+            .take(10)
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("ends");
+    assert_eq!(pages.len(), 3, "two pages, then the error");
+    let err = pages[2].as_ref().map(|_| ()).expect_err("a cycle");
+    assert!(err.to_string().contains("p1"), "{err}");
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn h06_tokens_are_opaque_whatever_their_length() {
+    let long = "x".repeat(300);
+    let tokens = [
+        "a".to_owned(),
+        long.clone(),
+        "7140dibdnow9c7btw4e1nmhqzlv6hn5o2p".to_owned(),
+    ];
+    let server = FaultServer::start(move |req: &Request, _| {
+        let next = match req.query("pagination_token") {
+            None => Some(tokens[0].clone()),
+            Some(t) if t == tokens[0] => Some(tokens[1].clone()),
+            Some(t) if t == tokens[1] => Some(tokens[2].clone()),
+            _ => None,
+        };
+        let meta = match next {
+            Some(t) => format!(r#""result_count": 1, "next_token": "{t}""#),
+            None => r#""result_count": 1"#.to_owned(),
+        };
+        Reply::json(
+            200,
+            &format!(r#"{{"data": [{{"id": "1", "text": "t", "edit_history_tweet_ids": []}}], "meta": {{{meta}}}}}"#),
+        )
+    })
+    .await;
+    let pages: Vec<Result<_, Error>> = client(&server)
+        .users()
+        .get_users_posts("42")
+        .pages()
+        .collect()
+        .await;
+    for p in &pages {
+        assert!(p.is_ok(), "{:?}", p.as_ref().map(|_| ()));
+    }
+    assert_eq!(pages.len(), 4);
+    let sent = server.requests();
+    assert_eq!(sent[2].query("pagination_token"), Some(long.as_str()));
+}
