@@ -410,3 +410,67 @@ async fn h06_tokens_are_opaque_whatever_their_length() {
     let sent = server.requests();
     assert_eq!(sent[2].query("pagination_token"), Some(long.as_str()));
 }
+
+// 2. 24-hour limits and usage caps.
+
+#[tokio::test(start_paused = true)]
+async fn h02_a_spent_24_hour_budget_waits_for_its_own_reset() {
+    let now = now_secs();
+    for prefix in ["x-user-limit-24hour", "x-app-limit-24hour"] {
+        let server = FaultServer::start(move |_: &Request, _| {
+            Reply::json(429, r#"{"title": "Too Many Requests"}"#)
+                .header("x-rate-limit-remaining", "10")
+                .header("x-rate-limit-reset", (now + 60).to_string())
+                .header(&format!("{prefix}-limit"), "17")
+                .header(&format!("{prefix}-remaining"), "0")
+                .header(&format!("{prefix}-reset"), (now + 7200).to_string())
+        })
+        .await;
+        let err = get_post(&client(&server))
+            .await
+            .expect_err("two hours is over the cap");
+        let Error::GaveUp {
+            cause: GiveUpCause::RateLimited { reset_in, .. },
+            ..
+        } = &err
+        else {
+            panic!("{prefix}: {err:?}")
+        };
+        assert!(
+            *reset_in > Duration::from_secs(7000),
+            "{prefix}: {reset_in:?}"
+        );
+        assert_eq!(
+            server.count(),
+            1,
+            "{prefix}: no wait for the 15-minute window"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn h02_a_usage_capped_429_is_an_error_at_once() {
+    let now = now_secs();
+    let server = FaultServer::start(move |_: &Request, _| {
+        Reply::json(
+            429,
+            r#"{"title": "UsageCapExceeded", "type": "https://api.twitter.com/2/problems/usage-capped", "detail": "Usage cap exceeded: Monthly product cap", "period": "Monthly", "scope": "Product"}"#,
+        )
+        .header("x-rate-limit-remaining", "0")
+        .header("x-rate-limit-reset", (now + 30).to_string())
+    })
+    .await;
+    let err = get_post(&client(&server)).await.expect_err("capped");
+    assert!(
+        matches!(
+            err,
+            Error::GaveUp {
+                cause: GiveUpCause::UsageCapped,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), Some(429), "the answer is kept");
+    assert_eq!(server.count(), 1, "no wait loop");
+}
