@@ -94,6 +94,15 @@ impl Reply {
         }
     }
 
+    /// No answer at all: the connection is accepted and held open, silent.
+    pub fn silent() -> Reply {
+        Reply {
+            status: 0,
+            headers: vec![],
+            body: Body::Stall,
+        }
+    }
+
     /// Adds a header with any value bytes.
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Reply {
         self.headers
@@ -220,6 +229,14 @@ async fn serve(
         log.len() - 1
     };
     let reply = handler(&request, index);
+    if reply.status == 0 {
+        let mut probe = [0u8; 64];
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(86_400)) => {}
+            _ = socket.read(&mut probe) => {}
+        }
+        return Ok(());
+    }
     let mut head = format!("HTTP/1.1 {} Status\r\n", reply.status).into_bytes();
     for (name, value) in &reply.headers {
         head.extend_from_slice(name.as_bytes());

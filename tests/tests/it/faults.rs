@@ -474,3 +474,196 @@ async fn h02_a_usage_capped_429_is_an_error_at_once() {
     assert_eq!(err.status(), Some(429), "the answer is kept");
     assert_eq!(server.count(), 1, "no wait loop");
 }
+
+// 5. Streams survive bad messages.
+
+mod streams {
+    use super::*;
+    use xapi::models::FilteredStreamingTweetResponse;
+    use xapi::stream::{EventStream, StreamConfig, StreamEvent};
+
+    const MESSAGE: &str = r#"{"data": {"id": "ID", "text": "t", "edit_history_tweet_ids": []}}"#;
+
+    fn message(id: u32) -> Vec<u8> {
+        format!("{}\r\n", MESSAGE.replace("ID", &id.to_string())).into_bytes()
+    }
+
+    fn open(client: &Client, config: StreamConfig) -> EventStream<FilteredStreamingTweetResponse> {
+        client
+            .stream()
+            .stream_posts()
+            .stream()
+            .config(config.jitter(0.0))
+    }
+
+    /// Events in short: `C` connected, `M<id>`, `K`, `D` disconnected,
+    /// `R<delay s>` reconnecting, `E<what>` an error item; at most `n`, or
+    /// until the stream ends.
+    async fn trace(
+        stream: &mut EventStream<FilteredStreamingTweetResponse>,
+        n: usize,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(item) = stream.next().await else {
+                out.push("END".into());
+                break;
+            };
+            out.push(match item {
+                Err(Error::Decode(e)) => format!(
+                    "Edecode:{}",
+                    String::from_utf8_lossy(e.line.as_deref().unwrap_or_default())
+                ),
+                Err(Error::TooLarge { .. }) => "Etoolarge".into(),
+                Err(Error::InvalidRequest { parameter, .. }) => format!("Einvalid:{parameter}"),
+                Err(e) => format!("E{e}"),
+                Ok(StreamEvent::Connected { .. }) => "C".into(),
+                Ok(StreamEvent::KeepAlive) => "K".into(),
+                Ok(StreamEvent::Message(m)) => format!(
+                    "M{}",
+                    m.data
+                        .as_ref()
+                        .and_then(|d| d.id.clone())
+                        .unwrap_or_default()
+                ),
+                Ok(StreamEvent::Disconnected { .. }) => "D".into(),
+                Ok(StreamEvent::Reconnecting { delay, .. }) => format!("R{}", delay.as_secs()),
+                Ok(_) => "?".into(),
+            });
+        }
+        out
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_a_line_that_does_not_decode_is_an_error_item_and_the_stream_goes_on() {
+        let server = FaultServer::start(|_: &Request, _| {
+            Reply::json(200, "").body(Body::Pieces(vec![
+                (Duration::ZERO, message(1)),
+                (Duration::ZERO, b"{\"data\": [not json\r\n".to_vec()),
+                (Duration::ZERO, b"\r\n".to_vec()),
+                (Duration::ZERO, message(2)),
+                (Duration::from_secs(86_400), message(3)),
+            ]))
+        })
+        .await;
+        let mut s = open(&client(&server), StreamConfig::default());
+        let t = trace(&mut s, 5).await;
+        assert_eq!(t, ["C", "M1", "Edecode:{\"data\": [not json", "K", "M2"]);
+        assert_eq!(server.count(), 1, "no reconnect for one bad line");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_alternating_failure_kinds_do_not_reset_the_reconnect_count() {
+        let server = FaultServer::start(|_: &Request, i| {
+            if i % 2 == 0 {
+                Reply::json(503, r#"{"title": "Service Unavailable"}"#)
+            } else {
+                Reply::json(200, "").body(Body::Pieces(vec![]))
+            }
+        })
+        .await;
+        let mut s = open(
+            &client(&server),
+            StreamConfig::default().max_reconnects(Some(3)),
+        );
+        let t = tokio::time::timeout(Duration::from_secs(7200), trace(&mut s, 40))
+            .await
+            .expect("ends");
+        assert_eq!(t.last().map(String::as_str), Some("END"), "{t:?}");
+        assert_eq!(
+            server.count(),
+            4,
+            "the first try and three reconnects: {t:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_a_429_reconnect_waits_for_the_reset() {
+        let reset = now_secs() + 600;
+        let server = FaultServer::start(move |_: &Request, i| {
+            if i == 0 {
+                Reply::json(429, r#"{"title": "Too Many Requests"}"#)
+                    .header("x-rate-limit-remaining", "0")
+                    .header("x-rate-limit-reset", reset.to_string())
+            } else {
+                Reply::json(200, "").body(Body::Pieces(vec![
+                    (Duration::ZERO, message(1)),
+                    (Duration::from_secs(86_400), message(2)),
+                ]))
+            }
+        })
+        .await;
+        let mut s = open(&client(&server), StreamConfig::default());
+        let t = trace(&mut s, 4).await;
+        let waited: u64 = t
+            .iter()
+            .find_map(|e| e.strip_prefix('R').and_then(|d| d.parse().ok()))
+            .unwrap_or(0);
+        assert!((590..=610).contains(&waited), "{t:?}");
+        assert_eq!(t.last().map(String::as_str), Some("M1"), "{t:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_backfill_minutes_are_checked_before_connecting() {
+        let server = FaultServer::start(|_: &Request, _| {
+            Reply::json(200, "").body(Body::Pieces(vec![(Duration::ZERO, message(1))]))
+        })
+        .await;
+        for minutes in [0, 6, 1000] {
+            let mut s = open(&client(&server), StreamConfig::default()).backfill_minutes(minutes);
+            let t = trace(&mut s, 3).await;
+            assert_eq!(t, ["Einvalid:backfill_minutes", "END"], "{minutes}");
+        }
+        assert_eq!(server.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_a_message_over_the_cap_is_an_error_item_then_a_reconnect() {
+        let server = FaultServer::start(|_: &Request, i| {
+            let mut pieces = vec![];
+            if i == 0 {
+                pieces.push((Duration::ZERO, vec![b'x'; 4096]));
+            }
+            pieces.push((Duration::ZERO, message(7)));
+            pieces.push((Duration::from_secs(86_400), message(8)));
+            Reply::json(200, "").body(Body::Pieces(pieces))
+        })
+        .await;
+        let mut s = open(
+            &client(&server),
+            StreamConfig::default().max_message_bytes(1024),
+        );
+        let t = trace(&mut s, 5).await;
+        assert_eq!(t[..2], ["C", "Etoolarge"], "{t:?}");
+        assert_eq!(t.last().map(String::as_str), Some("M7"), "{t:?}");
+        assert_eq!(server.count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h05_a_silent_server_is_left_at_the_deadline() {
+        let server = FaultServer::start(|_: &Request, i| {
+            if i == 0 {
+                Reply::silent()
+            } else {
+                Reply::json(200, "").body(Body::Pieces(vec![
+                    (Duration::ZERO, message(1)),
+                    (Duration::from_secs(86_400), message(2)),
+                ]))
+            }
+        })
+        .await;
+        let client = builder(&server)
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("client");
+        let mut s = open(&client, StreamConfig::default());
+        let started = tokio::time::Instant::now();
+        let t = trace(&mut s, 4).await;
+        assert_eq!(t.last().map(String::as_str), Some("M1"), "{t:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

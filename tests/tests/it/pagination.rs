@@ -403,6 +403,7 @@ async fn the_error_policy_returns_at_once() {
     let client = Client::builder()
         .base_url(server.uri())
         .http_client(http)
+        .no_timeouts()
         .rate_limit_policy(xapi::rate_limit::RateLimitPolicy::Error)
         .build()
         .expect("client");

@@ -231,6 +231,7 @@ impl fmt::Debug for ApiError {
 
 /// A response body that did not decode as the operation's model.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// Operation id.
     pub operation: &'static str,
@@ -242,6 +243,9 @@ pub struct DecodeError {
     pub snippet: String,
     /// HTTP status of the response.
     pub status: u16,
+    /// The whole message, for a stream message that did not decode (the
+    /// stream goes on after it).
+    pub line: Option<Bytes>,
 }
 
 impl fmt::Display for DecodeError {

@@ -805,6 +805,7 @@ pub(crate) fn decode_body<T: Model>(
             reason: failure.reason,
             snippet: snippet(body, offset, 80),
             status,
+            line: None,
         }))
     })
 }

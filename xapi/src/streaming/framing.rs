@@ -29,6 +29,9 @@ pub struct LineFramer {
     max_line: usize,
 }
 
+/// Buffer capacity kept between messages; a larger one is released.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
 /// One framed unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
@@ -93,7 +96,7 @@ impl LineFramer {
                 self.carry.extend_from_slice(&self.chunk[..=pos]);
                 self.consume_chunk(pos + 1);
                 let line = Bytes::copy_from_slice(&self.carry);
-                self.carry.clear();
+                self.release_carry();
                 self.scanned = 0;
                 return Ok(Some(Self::frame(line)));
             }
@@ -145,14 +148,64 @@ impl LineFramer {
 
     /// Drops any partial message (after a disconnect).
     pub fn clear(&mut self) {
-        self.carry.clear();
+        self.release_carry();
         self.scanned = 0;
         self.chunk = Bytes::new();
+        if self.store.capacity() > KEEP_CAPACITY {
+            self.store = BytesMut::new();
+        }
+    }
+
+    /// Empties the carry buffer, and gives its memory back when a large
+    /// message grew it: one big message must not pin its size for the rest
+    /// of a days-long stream.
+    fn release_carry(&mut self) {
+        if self.carry.capacity() > KEEP_CAPACITY {
+            self.carry = BytesMut::new();
+        } else {
+            self.carry.clear();
+        }
+    }
+
+    /// Bytes of buffer the framer holds on to (for tests and metrics).
+    pub fn capacity(&self) -> usize {
+        self.carry.capacity().saturating_add(self.store.capacity())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_large_message_does_not_pin_its_buffer() {
+        let mut f = super::LineFramer::new(16 * 1024 * 1024);
+        let piece = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+        for _ in 0..32 {
+            f.push_bytes(piece.clone());
+            assert_eq!(f.next_frame(), Ok(None));
+        }
+        f.push(b"\r\nnext");
+        let big = f.next_frame().expect("fits").expect("a message");
+        assert!(matches!(big, super::Frame::Message(ref m) if m.len() == 2 * 1024 * 1024));
+        drop(big);
+        assert!(
+            f.capacity() <= super::KEEP_CAPACITY,
+            "holds {}",
+            f.capacity()
+        );
+        // Over the limit: cleared, and the memory goes too.
+        let mut f = super::LineFramer::new(100 * 1024);
+        for _ in 0..3 {
+            f.push_bytes(piece.clone());
+            let _ = f.next_frame();
+        }
+        f.clear();
+        assert!(
+            f.capacity() <= super::KEEP_CAPACITY,
+            "holds {}",
+            f.capacity()
+        );
+    }
+
     use super::*;
 
     fn drain(f: &mut LineFramer) -> Vec<Frame> {

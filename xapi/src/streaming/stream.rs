@@ -163,9 +163,21 @@ impl StreamConfig {
     }
 
     fn delay(&self, kind: FailureKind, n: u32) -> Duration {
-        let base = self.base_delay(kind, n);
-        base + base.mul_f64(self.jitter.max(0.0) * rand::random::<f64>())
+        jittered(self.base_delay(kind, n), self.jitter, rand::random::<f64>())
     }
+}
+
+/// `base` plus up to `jitter` of it, scaled by `draw` in `[0, 1)`: never a
+/// panic, whatever the numbers (a negative, NaN or huge jitter adds nothing
+/// or saturates).
+fn jittered(base: Duration, jitter: f64, draw: f64) -> Duration {
+    let factor = jitter * draw.clamp(0.0, 1.0);
+    let extra = if factor.is_finite() && factor > 0.0 {
+        Duration::try_from_secs_f64(base.as_secs_f64() * factor).unwrap_or(Duration::MAX)
+    } else {
+        Duration::ZERO
+    };
+    base.saturating_add(extra)
 }
 
 /// A stream of events from a streaming operation.
@@ -224,7 +236,12 @@ fn disconnect_notice(line: &[u8]) -> Option<String> {
 enum Phase {
     Connect,
     Reading,
-    Wait(FailureKind, String),
+    /// Reconnect after a failure of `kind`, waiting at least `at_least`
+    /// (a 429's announced reset).
+    Wait {
+        kind: FailureKind,
+        at_least: Duration,
+    },
     Done,
 }
 
@@ -236,13 +253,17 @@ struct State<T> {
     body: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
     framer: LineFramer,
     phase: Phase,
+    /// Failed connections since the last message, whatever their kinds: a
+    /// change of kind does not start the count again.
     failures: u32,
-    run_kind: Option<FailureKind>,
     connected_once: bool,
     seen: VecDeque<String>,
     seen_set: HashSet<String>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
+
+/// Longest backfill X serves, in minutes.
+const MAX_BACKFILL_MINUTES: u32 = 5;
 
 impl<T: Model + Send + 'static> State<T> {
     fn remember(&mut self, id: String) -> bool {
@@ -259,182 +280,235 @@ impl<T: Model + Send + 'static> State<T> {
         true
     }
 
+    /// Drops the connection and schedules a reconnect.
     fn fail(&mut self, kind: FailureKind, reason: String) -> StreamEvent<T> {
+        self.fail_after(kind, reason, Duration::ZERO)
+    }
+
+    /// [`State::fail`], waiting at least `at_least` before reconnecting.
+    fn fail_after(
+        &mut self,
+        kind: FailureKind,
+        reason: String,
+        at_least: Duration,
+    ) -> StreamEvent<T> {
         self.body = None; // close the connection before any new one
         self.framer.clear();
-        self.phase = Phase::Wait(kind, reason.clone());
+        self.phase = Phase::Wait { kind, at_least };
         StreamEvent::Disconnected { reason }
+    }
+
+    /// Ends the stream with `error`.
+    fn end(&mut self, error: Error) -> Result<StreamEvent<T>, Error> {
+        self.body = None;
+        self.phase = Phase::Done;
+        Err(error)
     }
 
     async fn step(&mut self) -> Option<Result<StreamEvent<T>, Error>> {
         loop {
             match std::mem::replace(&mut self.phase, Phase::Done) {
                 Phase::Done => return None,
-                Phase::Wait(kind, _reason) => {
-                    if self.run_kind != Some(kind) {
-                        self.failures = 0;
-                        self.run_kind = Some(kind);
-                    }
-                    self.failures += 1;
-                    if self
-                        .config
-                        .max_reconnects
-                        .is_some_and(|m| self.failures > m)
-                    {
-                        return Some(Err(Error::Stream {
-                            operation: self.operation.id,
-                            reason: format!(
-                                "gave up after {} reconnect attempts",
-                                self.failures - 1
-                            ),
-                        }));
-                    }
-                    let delay = self.config.delay(kind, self.failures);
-                    tracing::info!(
-                        operation = self.operation.id,
-                        attempt = self.failures + 1,
-                        delay_ms = delay.as_millis() as u64,
-                        "stream: reconnecting"
-                    );
-                    self.phase = Phase::Connect;
-                    let attempt = self.failures + 1;
-                    let event = StreamEvent::Reconnecting { attempt, delay };
-                    tokio::time::sleep(delay).await;
-                    return Some(Ok(event));
-                }
-                Phase::Connect => {
-                    let mut parts = self.parts.clone();
-                    if self.connected_once {
-                        if let (Some(minutes), Some(_)) = (
-                            self.config.backfill_minutes,
-                            self.operation.param("backfill_minutes"),
-                        ) {
-                            parts.set_query("backfill_minutes", minutes.to_string());
-                        }
-                    }
-                    let request = match self.client.build_request(self.operation, &parts) {
-                        Ok(r) => r,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    let attempt = self.failures + 1;
-                    match self
-                        .client
-                        .execute_once(self.operation, request, attempt)
-                        .await
-                    {
-                        Err(Error::Transport { source, .. }) => {
-                            return Some(Ok(self.fail(
-                                FailureKind::Network,
-                                format!("connection failed: {source}"),
-                            )));
-                        }
-                        Err(other) => {
-                            self.phase = Phase::Done;
-                            return Some(Err(other));
-                        }
-                        Ok(response) => {
-                            let status = response.status().as_u16();
-                            if (200..300).contains(&status) {
-                                tracing::info!(
-                                    operation = self.operation.id,
-                                    attempt,
-                                    "stream: connected"
-                                );
-                                self.body = Some(response.bytes_stream().boxed());
-                                self.phase = Phase::Reading;
-                                self.connected_once = true;
-                                return Some(Ok(StreamEvent::Connected { attempt }));
-                            }
-                            let err = read_api_error(self.operation.id, response).await;
-                            match status {
-                                400 | 401 | 403 | 404 => {
-                                    tracing::warn!(
-                                        operation = self.operation.id,
-                                        status,
-                                        "stream: fatal answer"
-                                    );
-                                    self.phase = Phase::Done;
-                                    return Some(Err(Error::Api(Box::new(err))));
-                                }
-                                429 => {
-                                    let reason = format!("HTTP 429: {}", err.summary());
-                                    return Some(Ok(self.fail(FailureKind::RateLimited, reason)));
-                                }
-                                _ => {
-                                    let reason = format!("HTTP {status}: {}", err.summary());
-                                    return Some(Ok(self.fail(FailureKind::Http, reason)));
-                                }
-                            }
-                        }
-                    }
-                }
+                Phase::Wait { kind, at_least } => return Some(self.wait(kind, at_least).await),
+                Phase::Connect => return Some(self.connect().await),
                 Phase::Reading => {
                     self.phase = Phase::Reading;
-                    match self.framer.next_frame() {
-                        Ok(Some(Frame::KeepAlive)) => return Some(Ok(StreamEvent::KeepAlive)),
-                        Ok(Some(Frame::Message(line))) => {
-                            if let Some(reason) = disconnect_notice(&line) {
-                                return Some(Ok(self.fail(FailureKind::Network, reason)));
-                            }
-                            if self.config.backfill_minutes.is_some() {
-                                if let Some(id) = message_id(&line) {
-                                    if !self.remember(id) {
-                                        continue; // a replay of a message already delivered
-                                    }
-                                }
-                            }
-                            // A message resets the failure run.
-                            self.failures = 0;
-                            self.run_kind = None;
-                            let expansions =
-                                self.parts.query_value("expansions").map(str::to_owned);
-                            let event =
-                                decode_body::<T>(self.operation.id, 200, &line).map(|body| {
-                                    StreamEvent::Message(Box::new(Response::with_rate_limit(
-                                        body,
-                                        200,
-                                        Default::default(),
-                                        Default::default(),
-                                        expansions,
-                                    )))
-                                });
-                            return Some(event);
-                        }
-                        Ok(None) => {}
-                        Err(len) => {
-                            let reason = format!(
-                                "a message exceeded {} bytes ({len} held)",
-                                self.config.max_message_bytes
-                            );
-                            return Some(Ok(self.fail(FailureKind::Network, reason)));
-                        }
-                    }
-                    let Some(body) = self.body.as_mut() else {
-                        return Some(Ok(self.fail(FailureKind::Network, "no connection".into())));
-                    };
-                    match tokio::time::timeout(self.config.stall_timeout, body.next()).await {
-                        Err(_) => {
-                            let reason =
-                                format!("stalled: nothing for {:?}", self.config.stall_timeout);
-                            tracing::warn!(operation = self.operation.id, "stream: stalled");
-                            return Some(Ok(self.fail(FailureKind::Network, reason)));
-                        }
-                        Ok(Some(Ok(chunk))) => self.framer.push_bytes(chunk),
-                        Ok(Some(Err(e))) => {
-                            return Some(Ok(
-                                self.fail(FailureKind::Network, format!("connection lost: {e}"))
-                            ));
-                        }
-                        Ok(None) => {
-                            return Some(Ok(self.fail(
-                                FailureKind::Network,
-                                "the server closed the connection".into(),
-                            )));
-                        }
+                    if let Some(item) = self.read().await {
+                        return Some(item);
                     }
                 }
             }
         }
+    }
+
+    /// The pause before a reconnect, or the end when the reconnects allowed
+    /// are used up.
+    async fn wait(
+        &mut self,
+        kind: FailureKind,
+        at_least: Duration,
+    ) -> Result<StreamEvent<T>, Error> {
+        self.failures = self.failures.saturating_add(1);
+        if self
+            .config
+            .max_reconnects
+            .is_some_and(|m| self.failures > m)
+        {
+            let reason = format!("gave up after {} reconnect attempts", self.failures - 1);
+            return self.end(Error::Stream {
+                operation: self.operation.id,
+                reason,
+            });
+        }
+        let delay = self.config.delay(kind, self.failures).max(at_least);
+        let attempt = self.failures.saturating_add(1);
+        tracing::info!(
+            operation = self.operation.id,
+            attempt,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "stream: reconnecting"
+        );
+        self.phase = Phase::Connect;
+        tokio::time::sleep(delay).await;
+        Ok(StreamEvent::Reconnecting { attempt, delay })
+    }
+
+    /// The parts of the next connection: with the backfill on reconnects.
+    fn connection_parts(&self, reconnect: bool) -> RequestParts {
+        let mut parts = self.parts.clone();
+        if let (Some(minutes), Some(_)) = (
+            self.config.backfill_minutes,
+            self.operation.param("backfill_minutes"),
+        ) {
+            if reconnect {
+                parts.set_query("backfill_minutes", minutes.to_string());
+            }
+        }
+        parts
+    }
+
+    /// A backfill X does not serve is refused before the first connection.
+    fn check_backfill(&self) -> Result<(), Error> {
+        match self.config.backfill_minutes {
+            Some(minutes) if !(1..=MAX_BACKFILL_MINUTES).contains(&minutes) => {
+                Err(Error::InvalidRequest {
+                    operation: self.operation.id,
+                    parameter: "backfill_minutes".into(),
+                    rule: format!("must be 1 to {MAX_BACKFILL_MINUTES} minutes, not {minutes}"),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn connect(&mut self) -> Result<StreamEvent<T>, Error> {
+        if let Err(e) = self.check_backfill() {
+            return self.end(e);
+        }
+        let parts = self.connection_parts(self.connected_once);
+        let request = match self.client.build_request(self.operation, &parts) {
+            Ok(r) => r,
+            Err(e) => return self.end(e),
+        };
+        let attempt = self.failures.saturating_add(1);
+        let response = match self
+            .client
+            .execute_once(self.operation, request, attempt)
+            .await
+        {
+            Ok(response) => response,
+            Err(Error::Transport { source, .. }) => {
+                return Ok(self.fail(FailureKind::Network, format!("connection failed: {source}")))
+            }
+            Err(e @ Error::Timeout { .. }) => {
+                return Ok(self.fail(FailureKind::Network, e.to_string()))
+            }
+            Err(other) => return self.end(other),
+        };
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            tracing::info!(operation = self.operation.id, attempt, "stream: connected");
+            self.body = Some(response.bytes_stream().boxed());
+            self.phase = Phase::Reading;
+            self.connected_once = true;
+            return Ok(StreamEvent::Connected { attempt });
+        }
+        let retry_after = crate::client::retry::retry_after(response.headers());
+        let err = read_api_error(self.operation.id, response).await;
+        match status {
+            400 | 401 | 403 | 404 => {
+                tracing::warn!(
+                    operation = self.operation.id,
+                    status,
+                    "stream: fatal answer"
+                );
+                self.end(Error::Api(Box::new(err)))
+            }
+            429 => {
+                let reset = retry_after
+                    .or_else(|| err.rate_limit.reset_in(std::time::SystemTime::now()))
+                    .unwrap_or_default();
+                let reason = format!("HTTP 429: {}", err.summary());
+                Ok(self.fail_after(FailureKind::RateLimited, reason, reset))
+            }
+            _ => {
+                let reason = format!("HTTP {status}: {}", err.summary());
+                Ok(self.fail(FailureKind::Http, reason))
+            }
+        }
+    }
+
+    /// The next event of the open connection, or `None` when more bytes
+    /// were read and framing should be tried again.
+    async fn read(&mut self) -> Option<Result<StreamEvent<T>, Error>> {
+        match self.framer.next_frame() {
+            Ok(Some(Frame::KeepAlive)) => return Some(Ok(StreamEvent::KeepAlive)),
+            Ok(Some(Frame::Message(line))) => return self.message(line),
+            Ok(None) => {}
+            Err(_held) => {
+                // Reported as an error item; the next poll reconnects.
+                let _ = self.fail(FailureKind::Network, "a message over the cap".into());
+                return Some(Err(Error::TooLarge {
+                    operation: self.operation.id,
+                    limit: self.config.max_message_bytes,
+                    announced: None,
+                }));
+            }
+        }
+        let Some(body) = self.body.as_mut() else {
+            return Some(Ok(self.fail(FailureKind::Network, "no connection".into())));
+        };
+        let event = match tokio::time::timeout(self.config.stall_timeout, body.next()).await {
+            Err(_) => {
+                tracing::warn!(operation = self.operation.id, "stream: stalled");
+                let reason = format!("stalled: nothing for {:?}", self.config.stall_timeout);
+                self.fail(FailureKind::Network, reason)
+            }
+            Ok(Some(Ok(chunk))) => {
+                self.framer.push_bytes(chunk);
+                return None;
+            }
+            Ok(Some(Err(e))) => self.fail(FailureKind::Network, format!("connection lost: {e}")),
+            Ok(None) => self.fail(
+                FailureKind::Network,
+                "the server closed the connection".into(),
+            ),
+        };
+        Some(Ok(event))
+    }
+
+    /// A framed message: a disconnect notice, a replay to drop (`None`), or
+    /// a message, decoded or not (a line that does not decode is an error
+    /// item carrying the line; the stream goes on).
+    fn message(&mut self, line: Bytes) -> Option<Result<StreamEvent<T>, Error>> {
+        if let Some(reason) = disconnect_notice(&line) {
+            return Some(Ok(self.fail(FailureKind::Network, reason)));
+        }
+        if self.config.backfill_minutes.is_some() {
+            if let Some(id) = message_id(&line) {
+                if !self.remember(id) {
+                    return None; // a replay of a message already delivered
+                }
+            }
+        }
+        // A message resets the failure run.
+        self.failures = 0;
+        let expansions = self.parts.query_value("expansions").map(str::to_owned);
+        let event = match decode_body::<T>(self.operation.id, 200, &line) {
+            Ok(body) => Ok(StreamEvent::Message(Box::new(Response::with_rate_limit(
+                body,
+                200,
+                Default::default(),
+                Default::default(),
+                expansions,
+            )))),
+            Err(Error::Decode(mut e)) => {
+                e.line = Some(line);
+                Err(Error::Decode(e))
+            }
+            Err(other) => Err(other),
+        };
+        Some(event)
     }
 }
 
@@ -489,17 +563,16 @@ impl<T: Model + Send + 'static> EventStream<T> {
             body: None,
             phase: Phase::Connect,
             failures: 0,
-            run_kind: None,
             connected_once: false,
             seen: VecDeque::new(),
             seen_set: HashSet::new(),
             _t: std::marker::PhantomData,
         };
+        // Errors that end the stream set `Phase::Done` themselves; others (a
+        // message that did not decode, one over the cap) are items between
+        // messages.
         futures::stream::unfold(state, |mut st| async move {
             let item = st.step().await?;
-            if item.is_err() {
-                st.phase = Phase::Done;
-            }
             Some((item, st))
         })
         .boxed()
