@@ -667,3 +667,78 @@ mod streams {
         );
     }
 }
+
+// 6 (rules) and 7. Rule listing ends; partial success is kept.
+
+mod rules {
+    use super::*;
+    use xapi::rules::NewRule;
+
+    #[tokio::test]
+    async fn h06_rule_listing_ends_on_a_repeated_token() {
+        let server = FaultServer::start(|_: &Request, _| {
+            Reply::json(
+                200,
+                r#"{"data": [{"id": "1", "value": "rust"}], "meta": {"sent": "2026-01-01T00:00:00Z", "result_count": 1, "next_token": "same"}}"#,
+            )
+        })
+        .await;
+        let result = tokio::time::timeout(Duration::from_secs(20), client(&server).rules().list())
+            .await
+            .expect("ends");
+        assert!(matches!(result, Err(Error::PageCycle { .. })), "{result:?}");
+        assert_eq!(server.count(), 2);
+    }
+
+    const PARTIAL: &str = r#"{
+        "data": [{"id": "1201", "value": "rust lang", "tag": "r"}],
+        "errors": [{"value": "bad((", "id": "", "title": "UnprocessableEntity", "detail": "unbalanced parenthesis", "type": "https://api.twitter.com/2/problems/invalid-rules"}],
+        "meta": {"sent": "2026-01-01T00:00:00Z", "summary": {"created": 1, "not_created": 1, "valid": 1, "invalid": 1}}
+    }"#;
+
+    #[tokio::test]
+    async fn h07_rules_added_beside_refused_ones_are_kept() {
+        let server = FaultServer::start(|_: &Request, _| Reply::json(200, PARTIAL)).await;
+        let change = client(&server)
+            .rules()
+            .add(
+                &[NewRule::tagged("rust lang", "r"), NewRule::new("bad((")],
+                false,
+            )
+            .await
+            .expect("a partial success is a success");
+        assert_eq!(change.created.len(), 1);
+        assert_eq!(change.created[0].id.as_deref(), Some("1201"));
+        assert_eq!(change.failures.len(), 1);
+        assert_eq!(change.failures[0].rule, "bad((");
+        assert!(!change.is_complete());
+        let strict = change.clone().into_result();
+        assert!(
+            matches!(strict, Err(Error::InvalidRequest { .. })),
+            "{strict:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn h07_rules_deleted_beside_refused_ones_are_kept() {
+        let server = FaultServer::start(|_: &Request, _| {
+            Reply::json(
+                200,
+                r#"{"errors": [{"id": "99", "title": "Not Found", "type": "https://api.twitter.com/2/problems/resource-not-found"}], "meta": {"sent": "2026-01-01T00:00:00Z", "summary": {"deleted": 1, "not_deleted": 1}}}"#,
+            )
+        })
+        .await;
+        let change = client(&server)
+            .rules()
+            .delete_ids(&["12".to_owned(), "99".to_owned()], false)
+            .await
+            .expect("a partial success is a success");
+        assert_eq!(change.failures.len(), 1);
+        assert_eq!(change.failures[0].rule, "99");
+        assert_eq!(
+            change.deleted,
+            ["12"],
+            "the refused id is not reported deleted"
+        );
+    }
+}

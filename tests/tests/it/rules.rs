@@ -100,11 +100,13 @@ async fn dry_run_validates_and_rule_errors_name_the_rule() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server)
+    let change = client(&server)
         .rules()
         .add(&[NewRule::new("from:")], true)
         .await
-        .expect_err("refused");
+        .expect("answered");
+    assert_eq!(change.failures.len(), 1);
+    let err = change.into_result().expect_err("refused");
     let text = err.to_string();
     assert!(
         text.contains("\"from:\"") && text.contains("no value"),

@@ -419,6 +419,13 @@ fn check_shape(shape: &Shape, value: &Value, path: &mut String) -> Result<(), Vi
     }
 }
 
+/// Whether `name` carries a page token of `operation` (the one the table
+/// names, or one of the document's two spellings).
+fn is_page_token(operation: &Operation, name: &str) -> bool {
+    operation.pagination.token_param() == Some(name)
+        || matches!(name, "pagination_token" | "next_token")
+}
+
 fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Violation> {
     for param in operation.params {
         let value = match param.location {
@@ -447,6 +454,15 @@ fn check_params(operation: &Operation, parts: &RequestParts) -> Result<(), Viola
         if param.location == ParamLocation::Path && matches!(value, "." | "..") {
             // A dot segment would be resolved away and reach another endpoint.
             return fail("must not be `.` or `..`".to_owned());
+        }
+        if is_page_token(operation, param.name) {
+            // Tokens are opaque: the API's own, sent back as they came,
+            // whatever the document's example length or pattern. Only an
+            // empty one is never a token.
+            if value.is_empty() {
+                return fail("must not be empty".to_owned());
+            }
+            continue;
         }
         if param.array {
             let items: Vec<&str> = if value.is_empty() {

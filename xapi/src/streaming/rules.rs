@@ -184,6 +184,21 @@ pub struct RuleChange {
     pub calls: usize,
 }
 
+impl RuleChange {
+    /// Whether the API refused nothing.
+    pub fn is_complete(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    /// The change, or [`Error::InvalidRequest`] (parameter `rules`) listing
+    /// each refused rule when the API refused any: for callers that treat a
+    /// partial success as a failure. The rules created are then only in
+    /// the change this is called on, so look before.
+    pub fn into_result(self) -> Result<RuleChange, Error> {
+        Rules::check(self)
+    }
+}
+
 /// The calls `sync` makes: rules to delete (by id) and rules to add.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulePlan {
@@ -298,7 +313,10 @@ impl<'c> Rules<'c> {
 
     /// Adds rules in one call. With `dry_run`, the API only validates them.
     /// Each rule is checked first (see [`NewRule::validate`]); nothing is
-    /// sent when one fails.
+    /// sent when one fails. Rules the API refuses are in
+    /// [`RuleChange::failures`], beside the ones it created: a partial
+    /// success is `Ok` (see [`RuleChange::into_result`] to treat it as an
+    /// error).
     pub async fn add(&self, rules: &[NewRule], dry_run: bool) -> Result<RuleChange, Error> {
         self.check_new(rules)?;
         if rules.is_empty() {
@@ -331,7 +349,7 @@ impl<'c> Rules<'c> {
             calls: 1,
             ..Default::default()
         };
-        Self::check(change)
+        Ok(change)
     }
 
     /// Deletes rules by id in one call. Each id must match the `RuleId`
@@ -382,13 +400,18 @@ impl<'c> Rules<'c> {
             .send()
             .await?;
         let body = reply.into_body();
-        let change = RuleChange {
+        let failures = failures(body.errors.as_deref().unwrap_or(&[]));
+        // An id the API refused was not deleted.
+        let deleted = deleted
+            .into_iter()
+            .filter(|id| !failures.iter().any(|f| f.rule == *id))
+            .collect();
+        Ok(RuleChange {
             deleted,
-            failures: failures(body.errors.as_deref().unwrap_or(&[])),
+            failures,
             calls: 1,
             ..Default::default()
-        };
-        Self::check(change)
+        })
     }
 
     fn check(change: RuleChange) -> Result<RuleChange, Error> {
@@ -432,11 +455,13 @@ impl<'c> Rules<'c> {
         if !plan.delete_ids.is_empty() {
             let d = self.delete_ids(&plan.delete_ids, dry_run).await?;
             change.deleted = d.deleted;
+            change.failures.extend(d.failures);
             change.calls += d.calls;
         }
         if !plan.add.is_empty() {
             let a = self.add(&plan.add, dry_run).await?;
             change.created = a.created;
+            change.failures.extend(a.failures);
             change.calls += a.calls;
         }
         Ok((plan, change))
