@@ -742,3 +742,66 @@ mod rules {
         );
     }
 }
+
+// 16. Retries for long work.
+
+#[tokio::test]
+async fn h16_a_failed_page_says_where_to_resume() {
+    let server = FaultServer::start(|req: &Request, _| {
+        let n: usize = req
+            .query("pagination_token")
+            .and_then(|t| t.strip_prefix('p'))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        // Page 2 fails for good on the first pull, and not on the second.
+        if n == 2 && req.query("max_results").is_none() {
+            Reply::json(
+                400,
+                r#"{"title": "Invalid Request", "type": "about:blank"}"#,
+            )
+        } else {
+            Reply::json(200, &page(n, 3))
+        }
+    })
+    .await;
+    let client = client(&server);
+    let pages: Vec<Result<_, Error>> = client.users().get_users_posts("42").pages().collect().await;
+    assert_eq!(pages.len(), 3);
+    let Err(Error::Page {
+        resume_token,
+        pages: done,
+        source,
+        ..
+    }) = &pages[2]
+    else {
+        panic!("{:?}", pages[2].as_ref().map(|_| ()))
+    };
+    assert_eq!(resume_token.as_deref(), Some("p2"));
+    assert_eq!(*done, 2);
+    assert_eq!(source.status(), Some(400));
+    assert_eq!(
+        pages[2].as_ref().map(|_| ()).expect_err("kept").status(),
+        Some(400)
+    );
+    // The pull goes on from there.
+    let rest: Vec<Result<_, Error>> = client
+        .users()
+        .get_users_posts("42")
+        .max_results(10)
+        .pages()
+        .resume_from(resume_token.clone().unwrap_or_default())
+        .collect()
+        .await;
+    assert_eq!(rest.len(), 2);
+    assert!(rest.iter().all(Result::is_ok));
+}
+
+#[test]
+fn h16_the_patient_preset_outlasts_the_interactive_one() {
+    let quick = RetryPolicy::default();
+    let patient = RetryPolicy::patient();
+    assert!(patient.max_attempts >= 4 * quick.max_attempts);
+    assert!(patient.max_total >= Duration::from_secs(3600));
+    assert!(patient.max_delay >= Duration::from_secs(300));
+    assert!(patient.retry_statuses.contains(&503));
+}

@@ -87,6 +87,22 @@ pub enum Error {
         /// The `Content-Length` it announced, when that was over the cap.
         announced: Option<u64>,
     },
+    /// A page of a page stream failed: `source` says why, `resume_token`
+    /// where to start again ([`Pages::resume_from`](crate::pagination::Pages::resume_from))
+    /// so that a long pull loses nothing and repeats nothing.
+    #[error("{operation}: page {} failed{}: {source}", pages.saturating_add(1), resume_token.as_deref().map(|t| format!(" (resume from next_token {t:?})")).unwrap_or_default())]
+    Page {
+        /// Operation id.
+        operation: &'static str,
+        /// The token of the page that failed: the last good `next_token`
+        /// (`None` when the first page failed).
+        resume_token: Option<String>,
+        /// Pages read before.
+        pages: usize,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
     /// A page stream was sent a `next_token` it had already followed: going on
     /// would repeat pages forever.
     #[error("{operation}: the API sent next_token {token:?} again after {pages} page(s); stopping rather than repeating pages")]
@@ -107,6 +123,7 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::GaveUp { last: Some(e), .. } => Some(e.status),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::Page { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -116,6 +133,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e),
             Error::GaveUp { last: Some(e), .. } => Some(e),
+            Error::Page { source, .. } => source.api(),
             _ => None,
         }
     }

@@ -151,6 +151,20 @@ setters!(RetryPolicy {
 });
 
 impl RetryPolicy {
+    /// For pulls that run for hours or days (archivers): 16 tries, delays
+    /// up to 5 minutes, 2 hours in all for one request, the same statuses.
+    /// A page stream that still fails says where to resume
+    /// ([`Error::Page`](crate::Error::Page)).
+    pub fn patient() -> Self {
+        RetryPolicy {
+            max_attempts: 16,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(300),
+            max_total: Duration::from_secs(2 * 3600),
+            ..Default::default()
+        }
+    }
+
     /// A policy that never retries.
     pub fn never() -> Self {
         RetryPolicy {

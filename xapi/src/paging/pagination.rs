@@ -132,7 +132,13 @@ where
             let result = st
                 .client
                 .send_operation::<T>(st.operation, st.parts.clone())
-                .await;
+                .await
+                .map_err(|source| Error::Page {
+                    operation: st.operation.id,
+                    resume_token: st.parts.query_value(st.token_param).map(str::to_owned),
+                    pages: st.pages,
+                    source: Box::new(source),
+                });
             st.pages += 1;
             match &result {
                 Ok(page) => {
