@@ -765,6 +765,129 @@ mod tests {
         assert_eq!(owner_of("pub mod renamed {}"), None);
     }
 
+    fn op_row(id: &str, tags: &[&str]) -> crate::ops::OpRow {
+        crate::ops::OpRow {
+            id: id.to_owned(),
+            method: "GET",
+            path: format!("/2/{id}"),
+            tag: tags.first().map(|t| (*t).to_owned()).unwrap_or_default(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            success_status: 200,
+            response: None,
+            streaming: false,
+            multipart: false,
+            pagination: None,
+            security: Vec::new(),
+            params: Vec::new(),
+            body: None,
+            doc_url: None,
+        }
+    }
+
+    #[test]
+    fn apply_gates_client_methods_models_and_field_enums() {
+        let rows = [
+            op_row("getThing", &["Things"]),
+            op_row("getOther", &["Others"]),
+        ];
+        let models = quote! {
+            pub struct Thing { pub shared: Option<Shared>, pub both: Option<Both> }
+            pub struct Shared {}
+            pub struct Other { pub both: Option<Both> }
+            pub struct Both {}
+            pub struct Lonely {}
+            pub enum ThingField { A }
+        };
+        let client: syn::File = syn::parse_quote! {
+            pub struct Client;
+            impl Client {
+                /// Gets a thing.
+                pub async fn get_thing(&self) -> crate::models::Thing { todo!() }
+                pub async fn get_other(&self) -> crate::models::Other { todo!() }
+            }
+        };
+        let requests = quote! {
+            #[cfg(feature = "things")]
+            pub fn thing_fields(_: crate::models::ThingField) {}
+        };
+        let fields = BTreeSet::from(["ThingField".to_owned()]);
+        let gated = apply(&rows, models, client, &quote!(), &requests, "", &fields).expect("gates");
+        assert_eq!(gated.all, set(&["others", "things"]));
+        let gate = |name: &str| gated.gates.models.get(name).cloned();
+        assert_eq!(gate("Thing"), Some(Gate::Any(set(&["things"]))));
+        assert_eq!(
+            gate("Shared"),
+            Some(Gate::Any(set(&["things"]))),
+            "by reference"
+        );
+        assert_eq!(gate("Other"), Some(Gate::Any(set(&["others"]))));
+        assert_eq!(gate("Both"), Some(Gate::Always), "every feature reaches it");
+        assert_eq!(gate("Lonely"), Some(Gate::Unreached));
+        assert_eq!(gate("ThingField"), Some(Gate::Any(set(&["things"]))));
+        assert_eq!(gated.gates.model_counts(), (4, 1, 1));
+
+        let method = gated.client.items.iter().find_map(|item| match item {
+            syn::Item::Impl(block) => block.items.iter().find_map(|m| match m {
+                syn::ImplItem::Fn(f) if f.sig.ident == "get_thing" => Some(f.attrs.clone()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let attrs = method.expect("get_thing is kept");
+        assert!(
+            attrs[0].path().is_ident("doc"),
+            "the gate goes after the docs"
+        );
+        assert_eq!(read_cfg(&attrs[1]), Some(set(&["things"])));
+
+        let text = gated.models.to_string();
+        assert!(
+            text.contains("# [cfg (feature = \"full\")] pub struct Lonely"),
+            "{text}"
+        );
+        assert!(!text.contains("] pub struct Both"), "{text}");
+        let fields = gated.fields.to_string();
+        assert!(
+            fields
+                .contains("# [cfg (feature = \"things\")] pub use crate :: models :: ThingField ;"),
+            "{fields}"
+        );
+    }
+
+    #[test]
+    fn apply_refuses_a_full_tag_and_a_missing_client_method() {
+        let client: syn::File = syn::parse_quote! {
+            impl Client { pub async fn get_thing(&self) {} }
+        };
+        let full = [op_row("getThing", &["Full"])];
+        let err = apply(
+            &full,
+            quote!(),
+            client.clone(),
+            &quote!(),
+            &quote!(),
+            "",
+            &BTreeSet::new(),
+        )
+        .expect_err("a tag named like `full`");
+        assert!(err.contains("full"), "{err}");
+        let missing = [
+            op_row("getThing", &["Things"]),
+            op_row("getGone", &["Things"]),
+        ];
+        let err = apply(
+            &missing,
+            quote!(),
+            client,
+            &quote!(),
+            &quote!(),
+            "",
+            &BTreeSet::new(),
+        )
+        .expect_err("no method for getGone");
+        assert!(err.contains("get_gone"), "{err}");
+    }
+
     /// Two tags, an operation with both, a schema each tag's operation
     /// reaches, schemas only one reaches and one no operation uses.
     const DOCUMENT: &str = r##"{

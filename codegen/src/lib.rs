@@ -218,7 +218,9 @@ pub fn generate(
     })
 }
 
-fn lib_rs(version: &str, operations: usize) -> String {
+/// The generated crate's `lib.rs` body for document `version` with
+/// `operations` operations.
+pub fn lib_rs(version: &str, operations: usize) -> String {
     format!(
         r#"//! Bindings generated from version {version} of the X API v2 OpenAPI document
 //! ({operations} operations). Users depend on the `xapi` crate, which wraps these.
@@ -259,4 +261,42 @@ pub const DOCUMENT_VERSION: &str = "{version}";
 pub const OPERATION_COUNT: usize = {operations};
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lib_rs_names_the_version_and_the_count() {
+        let text = lib_rs("3.14", 27);
+        assert!(text.contains("pub const DOCUMENT_VERSION: &str = \"3.14\";"));
+        assert!(text.contains("pub const OPERATION_COUNT: usize = 27;"));
+        assert!(text.contains("version 3.14 of the X API v2 OpenAPI document\n//! (27 operations)"));
+        for module in ["runtime", "models", "client", "ops", "requests", "fields"] {
+            assert!(
+                text.contains(&format!("#[rustfmt::skip]\npub mod {module};")),
+                "{module}"
+            );
+        }
+        syn::parse_file(&text).expect("lib.rs parses");
+    }
+
+    #[test]
+    fn generate_refuses_what_it_cannot_read() {
+        let err = |result: Result<Generated, String>| result.expect_err("refused");
+        assert!(err(generate("{", "", "")).contains("not JSON"));
+        assert!(err(generate("{\"openapi\": 3}", "", "")).contains("not OpenAPI 3.0"));
+        let doc = r#"{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {}}"#;
+        assert!(err(generate(doc, "[[patch]]\npointer = 1", "")).starts_with("overlay:"));
+        assert!(
+            err(generate(doc, "", "[[property]]\nold = \"a\"\nnew = \"a\""))
+                .starts_with("renames:")
+        );
+        let missing = "[[patch]]\npointer = \"/nope/x\"\nvalue = 1\nreason = \"r\"";
+        assert!(err(generate(doc, missing, "")).contains("does not exist"));
+        let empty = generate(doc, "", "").expect("an empty document generates");
+        assert_eq!((empty.operations, empty.patches, empty.aliases), (0, 0, 0));
+        assert!(empty.files["src/lib.rs"].starts_with(HEADER));
+    }
 }

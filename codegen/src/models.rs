@@ -998,6 +998,51 @@ mod tests {
     }
 
     #[test]
+    fn emit_writes_structs_enums_aliases_and_envelopes() {
+        let m = models(json!({
+            "Id": {"type": "string", "pattern": "^[0-9]+$"},
+            "Post": {"type": "object", "properties": {
+                "id": {"$ref": "#/components/schemas/Id"},
+                "type": {"type": "string", "enum": ["a", "b"]}}},
+            "Problem": {"type": "object", "properties": {"title": {"type": "string"}}},
+            "Expansions": {"type": "object", "properties": {"posts": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}}}},
+            "Page": {"type": "object", "properties": {
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}},
+                "includes": {"$ref": "#/components/schemas/Expansions"},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                "meta": {"type": "object", "properties": {"next_token": {"type": "string"}}}}},
+            "Odd": {"type": "object", "properties": {
+                "data": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "string"}}}}
+        }));
+        let file: syn::File = syn::parse2(emit(&m)).expect("models parse");
+        let text = prettyplease::unparse(&file);
+        for needle in [
+            "pub type Id = crate::runtime::Text;",
+            "pub struct Post {",
+            "pub id: Option<Id>,",
+            "pub type_: Option<PostType>,",
+            "pub extra: crate::runtime::Extra,",
+            "crate::runtime::impl_model!(Post { \"id\" => id, \"type\" => type_ });",
+            "pub enum PostType {",
+            "impl xapi_runtime::Envelope for Page {",
+            "type Data = Vec<Post>;",
+            "type Meta = PageMeta;",
+            "self.meta.as_ref().and_then(|m| m.next_token.as_deref())",
+            "self.errors.as_deref().unwrap_or(&[])",
+            "pub const ALIASES: &[(&str, &str, &str)] = &[];",
+        ] {
+            let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(squeezed.contains(needle), "{needle} in {text}");
+        }
+        assert!(
+            !text.contains("Envelope for Odd"),
+            "errors that are not problems: no envelope"
+        );
+        assert!(!text.contains("Envelope for Post"), "no data, no errors");
+    }
+
+    #[test]
     fn identifiers_are_sanitised() {
         assert_eq!(field_ident("type"), "type_");
         assert_eq!(field_ident("extra"), "extra_");
