@@ -12,7 +12,7 @@ use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schem
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::features::{self, Features};
+use crate::gates::{self, Features};
 use crate::models::{field_ident, type_ident, Item, Models, Ty};
 use crate::ops::OpRow;
 use crate::passes::{operations, ref_name, resolve_parameter};
@@ -290,7 +290,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         .collect();
     let group_items = groups.iter().map(|(tag, members)| {
         let ident = format_ident!("{}", group_ident(tag));
-        let group_cfg = features::cfg(&group_features[tag]);
+        let group_cfg = gates::cfg(&group_features[tag]);
         let doc = format!("Operations tagged {tag} in the API document.");
         let all_names: BTreeSet<String> = members.iter().map(|b| b.id.to_snake_case()).collect();
         let mut shorts: BTreeMap<String, usize> = BTreeMap::new();
@@ -328,7 +328,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
                 quote!(,)
             };
             let canonical = format_ident!("{}", b.id.to_snake_case());
-            let cfg = features::cfg(&b.features);
+            let cfg = gates::cfg(&b.features);
             let doc = format!(
                 "Starts a [`{}`] request (operation `{}`).",
                 b.id.to_upper_camel_case(),
@@ -383,7 +383,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         let ident = format_ident!("{}", group_ident(tag));
         let f = format_ident!("{}", group_fn(tag));
         let doc = format!("Operations tagged {tag}.");
-        let cfg = features::cfg(&group_features[tag]);
+        let cfg = gates::cfg(&group_features[tag]);
         quote! {
             #[doc = #doc]
             #cfg
@@ -391,7 +391,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         }
     });
     let tags = groups.keys().map(|tag| {
-        let cfg = features::cfg(&group_features[tag]);
+        let cfg = gates::cfg(&group_features[tag]);
         quote!(#cfg #tag)
     });
     quote! {
@@ -413,7 +413,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
 fn emit_builder(b: &Builder) -> TokenStream {
     let ident = format_ident!("{}", b.id.to_upper_camel_case());
     let op = &b.op_static;
-    let cfg = features::cfg(&b.features);
+    let cfg = gates::cfg(&b.features);
     let setters = b.params.iter().map(|p| {
         let name = format_ident!("{}", p.setter);
         let wire = &p.name;

@@ -25,16 +25,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToKebabCase, ToSnakeCase};
+use heck::ToSnakeCase;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self as visit, VisitMut};
 
-/// A set of feature names.
-pub type Features = BTreeSet<String>;
-
-/// The feature that turns on every API area.
-pub const FULL: &str = "full";
+use crate::gates::{cfg, cfg_attribute, read_cfg, Features, FULL};
 
 /// Models the facade uses in modules compiled whatever the features (errors,
 /// problems, responses with their include-join, pagination): they and
@@ -48,73 +44,6 @@ pub const CORE_MODELS: &[&str] = &[
     "Place",
     "Poll",
 ];
-
-/// The feature of a tag: `Direct Messages` → `direct-messages`.
-pub fn of_tag(tag: &str) -> String {
-    tag.to_kebab_case()
-}
-
-/// The features of an operation's tags.
-pub fn of_tags(tags: &[String]) -> Features {
-    tags.iter().map(|t| of_tag(t)).collect()
-}
-
-/// `#[cfg(any(feature = "a", feature = "b"))]`, `#[cfg(feature = "a")]`
-/// for one; nothing for an empty set (an operation without tags is always
-/// compiled).
-pub fn cfg(features: &Features) -> TokenStream {
-    match features.iter().collect::<Vec<_>>()[..] {
-        [] => TokenStream::new(),
-        [name] => quote!(#[cfg(feature = #name)]),
-        ref names => quote!(#[cfg(any(#(feature = #names),*))]),
-    }
-}
-
-fn cfg_attribute(features: &Features) -> Option<syn::Attribute> {
-    if features.is_empty() {
-        return None;
-    }
-    let tokens = cfg(features);
-    let parsed = syn::parse::Parser::parse2(syn::Attribute::parse_outer, tokens).ok()?;
-    parsed.into_iter().next()
-}
-
-/// Reads back a `#[cfg(any(feature = …, …))]` or `#[cfg(feature = …)]`
-/// attribute; `None` for any other attribute.
-pub fn read_cfg(attr: &syn::Attribute) -> Option<Features> {
-    if !attr.path().is_ident("cfg") {
-        return None;
-    }
-    let meta: syn::Meta = attr.parse_args().ok()?;
-    let parts: Vec<syn::Meta> = match meta {
-        syn::Meta::List(list) if list.path.is_ident("any") => list
-            .parse_args_with(
-                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-            )
-            .ok()?
-            .into_iter()
-            .collect(),
-        other => vec![other],
-    };
-    let mut out = Features::new();
-    for part in parts {
-        let syn::Meta::NameValue(nv) = part else {
-            return None;
-        };
-        if !nv.path.is_ident("feature") {
-            return None;
-        }
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) = nv.value
-        else {
-            return None;
-        };
-        out.insert(s.value());
-    }
-    Some(out)
-}
 
 /// Puts `attr` after the leading doc comments, where a reader looks.
 fn insert_after_docs(attrs: &mut Vec<syn::Attribute>, attr: syn::Attribute) {
@@ -721,26 +650,6 @@ mod tests {
 
     fn set(names: &[&str]) -> Features {
         names.iter().map(|n| (*n).to_owned()).collect()
-    }
-
-    #[test]
-    fn tags_become_kebab_case_features() {
-        assert_eq!(of_tag("Direct Messages"), "direct-messages");
-        assert_eq!(of_tag("Tweets"), "tweets");
-        assert_eq!(of_tag("Community Notes"), "community-notes");
-        let tags = vec!["Stream".to_owned(), "Tweets".to_owned()];
-        assert_eq!(of_tags(&tags), set(&["stream", "tweets"]));
-    }
-
-    #[test]
-    fn cfg_attributes_read_back() {
-        let attr = cfg_attribute(&set(&["tweets", "users"])).expect("an attribute");
-        assert_eq!(read_cfg(&attr), Some(set(&["tweets", "users"])));
-        let single: syn::Attribute = syn::parse_quote!(#[cfg(feature = "media")]);
-        assert_eq!(read_cfg(&single), Some(set(&["media"])));
-        let other: syn::Attribute = syn::parse_quote!(#[cfg(test)]);
-        assert_eq!(read_cfg(&other), None);
-        assert!(cfg_attribute(&Features::new()).is_none());
     }
 
     #[test]

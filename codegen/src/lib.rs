@@ -19,6 +19,7 @@ pub mod bodies;
 pub mod builders;
 pub mod client;
 pub mod features;
+pub mod gates;
 pub mod layout;
 pub mod models;
 pub mod ops;

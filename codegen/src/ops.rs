@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::bodies::{self, BodyRow};
-use crate::features::{self, Features};
+use crate::gates::{self, Features};
 use crate::models::type_ident;
 use crate::passes::{operations, ref_name, resolve_parameter, Facts};
 use crate::tokens::opt;
@@ -294,7 +294,7 @@ fn scheme_tokens(scheme: &str) -> TokenStream {
 impl OpRow {
     /// The Cargo features that compile this operation (one per tag).
     pub fn features(&self) -> Features {
-        features::of_tags(&self.tags)
+        gates::of_tags(&self.tags)
     }
 
     /// Name of the operation's own static: `searchPostsRecent` →
@@ -309,7 +309,7 @@ impl OpRow {
 pub fn emit(rows: &[OpRow]) -> TokenStream {
     let statics = rows.iter().map(|r| {
         let (id, method, path, tag) = (&r.id, r.method, &r.path, &r.tag);
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let name = r.static_ident();
         let doc = format!("Operation `{id}`: `{method} {path}`.");
         let status = r.success_status;
@@ -371,13 +371,13 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         }
     });
     let entries = rows.iter().map(|r| {
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let name = r.static_ident();
         quote!(#cfg #name)
     });
     let success_arms = rows.iter().filter(|r| !r.streaming).map(|r| {
         let id = &r.id;
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         match &r.response {
             Some(t) => {
                 let t = format_ident!("{}", t);
@@ -388,7 +388,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
     });
     let stream_arms = rows.iter().filter(|r| r.streaming).filter_map(|r| {
         let id = &r.id;
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let t = format_ident!("{}", r.response.as_ref()?);
         Some(quote!(#cfg #id => Some(crate::runtime::reencode::<crate::models::#t>(line)),))
     });

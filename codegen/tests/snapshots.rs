@@ -124,7 +124,7 @@ fn squeeze(text: &str) -> String {
 }
 
 fn kebab(tags: &[String]) -> BTreeSet<String> {
-    xapi_codegen::features::of_tags(tags)
+    xapi_codegen::gates::of_tags(tags)
 }
 
 #[test]
@@ -541,7 +541,7 @@ fn every_tag_is_a_feature_gating_its_operations() {
         .as_array()
         .expect("tags")
         .iter()
-        .map(|t| xapi_codegen::features::of_tag(t["name"].as_str().expect("a name")))
+        .map(|t| xapi_codegen::gates::of_tag(t["name"].as_str().expect("a name")))
         .collect();
     assert_eq!(seen, declared, "every declared tag has an operation");
     // A group is compiled with any of its members: likePost (Users, Tweets)
