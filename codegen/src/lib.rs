@@ -10,10 +10,21 @@
 //! 4. [`client`]: the request code, from the client generator, with every
 //!    component replaced by its model, then syntax-tree post-processing.
 //! 5. [`ops`]: the operation table and decode dispatchers.
+//! 6. [`builders`]: one fluent request builder per operation.
+//! 7. [`features`]: Cargo feature gates per tag, on every file.
 //!
 //! Output is formatted with `prettyplease` and is byte-for-byte deterministic.
 
 #![deny(clippy::unwrap_used)]
+
+// The modules import one another in layers, each only from those listed
+// before it (no circles; `tests/layers.rs` checks it):
+//
+// * `tokens`, `overlay`, `layout`, `passes`, `gates`: on their own;
+// * `models`, then `renames` (dual naming applied to the models);
+// * `bodies` (request body shapes), `client` (the client generator);
+// * `ops` (the operation table), then `builders` and `features`, which
+//   read its rows.
 
 pub mod bodies;
 pub mod builders;
