@@ -12,7 +12,7 @@ use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schem
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::features::{self, Features};
+use crate::gates::{self, Features};
 use crate::models::{field_ident, type_ident, Item, Models, Ty};
 use crate::ops::OpRow;
 use crate::passes::{operations, ref_name, resolve_parameter};
@@ -290,7 +290,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         .collect();
     let group_items = groups.iter().map(|(tag, members)| {
         let ident = format_ident!("{}", group_ident(tag));
-        let group_cfg = features::cfg(&group_features[tag]);
+        let group_cfg = gates::cfg(&group_features[tag]);
         let doc = format!("Operations tagged {tag} in the API document.");
         let all_names: BTreeSet<String> = members.iter().map(|b| b.id.to_snake_case()).collect();
         let mut shorts: BTreeMap<String, usize> = BTreeMap::new();
@@ -328,7 +328,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
                 quote!(,)
             };
             let canonical = format_ident!("{}", b.id.to_snake_case());
-            let cfg = features::cfg(&b.features);
+            let cfg = gates::cfg(&b.features);
             let doc = format!(
                 "Starts a [`{}`] request (operation `{}`).",
                 b.id.to_upper_camel_case(),
@@ -383,7 +383,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         let ident = format_ident!("{}", group_ident(tag));
         let f = format_ident!("{}", group_fn(tag));
         let doc = format!("Operations tagged {tag}.");
-        let cfg = features::cfg(&group_features[tag]);
+        let cfg = gates::cfg(&group_features[tag]);
         quote! {
             #[doc = #doc]
             #cfg
@@ -391,7 +391,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
         }
     });
     let tags = groups.keys().map(|tag| {
-        let cfg = features::cfg(&group_features[tag]);
+        let cfg = gates::cfg(&group_features[tag]);
         quote!(#cfg #tag)
     });
     quote! {
@@ -413,7 +413,7 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
 fn emit_builder(b: &Builder) -> TokenStream {
     let ident = format_ident!("{}", b.id.to_upper_camel_case());
     let op = &b.op_static;
-    let cfg = features::cfg(&b.features);
+    let cfg = gates::cfg(&b.features);
     let setters = b.params.iter().map(|p| {
         let name = format_ident!("{}", p.setter);
         let wire = &p.name;
@@ -522,6 +522,161 @@ fn emit_builder(b: &Builder) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::passes::run_all;
+
+    /// One group with every kind of parameter, a body, a page token and a
+    /// stream; a second tag on one operation.
+    fn builders() -> Vec<Builder> {
+        let original: OpenAPI = serde_json::from_value(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/2/things/{id}": {"post": {
+                    "operationId": "updateThing",
+                    "tags": ["Things"],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "ids", "in": "query", "required": true, "schema": {"type": "array", "items": {"type": "string"}}},
+                        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "count", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "ratio", "in": "query", "schema": {"type": "number"}},
+                        {"name": "dry", "in": "query", "schema": {"type": "boolean"}},
+                        {"name": "send", "in": "query", "schema": {"type": "string"}},
+                        {"name": "x-trace", "in": "header", "schema": {"type": "string"}},
+                        {"$ref": "#/components/parameters/ThingFieldsParameter"}
+                    ],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                }},
+                "/2/things": {"get": {
+                    "operationId": "listThings",
+                    "tags": ["Things", "Lists"],
+                    "parameters": [{"name": "next_token", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }},
+                "/2/things/stream": {"get": {
+                    "operationId": "streamThings",
+                    "tags": ["Things"],
+                    "x-twitter-streaming": true,
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                }}
+            },
+            "components": {
+                "schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}},
+                "parameters": {
+                    "ThingFieldsParameter": {"name": "thing.fields", "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": ["id", "name"]}}}
+                }
+            }
+        }))
+        .expect("test document parses");
+        let mut processed = original.clone();
+        let facts = run_all(&mut processed);
+        let json = serde_json::to_value(&processed).expect("serialises");
+        let models = crate::models::build(&json, &facts.csv_lists);
+        let rows = crate::ops::build(&original, &processed, &facts);
+        build(&processed, &models, &rows)
+    }
+
+    #[test]
+    fn setters_are_typed_by_the_parameter_schemas() {
+        let all = builders();
+        let ids: Vec<&str> = all.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["listThings", "streamThings", "updateThing"]);
+        let update = &all[2];
+        let kinds: Vec<(&str, &str, bool, ParamKind)> = update
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.setter.as_str(),
+                    p.required,
+                    p.kind.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("id", "id", true, ParamKind::Str),
+                ("ids", "ids", true, ParamKind::StrList),
+                (
+                    "sort",
+                    "sort",
+                    false,
+                    ParamKind::Enum("UpdateThingSort".into())
+                ),
+                ("since", "since", false, ParamKind::DateTime),
+                ("count", "count", false, ParamKind::Int),
+                ("ratio", "ratio", false, ParamKind::Number),
+                ("dry", "dry", false, ParamKind::Bool),
+                ("send", "send_param", false, ParamKind::Str),
+                (
+                    "thing.fields",
+                    "thing_fields",
+                    false,
+                    ParamKind::EnumList("ThingField".into())
+                ),
+            ],
+            "header parameters have no setter"
+        );
+        assert!(update.params[0].path);
+        assert_eq!(update.body, Some(("Thing".to_owned(), true)));
+        assert_eq!(update.response.as_deref(), Some("Thing"));
+        let (list, stream) = (&all[0], &all[1]);
+        assert!(list.paginated && !list.streaming);
+        assert_eq!(list.response, None);
+        assert!(stream.streaming && !stream.paginated);
+        assert_eq!(list.features, ["lists", "things"].map(str::to_owned).into());
+    }
+
+    #[test]
+    fn builders_and_groups_are_emitted() {
+        let tokens = emit(&builders());
+        let text = prettyplease::unparse(&syn::parse2(tokens).expect("requests parse"));
+        let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "pub fn send_param(mut self, value: impl Into<String>) -> Self {",
+            "pub fn since(mut self, value: chrono::DateTime<chrono::Utc>) -> Self {",
+            "pub fn sort(mut self, value: crate::models::UpdateThingSort) -> Self {",
+            "pub fn thing_fields( mut self, value: impl IntoIterator<Item = crate::models::ThingField>, ) -> Self {",
+            "self.parts.set_path(\"id\", value.into());",
+            "pub fn body(mut self, value: crate::models::Thing) -> Self {",
+            "pub fn pages(self) -> S::Pages<serde_json::Value> {",
+            "pub fn stream(self) -> S::Stream<crate::models::Thing> {",
+            "self.sender.open_stream(&crate::ops::STREAM_THINGS, self.parts)",
+            "pub const TAGS: &[&str] = &[",
+        ] {
+            assert!(squeezed.contains(needle), "{needle}");
+        }
+        assert_eq!(squeezed.matches("pub fn pages(").count(), 1);
+        assert!(!squeezed.contains("x_trace"));
+        // The group takes the required values and the required body; the
+        // short name drops the group's words.
+        let group = &text[text
+            .find("impl<'c, S: crate::runtime::Sender> ThingsApi<'c, S>")
+            .expect("group")..];
+        let group: String = group[..group.find("\n}").expect("closed")]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(group.contains("pub fn update_thing( &self, id: impl Into<String>, ids: impl IntoIterator<Item = impl Into<String>>, body: crate::models::Thing, ) -> UpdateThing<'c, S> {"), "{group}");
+        assert!(
+            group.contains("pub fn update(") && group.contains("self.update_thing(id, ids, body)"),
+            "{group}"
+        );
+        assert!(
+            group.contains("pub fn list(") && group.contains("pub fn stream("),
+            "{group}"
+        );
+        // A group is compiled with any of its members' features.
+        assert!(text.contains(
+            "#[cfg(any(feature = \"lists\", feature = \"things\"))]\n#[derive(Clone, Copy, Debug)]\npub struct ThingsApi<'c, S>"
+        ));
+        assert!(text.contains("fn things(&self) -> ThingsApi<'_, Self>"));
+    }
 
     #[test]
     fn short_names_drop_the_group_words() {

@@ -210,6 +210,53 @@ pub fn postprocess(tokens: TokenStream, operation_ids: &[String]) -> Result<syn:
 mod tests {
     use super::*;
 
+    fn processed(json: serde_json::Value) -> (OpenAPI, Models) {
+        let mut spec: OpenAPI = serde_json::from_value(json).expect("test document parses");
+        let facts = crate::passes::run_all(&mut spec);
+        let value = serde_json::to_value(&spec).expect("serialises");
+        let models = crate::models::build(&value, &facts.csv_lists);
+        (spec, models)
+    }
+
+    #[test]
+    fn components_are_replaced_by_the_models() {
+        let (spec, models) = processed(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/2/things/{id}": {"get": {
+                "operationId": "getThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}
+                ],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+            }}},
+            "components": {"schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}}}
+        }));
+        let tokens = generate(&spec, &models).expect("generates");
+        let file = postprocess(tokens, &["getThing".to_owned()]).expect("post-processes");
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains("ResponseValue<crate::models::Thing>"),
+            "the response is our model: {text}"
+        );
+        assert!(
+            text.contains("kind: Option<&'a crate::models::GetThingKind>"),
+            "so is the named parameter enum: {text}"
+        );
+        assert!(!text.contains("pub struct Thing"), "no type of its own");
+        assert!(text.contains("pub async fn get_thing<'a>("));
+        assert!(text.contains("operation_id: \"getThing\""));
+
+        let (bare, models) = processed(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {}
+        }));
+        let err = generate(&bare, &models).expect_err("no components");
+        assert!(err.contains("no components"), "{err}");
+    }
+
     #[test]
     fn api_version_header_is_removed() {
         let tokens: TokenStream = syn::parse_str::<syn::File>(

@@ -25,16 +25,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToKebabCase, ToSnakeCase};
+use heck::ToSnakeCase;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self as visit, VisitMut};
 
-/// A set of feature names.
-pub type Features = BTreeSet<String>;
-
-/// The feature that turns on every API area.
-pub const FULL: &str = "full";
+use crate::gates::{cfg, cfg_attribute, read_cfg, Features, FULL};
 
 /// Models the facade uses in modules compiled whatever the features (errors,
 /// problems, responses with their include-join, pagination): they and
@@ -48,73 +44,6 @@ pub const CORE_MODELS: &[&str] = &[
     "Place",
     "Poll",
 ];
-
-/// The feature of a tag: `Direct Messages` → `direct-messages`.
-pub fn of_tag(tag: &str) -> String {
-    tag.to_kebab_case()
-}
-
-/// The features of an operation's tags.
-pub fn of_tags(tags: &[String]) -> Features {
-    tags.iter().map(|t| of_tag(t)).collect()
-}
-
-/// `#[cfg(any(feature = "a", feature = "b"))]`, `#[cfg(feature = "a")]`
-/// for one; nothing for an empty set (an operation without tags is always
-/// compiled).
-pub fn cfg(features: &Features) -> TokenStream {
-    match features.iter().collect::<Vec<_>>()[..] {
-        [] => TokenStream::new(),
-        [name] => quote!(#[cfg(feature = #name)]),
-        ref names => quote!(#[cfg(any(#(feature = #names),*))]),
-    }
-}
-
-fn cfg_attribute(features: &Features) -> Option<syn::Attribute> {
-    if features.is_empty() {
-        return None;
-    }
-    let tokens = cfg(features);
-    let parsed = syn::parse::Parser::parse2(syn::Attribute::parse_outer, tokens).ok()?;
-    parsed.into_iter().next()
-}
-
-/// Reads back a `#[cfg(any(feature = …, …))]` or `#[cfg(feature = …)]`
-/// attribute; `None` for any other attribute.
-pub fn read_cfg(attr: &syn::Attribute) -> Option<Features> {
-    if !attr.path().is_ident("cfg") {
-        return None;
-    }
-    let meta: syn::Meta = attr.parse_args().ok()?;
-    let parts: Vec<syn::Meta> = match meta {
-        syn::Meta::List(list) if list.path.is_ident("any") => list
-            .parse_args_with(
-                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-            )
-            .ok()?
-            .into_iter()
-            .collect(),
-        other => vec![other],
-    };
-    let mut out = Features::new();
-    for part in parts {
-        let syn::Meta::NameValue(nv) = part else {
-            return None;
-        };
-        if !nv.path.is_ident("feature") {
-            return None;
-        }
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) = nv.value
-        else {
-            return None;
-        };
-        out.insert(s.value());
-    }
-    Some(out)
-}
 
 /// Puts `attr` after the leading doc comments, where a reader looks.
 fn insert_after_docs(attrs: &mut Vec<syn::Attribute>, attr: syn::Attribute) {
@@ -724,26 +653,6 @@ mod tests {
     }
 
     #[test]
-    fn tags_become_kebab_case_features() {
-        assert_eq!(of_tag("Direct Messages"), "direct-messages");
-        assert_eq!(of_tag("Tweets"), "tweets");
-        assert_eq!(of_tag("Community Notes"), "community-notes");
-        let tags = vec!["Stream".to_owned(), "Tweets".to_owned()];
-        assert_eq!(of_tags(&tags), set(&["stream", "tweets"]));
-    }
-
-    #[test]
-    fn cfg_attributes_read_back() {
-        let attr = cfg_attribute(&set(&["tweets", "users"])).expect("an attribute");
-        assert_eq!(read_cfg(&attr), Some(set(&["tweets", "users"])));
-        let single: syn::Attribute = syn::parse_quote!(#[cfg(feature = "media")]);
-        assert_eq!(read_cfg(&single), Some(set(&["media"])));
-        let other: syn::Attribute = syn::parse_quote!(#[cfg(test)]);
-        assert_eq!(read_cfg(&other), None);
-        assert!(cfg_attribute(&Features::new()).is_none());
-    }
-
-    #[test]
     fn owners_of_impls_and_macros() {
         let names = set(&["Thing", "Kind"]);
         let item = |text: &str| syn::parse_str::<syn::Item>(text).expect("parses");
@@ -763,6 +672,129 @@ mod tests {
             Some("Kind")
         );
         assert_eq!(owner_of("pub mod renamed {}"), None);
+    }
+
+    fn op_row(id: &str, tags: &[&str]) -> crate::ops::OpRow {
+        crate::ops::OpRow {
+            id: id.to_owned(),
+            method: "GET",
+            path: format!("/2/{id}"),
+            tag: tags.first().map(|t| (*t).to_owned()).unwrap_or_default(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            success_status: 200,
+            response: None,
+            streaming: false,
+            multipart: false,
+            pagination: None,
+            security: Vec::new(),
+            params: Vec::new(),
+            body: None,
+            doc_url: None,
+        }
+    }
+
+    #[test]
+    fn apply_gates_client_methods_models_and_field_enums() {
+        let rows = [
+            op_row("getThing", &["Things"]),
+            op_row("getOther", &["Others"]),
+        ];
+        let models = quote! {
+            pub struct Thing { pub shared: Option<Shared>, pub both: Option<Both> }
+            pub struct Shared {}
+            pub struct Other { pub both: Option<Both> }
+            pub struct Both {}
+            pub struct Lonely {}
+            pub enum ThingField { A }
+        };
+        let client: syn::File = syn::parse_quote! {
+            pub struct Client;
+            impl Client {
+                /// Gets a thing.
+                pub async fn get_thing(&self) -> crate::models::Thing { todo!() }
+                pub async fn get_other(&self) -> crate::models::Other { todo!() }
+            }
+        };
+        let requests = quote! {
+            #[cfg(feature = "things")]
+            pub fn thing_fields(_: crate::models::ThingField) {}
+        };
+        let fields = BTreeSet::from(["ThingField".to_owned()]);
+        let gated = apply(&rows, models, client, &quote!(), &requests, "", &fields).expect("gates");
+        assert_eq!(gated.all, set(&["others", "things"]));
+        let gate = |name: &str| gated.gates.models.get(name).cloned();
+        assert_eq!(gate("Thing"), Some(Gate::Any(set(&["things"]))));
+        assert_eq!(
+            gate("Shared"),
+            Some(Gate::Any(set(&["things"]))),
+            "by reference"
+        );
+        assert_eq!(gate("Other"), Some(Gate::Any(set(&["others"]))));
+        assert_eq!(gate("Both"), Some(Gate::Always), "every feature reaches it");
+        assert_eq!(gate("Lonely"), Some(Gate::Unreached));
+        assert_eq!(gate("ThingField"), Some(Gate::Any(set(&["things"]))));
+        assert_eq!(gated.gates.model_counts(), (4, 1, 1));
+
+        let method = gated.client.items.iter().find_map(|item| match item {
+            syn::Item::Impl(block) => block.items.iter().find_map(|m| match m {
+                syn::ImplItem::Fn(f) if f.sig.ident == "get_thing" => Some(f.attrs.clone()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let attrs = method.expect("get_thing is kept");
+        assert!(
+            attrs[0].path().is_ident("doc"),
+            "the gate goes after the docs"
+        );
+        assert_eq!(read_cfg(&attrs[1]), Some(set(&["things"])));
+
+        let text = gated.models.to_string();
+        assert!(
+            text.contains("# [cfg (feature = \"full\")] pub struct Lonely"),
+            "{text}"
+        );
+        assert!(!text.contains("] pub struct Both"), "{text}");
+        let fields = gated.fields.to_string();
+        assert!(
+            fields
+                .contains("# [cfg (feature = \"things\")] pub use crate :: models :: ThingField ;"),
+            "{fields}"
+        );
+    }
+
+    #[test]
+    fn apply_refuses_a_full_tag_and_a_missing_client_method() {
+        let client: syn::File = syn::parse_quote! {
+            impl Client { pub async fn get_thing(&self) {} }
+        };
+        let full = [op_row("getThing", &["Full"])];
+        let err = apply(
+            &full,
+            quote!(),
+            client.clone(),
+            &quote!(),
+            &quote!(),
+            "",
+            &BTreeSet::new(),
+        )
+        .expect_err("a tag named like `full`");
+        assert!(err.contains("full"), "{err}");
+        let missing = [
+            op_row("getThing", &["Things"]),
+            op_row("getGone", &["Things"]),
+        ];
+        let err = apply(
+            &missing,
+            quote!(),
+            client,
+            &quote!(),
+            &quote!(),
+            "",
+            &BTreeSet::new(),
+        )
+        .expect_err("no method for getGone");
+        assert!(err.contains("get_gone"), "{err}");
     }
 
     /// Two tags, an operation with both, a schema each tag's operation

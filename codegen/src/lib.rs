@@ -10,15 +10,27 @@
 //! 4. [`client`]: the request code, from the client generator, with every
 //!    component replaced by its model, then syntax-tree post-processing.
 //! 5. [`ops`]: the operation table and decode dispatchers.
+//! 6. [`builders`]: one fluent request builder per operation.
+//! 7. [`features`]: Cargo feature gates per tag, on every file.
 //!
 //! Output is formatted with `prettyplease` and is byte-for-byte deterministic.
 
 #![deny(clippy::unwrap_used)]
 
+// The modules import one another in layers, each only from those listed
+// before it (no circles; `tests/layers.rs` checks it):
+//
+// * `tokens`, `overlay`, `layout`, `passes`, `gates`: on their own;
+// * `models`, then `renames` (dual naming applied to the models);
+// * `bodies` (request body shapes), `client` (the client generator);
+// * `ops` (the operation table), then `builders` and `features`, which
+//   read its rows.
+
 pub mod bodies;
 pub mod builders;
 pub mod client;
 pub mod features;
+pub mod gates;
 pub mod layout;
 pub mod models;
 pub mod ops;
@@ -218,7 +230,9 @@ pub fn generate(
     })
 }
 
-fn lib_rs(version: &str, operations: usize) -> String {
+/// The generated crate's `lib.rs` body for document `version` with
+/// `operations` operations.
+pub fn lib_rs(version: &str, operations: usize) -> String {
     format!(
         r#"//! Bindings generated from version {version} of the X API v2 OpenAPI document
 //! ({operations} operations). Users depend on the `xapi` crate, which wraps these.
@@ -259,4 +273,42 @@ pub const DOCUMENT_VERSION: &str = "{version}";
 pub const OPERATION_COUNT: usize = {operations};
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lib_rs_names_the_version_and_the_count() {
+        let text = lib_rs("3.14", 27);
+        assert!(text.contains("pub const DOCUMENT_VERSION: &str = \"3.14\";"));
+        assert!(text.contains("pub const OPERATION_COUNT: usize = 27;"));
+        assert!(text.contains("version 3.14 of the X API v2 OpenAPI document\n//! (27 operations)"));
+        for module in ["runtime", "models", "client", "ops", "requests", "fields"] {
+            assert!(
+                text.contains(&format!("#[rustfmt::skip]\npub mod {module};")),
+                "{module}"
+            );
+        }
+        syn::parse_file(&text).expect("lib.rs parses");
+    }
+
+    #[test]
+    fn generate_refuses_what_it_cannot_read() {
+        let err = |result: Result<Generated, String>| result.expect_err("refused");
+        assert!(err(generate("{", "", "")).contains("not JSON"));
+        assert!(err(generate("{\"openapi\": 3}", "", "")).contains("not OpenAPI 3.0"));
+        let doc = r#"{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {}}"#;
+        assert!(err(generate(doc, "[[patch]]\npointer = 1", "")).starts_with("overlay:"));
+        assert!(
+            err(generate(doc, "", "[[property]]\nold = \"a\"\nnew = \"a\""))
+                .starts_with("renames:")
+        );
+        let missing = "[[patch]]\npointer = \"/nope/x\"\nvalue = 1\nreason = \"r\"";
+        assert!(err(generate(doc, missing, "")).contains("does not exist"));
+        let empty = generate(doc, "", "").expect("an empty document generates");
+        assert_eq!((empty.operations, empty.patches, empty.aliases), (0, 0, 0));
+        assert!(empty.files["src/lib.rs"].starts_with(HEADER));
+    }
 }

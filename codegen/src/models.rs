@@ -51,7 +51,8 @@ pub struct Field {
     pub ty: Ty,
     /// Generated documentation line.
     pub doc: String,
-    /// Other wire names decoded into this field (see [`crate::renames`]).
+    /// Other wire names decoded into this field (dual naming: the renames
+    /// table adds them).
     pub aliases: Vec<String>,
 }
 
@@ -718,6 +719,68 @@ pub fn ty_tokens(ty: &Ty) -> TokenStream {
     }
 }
 
+/// The struct a type holds (through `Vec`, `Box` and aliases), if any.
+pub fn struct_of(models: &Models, ty: &Ty) -> Option<String> {
+    let mut ty = ty.clone();
+    for _ in 0..32 {
+        match ty {
+            Ty::Vec(inner) => ty = *inner,
+            Ty::Boxed(name) | Ty::Named(name) => match models.items.get(&name) {
+                Some(Item::Struct { .. }) => return Some(name),
+                Some(Item::Alias { ty: inner, .. }) => ty = inner.clone(),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Every (struct, wire name, struct of its value) step that leads to a struct
+/// with aliases, so that a tool can find, from a body's root model, every
+/// object whose properties have another spelling.
+pub fn alias_paths(models: &Models) -> Vec<(String, String, String)> {
+    let mut wanted: BTreeSet<String> = models
+        .items
+        .iter()
+        .filter(|(_, i)| match i {
+            Item::Struct { fields, .. } => fields.iter().any(|f| !f.aliases.is_empty()),
+            _ => false,
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    loop {
+        let before = wanted.len();
+        for (name, item) in &models.items {
+            if let Item::Struct { fields, .. } = item {
+                if fields
+                    .iter()
+                    .any(|f| struct_of(models, &f.ty).is_some_and(|s| wanted.contains(&s)))
+                {
+                    wanted.insert(name.clone());
+                }
+            }
+        }
+        if wanted.len() == before {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for (name, item) in &models.items {
+        if !wanted.contains(name) {
+            continue;
+        }
+        if let Item::Struct { fields, .. } = item {
+            for f in fields {
+                if let Some(s) = struct_of(models, &f.ty).filter(|s| wanted.contains(s)) {
+                    out.push((name.clone(), f.json.clone(), s));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Emits the models module body.
 pub fn emit(models: &Models) -> TokenStream {
     let items = models.items.iter().map(|(name, item)| {
@@ -801,7 +864,7 @@ fn emit_renamed(models: &Models) -> TokenStream {
             }
         }
     }
-    let paths = crate::renames::paths(models)
+    let paths = alias_paths(models)
         .into_iter()
         .map(|(s, json, t)| quote!((#s, #json, #t)));
     quote! {
@@ -946,55 +1009,48 @@ mod tests {
     }
 
     #[test]
-    fn renamed_properties_become_extra_visitor_arms() {
-        let mut m = models(json!({
-            "Tweet": {"type": "object", "properties": {
-                "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}},
-                "text": {"type": "string"}}},
-            "Expansions": {"type": "object", "properties": {
-                "tweets": {"type": "array", "items": {"$ref": "#/components/schemas/Tweet"}}}}
+    fn emit_writes_structs_enums_aliases_and_envelopes() {
+        let m = models(json!({
+            "Id": {"type": "string", "pattern": "^[0-9]+$"},
+            "Post": {"type": "object", "properties": {
+                "id": {"$ref": "#/components/schemas/Id"},
+                "type": {"type": "string", "enum": ["a", "b"]}}},
+            "Problem": {"type": "object", "properties": {"title": {"type": "string"}}},
+            "Expansions": {"type": "object", "properties": {"posts": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}}}},
+            "Page": {"type": "object", "properties": {
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Post"}},
+                "includes": {"$ref": "#/components/schemas/Expansions"},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                "meta": {"type": "object", "properties": {"next_token": {"type": "string"}}}}},
+            "Odd": {"type": "object", "properties": {
+                "data": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "string"}}}}
         }));
-        let table = crate::renames::parse(
-            "[[property]]\nold = \"edit_history_tweet_ids\"\nnew = \"edit_history_post_ids\"\n\
-             [[property]]\nold = \"tweets\"\nnew = \"posts\"\nschemas = [\"Expansions\"]",
-        )
-        .expect("valid table");
-        crate::renames::apply(&mut m, &table, "1").expect("applies");
-        let code: String = emit(&m)
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        // Both spellings decode into the one field; the struct keeps one name.
+        let file: syn::File = syn::parse2(emit(&m)).expect("models parse");
+        let text = prettyplease::unparse(&file);
+        for needle in [
+            "pub type Id = crate::runtime::Text;",
+            "pub struct Post {",
+            "pub id: Option<Id>,",
+            "pub type_: Option<PostType>,",
+            "pub extra: crate::runtime::Extra,",
+            "crate::runtime::impl_model!(Post { \"id\" => id, \"type\" => type_ });",
+            "pub enum PostType {",
+            "impl xapi_runtime::Envelope for Page {",
+            "type Data = Vec<Post>;",
+            "type Meta = PageMeta;",
+            "self.meta.as_ref().and_then(|m| m.next_token.as_deref())",
+            "self.errors.as_deref().unwrap_or(&[])",
+            "pub const ALIASES: &[(&str, &str, &str)] = &[];",
+        ] {
+            let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(squeezed.contains(needle), "{needle} in {text}");
+        }
         assert!(
-            code.contains(
-                r#"impl_model ! (Tweet { "edit_history_tweet_ids" => edit_history_tweet_ids , "edit_history_post_ids" => edit_history_tweet_ids , "text" => text })"#
-            ),
-            "{code}"
+            !text.contains("Envelope for Odd"),
+            "errors that are not problems: no envelope"
         );
-        assert!(
-            code.contains(
-                r#"impl_model ! (Expansions { "tweets" => tweets , "posts" => tweets })"#
-            ),
-            "{code}"
-        );
-        assert!(
-            code.contains(r#"# [serde (rename = "edit_history_tweet_ids""#),
-            "serialisation keeps the document's name: {code}"
-        );
-        assert!(
-            !code.contains(r#"rename = "edit_history_post_ids""#),
-            "{code}"
-        );
-        assert!(code.contains(r#"("Tweet" , "edit_history_tweet_ids" , "edit_history_post_ids")"#));
-        assert!(
-            code.contains(r#"("Expansions" , "tweets" , "Tweet")"#),
-            "{code}"
-        );
-        // Without a table, nothing extra.
-        let plain = models(json!({"Tweet": {"type": "object", "properties": {
-            "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}}}}}));
-        assert!(!emit(&plain).to_string().contains("edit_history_post_ids"));
+        assert!(!text.contains("Envelope for Post"), "no data, no errors");
     }
 
     #[test]

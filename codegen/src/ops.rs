@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::bodies::{self, BodyRow};
-use crate::features::{self, Features};
+use crate::gates::{self, Features};
 use crate::models::type_ident;
 use crate::passes::{operations, ref_name, resolve_parameter, Facts};
 use crate::tokens::opt;
@@ -294,7 +294,7 @@ fn scheme_tokens(scheme: &str) -> TokenStream {
 impl OpRow {
     /// The Cargo features that compile this operation (one per tag).
     pub fn features(&self) -> Features {
-        features::of_tags(&self.tags)
+        gates::of_tags(&self.tags)
     }
 
     /// Name of the operation's own static: `searchPostsRecent` →
@@ -309,7 +309,7 @@ impl OpRow {
 pub fn emit(rows: &[OpRow]) -> TokenStream {
     let statics = rows.iter().map(|r| {
         let (id, method, path, tag) = (&r.id, r.method, &r.path, &r.tag);
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let name = r.static_ident();
         let doc = format!("Operation `{id}`: `{method} {path}`.");
         let status = r.success_status;
@@ -371,13 +371,13 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
         }
     });
     let entries = rows.iter().map(|r| {
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let name = r.static_ident();
         quote!(#cfg #name)
     });
     let success_arms = rows.iter().filter(|r| !r.streaming).map(|r| {
         let id = &r.id;
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         match &r.response {
             Some(t) => {
                 let t = format_ident!("{}", t);
@@ -388,7 +388,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
     });
     let stream_arms = rows.iter().filter(|r| r.streaming).filter_map(|r| {
         let id = &r.id;
-        let cfg = features::cfg(&r.features());
+        let cfg = gates::cfg(&r.features());
         let t = format_ident!("{}", r.response.as_ref()?);
         Some(quote!(#cfg #id => Some(crate::runtime::reencode::<crate::models::#t>(line)),))
     });
@@ -424,5 +424,171 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
                 _ => None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::run_all;
+
+    /// Root credentials, a component field parameter, a patterned path
+    /// parameter, a stream and a body.
+    fn document() -> OpenAPI {
+        serde_json::from_value(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "security": [{"BearerToken": []}],
+            "paths": {
+                "/2/things/{id}": {"get": {
+                    "operationId": "getThing",
+                    "tags": ["Things"],
+                    "externalDocs": {"url": "https://docs.example.invalid/get"},
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/ThingId"}},
+                        {"name": "max_results", "in": "query", "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 100}},
+                        {"name": "start_time", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "pagination_token", "in": "query", "schema": {"type": "string", "minLength": 16}},
+                        {"$ref": "#/components/parameters/ThingFieldsParameter"}
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingResponse"}}}},
+                        "default": {"description": "err", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                    }
+                }},
+                "/2/things/stream": {"get": {
+                    "operationId": "streamThings",
+                    "tags": ["Stream", "Things"],
+                    "x-twitter-streaming": true,
+                    "security": [{"OAuth2UserToken": ["thing.read"]}, {"UserToken": []}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                }},
+                "/2/things": {"post": {
+                    "operationId": "createThing",
+                    "tags": ["Things"],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }}
+            },
+            "components": {
+                "schemas": {
+                    "ThingId": {"type": "string", "pattern": "^[0-9]+$"},
+                    "Thing": {"type": "object", "required": ["id"], "properties": {"id": {"$ref": "#/components/schemas/ThingId"}}},
+                    "ThingResponse": {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/Thing"}}},
+                    "Problem": {"type": "object", "properties": {"title": {"type": "string"}}}
+                },
+                "parameters": {
+                    "ThingFieldsParameter": {"name": "thing.fields", "in": "query", "schema": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["id", "name"]}}}
+                }
+            }
+        }))
+        .expect("test document parses")
+    }
+
+    fn rows() -> Vec<OpRow> {
+        let original = document();
+        let mut processed = original.clone();
+        let facts = run_all(&mut processed);
+        build(&original, &processed, &facts)
+    }
+
+    fn row<'a>(rows: &'a [OpRow], id: &str) -> &'a OpRow {
+        rows.iter().find(|r| r.id == id).expect("a row")
+    }
+
+    #[test]
+    fn rows_take_constraints_from_the_original_and_facts_from_the_passes() {
+        let rows = rows();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["createThing", "getThing", "streamThings"], "sorted");
+
+        let get = row(&rows, "getThing");
+        assert_eq!((get.method, get.path.as_str()), ("GET", "/2/things/{id}"));
+        assert_eq!(get.response.as_deref(), Some("ThingResponse"));
+        assert_eq!(get.pagination.as_deref(), Some("pagination_token"));
+        assert_eq!(get.security, [("BearerToken".to_owned(), vec![])], "root");
+        assert_eq!(
+            get.doc_url.as_deref(),
+            Some("https://docs.example.invalid/get")
+        );
+        assert!(get.body.is_none());
+        let param = |name: &str| {
+            get.params
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        let id = param("id");
+        assert_eq!((id.location, id.required), ("path", true));
+        assert_eq!(id.pattern.as_deref(), Some("^[0-9]+$"), "through the $ref");
+        let max = param("max_results");
+        assert_eq!((max.min, max.max), (Some(1.0), Some(100.0)));
+        assert_eq!(max.format.as_deref(), Some("int32"));
+        assert_eq!(param("start_time").format.as_deref(), Some("date-time"));
+        assert_eq!(param("pagination_token").min_length, Some(16));
+        // The original's array, not the comma-joined list the passes made.
+        let fields = param("thing.fields");
+        assert!(fields.array);
+        assert_eq!(fields.min_items, Some(1));
+
+        let stream = row(&rows, "streamThings");
+        assert!(stream.streaming);
+        assert_eq!(stream.response.as_deref(), Some("Thing"), "one message");
+        assert_eq!(stream.tag, "Stream");
+        assert_eq!(
+            stream.features(),
+            ["stream", "things"].map(str::to_owned).into()
+        );
+        assert_eq!(stream.security.len(), 2);
+        assert_eq!(stream.static_ident(), "STREAM_THINGS");
+
+        let create = row(&rows, "createThing");
+        assert_eq!(create.success_status, 201);
+        assert_eq!(create.response, None, "no component schema");
+        assert!(create.body.as_ref().is_some_and(|b| b.required));
+    }
+
+    #[test]
+    fn the_table_lists_what_differs_from_the_defaults() {
+        let tokens = emit(&rows());
+        let text = prettyplease::unparse(&syn::parse2(tokens).expect("ops parse"));
+        let item = |name: &str| {
+            let start = text
+                .find(&format!("pub static {name}:"))
+                .unwrap_or_else(|| panic!("{name}"));
+            let end = text[start..].find("\n};").expect("closed");
+            &text[start..start + end]
+        };
+        let get = item("GET_THING");
+        assert!(
+            get.contains("pagination: crate::runtime::Pagination::Token(\"pagination_token\"),")
+        );
+        assert!(get.contains("location: crate::runtime::ParamLocation::Path,"));
+        assert!(get.contains("scheme: crate::runtime::Scheme::AppOnly,"));
+        assert!(get.contains("doc_url: Some(\"https://docs.example.invalid/get\"),"));
+        assert!(!get.contains("success_status"), "200 is the default");
+        assert!(!get.contains("streaming"));
+        let stream = item("STREAM_THINGS");
+        assert!(stream.contains("streaming: true,"));
+        assert!(stream.contains("scheme: crate::runtime::Scheme::OAuth2User,"));
+        assert!(stream.contains("scheme: crate::runtime::Scheme::OAuth1User,"));
+        let create = item("CREATE_THING");
+        assert!(create.contains("method: crate::runtime::Method::Post,"));
+        assert!(create.contains("success_status: 201u16,"));
+        assert!(create.contains("body: Some(crate::runtime::Body {"));
+        assert!(!create.contains("response:"));
+        // Each static is gated by its tags, and so is its table entry.
+        assert!(text.contains(
+            "#[cfg(any(feature = \"stream\", feature = \"things\"))]\npub static STREAM_THINGS:"
+        ));
+        assert!(text.contains("    #[cfg(feature = \"things\")]\n    GET_THING,\n"));
+        // Streams decode line by line, other bodies whole.
+        assert!(text.contains(
+            "\"streamThings\" => Some(crate::runtime::reencode::<crate::models::Thing>(line)),"
+        ));
+        assert!(text.contains("\"createThing\" => Some(crate::runtime::reencode_value(body)),"));
+        let success = &text[text.find("pub fn reencode_success").expect("dispatch")..];
+        let success = &success[..success.find("\n}").expect("closed")];
+        assert!(!success.contains("streamThings"));
     }
 }

@@ -717,7 +717,7 @@ mod tests {
             },
             "components": {
                 "schemas": {
-                    "Thing": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["x", "y", "x"]}}},
+                    "Thing": {"type": "object", "description": "prose", "properties": {"kind": {"type": "string", "enum": ["x", "y", "x"]}}},
                     "Problem": {"type": "object"}
                 },
                 "parameters": {
@@ -862,6 +862,128 @@ mod tests {
         let json = serde_json::to_value(&s).expect("serialises");
         let props = &json["components"]["schemas"]["S"]["properties"];
         assert!(props.get("description").is_some() && props.get("title").is_some());
+    }
+
+    fn paged() -> OpenAPI {
+        spec(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/2/a": {"get": {
+                    "operationId": "inline",
+                    "parameters": [{"name": "pagination_token", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}}
+                }},
+                "/2/b": {"get": {
+                    "operationId": "byReference",
+                    "parameters": [{"$ref": "#/components/parameters/NextToken"}],
+                    "responses": {"200": {"description": "ok"}}
+                }},
+                "/2/c/{next_token}": {"get": {
+                    "operationId": "notQuery",
+                    "parameters": [
+                        {"name": "next_token", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "pagination_token", "in": "header", "schema": {"type": "string"}},
+                        {"name": "page", "in": "query", "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "ok"}}
+                }}
+            },
+            "components": {"parameters": {
+                "NextToken": {"name": "next_token", "in": "query", "schema": {"type": "string"}}
+            }}
+        }))
+    }
+
+    #[test]
+    fn pagination_is_read_from_query_token_parameters() {
+        let mut s = paged();
+        let mut facts = Facts::default();
+        collect_pagination(&mut s, &mut facts);
+        assert_eq!(
+            facts.pagination.get("inline").map(String::as_str),
+            Some("pagination_token")
+        );
+        assert_eq!(
+            facts.pagination.get("byReference").map(String::as_str),
+            Some("next_token"),
+            "a parameter reference is followed"
+        );
+        assert!(
+            !facts.pagination.contains_key("notQuery"),
+            "path and header parameters, and other names, do not paginate"
+        );
+    }
+
+    #[test]
+    fn descriptions_are_written_from_facts() {
+        let mut s = spec(serde_json::json!({
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/2/things": {"get": {
+                "operationId": "getThings",
+                "tags": ["Things", "Stream"],
+                "summary": "prose",
+                "description": "prose",
+                "security": [{"BearerToken": []}, {"OAuth2UserToken": ["a.read", "b.read"]}],
+                "externalDocs": {"url": "https://docs.example.invalid/things"},
+                "responses": {"200": {"description": "ok"}}
+            }}}
+        }));
+        let mut facts = Facts::default();
+        facts
+            .pagination
+            .insert("getThings".to_owned(), "next_token".to_owned());
+        facts
+            .streaming_ops
+            .insert("getThings".to_owned(), "Thing".to_owned());
+        facts.multipart_ops.insert("getThings".to_owned());
+        describe_operations(&mut s, &facts);
+        let get = op(&s, "getThings");
+        assert_eq!(get.summary, None);
+        let expected = [
+            "`GET /2/things` (operation `getThings`, tag Things, Stream).",
+            "Paginated: pass `meta.next_token` of a page as `next_token`.",
+            "Streaming: the body is a long-lived stream of JSON lines.",
+            "Also accepts a multipart body, sent by the upload helpers.",
+            "Credentials: `BearerToken` or `OAuth2UserToken` (a.read, b.read).",
+            "Reference: <https://docs.example.invalid/things>",
+        ];
+        assert_eq!(
+            get.description.as_deref(),
+            Some(expected.join("\n\n").as_str())
+        );
+
+        // Without facts, only the first line.
+        let mut bare = paged();
+        describe_operations(&mut bare, &Facts::default());
+        assert_eq!(
+            op(&bare, "inline").description.as_deref(),
+            Some("`GET /2/a` (operation `inline`, tag ).")
+        );
+    }
+
+    #[test]
+    fn run_all_runs_every_pass() {
+        let mut s = tiny();
+        let facts = run_all(&mut s);
+        assert_eq!(facts.success_status.get("upload"), Some(&201));
+        assert!(facts.multipart_ops.contains("upload"));
+        assert!(facts.streaming_ops.contains_key("streamThings"));
+        assert_eq!(
+            facts.hoisted_enums.get("ThingField"),
+            Some(&vec!["id".to_owned(), "name".to_owned()]),
+            "deduplicated before hoisting"
+        );
+        assert!(facts.csv_lists.contains_key("StringList"));
+        let get = op(&s, "getThings");
+        assert!(get.responses.default.is_none());
+        let description = get.description.as_deref().unwrap_or_default();
+        assert!(description.starts_with("`GET /2/things`"), "{description}");
+        let json = serde_json::to_value(&s).expect("serialises");
+        let thing = &json["components"]["schemas"]["Thing"];
+        assert!(thing.get("properties").is_some());
+        assert!(thing.get("description").is_none(), "prose is stripped");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::models::{type_ident, Item, Models, Ty};
+use crate::models::{struct_of, type_ident, Item, Models, Ty};
 
 /// The whole table.
 #[derive(Debug, Default, Deserialize)]
@@ -105,23 +105,6 @@ pub fn parse(text: &str) -> Result<Table, String> {
         }
     }
     Ok(table)
-}
-
-/// The struct a type holds (through `Vec`, `Box` and aliases), if any.
-pub fn struct_of(models: &Models, ty: &Ty) -> Option<String> {
-    let mut ty = ty.clone();
-    for _ in 0..32 {
-        match ty {
-            Ty::Vec(inner) => ty = *inner,
-            Ty::Boxed(name) | Ty::Named(name) => match models.items.get(&name) {
-                Some(Item::Struct { .. }) => return Some(name),
-                Some(Item::Alias { ty: inner, .. }) => ty = inner.clone(),
-                _ => return None,
-            },
-            _ => return None,
-        }
-    }
-    None
 }
 
 /// The struct a scope names: `Component` or `Component.prop.prop`.
@@ -233,55 +216,10 @@ pub fn apply(models: &mut Models, table: &Table, version: &str) -> Result<Applie
     Ok(applied)
 }
 
-/// Every (struct, wire name, struct of its value) step that leads to a struct
-/// with aliases, so that a tool can find, from a body's root model, every
-/// object whose properties have another spelling.
-pub fn paths(models: &Models) -> Vec<(String, String, String)> {
-    let mut wanted: BTreeSet<String> = models
-        .items
-        .iter()
-        .filter(|(_, i)| match i {
-            Item::Struct { fields, .. } => fields.iter().any(|f| !f.aliases.is_empty()),
-            _ => false,
-        })
-        .map(|(n, _)| n.clone())
-        .collect();
-    loop {
-        let before = wanted.len();
-        for (name, item) in &models.items {
-            if let Item::Struct { fields, .. } = item {
-                if fields
-                    .iter()
-                    .any(|f| struct_of(models, &f.ty).is_some_and(|s| wanted.contains(&s)))
-                {
-                    wanted.insert(name.clone());
-                }
-            }
-        }
-        if wanted.len() == before {
-            break;
-        }
-    }
-    let mut out = Vec::new();
-    for (name, item) in &models.items {
-        if !wanted.contains(name) {
-            continue;
-        }
-        if let Item::Struct { fields, .. } = item {
-            for f in fields {
-                if let Some(s) = struct_of(models, &f.ty).filter(|s| wanted.contains(s)) {
-                    out.push((name.clone(), f.json.clone(), s));
-                }
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::build;
+    use crate::models::{alias_paths, build, emit};
     use serde_json::json;
 
     fn models() -> Models {
@@ -388,7 +326,7 @@ mod tests {
         assert_eq!(applied.aliases.len(), 5);
         assert!(applied.skipped.is_empty());
         // The way from a page to every aliased object.
-        let p = paths(&m);
+        let p = alias_paths(&m);
         for step in [
             ("Page", "data", "Tweet"),
             ("Page", "includes", "Expansions"),
@@ -437,5 +375,63 @@ mod tests {
         )
         .is_err());
         assert!(parse("[[property]]\nold = \"a\"\nnew = \"b\"\nwhere = 1").is_err());
+    }
+
+    #[test]
+    fn renamed_properties_become_extra_visitor_arms() {
+        let mut m = build(
+            &json!({"components": {"schemas": {
+                "Tweet": {"type": "object", "properties": {
+                    "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}},
+                    "text": {"type": "string"}}},
+                "Expansions": {"type": "object", "properties": {
+                    "tweets": {"type": "array", "items": {"$ref": "#/components/schemas/Tweet"}}}}
+            }}}),
+            &BTreeMap::new(),
+        );
+        let table = parse(
+            "[[property]]\nold = \"edit_history_tweet_ids\"\nnew = \"edit_history_post_ids\"\n\
+             [[property]]\nold = \"tweets\"\nnew = \"posts\"\nschemas = [\"Expansions\"]",
+        )
+        .expect("valid table");
+        apply(&mut m, &table, "1").expect("applies");
+        let code: String = emit(&m)
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Both spellings decode into the one field; the struct keeps one name.
+        assert!(
+            code.contains(
+                r#"impl_model ! (Tweet { "edit_history_tweet_ids" => edit_history_tweet_ids , "edit_history_post_ids" => edit_history_tweet_ids , "text" => text })"#
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                r#"impl_model ! (Expansions { "tweets" => tweets , "posts" => tweets })"#
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(r#"# [serde (rename = "edit_history_tweet_ids""#),
+            "serialisation keeps the document's name: {code}"
+        );
+        assert!(
+            !code.contains(r#"rename = "edit_history_post_ids""#),
+            "{code}"
+        );
+        assert!(code.contains(r#"("Tweet" , "edit_history_tweet_ids" , "edit_history_post_ids")"#));
+        assert!(
+            code.contains(r#"("Expansions" , "tweets" , "Tweet")"#),
+            "{code}"
+        );
+        // Without a table, nothing extra.
+        let plain = build(
+            &json!({"components": {"schemas": {"Tweet": {"type": "object", "properties": {
+            "edit_history_tweet_ids": {"type": "array", "items": {"type": "string"}}}}}}}),
+            &BTreeMap::new(),
+        );
+        assert!(!emit(&plain).to_string().contains("edit_history_post_ids"));
     }
 }
