@@ -341,7 +341,7 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
             fields.push(quote!(response: #response));
         }
         if streaming {
-            fields.push(quote!(streaming: true));
+            fields.push(quote!(delivery: crate::runtime::Delivery::JsonLines));
         }
         if multipart {
             fields.push(quote!(multipart: true));
@@ -567,9 +567,9 @@ mod tests {
         assert!(get.contains("scheme: crate::runtime::Scheme::AppOnly,"));
         assert!(get.contains("doc_url: Some(\"https://docs.example.invalid/get\"),"));
         assert!(!get.contains("success_status"), "200 is the default");
-        assert!(!get.contains("streaming"));
+        assert!(!get.contains("delivery"));
         let stream = item("STREAM_THINGS");
-        assert!(stream.contains("streaming: true,"));
+        assert!(stream.contains("delivery: crate::runtime::Delivery::JsonLines,"));
         assert!(stream.contains("scheme: crate::runtime::Scheme::OAuth2User,"));
         assert!(stream.contains("scheme: crate::runtime::Scheme::OAuth1User,"));
         let create = item("CREATE_THING");

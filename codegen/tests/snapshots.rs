@@ -333,10 +333,17 @@ fn paginated_operations_name_their_token_parameter() {
 #[test]
 fn the_streaming_operation_is_a_byte_stream() {
     let stream = op_static("streamPosts");
-    assert!(stream.contains("streaming: true,"), "{stream}");
+    assert!(
+        stream.contains("delivery: crate::runtime::Delivery::JsonLines,"),
+        "{stream}"
+    );
     assert!(stream.contains("response: Some(\"StreamingTweetResponse\"),"));
     let ops = file("src/ops.rs");
-    assert_eq!(ops.matches("streaming: true,").count(), 1);
+    assert_eq!(
+        ops.matches("delivery: crate::runtime::Delivery::JsonLines,")
+            .count(),
+        1
+    );
     let dispatch = item_from(ops, "pub fn reencode_stream_message(");
     assert!(dispatch.contains(
         "\"streamPosts\" => {\n            Some(crate::runtime::reencode::<crate::models::StreamingTweetResponse>(line))"

@@ -9,7 +9,7 @@ pub static ACTIVITY_STREAM: crate::runtime::Operation = crate::runtime::Operatio
     path: "/2/activity/stream",
     tag: "Activity",
     response: Some("ActivityStreamingResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -7879,7 +7879,7 @@ pub static STREAM_LABELS_COMPLIANCE: crate::runtime::Operation = crate::runtime:
     path: "/2/tweets/label/stream",
     tag: "Stream",
     response: Some("TweetLabelStreamResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -7915,7 +7915,7 @@ pub static STREAM_LIKES_COMPLIANCE: crate::runtime::Operation = crate::runtime::
     path: "/2/likes/compliance/stream",
     tag: "Stream",
     response: Some("LikesComplianceStreamResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -7951,7 +7951,7 @@ pub static STREAM_LIKES_FIREHOSE: crate::runtime::Operation = crate::runtime::Op
     path: "/2/likes/firehose/stream",
     tag: "Stream",
     response: Some("StreamingLikeResponseV2"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8022,7 +8022,7 @@ pub static STREAM_LIKES_SAMPLE10: crate::runtime::Operation = crate::runtime::Op
     path: "/2/likes/sample10/stream",
     tag: "Stream",
     response: Some("StreamingLikeResponseV2"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8093,7 +8093,7 @@ pub static STREAM_POSTS: crate::runtime::Operation = crate::runtime::Operation {
     path: "/2/tweets/search/stream",
     tag: "Stream",
     response: Some("FilteredStreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8168,7 +8168,7 @@ pub static STREAM_POSTS_COMPLIANCE: crate::runtime::Operation = crate::runtime::
     path: "/2/tweets/compliance/stream",
     tag: "Stream",
     response: Some("TweetComplianceStreamResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8212,7 +8212,7 @@ pub static STREAM_POSTS_FIREHOSE: crate::runtime::Operation = crate::runtime::Op
     path: "/2/tweets/firehose/stream",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8292,7 +8292,7 @@ pub static STREAM_POSTS_FIREHOSE_EN: crate::runtime::Operation = crate::runtime:
     path: "/2/tweets/firehose/stream/lang/en",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8372,7 +8372,7 @@ pub static STREAM_POSTS_FIREHOSE_JA: crate::runtime::Operation = crate::runtime:
     path: "/2/tweets/firehose/stream/lang/ja",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8452,7 +8452,7 @@ pub static STREAM_POSTS_FIREHOSE_KO: crate::runtime::Operation = crate::runtime:
     path: "/2/tweets/firehose/stream/lang/ko",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8532,7 +8532,7 @@ pub static STREAM_POSTS_FIREHOSE_PT: crate::runtime::Operation = crate::runtime:
     path: "/2/tweets/firehose/stream/lang/pt",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8612,7 +8612,7 @@ pub static STREAM_POSTS_SAMPLE: crate::runtime::Operation = crate::runtime::Oper
     path: "/2/tweets/sample/stream",
     tag: "Stream",
     response: Some("StreamingTweetResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8677,7 +8677,7 @@ pub static STREAM_POSTS_SAMPLE10: crate::runtime::Operation = crate::runtime::Op
     path: "/2/tweets/sample10/stream",
     tag: "Stream",
     response: Some("Get2TweetsSample10StreamResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,
@@ -8757,7 +8757,7 @@ pub static STREAM_USERS_COMPLIANCE: crate::runtime::Operation = crate::runtime::
     path: "/2/users/compliance/stream",
     tag: "Stream",
     response: Some("UserComplianceStreamResponse"),
-    streaming: true,
+    delivery: crate::runtime::Delivery::JsonLines,
     security: &[
         crate::runtime::Security {
             scheme: crate::runtime::Scheme::AppOnly,

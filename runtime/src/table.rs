@@ -154,6 +154,16 @@ impl Pagination {
     }
 }
 
+/// How an operation's success body arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// One JSON document.
+    Whole,
+    /// A long-lived stream of JSON documents, one per line (`\r\n`), with
+    /// empty lines as keep-alives.
+    JsonLines,
+}
+
 /// A credential an operation accepts, with the OAuth 2.0 scopes it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Security {
@@ -300,8 +310,8 @@ pub struct Operation {
     pub success_status: u16,
     /// Model of the success body (of one message, for streaming operations).
     pub response: Option<&'static str>,
-    /// Whether the body is a stream of JSON lines.
-    pub streaming: bool,
+    /// How the success body arrives.
+    pub delivery: Delivery,
     /// Whether the operation also takes a multipart body.
     pub multipart: bool,
     /// How results are split into pages.
@@ -326,7 +336,7 @@ impl Operation {
         tag: "",
         success_status: 200,
         response: None,
-        streaming: false,
+        delivery: Delivery::Whole,
         multipart: false,
         pagination: Pagination::None,
         security: &[],
@@ -334,6 +344,11 @@ impl Operation {
         body: None,
         doc_url: None,
     };
+
+    /// Whether the success body is a stream of JSON lines.
+    pub const fn is_streaming(&self) -> bool {
+        matches!(self.delivery, Delivery::JsonLines)
+    }
 
     /// Finds an operation of `table` by id or by `"METHOD /path/{template}"`.
     pub fn find_in(table: &'static [Operation], key: &str) -> Option<&'static Operation> {

@@ -107,7 +107,7 @@ fn fixtures_name_real_operations() {
             .expect("checked above");
         if fixture.stream {
             assert!(
-                op.streaming,
+                op.is_streaming(),
                 "{}: .jsonl for a non-streaming operation",
                 fixture.name()
             );
@@ -158,7 +158,7 @@ fn fixtures_cover_every_tag_status_and_stream() {
         .count();
     assert!(partial >= 3, "only {partial} fixtures carry partial errors");
     // Streams: keep-alives, and an operational disconnect.
-    for op in OPERATIONS.iter().filter(|o| o.streaming) {
+    for op in OPERATIONS.iter().filter(|o| o.is_streaming()) {
         let files: Vec<&&Fixture> = by_op
             .get(op.id)
             .map(|v| v.iter().filter(|f| f.stream).collect())

@@ -134,7 +134,7 @@ pub mod models {
 pub mod ops {
     pub use xapi_generated::ops::{find, OPERATIONS};
     pub use xapi_generated::runtime::{
-        Method, Operation, Pagination, Param, ParamLocation, Scheme, Security,
+        Delivery, Method, Operation, Pagination, Param, ParamLocation, Scheme, Security,
     };
 }
 

@@ -38,7 +38,7 @@ fn every_generated_file_starts_with_the_header() {
     assert_eq!(
         xapi_generated::ops::OPERATIONS
             .iter()
-            .filter(|o| o.streaming)
+            .filter(|o| o.is_streaming())
             .count(),
         15
     );

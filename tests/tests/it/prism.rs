@@ -834,7 +834,7 @@ async fn body_refusals(spec: &Spec, base: &str) -> (usize, Vec<String>) {
         .expect("HTTP client");
     let mut checked = 0;
     let mut disagreements = Vec::new();
-    for op in OPERATIONS.iter().filter(|o| !o.streaming) {
+    for op in OPERATIONS.iter().filter(|o| !o.is_streaming()) {
         let Some(shape) = op.body.map(|b| b.shape) else {
             continue;
         };
@@ -933,7 +933,7 @@ async fn every_operation_conforms_to_the_document() {
     let clients = (client(None), client(Some("dynamic=false")));
     let started = std::time::Instant::now();
     let probes_ok = probe(&clients.0).await;
-    let ops: Vec<&'static Operation> = OPERATIONS.iter().filter(|o| !o.streaming).collect();
+    let ops: Vec<&'static Operation> = OPERATIONS.iter().filter(|o| !o.is_streaming()).collect();
     let mut outcomes: Vec<Outcome> = stream::iter(ops.iter().copied())
         .map(|op| exercise(&clients, &spec, op))
         .buffer_unordered(CONCURRENCY)

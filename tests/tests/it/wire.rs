@@ -288,7 +288,7 @@ async fn every_list_parameter_is_sent_as_one_key() {
             }
         }
         let sent = client.send_operation::<serde_json::Value>(op, parts).await;
-        if op.streaming {
+        if op.is_streaming() {
             // The mock answers `{}` once and closes: the request went out.
             let _ = sent;
         } else if let Err(e) = sent {
