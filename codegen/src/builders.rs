@@ -240,12 +240,16 @@ fn kind_doc(kind: &ParamKind) -> String {
 
 /// Group struct name for a tag: `Direct Messages` → `DirectMessagesApi`.
 pub fn group_ident(tag: &str) -> String {
-    format!("{}Api", tag.to_upper_camel_case())
+    format!("{}Api", group_fn(tag).to_upper_camel_case())
 }
 
 /// Accessor name for a tag: `Direct Messages` → `direct_messages`.
 pub fn group_fn(tag: &str) -> String {
-    tag.to_snake_case()
+    match tag.to_snake_case() {
+        // An operation without a tag still needs a group to be reached from.
+        name if name.is_empty() => "untagged".to_owned(),
+        name => name,
+    }
 }
 
 /// Short method name within a group: the words of the group's name (and, for
@@ -700,6 +704,10 @@ mod tests {
     fn group_names() {
         assert_eq!(group_ident("Direct Messages"), "DirectMessagesApi");
         assert_eq!(group_fn("Direct Messages"), "direct_messages");
+        assert_eq!(group_fn(""), "untagged");
+        assert_eq!(group_ident(""), "UntaggedApi");
+        assert_eq!(group_ident("Direct Messages"), "DirectMessagesApi");
+        assert_eq!(group_fn(" "), "untagged");
         assert_eq!(group_fn("Account Activity"), "account_activity");
     }
 }
