@@ -805,3 +805,143 @@ fn h16_the_patient_preset_outlasts_the_interactive_one() {
     assert!(patient.max_delay >= Duration::from_secs(300));
     assert!(patient.retry_statuses.contains(&503));
 }
+
+// 9. Arithmetic cannot overflow: the policies and header readers, fed
+// extreme values, answer without panicking.
+
+mod arithmetic {
+    use proptest::prelude::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use xapi::rate_limit::{RateLimit, RateLimitEvent, RateLimitPolicy};
+    use xapi::retry::{retry_after_value, Outcome, RetryPolicy};
+    use xapi::stream::{FailureKind, StreamConfig};
+
+    fn duration() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            any::<u64>().prop_map(Duration::from_secs),
+            (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+        ]
+    }
+
+    fn policy() -> impl Strategy<Value = RetryPolicy> {
+        (any::<u32>(), duration(), duration(), duration()).prop_map(|(n, base, max, total)| {
+            RetryPolicy::default()
+                .max_attempts(n)
+                .base_delay(base)
+                .max_delay(max)
+                .max_total(total)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn h09_retry_decisions_never_panic(
+            p in policy(),
+            attempt in any::<u32>(),
+            elapsed in duration(),
+            jitter in any::<f64>(),
+            after in proptest::option::of(duration()),
+            status in any::<u16>(),
+        ) {
+            for outcome in [Outcome::NotSent, Outcome::Transport, Outcome::Status(status, after)] {
+                for method in ["GET", "POST"] {
+                    let _ = p.decide(attempt, method, outcome, elapsed, jitter);
+                }
+            }
+        }
+
+        #[test]
+        fn h09_reset_times_never_panic(reset in any::<u64>(), now in any::<u64>(), remaining in any::<u64>()) {
+            let mut headers = reqwest::header::HeaderMap::new();
+            for (name, value) in [
+                ("x-rate-limit-reset", reset),
+                ("x-rate-limit-remaining", remaining),
+                ("x-user-limit-24hour-reset", reset),
+                ("x-user-limit-24hour-remaining", remaining % 2),
+                ("x-app-limit-24hour-reset", reset / 2),
+                ("x-app-limit-24hour-remaining", remaining % 3),
+            ] {
+                headers.insert(name, reqwest::header::HeaderValue::from(value));
+            }
+            let limit = RateLimit::from_headers(&headers);
+            let now = UNIX_EPOCH.checked_add(Duration::from_secs(now)).unwrap_or(SystemTime::now());
+            let wait = limit.reset_in(now).unwrap_or_default();
+            let _ = limit.reset_at();
+            let event = RateLimitEvent::new("op", "GET /x", wait, limit, true);
+            for p in [RateLimitPolicy::default(), RateLimitPolicy::Error] {
+                let _ = p.decide(&event, Duration::MAX);
+            }
+        }
+
+        #[test]
+        fn h09_retry_after_values_never_panic(value in ".{0,40}", now in any::<u64>()) {
+            let now = UNIX_EPOCH.checked_add(Duration::from_secs(now)).unwrap_or(SystemTime::now());
+            let _ = retry_after_value(&value, now);
+        }
+
+        #[test]
+        fn h09_stream_back_off_never_panics(
+            step in duration(), max in duration(), n in any::<u32>(), jitter in any::<f64>()
+        ) {
+            let config = StreamConfig::default()
+                .network_step(step)
+                .network_max(max)
+                .http_initial(step)
+                .http_max(max)
+                .rate_limit_initial(step)
+                .rate_limit_max(max)
+                .jitter(jitter);
+            for kind in [FailureKind::Network, FailureKind::Http, FailureKind::RateLimited] {
+                let d = config.base_delay(kind, n);
+                prop_assert!(d <= max.max(step));
+                let _ = config.delay_with(kind, n, 0.999);
+            }
+        }
+    }
+}
+
+// 10. Paths cannot be redirected: every path parameter of every operation.
+
+#[tokio::test]
+async fn h10_every_path_parameter_refuses_dot_segments() {
+    use xapi::ops::{ParamLocation, OPERATIONS};
+    use xapi_generated::runtime::RequestParts;
+    let server = FaultServer::start(|_: &Request, _| Reply::json(200, "{}")).await;
+    let client = client(&server);
+    let mut checked = 0;
+    for op in OPERATIONS {
+        let path_params: Vec<_> = op
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .collect();
+        for target in &path_params {
+            for bad in [".", ".."] {
+                let mut parts = RequestParts::new(op);
+                for p in &path_params {
+                    parts.set_path(
+                        p.name,
+                        if p.name == target.name { bad } else { "1" }.to_owned(),
+                    );
+                }
+                match client.send_operation::<serde_json::Value>(op, parts).await {
+                    // Refused for this value.
+                    Err(Error::InvalidRequest { parameter, rule, .. })
+                        if parameter == target.name && rule.contains("`.` or `..`") =>
+                    {
+                        checked += 1
+                    }
+                    // Refused for another parameter checked first: still not sent.
+                    Err(Error::InvalidRequest { parameter, .. }) if parameter != target.name => {}
+                    other => panic!("{} {}={bad:?}: {:?}", op.id, target.name, other.map(|_| ())),
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "refused for the dot segment itself: {checked}");
+    assert_eq!(server.count(), 0, "nothing was sent");
+}

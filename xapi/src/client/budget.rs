@@ -59,6 +59,25 @@ pub struct RateLimitEvent {
     pub after_429: bool,
 }
 
+impl RateLimitEvent {
+    /// An event, for custom policies' tests.
+    pub fn new(
+        operation: &'static str,
+        endpoint: impl Into<String>,
+        wait: Duration,
+        limit: RateLimit,
+        after_429: bool,
+    ) -> Self {
+        RateLimitEvent {
+            operation,
+            endpoint: endpoint.into(),
+            wait,
+            limit,
+            after_429,
+        }
+    }
+}
+
 /// A custom policy's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -220,7 +220,12 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
         let window = exp.min(self.max_delay);
-        let mut delay = window.mul_f64(jitter.clamp(0.0, 1.0));
+        // Full jitter; a NaN draw counts as 0, and the product cannot
+        // leave the window.
+        let draw = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+        let mut delay = Duration::try_from_secs_f64(window.as_secs_f64() * draw)
+            .unwrap_or(window)
+            .min(window);
         if let Outcome::Status(_, Some(after)) = outcome {
             delay = after.min(self.max_total);
         }

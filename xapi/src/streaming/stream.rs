@@ -163,7 +163,13 @@ impl StreamConfig {
     }
 
     fn delay(&self, kind: FailureKind, n: u32) -> Duration {
-        jittered(self.base_delay(kind, n), self.jitter, rand::random::<f64>())
+        self.delay_with(kind, n, rand::random::<f64>())
+    }
+
+    /// The delay before reconnect `n` of `kind` with the random draw `draw`
+    /// in `[0, 1)`: [`StreamConfig::base_delay`] plus up to `jitter` of it.
+    pub fn delay_with(&self, kind: FailureKind, n: u32, draw: f64) -> Duration {
+        jittered(self.base_delay(kind, n), self.jitter, draw)
     }
 }
 
