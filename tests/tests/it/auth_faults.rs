@@ -1,17 +1,18 @@
 //! Authentication under faults: token endpoints that hand out very short
 //! lifetimes, rejected app-only bearers, token callbacks that call back into
-//! the manager.
+//! the manager, credentials and plain `http`, redirects.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use xapi::auth::oauth2::OAuth2Client;
 use xapi::auth::{Credentials, TokenPair, UserTokenManager};
-use xapi::{Api, Client};
+use xapi::posts::NewPost;
+use xapi::{Api, Client, Error};
 
 /// Longest any single test here may take before it counts as hung.
 const TEST_BOUND: Duration = Duration::from_secs(30);
@@ -302,4 +303,192 @@ async fn token_callback_may_ask_the_manager_for_the_token() {
     })
     .await
     .expect("no deadlock");
+}
+
+// ---------------------------------------------------------------------------
+// 13. Credentials stay where they belong.
+
+#[test]
+fn debug_output_hides_user_info_of_the_base_url() {
+    let builder = Client::builder()
+        .bearer_token("t")
+        .base_url("https://alice:hunter2@api.example.test:8443/prefix");
+    let shown_builder = format!("{builder:?} {builder:#?}");
+    let client = builder.build().expect("client");
+    let shown = format!("{shown_builder} {client:?} {client:#?}");
+    for secret in ["hunter2", "alice"] {
+        assert!(!shown.contains(secret), "{secret} leaks: {shown}");
+    }
+    assert!(shown.contains("api.example.test:8443/prefix"), "{shown}");
+
+    // A user name alone is redacted too: it is often a token.
+    let client = Client::builder()
+        .bearer_token("t")
+        .base_url("https://tok3n@api.example.test")
+        .build()
+        .expect("client");
+    assert!(!format!("{client:?}").contains("tok3n"), "{client:?}");
+}
+
+#[test]
+fn credentials_need_an_opt_in_for_plain_http_to_other_hosts() {
+    let credentials = || {
+        [
+            Credentials::bearer("t"),
+            Credentials::app_only("k", "s"),
+            Credentials::oauth1("ck", "cs", "at", "as"),
+        ]
+    };
+    for base in [
+        "http://example.com",
+        "http://api.x.com:80/",
+        "http://192.0.2.7:8080",
+        "http://[2001:db8::1]",
+        "http://localhost.example.com",
+    ] {
+        for creds in credentials() {
+            let refused = Client::builder()
+                .credentials(creds.clone())
+                .base_url(base)
+                .build();
+            match refused {
+                Err(Error::InvalidRequest { parameter, .. }) => assert_eq!(parameter, "base_url"),
+                other => panic!("{base} with {creds:?} must be refused, got {other:?}"),
+            }
+            let allowed = Client::builder()
+                .credentials(creds)
+                .base_url(base)
+                .allow_insecure_http(true)
+                .build();
+            assert!(allowed.is_ok(), "{base}: {allowed:?}");
+        }
+        // Without credentials there is nothing to protect.
+        assert!(Client::builder().base_url(base).build().is_ok(), "{base}");
+    }
+    for base in [
+        "http://127.0.0.1:9",
+        "http://127.10.20.30",
+        "http://localhost:9",
+        "http://LOCALHOST",
+        "http://[::1]:9",
+        "https://example.com",
+    ] {
+        for creds in credentials() {
+            let built = Client::builder().credentials(creds).base_url(base).build();
+            assert!(built.is_ok(), "{base}: {built:?}");
+        }
+    }
+}
+
+/// Answers every request with `status` and a `Location` of `to`.
+async fn redirecting(server: &MockServer, status: u16, to: String) {
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).insert_header("location", to.as_str()))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn redirects_never_leave_the_origin_nor_repeat_a_write() {
+    tokio::time::timeout(TEST_BOUND, async {
+        // A sends everything to B, another origin (another port).
+        let a = MockServer::start().await;
+        let b = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_json(me_json()))
+            .mount(&b)
+            .await;
+        redirecting(&a, 307, format!("{}/2/users/me", b.uri())).await;
+        for credentials in [
+            Credentials::bearer("BEARER-FOR-A-ONLY"),
+            Credentials::oauth1("ck", "cs", "at", "as"),
+        ] {
+            let client = Client::builder()
+                .credentials(credentials)
+                .base_url(a.uri())
+                .build()
+                .expect("client");
+            let got = client.users().get_me().send().await;
+            assert_eq!(
+                got.as_ref().err().and_then(Error::status),
+                Some(307),
+                "{got:?}"
+            );
+            let posted = client.create_post(NewPost::text("hello")).await;
+            assert_eq!(
+                posted.as_ref().err().and_then(Error::status),
+                Some(307),
+                "{posted:?}"
+            );
+        }
+        let at_b = b.received_requests().await.expect("recording is on");
+        for request in &at_b {
+            assert!(
+                !request.headers.contains_key("authorization"),
+                "credentials reached another host: {request:?}"
+            );
+        }
+        assert!(at_b.is_empty(), "{} request(s) followed to B", at_b.len());
+        let at_a = a.received_requests().await.expect("recording is on");
+        let posts = at_a.iter().filter(|r| r.method.as_str() == "POST").count();
+        assert_eq!((at_a.len(), posts), (4, 2), "one request per call at A");
+
+        // On one origin: a POST answered with 307 is not sent again, and a
+        // GET answered with 303 is followed.
+        let c = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/2/tweets"))
+            .respond_with(
+                ResponseTemplate::new(307)
+                    .insert_header("location", format!("{}/2/tweets", c.uri()).as_str()),
+            )
+            .mount(&c)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2/users/me"))
+            .respond_with(
+                ResponseTemplate::new(303).insert_header("location", "/2/users/me/elsewhere"),
+            )
+            .mount(&c)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2/users/me/elsewhere"))
+            .and(header("authorization", "Bearer SAME-ORIGIN"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(me_json()))
+            .mount(&c)
+            .await;
+        let client = Client::builder()
+            .bearer_token("SAME-ORIGIN")
+            .base_url(c.uri())
+            .build()
+            .expect("client");
+        let posted = client.create_post(NewPost::text("only once")).await;
+        assert_eq!(
+            posted.as_ref().err().and_then(Error::status),
+            Some(307),
+            "{posted:?}"
+        );
+        assert_eq!(
+            count_path(&c, "/2/tweets").await,
+            1,
+            "the POST was sent again"
+        );
+        let me = client.users().get_me().send().await;
+        assert!(me.is_ok(), "{me:?}");
+
+        // A chain of redirects on one origin ends after a few hops.
+        let d = MockServer::start().await;
+        redirecting(&d, 303, "/2/users/me".to_owned()).await;
+        let client = Client::builder()
+            .bearer_token("LOOP")
+            .base_url(d.uri())
+            .build()
+            .expect("client");
+        let looped = client.users().get_me().send().await;
+        assert!(looped.is_err(), "{looped:?}");
+        let hops = count_path(&d, "/2/users/me").await;
+        assert!((2..=4).contains(&hops), "{hops} requests in the chain");
+    })
+    .await
+    .expect("finished in time");
 }
