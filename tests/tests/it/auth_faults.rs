@@ -1,12 +1,14 @@
 //! Authentication under faults: token endpoints that hand out very short
 //! lifetimes, rejected app-only bearers, token callbacks that call back into
-//! the manager, credentials and plain `http`, redirects.
+//! the manager, credentials and plain `http`, redirects, and OAuth 1.0a
+//! signatures recomputed from the bytes that arrived on a loopback socket.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use xapi::auth::oauth2::OAuth2Client;
@@ -488,6 +490,484 @@ async fn redirects_never_leave_the_origin_nor_repeat_a_write() {
         assert!(looped.is_err(), "{looped:?}");
         let hops = count_path(&d, "/2/users/me").await;
         assert!((2..=4).contains(&hops), "{hops} requests in the chain");
+    })
+    .await
+    .expect("finished in time");
+}
+
+// ---------------------------------------------------------------------------
+// 14. OAuth 1.0a encodes what it signs.
+
+const CONSUMER_KEY: &str = "consumer key+1";
+const CONSUMER_SECRET: &str = "consumer secret&*~";
+const ACCESS_TOKEN: &str = "1234-access token";
+const TOKEN_SECRET: &str = "token secret/é";
+
+/// One request as it arrived: the request line, the headers, the body.
+#[derive(Debug, Clone)]
+struct Arrived {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Arrived {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP/1.1 server that records each request byte for byte and
+/// answers `body` with status 200, closing every connection.
+async fn recording_server(body: &'static str) -> (String, Arc<Mutex<Vec<Arrived>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("address");
+    let arrived: Arc<Mutex<Vec<Arrived>>> = Arc::default();
+    let sink = Arc::clone(&arrived);
+    tokio::spawn(async move {
+        // Bounded: the test sends a handful of requests.
+        for _ in 0..64 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let sink = Arc::clone(&sink);
+            tokio::spawn(async move {
+                let read = tokio::time::timeout(Duration::from_secs(5), read_request(&mut socket));
+                if let Ok(Some(request)) = read.await {
+                    sink.lock().expect("lock").push(request);
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                }
+            });
+        }
+    });
+    (format!("http://{address}"), arrived)
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Arrived> {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 || data.len() > 1 << 20 {
+            return None;
+        }
+        data.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(data[..head_end].to_vec()).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let target = request_line.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = data[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Arrived {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+/// RFC 3986 percent-encoding as RFC 5849 section 3.6 requires: every byte
+/// but `A-Z a-z 0-9 - . _ ~` as `%XX`, upper-case.
+fn rfc3986(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Strict percent-decoding: `%XX` becomes a byte, everything else (`+`
+/// included) stands for itself. `None` for a broken escape.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The `name=value` pairs of a query or form body, still encoded.
+fn raw_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (p.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// Checks that every name and value went out encoded exactly as the
+/// signature base string encodes it.
+fn assert_canonical(what: &str, pairs: &[(String, String)]) {
+    for (k, v) in pairs {
+        for part in [k, v] {
+            let decoded =
+                percent_decode(part).unwrap_or_else(|| panic!("{what}: bad escape {part}"));
+            assert_eq!(
+                &rfc3986(&decoded),
+                part,
+                "{what}: {part:?} is not encoded as it is signed"
+            );
+        }
+    }
+}
+
+/// The `oauth_*` fields of an `Authorization: OAuth …` header, decoded.
+fn oauth_fields(header: &str) -> Vec<(String, String)> {
+    let rest = header.strip_prefix("OAuth ").expect("an OAuth header");
+    rest.split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|field| {
+            let (k, v) = field.split_once('=').expect("key=value");
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .expect("a quoted value");
+            let v = percent_decode(v).expect("escape");
+            (k.to_owned(), String::from_utf8(v).expect("UTF-8"))
+        })
+        .collect()
+}
+
+/// The signature base string of RFC 5849 section 3.4.1, from what arrived.
+fn base_string(arrived: &Arrived) -> String {
+    let (path, query) = match arrived.target.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (arrived.target.as_str(), ""),
+    };
+    let host = arrived
+        .header("host")
+        .expect("a Host header")
+        .to_ascii_lowercase();
+    let base_uri = format!("http://{host}{path}");
+    let mut params: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &[u8], v: &[u8]| params.push((rfc3986(k), rfc3986(v)));
+    for (k, v) in raw_pairs(query) {
+        add(
+            &percent_decode(&k).expect("name"),
+            &percent_decode(&v).expect("value"),
+        );
+    }
+    let is_form = arrived
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        let body = std::str::from_utf8(&arrived.body).expect("an ASCII form body");
+        for (k, v) in raw_pairs(body) {
+            add(
+                &percent_decode(&k).expect("name"),
+                &percent_decode(&v).expect("value"),
+            );
+        }
+    }
+    let header = arrived.header("authorization").expect("signed");
+    for (k, v) in oauth_fields(header) {
+        if k != "oauth_signature" && k != "realm" {
+            add(k.as_bytes(), v.as_bytes());
+        }
+    }
+    params.sort();
+    let joined = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    format!(
+        "{}&{}&{}",
+        arrived.method.to_ascii_uppercase(),
+        rfc3986(base_uri.as_bytes()),
+        rfc3986(joined.as_bytes())
+    )
+}
+
+/// SHA-1 (FIPS 180-4), for checking signatures here.
+fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut message = data.to_vec();
+    let bits = (data.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&bits.to_be_bytes());
+    for block in message.chunks(64) {
+        let mut w = [0u32; 80];
+        for (slot, word) in w.iter_mut().zip(block.chunks(4)) {
+            *slot = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for t in 16..80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (t, word) in w.iter().enumerate() {
+            let (f, k) = match t {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let next = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*word);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = next;
+        }
+        for (state, add) in h.iter_mut().zip([a, b, c, d, e]) {
+            *state = state.wrapping_add(add);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (chunk, word) in out.chunks_mut(4).zip(h) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// HMAC-SHA1 (RFC 2104).
+fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..20].copy_from_slice(&sha1(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    inner.extend_from_slice(message);
+    let mut outer: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    outer.extend_from_slice(&sha1(&inner));
+    sha1(&outer)
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Recomputes the signature of `arrived` and compares it with the one sent.
+fn assert_signature_matches(arrived: &Arrived) {
+    let header = arrived.header("authorization").expect("signed");
+    let fields = oauth_fields(header);
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "oauth_signature")
+        .map(|(_, v)| v.clone())
+        .expect("oauth_signature");
+    let base = base_string(arrived);
+    let key = format!(
+        "{}&{}",
+        rfc3986(CONSUMER_SECRET.as_bytes()),
+        rfc3986(TOKEN_SECRET.as_bytes())
+    );
+    let expected = base64(&hmac_sha1(key.as_bytes(), base.as_bytes()));
+    assert_eq!(
+        sent, expected,
+        "signature of {} {} does not match what arrived; base string {base}",
+        arrived.method, arrived.target
+    );
+}
+
+/// Checks the helpers above against FIPS 180 and RFC 2202 test vectors, so
+/// that a signature mismatch is the library's and not theirs.
+fn check_the_checker() {
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(
+        hex(&sha1(b"abc")),
+        "a9993e364706816aba3e25717850c26c9cd0d89d"
+    );
+    assert_eq!(
+        hex(&sha1(
+            b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        )),
+        "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+    );
+    assert_eq!(
+        hex(&hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
+        "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+    );
+    assert_eq!(
+        hex(&hmac_sha1(
+            &[0xaa; 80],
+            b"Test Using Larger Than Block-Size Key - Hash Key First"
+        )),
+        "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+    );
+    assert_eq!(base64(b"f"), "Zg==");
+    assert_eq!(base64(b"fo"), "Zm8=");
+    assert_eq!(base64(b"foo"), "Zm9v");
+    assert_eq!(
+        rfc3986("a b+*~é😀&=?/".as_bytes()),
+        "a%20b%2B%2A~%C3%A9%F0%9F%98%80%26%3D%3F%2F"
+    );
+}
+
+const VALUES: [&str; 8] = [
+    "a b",
+    "1+1",
+    "*",
+    "~",
+    "é",
+    "😀",
+    "&=?/",
+    "all of them: a b 1+1 * ~ é 😀 &=?/ %20 !'()",
+];
+
+#[tokio::test]
+async fn oauth1_query_goes_out_encoded_as_it_is_signed() {
+    check_the_checker();
+    tokio::time::timeout(TEST_BOUND, async {
+        let (base, arrived) = recording_server(r#"{"meta":{"result_count":0}}"#).await;
+        let client = Client::builder()
+            .credentials(Credentials::oauth1(
+                CONSUMER_KEY,
+                CONSUMER_SECRET,
+                ACCESS_TOKEN,
+                TOKEN_SECRET,
+            ))
+            .base_url(base)
+            .build()
+            .expect("client");
+        for value in VALUES {
+            let sent = client.tweets().search_recent(value).send().await;
+            assert!(sent.is_ok(), "{value:?}: {sent:?}");
+        }
+        let arrived = arrived.lock().expect("lock").clone();
+        assert_eq!(arrived.len(), VALUES.len());
+        for (request, value) in arrived.iter().zip(VALUES) {
+            let query = request.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let pairs = raw_pairs(query);
+            assert_canonical(&request.target, &pairs);
+            let got: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| k == "query")
+                .filter_map(|(_, v)| String::from_utf8(percent_decode(v)?).ok())
+                .collect();
+            assert_eq!(got, [value], "the value arrives unchanged");
+            assert_signature_matches(request);
+        }
+    })
+    .await
+    .expect("finished in time");
+}
+
+#[tokio::test]
+async fn oauth1_form_body_goes_out_encoded_as_it_is_signed() {
+    check_the_checker();
+    tokio::time::timeout(TEST_BOUND, async {
+        let (base, arrived) = recording_server("{}").await;
+        let creds = xapi::auth::OAuth1Credentials::new(
+            CONSUMER_KEY,
+            CONSUMER_SECRET,
+            ACCESS_TOKEN,
+            TOKEN_SECRET,
+        );
+        // As an HTML form or `form_urlencoded` would write it: `+` for a
+        // space, `*` and `~` as they are or escaped.
+        let url = format!("{base}/1.1/statuses/update.json?include_entities=true&q=a+b*%7E");
+        let form = "status=Hello+Ladies+%2B+Gentlemen%2C+*~%7E+%C3%A9+%F0%9F%98%80+%26%3D%3F%2F&x=";
+        let mut request = reqwest::Request::new(
+            reqwest::Method::POST,
+            reqwest::Url::parse(&url).expect("url"),
+        );
+        request.headers_mut().insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        *request.body_mut() = Some(form.into());
+        xapi::auth::oauth1::sign_request(&creds, &mut request).expect("signed");
+        let answer = plain_http().execute(request).await.expect("sent");
+        assert_eq!(answer.status(), 200);
+
+        let arrived = arrived.lock().expect("lock").clone();
+        assert_eq!(arrived.len(), 1);
+        let request = &arrived[0];
+        let query = request.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+        assert_canonical("query", &raw_pairs(query));
+        let body = std::str::from_utf8(&request.body).expect("ASCII");
+        let pairs = raw_pairs(body);
+        assert_canonical("body", &pairs);
+        let status = pairs
+            .iter()
+            .find(|(k, _)| k == "status")
+            .and_then(|(_, v)| String::from_utf8(percent_decode(v)?).ok());
+        assert_eq!(
+            status.as_deref(),
+            Some("Hello Ladies + Gentlemen, *~~ é 😀 &=?/")
+        );
+        assert_signature_matches(request);
     })
     .await
     .expect("finished in time");
