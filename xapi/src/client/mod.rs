@@ -267,7 +267,7 @@ impl ClientBuilder {
                 base,
                 bearer,
                 credentials: self.credentials,
-                app_bearer: tokio::sync::OnceCell::new(),
+                app_bearer: Default::default(),
                 retry: self.retry,
                 rate_policy: self.rate_policy,
                 budgets: Budgets::default(),
