@@ -930,11 +930,9 @@ async fn h10_every_path_parameter_refuses_dot_segments() {
                 }
                 match client.send_operation::<serde_json::Value>(op, parts).await {
                     // Refused for this value.
-                    Err(Error::InvalidRequest { parameter, rule, .. })
-                        if parameter == target.name && rule.contains("`.` or `..`") =>
-                    {
-                        checked += 1
-                    }
+                    Err(Error::InvalidRequest {
+                        parameter, rule, ..
+                    }) if parameter == target.name && rule.contains("`.` or `..`") => checked += 1,
                     // Refused for another parameter checked first: still not sent.
                     Err(Error::InvalidRequest { parameter, .. }) if parameter != target.name => {}
                     other => panic!("{} {}={bad:?}: {:?}", op.id, target.name, other.map(|_| ())),
@@ -942,6 +940,9 @@ async fn h10_every_path_parameter_refuses_dot_segments() {
             }
         }
     }
-    assert!(checked > 100, "refused for the dot segment itself: {checked}");
+    assert!(
+        checked > 100,
+        "refused for the dot segment itself: {checked}"
+    );
     assert_eq!(server.count(), 0, "nothing was sent");
 }

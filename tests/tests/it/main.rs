@@ -4,6 +4,7 @@
 //! `cargo test -p xapi-tests --test it streaming::`. The per-fixture contract
 //! tests are a separate binary (`--test fixtures`), one named test per file.
 
+mod auth_faults;
 mod bad_inputs;
 mod decode_cli;
 mod dual_naming;

@@ -105,6 +105,67 @@ pub async fn fetch_bearer(
     }
 }
 
+/// An app-only bearer token, fetched with [`fetch_bearer`] when first
+/// needed and kept until the API rejects it.
+///
+/// Concurrent callers of [`BearerCache::get`] share one fetch. After a 401,
+/// [`BearerCache::reject`] drops the refused token (unless another caller
+/// has already replaced it), so that the next `get` fetches a new one; a
+/// send path that calls `reject` at most once per request thus fetches a
+/// bearer that keeps being refused once per request, not in a loop.
+/// `Debug` never shows the token.
+#[derive(Default)]
+pub struct BearerCache {
+    token: tokio::sync::Mutex<Option<SecretString>>,
+}
+
+impl BearerCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cached bearer token, fetched first if there is none. A failed
+    /// fetch leaves the cache empty, so the next call tries again.
+    pub async fn get(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        consumer_key: &str,
+        consumer_secret: &SecretString,
+    ) -> Result<SecretString, AuthError> {
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(token.clone());
+        }
+        let token = fetch_bearer(http, base, consumer_key, consumer_secret).await?;
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Drops `rejected` if it is still the cached token, so that the next
+    /// [`BearerCache::get`] fetches a new one. Returns whether it was
+    /// dropped: `false` when another caller already replaced it.
+    pub async fn reject(&self, rejected: &SecretString) -> bool {
+        let mut slot = self.token.lock().await;
+        let current = slot
+            .as_ref()
+            .is_some_and(|token| token.expose_secret() == rejected.expose_secret());
+        if current {
+            *slot = None;
+        }
+        current
+    }
+}
+
+impl std::fmt::Debug for BearerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerCache")
+            .field("token", &super::REDACTED)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +257,52 @@ mod tests {
             "{err:?}"
         );
         assert!(!err.to_string().contains("SHOULD-NOT-APPEAR"));
+    }
+
+    #[tokio::test]
+    async fn bearer_cache_fetches_once_and_again_after_a_rejection() {
+        let server = MockServer::start().await;
+        let grants = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&grants);
+        Mock::given(method("POST"))
+            .and(path("/oauth2/token"))
+            .respond_with(move |_: &wiremock::Request| {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "token_type": "bearer",
+                    "access_token": format!("APP-{n}")
+                }))
+            })
+            .mount(&server)
+            .await;
+        let (http, secret) = (http(), SecretString::from(SECRET));
+        let cache = BearerCache::new();
+        let first = cache
+            .get(&http, &server.uri(), KEY, &secret)
+            .await
+            .expect("token");
+        assert_eq!(first.expose_secret(), "APP-1");
+        let again = cache
+            .get(&http, &server.uri(), KEY, &secret)
+            .await
+            .expect("token");
+        assert_eq!(again.expose_secret(), "APP-1");
+        assert!(!format!("{cache:?}").contains("APP-1"));
+
+        assert!(cache.reject(&first).await);
+        // A second 401 for the same token does not drop its replacement.
+        let second = cache
+            .get(&http, &server.uri(), KEY, &secret)
+            .await
+            .expect("token");
+        assert_eq!(second.expose_secret(), "APP-2");
+        assert!(!cache.reject(&first).await);
+        let still = cache
+            .get(&http, &server.uri(), KEY, &secret)
+            .await
+            .expect("token");
+        assert_eq!(still.expose_secret(), "APP-2");
+        assert_eq!(grants.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[test]

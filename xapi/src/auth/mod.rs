@@ -19,6 +19,7 @@ pub mod app_only;
 pub mod oauth1;
 pub mod oauth2;
 pub mod pkce;
+pub(crate) mod transport;
 
 use std::fmt;
 

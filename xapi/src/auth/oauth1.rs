@@ -6,19 +6,21 @@
 //! core; [`sign_request`] picks a nonce and timestamp and sets the
 //! `Authorization` header on a [`reqwest::Request`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use percent_encoding::percent_decode_str;
 use rand::distr::Alphanumeric;
 use rand::Rng as _;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
 use sha1::Sha1;
 
-use super::{percent_encode, AuthError, REDACTED};
+use super::{percent_encode, AuthError, REDACTED, UNRESERVED};
 
 /// The four values OAuth 1.0a user context needs: the app's consumer
 /// key/secret and the user's access token/secret.
@@ -77,13 +79,48 @@ fn base_uri(url: &url::Url) -> String {
     format!("{scheme}://{host}{port}{}", url.path())
 }
 
+/// One name or value of `application/x-www-form-urlencoded` text (where
+/// `+` is a space), decoded to its bytes and encoded again as RFC 3986
+/// (and the signature base string) want it: see [`percent_encode`].
+fn reencode_component(raw: &str) -> String {
+    let spaced = if raw.contains('+') {
+        Cow::Owned(raw.replace('+', " "))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let bytes: Cow<'_, [u8]> = percent_decode_str(&spaced).into();
+    percent_encoding::percent_encode(&bytes, UNRESERVED).to_string()
+}
+
+/// The `name=value` pairs of a query or form body, split as
+/// `application/x-www-form-urlencoded` parsing splits them (on `&`, empty
+/// pieces skipped, a missing `=` meaning an empty value), each re-encoded
+/// with [`reencode_component`].
+fn reencoded_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            (reencode_component(name), reencode_component(value))
+        })
+        .collect()
+}
+
+/// Joins encoded pairs as `name=value&…`, in their order.
+fn join_pairs(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Builds the signature base string from the method, the URL (whose query
 /// parameters are included) and all other parameters (form body and
 /// `oauth_*`, without `oauth_signature`), given decoded.
 pub fn signature_base_string(method: &str, url: &url::Url, params: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (percent_encode(&k), percent_encode(&v)))
+    let mut encoded: Vec<(String, String)> = reencoded_pairs(url.query().unwrap_or_default())
+        .into_iter()
         .chain(
             params
                 .iter()
@@ -91,11 +128,7 @@ pub fn signature_base_string(method: &str, url: &url::Url, params: &[(String, St
         )
         .collect();
     encoded.sort();
-    let param_string = encoded
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let param_string = join_pairs(&encoded);
     format!(
         "{}&{}&{}",
         method.to_ascii_uppercase(),
@@ -197,8 +230,12 @@ fn is_form_content_type(value: &HeaderValue) -> bool {
 /// sets its `Authorization` header (marked sensitive).
 ///
 /// A form-encoded body (by its `Content-Type`) is included in the signature;
-/// any other body is not. A form body that is a stream, and so cannot be
-/// read here, is rejected with [`AuthError::Invalid`].
+/// any other body is not. The query, and a form body, are first rewritten
+/// with the encoding the signature uses (RFC 3986: a space as `%20`, `*` as
+/// `%2A`, `~` as it is), so that what goes on the wire is exactly what was
+/// signed; the names and values they carry do not change. A form body that
+/// is a stream, and so cannot be read here, or that does not decode to
+/// UTF-8, is rejected with [`AuthError::Invalid`].
 pub fn sign_request(
     creds: &OAuth1Credentials,
     request: &mut reqwest::Request,
@@ -208,6 +245,24 @@ pub fn sign_request(
         .map_err(|_| AuthError::Invalid("the system clock is before 1970".to_owned()))?
         .as_secs();
     sign_request_with(creds, request, &random_nonce(), timestamp)
+}
+
+/// A form body re-encoded as it is signed, and its decoded pairs.
+fn canonical_form(body: &[u8]) -> Result<(String, Vec<(String, String)>), AuthError> {
+    let not_utf8 = || AuthError::Invalid("a form body to sign must decode to UTF-8".to_owned());
+    let text = std::str::from_utf8(body).map_err(|_| not_utf8())?;
+    let pairs = reencoded_pairs(text);
+    let decode = |encoded: &str| -> Result<String, AuthError> {
+        percent_decode_str(encoded)
+            .decode_utf8()
+            .map(Cow::into_owned)
+            .map_err(|_| not_utf8())
+    };
+    let decoded = pairs
+        .iter()
+        .map(|(k, v)| Ok((decode(k)?, decode(v)?)))
+        .collect::<Result<Vec<_>, AuthError>>()?;
+    Ok((join_pairs(&pairs), decoded))
 }
 
 /// [`sign_request`] with a caller-chosen nonce and timestamp.
@@ -222,12 +277,30 @@ fn sign_request_with(
         .get(CONTENT_TYPE)
         .map(is_form_content_type)
         .unwrap_or(false);
+    let query = request
+        .url()
+        .query()
+        .map(|q| join_pairs(&reencoded_pairs(q)));
+    if query.as_deref() != request.url().query() {
+        request
+            .url_mut()
+            .set_query(query.as_deref().filter(|q| !q.is_empty()));
+    }
     let form_params: Vec<(String, String)> = match (is_form, request.body()) {
         (true, Some(body)) => {
             let bytes = body.as_bytes().ok_or_else(|| {
                 AuthError::Invalid("cannot sign a streaming form body with OAuth 1.0a".to_owned())
             })?;
-            url::form_urlencoded::parse(bytes).into_owned().collect()
+            let (encoded, decoded) = canonical_form(bytes)?;
+            if encoded.as_bytes() != bytes {
+                if request.headers().contains_key(CONTENT_LENGTH) {
+                    request
+                        .headers_mut()
+                        .insert(CONTENT_LENGTH, HeaderValue::from(encoded.len()));
+                }
+                *request.body_mut() = Some(encoded.into());
+            }
+            decoded
         }
         _ => Vec::new(),
     };
@@ -410,6 +483,57 @@ mod tests {
             field(&fields, "oauth_signature"),
             "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
         );
+    }
+
+    #[test]
+    fn sign_request_sends_query_and_form_body_as_signed() {
+        let creds = example_creds();
+        let url = url::Url::parse("https://api.x.com/2/x?q=a+b*%7e%2B&flag&&e=%F0%9F%98%80")
+            .expect("url");
+        let mut req = reqwest::Request::new(reqwest::Method::POST, url);
+        req.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        req.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from_static("23"));
+        *req.body_mut() = Some("status=Hi+there*~%7E!&=".into());
+        sign_request_with(&creds, &mut req, EXAMPLE_NONCE, EXAMPLE_TS).expect("signed");
+        assert_eq!(
+            req.url().query(),
+            Some("q=a%20b%2A~%2B&flag=&e=%F0%9F%98%80")
+        );
+        let body = req.body().and_then(|b| b.as_bytes()).expect("body");
+        assert_eq!(body, b"status=Hi%20there%2A~~%21&=");
+        assert_eq!(
+            req.headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()),
+            Some("27")
+        );
+        // What was signed is what is sent: signing the rewritten request
+        // again gives the same header.
+        let first = req.headers().get(AUTHORIZATION).cloned();
+        sign_request_with(&creds, &mut req, EXAMPLE_NONCE, EXAMPLE_TS).expect("signed");
+        assert_eq!(req.headers().get(AUTHORIZATION), first.as_ref());
+        assert_eq!(
+            req.body().and_then(|b| b.as_bytes()),
+            Some(&b"status=Hi%20there%2A~~%21&="[..])
+        );
+
+        let mut bad = reqwest::Request::new(
+            reqwest::Method::POST,
+            url::Url::parse("https://api.x.com/").expect("url"),
+        );
+        bad.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        *bad.body_mut() = Some("a=%FF".into());
+        assert!(matches!(
+            sign_request(&creds, &mut bad),
+            Err(AuthError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //!    optional callback so the application can persist it.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
@@ -30,7 +30,8 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
 /// The token endpoint for code exchange and refresh.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.x.com/2/oauth2/token";
 /// [`UserTokenManager::access_token`] refreshes tokens that expire within
-/// this margin.
+/// this margin (a token it obtained with a shorter lifetime is renewed once
+/// half of that lifetime has passed).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// An OAuth 2.0 client (app) registered with X.
@@ -395,9 +396,13 @@ impl fmt::Debug for TokenPair {
 /// Called with every new token pair a [`UserTokenManager`] obtains.
 pub type TokenCallback = Arc<dyn Fn(&TokenPair) + Send + Sync>;
 
+/// A token that [`UserTokenManager`] obtained is renewed no sooner than this
+/// after it arrived, however short the lifetime the token endpoint gave it.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Which condition triggers a refresh.
 enum RefreshMode {
-    /// Only when the token expires within [`REFRESH_MARGIN`].
+    /// Only when the token is due for renewal (see [`TokenState::is_due`]).
     IfExpiring,
     /// Always.
     Force,
@@ -405,18 +410,145 @@ enum RefreshMode {
     IfCurrent(SecretString),
 }
 
+/// The token state that clones of a [`UserTokenManager`] share.
+struct TokenState {
+    pair: TokenPair,
+    /// When a pair this manager obtained is due for renewal. `None` for the
+    /// pair it was given, whose lifetime is unknown, and for pairs without
+    /// an expiry.
+    renew_at: Option<Instant>,
+    /// How many pairs have been obtained; numbers the deliveries to the
+    /// callback.
+    generation: u64,
+}
+
+impl TokenState {
+    /// Whether the access token should be renewed before it is used.
+    fn is_due(&self) -> bool {
+        match self.renew_at {
+            Some(at) => Instant::now() >= at,
+            None => self.pair.is_expired_within(REFRESH_MARGIN),
+        }
+    }
+}
+
+/// When to renew a pair that has just arrived: [`REFRESH_MARGIN`] before it
+/// expires, but not before half of its lifetime has passed, nor sooner than
+/// [`MIN_REFRESH_INTERVAL`]. A token that lives less than the margin is thus
+/// used for a while instead of being renewed before every request.
+fn renewal_time(pair: &TokenPair) -> Option<Instant> {
+    let expires_at = pair.expires_at?;
+    let lifetime = expires_at
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    let wait = lifetime
+        .saturating_sub(REFRESH_MARGIN)
+        .max(lifetime / 2)
+        .max(MIN_REFRESH_INTERVAL);
+    Instant::now().checked_add(wait)
+}
+
+/// The callback, and the order in which new pairs reach it.
+struct Notifier {
+    callback: TokenCallback,
+    queue: StdMutex<Deliveries>,
+}
+
+#[derive(Default)]
+struct Deliveries {
+    /// The newest pair not yet handed to the callback, with its generation.
+    pending: Option<(u64, TokenPair)>,
+    /// The generation of the last pair handed to the callback.
+    delivered: u64,
+    /// Whether some task is running the callback now.
+    running: bool,
+}
+
+impl Notifier {
+    fn queue(&self) -> MutexGuard<'_, Deliveries> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands `pair`, the `generation`-th pair obtained, to the callback,
+    /// with no token lock held. Pairs reach the callback oldest first and
+    /// one at a time; a pair superseded before its turn is skipped. Never
+    /// waits for another call of the callback: when one is running, the task
+    /// running it hands this pair over as well once it returns.
+    fn notify(&self, generation: u64, pair: TokenPair) {
+        {
+            let mut queue = self.queue();
+            let newest = generation > queue.delivered
+                && queue
+                    .pending
+                    .as_ref()
+                    .is_none_or(|(pending, _)| generation > *pending);
+            if newest {
+                queue.pending = Some((generation, pair));
+            }
+            if queue.running {
+                return;
+            }
+            queue.running = true;
+        }
+        let mut running = Running {
+            notifier: self,
+            finished: false,
+        };
+        loop {
+            let next = {
+                let mut queue = self.queue();
+                match queue.pending.take() {
+                    Some((generation, pair)) => {
+                        queue.delivered = generation;
+                        Some(pair)
+                    }
+                    None => {
+                        queue.running = false;
+                        None
+                    }
+                }
+            };
+            match next {
+                Some(pair) => (self.callback)(&pair),
+                None => break,
+            }
+        }
+        running.finished = true;
+    }
+}
+
+/// Clears the running mark when a callback panics, so that later pairs are
+/// still delivered.
+struct Running<'a> {
+    notifier: &'a Notifier,
+    finished: bool,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.notifier.queue().running = false;
+        }
+    }
+}
+
 /// Keeps one user's OAuth 2.0 tokens fresh.
 ///
 /// Clones share the same token state. At most one refresh runs at a time:
-/// the token lock is held for the whole refresh, so concurrent callers wait
-/// and then use the new token. A refresh, once started, runs to completion
-/// on its own task even if the caller stops waiting, so a rotated refresh
-/// token is never lost half-way.
+/// the token lock is held for the whole exchange with the token endpoint, so
+/// concurrent callers wait and then use the new token. A refresh, once
+/// started, runs to completion on its own task even if the caller stops
+/// waiting, so a rotated refresh token is never lost half-way.
+///
+/// A token is renewed when it expires within [`REFRESH_MARGIN`]; one this
+/// manager obtained with a shorter lifetime than that is renewed once half
+/// of its lifetime has passed, and never sooner than
+/// [`MIN_REFRESH_INTERVAL`] after it arrived.
 #[derive(Clone)]
 pub struct UserTokenManager {
     client: OAuth2Client,
-    tokens: Arc<Mutex<TokenPair>>,
-    on_refresh: Option<TokenCallback>,
+    tokens: Arc<Mutex<TokenState>>,
+    notifier: Option<Arc<Notifier>>,
 }
 
 impl UserTokenManager {
@@ -424,16 +556,29 @@ impl UserTokenManager {
     pub fn new(client: OAuth2Client, tokens: TokenPair) -> Self {
         UserTokenManager {
             client,
-            tokens: Arc::new(Mutex::new(tokens)),
-            on_refresh: None,
+            tokens: Arc::new(Mutex::new(TokenState {
+                pair: tokens,
+                renew_at: None,
+                generation: 0,
+            })),
+            notifier: None,
         }
     }
 
     /// Registers a function called with each new token pair, for example to
-    /// persist it. It runs while the token lock is held, so it must be quick
-    /// and must not use this manager.
+    /// persist it.
+    ///
+    /// It runs after the token lock is released, so it may ask this manager
+    /// for the token. Calls never overlap and see the pairs in the order
+    /// they were obtained; a pair replaced by a newer one before its turn is
+    /// skipped, so the last pair passed is always the current one. The task
+    /// that refreshed runs it before returning the new token, so it should
+    /// be quick.
     pub fn with_callback(mut self, callback: impl Fn(&TokenPair) + Send + Sync + 'static) -> Self {
-        self.on_refresh = Some(Arc::new(callback));
+        self.notifier = Some(Arc::new(Notifier {
+            callback: Arc::new(callback),
+            queue: StdMutex::new(Deliveries::default()),
+        }));
         self
     }
 
@@ -444,11 +589,11 @@ impl UserTokenManager {
 
     /// A copy of the current token pair.
     pub async fn tokens(&self) -> TokenPair {
-        self.tokens.lock().await.clone()
+        self.tokens.lock().await.pair.clone()
     }
 
-    /// The access token to use now, refreshed first if it expires within
-    /// [`REFRESH_MARGIN`].
+    /// The access token to use now, refreshed first if it is due for
+    /// renewal (see the type's documentation).
     ///
     /// Without a refresh token, a token that is about to expire is still
     /// returned while it is valid; an already expired one gives
@@ -482,37 +627,45 @@ impl UserTokenManager {
     ) -> Result<SecretString, AuthError> {
         let guard = Arc::clone(&self.tokens).lock_owned().await;
         let needed = match &mode {
-            RefreshMode::IfExpiring => guard.is_expired_within(REFRESH_MARGIN),
+            RefreshMode::IfExpiring => guard.is_due(),
             RefreshMode::Force => true,
             RefreshMode::IfCurrent(rejected) => {
-                guard.access_token.expose_secret() == rejected.expose_secret()
+                guard.pair.access_token.expose_secret() == rejected.expose_secret()
             }
         };
         if !needed {
-            return Ok(guard.access_token.clone());
+            return Ok(guard.pair.access_token.clone());
         }
-        let Some(refresh_token) = guard.refresh_token.clone() else {
-            if matches!(mode, RefreshMode::IfExpiring) && !guard.is_expired_within(Duration::ZERO) {
-                return Ok(guard.access_token.clone());
+        let Some(refresh_token) = guard.pair.refresh_token.clone() else {
+            if matches!(mode, RefreshMode::IfExpiring)
+                && !guard.pair.is_expired_within(Duration::ZERO)
+            {
+                return Ok(guard.pair.access_token.clone());
             }
             return Err(AuthError::Expired);
         };
 
         let client = self.client.clone();
         let http = http.clone();
-        let callback = self.on_refresh.clone();
+        let notifier = self.notifier.clone();
         let task = tokio::spawn(async move {
             let mut guard = guard;
             let mut pair = client.refresh(&http, &refresh_token).await?;
             if pair.scopes.is_empty() {
-                pair.scopes = guard.scopes.clone();
+                pair.scopes = guard.pair.scopes.clone();
             }
-            *guard = pair;
+            guard.renew_at = renewal_time(&pair);
+            guard.generation = guard.generation.saturating_add(1);
+            guard.pair = pair;
+            let token = guard.pair.access_token.clone();
+            let delivery = notifier.map(|n| (n, guard.generation, guard.pair.clone()));
+            // Released before the callback runs, so that it may use the manager.
+            drop(guard);
             tracing::debug!("OAuth 2.0 user token refreshed");
-            if let Some(callback) = callback {
-                callback(&guard);
+            if let Some((notifier, generation, pair)) = delivery {
+                notifier.notify(generation, pair);
             }
-            Ok(guard.access_token.clone())
+            Ok(token)
         });
         task.await.map_err(|_| AuthError::RefreshFailed {
             status: None,
@@ -526,7 +679,7 @@ impl fmt::Debug for UserTokenManager {
         f.debug_struct("UserTokenManager")
             .field("client", &self.client)
             .field("tokens", &REDACTED)
-            .field("has_callback", &self.on_refresh.is_some())
+            .field("has_callback", &self.notifier.is_some())
             .finish()
     }
 }

@@ -26,9 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
-use secrecy::SecretString;
 
 use crate::answer::error::Error;
+use crate::auth::transport::{self, redact_user_info};
 use crate::auth::Credentials;
 use crate::client::budget::{Budgets, RateLimit, RateLimitPolicy};
 use crate::client::progress::Progress;
@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     /// The `Authorization` value of [`Credentials::Bearer`], made once.
     bearer: Option<HeaderValue>,
     pub(crate) credentials: Option<Credentials>,
-    pub(crate) app_bearer: tokio::sync::OnceCell<SecretString>,
+    pub(crate) app_bearer: crate::auth::app_only::BearerCache,
     pub(crate) raw: xapi_generated::Client,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_policy: RateLimitPolicy,
@@ -77,7 +77,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &redact_user_info(&self.inner.base_url))
             .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
     }
@@ -96,13 +96,14 @@ pub struct ClientBuilder {
     rate_policy: RateLimitPolicy,
     progress: Option<Progress>,
     max_body: usize,
+    allow_insecure_http: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("credentials", &self.credentials)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_user_info))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -121,6 +122,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_policy: RateLimitPolicy::default(),
             progress: None,
+            allow_insecure_http: false,
         }
     }
 }
@@ -211,6 +213,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Lets credentials go over plain `http` (or any scheme but `https`) to
+    /// hosts other than the loopback interface (`127.0.0.0/8`, `[::1]`,
+    /// `localhost`). Off by default: [`build`](Self::build) refuses such a
+    /// base URL when credentials are set, as anyone on the way could read
+    /// them.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = match self.base_url {
@@ -222,15 +234,28 @@ impl ClientBuilder {
         };
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         let base = match url::Url::parse(&base_url) {
-            Ok(url) if url.has_host() => RequestBase::new(url),
+            Ok(url) if url.has_host() => url,
             _ => {
                 return Err(Error::InvalidRequest {
                     operation: "",
                     parameter: "base_url".into(),
-                    rule: format!("{base_url:?} is not an absolute http(s) URL"),
+                    rule: format!(
+                        "{:?} is not an absolute http(s) URL",
+                        redact_user_info(&base_url)
+                    ),
                 })
             }
         };
+        if self.credentials.is_some() && !self.allow_insecure_http {
+            if let Some(rule) = transport::unencrypted_refusal(&base) {
+                return Err(Error::InvalidRequest {
+                    operation: "",
+                    parameter: "base_url".into(),
+                    rule,
+                });
+            }
+        }
+        let base = RequestBase::new(base);
         let bearer = match &self.credentials {
             Some(Credentials::Bearer(token)) => bearer_header(token).ok(),
             _ => None,
@@ -239,7 +264,9 @@ impl ClientBuilder {
             Some(http) => http,
             None => {
                 crate::tls::ensure_provider();
-                let mut b = reqwest::Client::builder().user_agent(self.user_agent.clone());
+                let mut b = reqwest::Client::builder()
+                    .user_agent(self.user_agent.clone())
+                    .redirect(transport::redirect_policy());
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
                 }
@@ -265,7 +292,7 @@ impl ClientBuilder {
                 base,
                 bearer,
                 credentials: self.credentials,
-                app_bearer: tokio::sync::OnceCell::new(),
+                app_bearer: Default::default(),
                 retry: self.retry,
                 rate_policy: self.rate_policy,
                 budgets: Budgets::default(),

@@ -222,7 +222,11 @@ impl RetryPolicy {
         let window = exp.min(self.max_delay);
         // Full jitter; a NaN draw counts as 0, and the product cannot
         // leave the window.
-        let draw = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+        let draw = if jitter.is_nan() {
+            0.0
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
         let mut delay = Duration::try_from_secs_f64(window.as_secs_f64() * draw)
             .unwrap_or(window)
             .min(window);

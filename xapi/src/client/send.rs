@@ -39,16 +39,18 @@ impl Client {
                 let token = self
                     .inner
                     .app_bearer
-                    .get_or_try_init(|| {
-                        crate::auth::app_only::fetch_bearer(
-                            &self.inner.http,
-                            &self.inner.base_url,
-                            consumer_key,
-                            consumer_secret,
-                        )
-                    })
+                    .get(
+                        &self.inner.http,
+                        &self.inner.base_url,
+                        consumer_key,
+                        consumer_secret,
+                    )
                     .await?;
-                bearer_header(token)?
+                request
+                    .headers_mut()
+                    .insert(AUTHORIZATION, bearer_header(&token)?);
+                // Returned so that a 401 drops exactly this one.
+                return Ok(Some(token));
             }
             Some(Credentials::OAuth1(creds)) => {
                 crate::auth::oauth1::sign_request(creds, request)?;
@@ -316,6 +318,16 @@ impl Client {
             return self.after_429(operation, run, answer, limit).await;
         }
         if status == 401 && !run.refreshed {
+            if let (Some(Credentials::AppOnly { .. }), Some(used)) =
+                (&self.inner.credentials, &used)
+            {
+                // A bearer obtained from key and secret was revoked: fetch
+                // a new one, once.
+                run.refreshed = true;
+                self.inner.app_bearer.reject(used).await;
+                run.attempt = run.attempt.saturating_sub(1);
+                return Ok(Next::Again);
+            }
             if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
                 (&self.inner.credentials, used)
             {
