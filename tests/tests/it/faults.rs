@@ -946,3 +946,78 @@ async fn h10_every_path_parameter_refuses_dot_segments() {
     );
     assert_eq!(server.count(), 0, "nothing was sent");
 }
+
+// 8. Shared budgets are race-free.
+
+/// A server that enforces a window of `LIMIT` requests per `WINDOW`
+/// seconds of the wall clock (windows start at multiples of `WINDOW`, and
+/// their reset is given in whole seconds, like the API's), and counts the
+/// 429s it had to send. Real time: the client reads the reset against the
+/// wall clock.
+struct Window {
+    index: u64,
+    used: u32,
+    refused: u32,
+}
+
+#[tokio::test]
+async fn h08_tasks_sharing_a_budget_never_burn_a_429() {
+    const LIMIT: u32 = 3;
+    const WINDOW: u64 = 2;
+    const TASKS: usize = 9;
+    let state = Arc::new(Mutex::new(Window {
+        index: 0,
+        used: 0,
+        refused: 0,
+    }));
+    let shared = state.clone();
+    let server = FaultServer::start(move |_: &Request, _| {
+        let Ok(mut w) = shared.lock() else {
+            return Reply::json(500, "{}");
+        };
+        let index = now_secs() / WINDOW;
+        if index != w.index {
+            w.index = index;
+            w.used = 0;
+        }
+        let reset = (index + 1) * WINDOW;
+        let reply = if w.used < LIMIT {
+            w.used += 1;
+            Reply::json(200, POST)
+        } else {
+            w.refused += 1;
+            Reply::json(429, r#"{"title": "Too Many Requests"}"#)
+        };
+        reply
+            .header("x-rate-limit-limit", LIMIT.to_string())
+            .header(
+                "x-rate-limit-remaining",
+                LIMIT.saturating_sub(w.used).to_string(),
+            )
+            .header("x-rate-limit-reset", reset.to_string())
+    })
+    .await;
+    let (progress, waits) = retry_delays();
+    let client = builder(&server).progress(progress).build().expect("client");
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { get_post(&client).await })
+        })
+        .collect();
+    for task in tasks {
+        let answer = tokio::time::timeout(Duration::from_secs(60), task).await;
+        answer
+            .expect("in time")
+            .expect("joined")
+            .expect("every task gets its answer");
+    }
+    let refused = state.lock().map(|w| w.refused).unwrap_or(u32::MAX);
+    assert_eq!(refused, 0, "no task sent into a spent window");
+    assert_eq!(server.count(), TASKS, "one request per task");
+    let waits = waits.lock().map(|w| w.len()).unwrap_or_default();
+    assert!(
+        waits >= TASKS - LIMIT as usize,
+        "the waits are reported: {waits}"
+    );
+}

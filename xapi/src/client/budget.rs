@@ -105,16 +105,55 @@ impl RateLimitPolicy {
     }
 }
 
+/// One endpoint's budget as this client knows it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Entry {
+    /// The last headers, with `remaining` lowered for each request let
+    /// through since (answers of the same window never raise it).
+    limit: RateLimit,
+    /// The last answer had no rate-limit headers: nothing to count.
+    unlimited: bool,
+    /// One request is out to learn the budget; the others wait for it.
+    probing: bool,
+}
+
+type Key = (u64, &'static str, &'static str);
+
+/// Whether a request may go now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// Send; `probe` when this request is the one that learns the budget.
+    Go {
+        /// Whether the caller is the probe (and must settle it).
+        probe: bool,
+    },
+    /// Another request is learning the budget: wait for its answer.
+    Wait,
+    /// The budget is spent until its reset.
+    Spent(RateLimit),
+}
+
 /// Per-endpoint, per-credential budgets, shared by the clones of a client.
+///
+/// Tasks that share a client and an endpoint share its budget without
+/// racing: a request is let through only while the budget has room (the
+/// count is lowered for each one sent, before its answer), and when the
+/// budget is unknown (the first request, or after a window was waited out)
+/// exactly one request goes to learn it while the others wait for its
+/// answer, so the tasks woken at a reset do not all send at once.
 #[derive(Debug, Default)]
 pub struct Budgets {
     // Looked up twice per request: a fast hasher (the keys are not chosen by
     // the network).
-    map: Mutex<HashMap<(u64, &'static str, &'static str), RateLimit, foldhash::fast::FixedState>>,
+    map: Mutex<HashMap<Key, Entry, foldhash::fast::FixedState>>,
+    /// Signalled whenever a budget is learnt or a probe ends.
+    changed: tokio::sync::Notify,
 }
 
 impl Budgets {
-    /// Records the headers of an answer.
+    /// Records the headers of an answer. Within one window (the same
+    /// reset) the remaining count only goes down: answers to requests sent
+    /// together arrive in any order.
     pub fn update(
         &self,
         credential: u64,
@@ -122,12 +161,67 @@ impl Budgets {
         path: &'static str,
         limit: RateLimit,
     ) {
-        if !limit.is_known() {
-            return;
-        }
         if let Ok(mut map) = self.map.lock() {
-            map.insert((credential, method, path), limit);
+            let entry = map.entry((credential, method, path)).or_default();
+            if !limit.is_known() {
+                entry.unlimited = true;
+            } else {
+                let same_window = entry.limit.reset.is_some() && entry.limit.reset == limit.reset;
+                let mut next = limit;
+                if same_window {
+                    next.remaining = match (entry.limit.remaining, limit.remaining) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => b.or(a),
+                    };
+                }
+                entry.limit = next;
+                entry.unlimited = false;
+            }
+            entry.probing = false;
         }
+        self.changed.notify_waiters();
+    }
+
+    /// Asks to send one request now (see [`Admission`]).
+    pub(crate) fn admit(&self, key: Key) -> Admission {
+        let Ok(mut map) = self.map.lock() else {
+            return Admission::Go { probe: false };
+        };
+        let entry = map.entry(key).or_default();
+        if entry.unlimited {
+            return Admission::Go { probe: false };
+        }
+        if entry.limit.exhausted() {
+            return Admission::Spent(entry.limit);
+        }
+        match entry.limit.remaining {
+            Some(n) => {
+                entry.limit.remaining = Some(n.saturating_sub(1));
+                Admission::Go { probe: false }
+            }
+            None if entry.probing => Admission::Wait,
+            None => {
+                entry.probing = true;
+                Admission::Go { probe: true }
+            }
+        }
+    }
+
+    /// Ends a probe that got no answer (a transport fault, a cancelled
+    /// request), so that another request can learn the budget.
+    pub(crate) fn end_probe(&self, key: Key) {
+        if let Ok(mut map) = self.map.lock() {
+            if let Some(entry) = map.get_mut(&key) {
+                entry.probing = false;
+            }
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Resolves when a budget was learnt or a probe ended (create it before
+    /// [`Budgets::admit`], so that no signal is missed).
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 
     /// The last known budget.
@@ -137,21 +231,31 @@ impl Budgets {
         method: &'static str,
         path: &'static str,
     ) -> Option<RateLimit> {
-        self.map
-            .lock()
-            .ok()?
-            .get(&(credential, method, path))
-            .copied()
+        let map = self.map.lock().ok()?;
+        let entry = map.get(&(credential, method, path))?;
+        (!entry.unlimited && entry.limit.is_known()).then_some(entry.limit)
     }
 
-    /// Forgets the remaining count after its window was waited out.
-    pub fn window_passed(&self, credential: u64, method: &'static str, path: &'static str) {
+    /// Forgets the remaining counts after the window that reset at `reset`
+    /// was waited out; the next request learns the new budget. A budget
+    /// learnt since (another reset) is kept.
+    pub fn window_passed(
+        &self,
+        credential: u64,
+        method: &'static str,
+        path: &'static str,
+        reset: Option<u64>,
+    ) {
         if let Ok(mut map) = self.map.lock() {
-            if let Some(l) = map.get_mut(&(credential, method, path)) {
-                l.remaining = None;
-                l.user_24h_remaining = None;
+            if let Some(e) = map.get_mut(&(credential, method, path)) {
+                if e.limit.reset() == reset {
+                    e.limit.remaining = None;
+                    e.limit.user_24h_remaining = None;
+                    e.limit.app_24h_remaining = None;
+                }
             }
         }
+        self.changed.notify_waiters();
     }
 
     /// Every known budget, as (`METHOD /path`, limits), sorted.
@@ -159,12 +263,29 @@ impl Budgets {
         let mut out: Vec<(String, RateLimit)> = match self.map.lock() {
             Ok(map) => map
                 .iter()
-                .map(|((_, m, p), l)| (format!("{m} {p}"), *l))
+                .filter(|(_, e)| !e.unlimited && e.limit.is_known())
+                .map(|((_, m, p), e)| (format!("{m} {p}"), e.limit))
                 .collect(),
             Err(_) => Vec::new(),
         };
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+}
+
+/// Ends a probe when dropped without an answer (the request failed or was
+/// cancelled); an answer ends it first through [`Budgets::update`].
+pub(crate) struct Probe<'a> {
+    pub(crate) budgets: &'a Budgets,
+    pub(crate) key: Key,
+    pub(crate) active: bool,
+}
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        if self.active {
+            self.budgets.end_probe(self.key);
+        }
     }
 }
 
@@ -221,7 +342,7 @@ mod policy_tests {
         assert_eq!(b.get(1, "GET", "/2/a"), Some(l));
         assert_eq!(b.get(2, "GET", "/2/a"), None);
         assert_eq!(b.get(1, "GET", "/2/b"), None);
-        b.window_passed(1, "GET", "/2/a");
+        b.window_passed(1, "GET", "/2/a", Some(10));
         assert_eq!(b.get(1, "GET", "/2/a").and_then(|l| l.remaining), None);
         assert_eq!(b.snapshot().len(), 1);
     }

@@ -13,7 +13,7 @@ use crate::answer::error::{offset_of, snippet, ApiError, DecodeError, Error};
 use crate::answer::response::Response;
 use crate::auth::{AuthError, Credentials};
 use crate::client::body::{local_answer, read_capped, Answer, ReadFault};
-use crate::client::budget::{RateLimit, RateLimitEvent};
+use crate::client::budget::{Admission, Probe, RateLimit, RateLimitEvent};
 use crate::client::progress::ProgressEvent;
 use crate::client::retry::{Decision, GiveUpCause, Outcome};
 
@@ -87,7 +87,7 @@ impl Client {
         attempts: u32,
     ) -> Result<(), Error> {
         let wait = after_429
-            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+            .or_else(|| until_reset(limit))
             .unwrap_or(Duration::from_secs(60));
         let event = RateLimitEvent {
             operation: operation.id,
@@ -113,6 +113,7 @@ impl Client {
                     self.inner.credential_key,
                     operation.method.as_str(),
                     operation.path,
+                    limit.reset(),
                 );
                 Ok(())
             }
@@ -126,6 +127,52 @@ impl Client {
                 },
                 last: None,
             }),
+        }
+    }
+
+    /// Takes a place in `operation`'s budget, waiting as long as it takes:
+    /// for another request learning the budget (reported as a wait), or for
+    /// a spent window to reset (per the rate-limit policy, which may refuse).
+    /// The returned probe, when this request learns the budget, ends with it.
+    async fn admit(
+        &self,
+        operation: &'static Operation,
+        run: &mut Run,
+    ) -> Result<Probe<'_>, Error> {
+        let budgets = &self.inner.budgets;
+        let key = (
+            self.inner.credential_key,
+            operation.method.as_str(),
+            operation.path,
+        );
+        loop {
+            let changed = budgets.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match budgets.admit(key) {
+                Admission::Go { probe } => {
+                    return Ok(Probe {
+                        budgets,
+                        key,
+                        active: probe,
+                    })
+                }
+                Admission::Wait => {
+                    let started = tokio::time::Instant::now();
+                    // Bounded: a probe whose task vanished is ended by its
+                    // guard, but never wait on a signal alone.
+                    let _ = tokio::time::timeout(Duration::from_secs(5), changed).await;
+                    self.report(ProgressEvent::Wait {
+                        operation: operation.id,
+                        delay: started.elapsed(),
+                    });
+                }
+                Admission::Spent(limit) => {
+                    run.rate_waits = run.rate_waits.saturating_add(1);
+                    self.respect_rate_limit(operation, limit, None, run.attempt)
+                        .await?;
+                }
+            }
         }
     }
 
@@ -212,9 +259,7 @@ impl Client {
         };
         loop {
             run.attempt = run.attempt.saturating_add(1);
-            if self.wait_for_budget(operation, run.attempt).await? {
-                run.rate_waits = run.rate_waits.saturating_add(1);
-            }
+            let probe = self.admit(operation, &mut run).await?;
             let mut req = requests.next(self, operation)?;
             let used = self
                 .authorize(&mut req)
@@ -223,7 +268,10 @@ impl Client {
                     operation: operation.id,
                     source,
                 })?;
-            let next = match self.attempt_whole(operation, req, run.attempt).await {
+            let answer = self.attempt_whole(operation, req, run.attempt).await;
+            // An answer ended the probe through its headers; a fault ends it here.
+            drop(probe);
+            let next = match answer {
                 Ok((answer, limit)) => {
                     self.after_answer(operation, &mut run, answer, limit, used)
                         .await?
@@ -391,7 +439,7 @@ impl Client {
             return run.give_up(operation, answer, limit, cause);
         }
         let after = crate::client::retry::retry_after(&answer.headers)
-            .or_else(|| limit.reset_in(std::time::SystemTime::now()))
+            .or_else(|| until_reset(limit))
             .unwrap_or(Duration::from_secs(60));
         match self
             .respect_rate_limit(operation, limit, Some(after), run.attempt)
@@ -620,6 +668,17 @@ enum Fault {
     Deadline,
     /// The body is over the cap.
     TooLarge(Option<u64>),
+}
+
+/// Resets are given in whole seconds: the window may end anywhere in the
+/// second named, so a wait for it lasts one second more.
+const RESET_MARGIN: Duration = Duration::from_secs(1);
+
+/// How long to wait for `limit`'s reset, margin included.
+fn until_reset(limit: RateLimit) -> Option<Duration> {
+    limit
+        .reset_in(std::time::SystemTime::now())
+        .map(|d| d.saturating_add(RESET_MARGIN))
 }
 
 /// `future`, or `None` when `deadline` passes first.
