@@ -1021,3 +1021,106 @@ async fn h08_tasks_sharing_a_budget_never_burn_a_429() {
         "the waits are reported: {waits}"
     );
 }
+
+// 11. Media uploads resume.
+
+mod media {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use xapi::media::{MediaType, UploadError, MAX_CHUNK_SIZE};
+
+    /// The segment index of a multipart append body.
+    fn segment_of(body: &[u8]) -> Option<u64> {
+        let text = String::from_utf8_lossy(body);
+        let after = text.split("name=\"segment_index\"\r\n\r\n").nth(1)?;
+        after.split("\r\n").next()?.trim().parse().ok()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn h11_an_interrupted_upload_resumes_where_it_stopped() {
+        let broken = Arc::new(AtomicBool::new(true));
+        let flag = broken.clone();
+        let server = FaultServer::start(move |req: &Request, _| {
+            let target = req.target.split('?').next().unwrap_or_default();
+            match target {
+                "/2/media/upload/initialize" => {
+                    Reply::json(200, r#"{"data": {"id": "77", "media_key": "3_77"}}"#)
+                }
+                "/2/media/upload/77/append" => {
+                    if segment_of(&req.body) == Some(1) && flag.load(Ordering::SeqCst) {
+                        Reply::json(
+                            400,
+                            r#"{"title": "Invalid Request", "type": "about:blank"}"#,
+                        )
+                    } else {
+                        Reply::json(200, "{}")
+                    }
+                }
+                "/2/media/upload/77/finalize" => {
+                    Reply::json(200, r#"{"data": {"id": "77", "size": 30}}"#)
+                }
+                _ => Reply::json(404, "{}"),
+            }
+        })
+        .await;
+        let client = builder(&server).no_timeouts().build().expect("client");
+        let data: Vec<u8> = (0u8..30).collect();
+        let error = client
+            .media_upload()
+            .media_type(MediaType::ImageJpeg)
+            .chunk_size(10)
+            .upload_bytes(data.clone())
+            .await
+            .expect_err("segment 1 is refused");
+        let UploadError::Interrupted { resume, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(resume.media_id, "77");
+        assert_eq!(resume.next_segment, 1);
+        assert_eq!(error.request_error().and_then(Error::status), Some(400));
+        let sent_before = server.count();
+
+        broken.store(false, Ordering::SeqCst);
+        let uploaded = client
+            .media_upload()
+            .media_type(MediaType::ImageJpeg)
+            .resume(resume.clone())
+            .upload_bytes(data.clone())
+            .await
+            .expect("resumed");
+        assert_eq!(uploaded.id, "77");
+        let after: Vec<Request> = server.requests().split_off(sent_before);
+        let targets: Vec<&str> = after.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "/2/media/upload/77/append",
+                "/2/media/upload/77/append",
+                "/2/media/upload/77/finalize"
+            ],
+            "no second initialize, no segment sent twice"
+        );
+        assert_eq!(segment_of(&after[0].body), Some(1));
+        assert_eq!(segment_of(&after[1].body), Some(2));
+        let holds = |body: &[u8], part: &[u8]| body.windows(part.len()).any(|w| w == part);
+        assert!(
+            holds(&after[0].body, &data[10..20]),
+            "segment 1 carries bytes 10..20"
+        );
+        assert!(holds(&after[1].body, &data[20..30]));
+    }
+
+    #[tokio::test]
+    async fn h11_chunks_over_the_limit_are_refused() {
+        let server = FaultServer::start(|_: &Request, _| Reply::json(200, "{}")).await;
+        let error = client(&server)
+            .media_upload()
+            .media_type(MediaType::ImageJpeg)
+            .chunk_size(MAX_CHUNK_SIZE + 1)
+            .upload_bytes(vec![0u8; 16])
+            .await
+            .expect_err("too large a chunk");
+        assert!(error.to_string().contains("chunk_size"), "{error}");
+        assert_eq!(server.count(), 0);
+    }
+}

@@ -68,6 +68,8 @@ pub use crate::models::MediaUploadConfigRequestMediaType as MediaType;
 
 /// Default size of one appended segment: 4 MiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 4 * 1024 * 1024;
+/// Largest segment X accepts in one append: 5 MB.
+pub const MAX_CHUNK_SIZE: usize = 5_000_000;
 /// Default number of times a failed segment is sent again.
 pub const DEFAULT_APPEND_RETRIES: u32 = 2;
 /// Largest upload: `MediaUploadConfigRequest.total_bytes.maximum`.
@@ -128,6 +130,17 @@ pub enum UploadError {
         /// Time waited between status checks.
         waited: Duration,
     },
+    /// The upload stopped after X had accepted its start: `resume` says
+    /// where to go on ([`MediaUploader::resume`]) without sending a segment
+    /// twice or starting over; `source` says why it stopped.
+    #[error("media {}: upload stopped before segment {}: {source}", resume.media_id, resume.next_segment)]
+    Interrupted {
+        /// Where to resume.
+        resume: UploadResume,
+        /// Why it stopped.
+        #[source]
+        source: Box<UploadError>,
+    },
     /// An answer lacked something the upload cannot go on without.
     #[error("{operation}: unexpected answer: {reason}")]
     UnexpectedResponse {
@@ -143,7 +156,50 @@ impl UploadError {
     pub fn request_error(&self) -> Option<&Error> {
         match self {
             UploadError::Request(e) => Some(e),
+            UploadError::Interrupted { source, .. } => source.request_error(),
             _ => None,
+        }
+    }
+
+    /// Where to resume, when the upload can be resumed.
+    pub fn resume_point(&self) -> Option<&UploadResume> {
+        match self {
+            UploadError::Interrupted { resume, .. } => Some(resume),
+            _ => None,
+        }
+    }
+}
+
+/// Where an interrupted upload goes on: the media id X gave it, the first
+/// segment not accepted yet, and the chunk size and length it was started
+/// with (a resumed upload must use the same, over the same bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadResume {
+    /// The media id.
+    pub media_id: String,
+    /// The first segment X has not accepted (`segments` when all were:
+    /// only finalising is left).
+    pub next_segment: u64,
+    /// The chunk size of the upload.
+    pub chunk_size: usize,
+    /// The declared length.
+    pub total_bytes: u64,
+}
+
+impl UploadResume {
+    /// A resume point, e.g. one saved from an earlier run.
+    pub fn new(
+        media_id: impl Into<String>,
+        next_segment: u64,
+        chunk_size: usize,
+        total_bytes: u64,
+    ) -> Self {
+        UploadResume {
+            media_id: media_id.into(),
+            next_segment,
+            chunk_size,
+            total_bytes,
         }
     }
 }
@@ -204,6 +260,7 @@ pub struct MediaUploader<'c> {
     additional_owners: Vec<String>,
     shared: Option<bool>,
     progress: Option<ProgressFn<'c>>,
+    resume: Option<UploadResume>,
 }
 
 impl std::fmt::Debug for MediaUploader<'_> {
@@ -277,7 +334,18 @@ impl<'c> MediaUploader<'c> {
             additional_owners: Vec::new(),
             shared: None,
             progress: None,
+            resume: None,
         }
+    }
+
+    /// Goes on with an interrupted upload instead of starting one: no new
+    /// media id, the segments X accepted are skipped in the source (which
+    /// must hold the same bytes), and the chunk size is the one it was
+    /// started with.
+    pub fn resume(mut self, at: UploadResume) -> Self {
+        self.chunk_size = at.chunk_size;
+        self.resume = Some(at);
+        self
     }
 
     /// The media type (`media_type`); required for bytes and readers,
@@ -397,24 +465,105 @@ impl<'c> MediaUploader<'c> {
     }
 
     async fn run(self, mut source: Source<'_>, total: u64) -> Result<UploadedMedia, UploadError> {
+        let segments = self.check(total)?;
+        let init_body = self.init_body(total);
         let MediaUploader {
             client,
-            media_type,
-            category,
             chunk_size,
             append_retries,
             retry_delay,
             processing_timeout,
-            additional_owners,
-            shared,
             mut progress,
+            resume,
+            ..
         } = self;
-        const INIT: &str = "initializeMediaUpload";
-        let Some(media_type) = media_type else {
-            return Err(invalid(INIT, "media_type", "is required").into());
+        let (id, init) = match &resume {
+            Some(at) => {
+                check_resume(at, total)?;
+                skip(&mut source, at.next_segment, at.chunk_size, total).await?;
+                (at.media_id.clone(), None)
+            }
+            None => {
+                let (id, init) = initialize(client, init_body).await?;
+                (id, Some(init))
+            }
         };
-        if chunk_size == 0 {
-            return Err(invalid(INIT, "chunk_size", "must be at least 1 byte").into());
+        let first = resume.as_ref().map_or(0, |at| at.next_segment);
+        let interrupted = |next_segment: u64, source: UploadError| UploadError::Interrupted {
+            resume: UploadResume::new(id.clone(), next_segment, chunk_size, total),
+            source: Box::new(source),
+        };
+        let chunk = chunk_size as u64;
+        let mut sent = first.saturating_mul(chunk).min(total);
+        let mut retries_used = 0u32;
+        let boundary = format!("xapi-{:032x}", rand::random::<u128>());
+        for segment in first..segments {
+            let len = usize::try_from(chunk.min(total.saturating_sub(sent))).unwrap_or(chunk_size);
+            let body = segment_body(&mut source, &boundary, segment, len, total, sent)
+                .await
+                .map_err(|e| match e {
+                    // The source does not hold what was declared: resuming
+                    // over the same source would not help.
+                    e @ UploadError::SourceTooShort { .. } => e,
+                    other => interrupted(segment, other),
+                })?;
+            let attempt = Segment {
+                media_id: &id,
+                boundary: &boundary,
+                body,
+            };
+            let retried = append_with_retries(client, attempt, append_retries, retry_delay)
+                .await
+                .map_err(|e| interrupted(segment, e.into()))?;
+            retries_used = retries_used.saturating_add(retried);
+            sent = sent.saturating_add(len as u64);
+            if let Some(progress) = progress.as_mut() {
+                progress(sent, total);
+            }
+        }
+        if source.has_more().await.map_err(UploadError::Read)? {
+            return Err(UploadError::SourceTooLong { declared: total });
+        }
+        let mut uploaded = UploadedMedia {
+            id: id.clone(),
+            media_key: None,
+            size: None,
+            expires_after_secs: None,
+            processing_info: None,
+            total_bytes: total,
+            segments: u32::try_from(segments).unwrap_or(u32::MAX),
+            append_retries: retries_used,
+            status_checks: 0,
+        };
+        if let Some(d) = init.as_ref().and_then(|i| i.data.as_ref()) {
+            absorb(&mut uploaded, d);
+        }
+        finish(client, &mut uploaded, processing_timeout)
+            .await
+            .map_err(|e| match e {
+                // Finalising can be tried again; processing failures are final.
+                e @ UploadError::Request(_) => interrupted(segments, e),
+                other => other,
+            })?;
+        Ok(uploaded)
+    }
+
+    /// Checks the settings against X's limits; returns the segment count.
+    fn check(&self, total: u64) -> Result<u64, UploadError> {
+        const INIT: &str = "initializeMediaUpload";
+        if self.media_type.is_none() {
+            return Err(invalid(INIT, "media_type", "is required").into());
+        }
+        if self.chunk_size == 0 || self.chunk_size > MAX_CHUNK_SIZE {
+            return Err(invalid(
+                INIT,
+                "chunk_size",
+                format!(
+                    "must be 1 to {MAX_CHUNK_SIZE} bytes (is {})",
+                    self.chunk_size
+                ),
+            )
+            .into());
         }
         if total == 0 {
             return Err(invalid(INIT, "total_bytes", "the media is empty").into());
@@ -427,150 +576,191 @@ impl<'c> MediaUploader<'c> {
             )
             .into());
         }
-        let chunk = chunk_size as u64;
-        let segments = total.div_ceil(chunk);
+        let segments = total.div_ceil(self.chunk_size as u64);
         if segments > MAX_SEGMENTS {
             return Err(invalid(
                 INIT,
                 "segment_index",
                 format!(
-                    "{total} bytes in chunks of {chunk_size} make {segments} segments; \
-                     segment_index goes up to 999: use larger chunks"
+                    "{total} bytes in chunks of {} make {segments} segments; \
+                     segment_index goes up to 999: use larger chunks",
+                    self.chunk_size
                 ),
             )
             .into());
         }
+        Ok(segments)
+    }
 
-        let body = MediaUploadConfigRequest {
-            media_type: Some(media_type),
-            media_category: category,
+    /// The body of the request that starts the upload.
+    fn init_body(&self, total: u64) -> MediaUploadConfigRequest {
+        MediaUploadConfigRequest {
+            media_type: self.media_type.clone(),
+            media_category: self.category.clone(),
             total_bytes: i64::try_from(total).ok(),
-            additional_owners: (!additional_owners.is_empty())
-                .then(|| additional_owners.into_iter().map(Text::from).collect()),
-            shared,
+            additional_owners: (!self.additional_owners.is_empty())
+                .then(|| self.additional_owners.iter().map(Text::from).collect()),
+            shared: self.shared,
             ..Default::default()
-        };
-        let init = client
-            .media()
-            .initialize_media_upload()
-            .body(body)
-            .send()
-            .await?
-            .into_body();
-        let Some(id) = init
-            .data
-            .as_ref()
-            .and_then(|d| d.id.as_deref().map(str::to_owned))
-        else {
-            return Err(UploadError::UnexpectedResponse {
-                operation: INIT,
-                reason: "no data.id (media id) in the answer".into(),
+        }
+    }
+}
+
+/// Starts the upload; returns the media id and the answer.
+async fn initialize(
+    client: &Client,
+    body: MediaUploadConfigRequest,
+) -> Result<(String, MediaUploadResponse), UploadError> {
+    const INIT: &str = "initializeMediaUpload";
+    let init = client
+        .media()
+        .initialize_media_upload()
+        .body(body)
+        .send()
+        .await?
+        .into_body();
+    let Some(id) = init
+        .data
+        .as_ref()
+        .and_then(|d| d.id.as_deref().map(str::to_owned))
+    else {
+        return Err(UploadError::UnexpectedResponse {
+            operation: INIT,
+            reason: "no data.id (media id) in the answer".into(),
+        });
+    };
+    Ok((id, init))
+}
+
+/// A resume point must fit the upload it resumes.
+fn check_resume(at: &UploadResume, total: u64) -> Result<(), UploadError> {
+    const APPEND: &str = "appendMediaUpload";
+    check_media_id(APPEND, "media_id", &at.media_id)?;
+    if at.total_bytes != total {
+        return Err(invalid(
+            APPEND,
+            "total_bytes",
+            format!(
+                "the upload being resumed declared {} bytes, the source holds {total}",
+                at.total_bytes
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads past the segments an interrupted upload already sent.
+async fn skip(
+    source: &mut Source<'_>,
+    segments: u64,
+    chunk_size: usize,
+    total: u64,
+) -> Result<(), UploadError> {
+    let mut left = segments.saturating_mul(chunk_size as u64).min(total);
+    let mut scratch = Vec::with_capacity(chunk_size.min(1 << 20));
+    while left > 0 {
+        scratch.clear();
+        let want = usize::try_from(left.min(1 << 20)).unwrap_or(1 << 20);
+        let read = source
+            .read_into(&mut scratch, want)
+            .await
+            .map_err(UploadError::Read)?;
+        if read == 0 {
+            return Err(UploadError::SourceTooShort {
+                declared: total,
+                read: total.saturating_sub(left),
             });
-        };
+        }
+        left = left.saturating_sub(read as u64);
+    }
+    Ok(())
+}
 
-        let mut sent = 0u64;
-        let mut retries_used = 0u32;
-        let boundary = format!("xapi-{:032x}", rand::random::<u128>());
-        for segment in 0..segments {
-            let len = chunk.min(total - sent) as usize;
-            let head = multipart_head(&boundary, segment);
-            let tail = multipart_tail(&boundary);
-            let mut body = Vec::with_capacity(head.len() + len + tail.len());
-            body.extend_from_slice(head.as_bytes());
-            let read = source
-                .read_into(&mut body, len)
-                .await
-                .map_err(UploadError::Read)?;
-            if read < len {
-                return Err(UploadError::SourceTooShort {
-                    declared: total,
-                    read: sent + read as u64,
-                });
-            }
-            body.extend_from_slice(tail.as_bytes());
-            let attempt = Segment {
-                media_id: &id,
-                boundary: &boundary,
-                body: Bytes::from(body),
-            };
-            retries_used +=
-                append_with_retries(client, attempt, append_retries, retry_delay).await?;
-            sent += len as u64;
-            if let Some(progress) = progress.as_mut() {
-                progress(sent, total);
-            }
-        }
-        if source.has_more().await.map_err(UploadError::Read)? {
-            return Err(UploadError::SourceTooLong { declared: total });
-        }
+/// The multipart body of one segment, its bytes read from `source`.
+async fn segment_body(
+    source: &mut Source<'_>,
+    boundary: &str,
+    segment: u64,
+    len: usize,
+    total: u64,
+    sent: u64,
+) -> Result<Bytes, UploadError> {
+    let head = multipart_head(boundary, segment);
+    let tail = multipart_tail(boundary);
+    let mut body = Vec::with_capacity(head.len().saturating_add(len).saturating_add(tail.len()));
+    body.extend_from_slice(head.as_bytes());
+    let read = source
+        .read_into(&mut body, len)
+        .await
+        .map_err(UploadError::Read)?;
+    if read < len {
+        return Err(UploadError::SourceTooShort {
+            declared: total,
+            read: sent.saturating_add(read as u64),
+        });
+    }
+    body.extend_from_slice(tail.as_bytes());
+    Ok(Bytes::from(body))
+}
 
-        let finalized = client
-            .media()
-            .finalize_media_upload(id.as_str())
-            .send()
-            .await?
-            .into_body();
-        let mut uploaded = UploadedMedia {
-            id,
-            media_key: None,
-            size: None,
-            expires_after_secs: None,
-            processing_info: None,
-            total_bytes: total,
-            segments: u32::try_from(segments).unwrap_or(u32::MAX),
-            append_retries: retries_used,
-            status_checks: 0,
+/// Finalises the upload and waits for X's processing, within `timeout`.
+async fn finish(
+    client: &Client,
+    uploaded: &mut UploadedMedia,
+    timeout: Duration,
+) -> Result<(), UploadError> {
+    let finalized = client
+        .media()
+        .finalize_media_upload(uploaded.id.as_str())
+        .send()
+        .await?
+        .into_body();
+    let mut data = finalized.data;
+    let mut waited = Duration::ZERO;
+    loop {
+        if let Some(d) = &data {
+            absorb(uploaded, d);
+        }
+        let Some(info) = data.and_then(|d| d.processing_info) else {
+            return Ok(());
         };
-        if let Some(d) = &init.data {
-            absorb(&mut uploaded, d);
-        }
-        let mut data = finalized.data;
-        let mut waited = Duration::ZERO;
-        loop {
-            if let Some(d) = &data {
-                absorb(&mut uploaded, d);
+        match &info.state {
+            None | Some(ProcessingInfoState::Succeeded) => {
+                uploaded.processing_info = Some(info);
+                return Ok(());
             }
-            let Some(info) = data.and_then(|d| d.processing_info) else {
-                break;
-            };
-            match &info.state {
-                None | Some(ProcessingInfoState::Succeeded) => {
-                    uploaded.processing_info = Some(info);
-                    break;
+            Some(ProcessingInfoState::Failed) => {
+                return Err(processing_failed(&uploaded.id, info));
+            }
+            Some(other) => {
+                let state = other.to_string();
+                let wait = info
+                    .check_after_secs
+                    .and_then(|s| u64::try_from(s).ok())
+                    .filter(|s| *s > 0)
+                    .map_or(DEFAULT_CHECK_AFTER, Duration::from_secs);
+                uploaded.processing_info = Some(info);
+                if waited.saturating_add(wait) > timeout {
+                    return Err(UploadError::ProcessingTimedOut {
+                        media_id: uploaded.id.clone(),
+                        state,
+                        waited,
+                    });
                 }
-                Some(ProcessingInfoState::Failed) => {
-                    return Err(processing_failed(&uploaded.id, info));
-                }
-                Some(other) => {
-                    let state = other.to_string();
-                    let wait = info
-                        .check_after_secs
-                        .and_then(|s| u64::try_from(s).ok())
-                        .filter(|s| *s > 0)
-                        .map_or(DEFAULT_CHECK_AFTER, Duration::from_secs);
-                    uploaded.processing_info = Some(info);
-                    if waited + wait > processing_timeout {
-                        return Err(UploadError::ProcessingTimedOut {
-                            media_id: uploaded.id.clone(),
-                            state,
-                            waited,
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                    uploaded.status_checks += 1;
-                    let status = client
-                        .media()
-                        .get_media_upload_status(uploaded.id.as_str())
-                        .command(GetMediaUploadStatusCommand::Status)
-                        .send()
-                        .await?
-                        .into_body();
-                    data = status.data;
-                }
+                tokio::time::sleep(wait).await;
+                waited = waited.saturating_add(wait);
+                uploaded.status_checks = uploaded.status_checks.saturating_add(1);
+                let status = client
+                    .media()
+                    .get_media_upload_status(uploaded.id.as_str())
+                    .command(GetMediaUploadStatusCommand::Status)
+                    .send()
+                    .await?
+                    .into_body();
+                data = status.data;
             }
         }
-        Ok(uploaded)
     }
 }
 
@@ -664,14 +854,14 @@ async fn append_with_retries(
         match append_once(client, &segment).await {
             Ok(()) => return Ok(attempt),
             Err(error) if attempt < retries && is_retryable(&error) => {
-                attempt += 1;
+                attempt = attempt.saturating_add(1);
                 tracing::debug!(
                     media_id = segment.media_id,
                     attempt,
                     error = %error,
                     "appendMediaUpload failed, sending the segment again"
                 );
-                tokio::time::sleep(delay * attempt).await;
+                tokio::time::sleep(delay.saturating_mul(attempt)).await;
             }
             Err(error) => return Err(error),
         }
