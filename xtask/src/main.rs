@@ -4,6 +4,7 @@ mod bench;
 mod build_times;
 mod drift;
 mod fuzz;
+mod soak;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ enum Command {
     Fuzz(fuzz::Args),
     /// Runs the benchmarks and prints the ratios.
     Bench(bench::Args),
+    /// Runs the soak test: paging and a stream against injected faults.
+    Soak(soak::Args),
     /// Measures clean and incremental build times.
     BuildTimes(build_times::Args),
     /// Decodes response bodies as an operation's response and reports failures
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BuildTimes(args) => build_times::run(&args),
+        Command::Soak(args) => soak::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

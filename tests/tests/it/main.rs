@@ -19,5 +19,6 @@ mod proptests;
 mod raw;
 mod rules;
 mod secrets;
+mod soak;
 mod streaming;
 mod wire;
