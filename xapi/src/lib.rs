@@ -59,6 +59,12 @@
 //! `tweets`, `media` needs `media`, `rules` needs `stream` or `tweets`.
 
 #![deny(clippy::unwrap_used)]
+// Code that handles what the network sends never panics: no `expect`, no
+// indexing or slicing that could be out of range, no explicit panic.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::expect_used, clippy::indexing_slicing)
+)]
 #![warn(missing_docs)]
 
 // The map of the crate. Each folder is one concept and imports only from

@@ -279,8 +279,8 @@ impl fmt::Display for DecodeError {
 /// Up to `width` characters of `body` around `offset`, on one line.
 pub(crate) fn snippet(body: &[u8], offset: usize, width: usize) -> String {
     let start = offset.saturating_sub(width / 2).min(body.len());
-    let end = (start + width).min(body.len());
-    String::from_utf8_lossy(&body[start..end]).replace(['\n', '\r'], " ")
+    let end = start.saturating_add(width).min(body.len());
+    String::from_utf8_lossy(body.get(start..end).unwrap_or_default()).replace(['\n', '\r'], " ")
 }
 
 /// Byte offset of a 1-based line/column in `body`.

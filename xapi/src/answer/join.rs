@@ -131,8 +131,8 @@ impl Table {
                 break;
             };
             let (tag, mut at) = slot_of(hash_id(id, FOLD), mask);
-            loop {
-                let slot = &mut slots[at];
+            // `at` is masked to the table's length: the slot is always there.
+            while let Some(slot) = slots.get_mut(at) {
                 if slot.1 == 0 {
                     if filled * 2 >= len {
                         complete = false;
@@ -188,8 +188,11 @@ fn hash_id(s: &str, fold: bool) -> u64 {
     let mask: u64 = if fold { 0x2020_2020_2020_2020 } else { 0 };
     let bytes = s.as_bytes();
     let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[at..at + 8]);
+        // Callers read whole words only (`at + 8 <= len`).
+        let w: [u8; 8] = bytes
+            .get(at..at.wrapping_add(8))
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default();
         u64::from_le_bytes(w) | mask
     };
     let mut h = (bytes.len() as u64).wrapping_mul(K);

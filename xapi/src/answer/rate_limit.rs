@@ -1,4 +1,5 @@
 //! Rate-limit headers.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,7 @@
 //! App-only authentication: trading an app's consumer key and secret for a
 //! bearer token with the OAuth 2.0 client-credentials grant
 //! (`POST /oauth2/token`).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

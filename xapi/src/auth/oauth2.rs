@@ -11,6 +11,7 @@
 //! 3. hand the resulting [`TokenPair`] to a [`UserTokenManager`], which
 //!    refreshes it shortly before it expires and reports each new pair to an
 //!    optional callback so the application can persist it.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
@@ -443,7 +444,7 @@ fn renewal_time(pair: &TokenPair) -> Option<Instant> {
         .unwrap_or(Duration::ZERO);
     let wait = lifetime
         .saturating_sub(REFRESH_MARGIN)
-        .max(lifetime / 2)
+        .max(lifetime.checked_div(2).unwrap_or_default())
         .max(MIN_REFRESH_INTERVAL);
     Instant::now().checked_add(wait)
 }

@@ -1,6 +1,7 @@
 //! Reading an answer whole, under a size cap, before anything decides what
 //! to do with it: a body cut half-way is then a fault of the attempt (and
 //! retried like one), not a decoding error after the retry loop is over.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};

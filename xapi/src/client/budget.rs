@@ -1,4 +1,5 @@
 //! Rate-limit budgets and the policy for waiting on them.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

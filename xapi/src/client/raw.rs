@@ -2,6 +2,7 @@
 //! a positional call is validated against the operation table, waits for the
 //! rate-limit budget, and is sent, retried and authorised by
 //! [`Client::execute_raw`] like any fluent request.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use xapi_generated::runtime::{Operation, ParamLocation, RequestParts};
 

@@ -1,4 +1,5 @@
 //! When to try a request again, as a pure function of what happened.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::Duration;
 

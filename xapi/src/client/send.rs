@@ -1,5 +1,6 @@
 //! The send path every request takes: credentials, validation, the
 //! rate-limit budget, retries, decoding and error mapping.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::Duration;
 
@@ -292,7 +293,10 @@ impl Client {
         request: reqwest::Request,
         attempt: u32,
     ) -> Result<(Answer, RateLimit), Fault> {
-        let deadline = self.inner.deadline.map(|d| tokio::time::Instant::now() + d);
+        let deadline = self
+            .inner
+            .deadline
+            .and_then(|d| tokio::time::Instant::now().checked_add(d));
         let (response, limit) = within(deadline, self.send_attempt(operation, request, attempt))
             .await
             .ok_or(Fault::Deadline)?
@@ -484,7 +488,10 @@ impl Client {
                 operation: operation.id,
                 source,
             })?;
-        let deadline = self.inner.deadline.map(|d| tokio::time::Instant::now() + d);
+        let deadline = self
+            .inner
+            .deadline
+            .and_then(|d| tokio::time::Instant::now().checked_add(d));
         within(deadline, self.send_attempt(operation, request, attempt))
             .await
             .ok_or(Error::Timeout {

@@ -5,6 +5,7 @@
 //! in name order — into typed pages with the same include-join as live
 //! responses. Reading is streaming, one line at a time, so memory stays
 //! bounded by the largest line, whatever the archive's size.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::path::{Path, PathBuf};
 
@@ -102,7 +103,7 @@ fn replay_file<T: Model + Send + 'static>(
                 Some(lines) => lines.next_line().await,
                 None => Ok(None),
             };
-            st.line += 1;
+            st.line = st.line.saturating_add(1);
             match next {
                 Ok(None) => return None,
                 Err(e) => {

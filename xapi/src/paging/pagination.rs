@@ -9,6 +9,7 @@
 //! Every page tells the token that continues after it
 //! ([`Response::next_token`]); a pull can start from a saved token with
 //! [`Pages::resume_from`].
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
@@ -139,7 +140,7 @@ where
                     pages: st.pages,
                     source: Box::new(source),
                 });
-            st.pages += 1;
+            st.pages = st.pages.saturating_add(1);
             match &result {
                 Ok(page) => {
                     let items = page.data().map(DataLen::data_len).unwrap_or(0);
@@ -200,6 +201,13 @@ where
     }
 }
 
+/// The `None` arm of [`PageItem::get`], which item streams never reach.
+#[cold]
+#[allow(clippy::panic)] // an internal invariant, not network input
+fn unreachable_item() -> ! {
+    panic!("an item is only made for an index inside its page")
+}
+
 /// Number of items in a page's `data` (a list for paginated operations).
 pub trait DataLen {
     /// Number of items.
@@ -230,10 +238,11 @@ impl<T> Clone for PageItem<T> {
 impl<T: Envelope<Data = Vec<E>>, E> PageItem<T> {
     /// The item.
     pub fn get(&self) -> &E {
-        self.page
-            .data()
-            .and_then(|d| d.get(self.index))
-            .expect("an item is only made for an index inside its page")
+        match self.page.data().and_then(|d| d.get(self.index)) {
+            Some(item) => item,
+            // An item is only made for an index inside its page.
+            None => unreachable_item(),
+        }
     }
 }
 
@@ -304,7 +313,7 @@ where
                         return Poll::Ready(None);
                     }
                 }
-                this.yielded += 1;
+                this.yielded = this.yielded.saturating_add(1);
                 return Poll::Ready(Some(Ok(item)));
             }
             this.current = None;

@@ -1,5 +1,6 @@
 //! Line framing of a streaming body: messages end with `\r\n`, an empty
 //! line is a keep-alive.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use bytes::{Bytes, BytesMut};
 
@@ -85,23 +86,28 @@ impl LineFramer {
     /// line exceeds the limit.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, usize> {
         if !self.carry.is_empty() {
-            if let Some(rel) = memchr::memchr(b'\n', &self.carry[self.scanned..]) {
-                let line = self.carry.split_to(self.scanned + rel + 1).freeze();
+            let unscanned = self.carry.get(self.scanned..).unwrap_or_default();
+            if let Some(rel) = memchr::memchr(b'\n', unscanned) {
+                let line = self
+                    .carry
+                    .split_to(self.scanned.saturating_add(rel).saturating_add(1))
+                    .freeze();
                 self.scanned = 0;
                 return Ok(Some(Self::frame(line)));
             }
             self.scanned = self.carry.len();
             if let Some(pos) = memchr::memchr(b'\n', &self.chunk) {
                 // The end of a message split across chunks.
-                self.carry.extend_from_slice(&self.chunk[..=pos]);
-                self.consume_chunk(pos + 1);
+                self.carry
+                    .extend_from_slice(self.chunk.get(..=pos).unwrap_or_default());
+                self.consume_chunk(pos.saturating_add(1));
                 let line = Bytes::copy_from_slice(&self.carry);
                 self.release_carry();
                 self.scanned = 0;
                 return Ok(Some(Self::frame(line)));
             }
         } else if let Some(pos) = memchr::memchr(b'\n', &self.chunk) {
-            let line = self.consume_chunk(pos + 1);
+            let line = self.consume_chunk(pos.saturating_add(1));
             return Ok(Some(Self::frame(line)));
         }
         // No line end in what is held: keep the start of the message.
@@ -126,8 +132,8 @@ impl LineFramer {
     /// A line (with its `\n`) as a frame.
     fn frame(mut line: Bytes) -> Frame {
         let mut end = line.len().saturating_sub(1);
-        if end > 0 && line[end - 1] == b'\r' {
-            end -= 1;
+        if end > 0 && line.get(end.saturating_sub(1)) == Some(&b'\r') {
+            end = end.saturating_sub(1);
         }
         line.truncate(end);
         // Messages start with `{`: only a line starting with white space
@@ -143,7 +149,7 @@ impl LineFramer {
 
     /// Bytes of an unfinished message held so far.
     pub fn pending(&self) -> usize {
-        self.carry.len() + self.chunk.len()
+        self.carry.len().saturating_add(self.chunk.len())
     }
 
     /// Drops any partial message (after a disconnect).

@@ -23,6 +23,7 @@
 //! more than one live connection per stream. With `backfill_minutes`, a
 //! reconnect asks for the missed minutes and replayed messages are dropped by
 //! id within a bounded window.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
@@ -153,11 +154,11 @@ impl StreamConfig {
             FailureKind::Network => self.network_step.saturating_mul(n).min(self.network_max),
             FailureKind::Http => self
                 .http_initial
-                .saturating_mul(1u32 << (n - 1).min(16))
+                .saturating_mul(1u32 << n.saturating_sub(1).min(16))
                 .min(self.http_max),
             FailureKind::RateLimited => self
                 .rate_limit_initial
-                .saturating_mul(1u32 << (n - 1).min(16))
+                .saturating_mul(1u32 << n.saturating_sub(1).min(16))
                 .min(self.rate_limit_max),
         }
     }
@@ -340,7 +341,10 @@ impl<T: Model + Send + 'static> State<T> {
             .max_reconnects
             .is_some_and(|m| self.failures > m)
         {
-            let reason = format!("gave up after {} reconnect attempts", self.failures - 1);
+            let reason = format!(
+                "gave up after {} reconnect attempts",
+                self.failures.saturating_sub(1)
+            );
             return self.end(Error::Stream {
                 operation: self.operation.id,
                 reason,

@@ -40,6 +40,7 @@
 //! language codes matching `^[A-Z]{2}$` (`SubtitleLanguageCode.pattern`).
 //! The reason of a failed processing is read from
 //! `processing_info.error`, which X sends but the document does not declare.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::path::Path;
 use std::time::Duration;
@@ -294,16 +295,19 @@ impl Source<'_> {
             }
             Source::Reader(reader) => {
                 let start = out.len();
-                out.resize(start + len, 0);
-                let mut filled = 0;
+                out.resize(start.saturating_add(len), 0);
+                let mut filled = 0usize;
                 while filled < len {
-                    let n = reader.read(&mut out[start + filled..]).await?;
+                    let Some(rest) = out.get_mut(start.saturating_add(filled)..) else {
+                        break;
+                    };
+                    let n = reader.read(rest).await?;
                     if n == 0 {
                         break;
                     }
-                    filled += n;
+                    filled = filled.saturating_add(n);
                 }
-                out.truncate(start + filled);
+                out.truncate(start.saturating_add(filled));
                 Ok(filled)
             }
         }

@@ -262,7 +262,7 @@ pub fn find_urls(text: &str) -> Vec<Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         let boundary = i == 0 || preceded_by_boundary(text, i);
-        if boundary && bytes[i].is_ascii_alphanumeric() {
+        if boundary && bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
             if let Some(end) = url_at(text, i) {
                 found.push(i..end);
                 i = end;
