@@ -406,7 +406,9 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
 
         /// Decodes `body` as the success response of `operation_id` and
         /// serialises the result back to JSON (`None` for an unknown or
-        /// streaming operation).
+        /// streaming operation). For round-trip tests, tools and fuzzing:
+        /// feature `reencode`.
+        #[cfg(feature = "reencode")]
         pub fn reencode_success(operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
             let _ = body;
             match operation_id {
@@ -417,6 +419,8 @@ pub fn emit(rows: &[OpRow]) -> TokenStream {
 
         /// Decodes one message `line` of streaming operation `operation_id` and
         /// serialises it back (`None` for an unknown or non-streaming operation).
+        /// Feature `reencode`.
+        #[cfg(feature = "reencode")]
         pub fn reencode_stream_message(operation_id: &str, line: &[u8]) -> Option<Result<serde_json::Value, crate::runtime::DecodeFailure>> {
             let _ = line;
             match operation_id {

@@ -9654,7 +9654,9 @@ pub fn find(key: &str) -> Option<&'static crate::runtime::Operation> {
 }
 /// Decodes `body` as the success response of `operation_id` and
 /// serialises the result back to JSON (`None` for an unknown or
-/// streaming operation).
+/// streaming operation). For round-trip tests, tools and fuzzing:
+/// feature `reencode`.
+#[cfg(feature = "reencode")]
 pub fn reencode_success(
     operation_id: &str,
     body: &[u8],
@@ -10580,6 +10582,8 @@ pub fn reencode_success(
 }
 /// Decodes one message `line` of streaming operation `operation_id` and
 /// serialises it back (`None` for an unknown or non-streaming operation).
+/// Feature `reencode`.
+#[cfg(feature = "reencode")]
 pub fn reencode_stream_message(
     operation_id: &str,
     line: &[u8],
