@@ -24,10 +24,17 @@ pub struct Metrics {
     pub ratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranges: Option<Vec<i64>>,
     #[serde(flatten)]
     pub extra: Extra,
 }
-xapi_runtime::impl_model!(Metrics { "likes" => likes, "ratio" => ratio, "verified" => verified });
+xapi_runtime::impl_model!(Metrics {
+    "likes" => likes,
+    "ratio" => ratio,
+    "verified" => verified,
+    "ranges" => ranges,
+});
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Thing {
@@ -141,15 +148,134 @@ fn open_enums_keep_unknown_values() {
 }
 
 #[test]
-fn huge_integers_stay_exact_in_text_and_fail_clearly_in_numbers() {
+fn huge_integers_stay_exact_in_text_and_are_kept_as_received_in_numbers() {
     // Ids beyond 2^63 (and beyond 2^64) as numbers keep every digit as text.
     let t = thing(r#"{"id": 18446744073709551615}"#);
     assert_eq!(t.id.as_deref(), Some("18446744073709551615"));
-    // In a 64-bit integer field the failure names the field's path.
-    let err = decode::<Thing>(br#"{"metrics": {"likes": 18446744073709551615}}"#)
-        .expect_err("out of range");
-    assert_eq!(err.path, "metrics.likes");
-    assert!(err.reason.contains("out of range"), "{}", err.reason);
+    // In a 64-bit integer field the page still decodes: the field is left
+    // empty and the value is kept, as received, under the field's name.
+    for raw in [
+        "18446744073709551615",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "1e30",
+        "-1e30",
+        r#""99999999999999999999""#,
+        r#"" -99999999999999999999 ""#,
+    ] {
+        let body = format!(r#"{{"metrics": {{"likes": {raw}, "ratio": 0.5}}, "name": "n"}}"#);
+        let t = thing(&body);
+        let m = t.metrics.as_deref().expect("metrics");
+        let original: Value = serde_json::from_str(raw).expect("json");
+        assert_eq!(m.likes, None, "{raw}");
+        assert_eq!(m.extra.get("likes"), Some(&original), "{raw}");
+        assert_eq!((m.ratio, t.name.as_deref()), (Some(0.5), Some("n")));
+        // Written back once, as received.
+        let text = serde_json::to_string(&t).expect("encodes");
+        assert_eq!(text.matches(r#""likes""#).count(), 1, "{text}");
+        if !raw.contains('e') && !raw.starts_with('-') {
+            assert!(text.contains(raw), "{text} lost the digits of {raw}");
+        }
+        let back = reencode::<Thing>(body.as_bytes()).expect("reencodes");
+        assert_eq!(back["metrics"]["likes"], original, "{raw}");
+        let whole: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json_equivalent(&whole, &back), Ok(()), "{raw}");
+    }
+    // Where there is no model to keep it in, the failure says why.
+    let err = Option::<i64>::lenient(&mut serde_json::Deserializer::from_str(
+        "18446744073709551615",
+    ))
+    .expect_err("out of range");
+    assert!(err.to_string().contains("out of range"), "{err}");
+}
+
+#[test]
+fn integer_fields_take_whole_numbers_up_to_the_64_bit_limits_and_nothing_else() {
+    let likes = |raw: &str| {
+        let t = thing(&format!(r#"{{"metrics": {{"likes": {raw}}}}}"#));
+        let m = t.metrics.unwrap_or_default();
+        (m.likes, m.extra.is_empty())
+    };
+    assert_eq!(likes("9223372036854775807"), (Some(i64::MAX), true));
+    assert_eq!(likes("-9223372036854775808"), (Some(i64::MIN), true));
+    assert_eq!(likes("9.2e18"), (Some(9_200_000_000_000_000_000), true));
+    assert_eq!(likes("-9.2e18"), (Some(-9_200_000_000_000_000_000), true));
+    assert_eq!(likes(r#""-9223372036854775808""#), (Some(i64::MIN), true));
+    // A float that rounds to -2^63 may have been written one below it.
+    assert_eq!(likes("-9223372036854775808.0"), (None, false));
+    // Values that are not integers at all still fail the page.
+    for raw in [
+        "1.5",
+        r#""many""#,
+        r#""1.5""#,
+        r#""""#,
+        "true",
+        "[1]",
+        r#"{"a": 1}"#,
+    ] {
+        let body = format!(r#"{{"metrics": {{"likes": {raw}}}}}"#);
+        let err = decode::<Thing>(body.as_bytes()).expect_err(&body);
+        assert_eq!(err.path, "metrics.likes", "{body}");
+    }
+}
+
+#[test]
+fn the_last_of_repeated_keys_wins_over_a_kept_integer() {
+    let metrics = |body: &str| thing(body).metrics.map(|m| *m).unwrap_or_default();
+    let m = metrics(r#"{"metrics": {"likes": 1e30, "likes": 5}}"#);
+    assert_eq!((m.likes, m.extra.len()), (Some(5), 0));
+    let m = metrics(r#"{"metrics": {"likes": 5, "likes": 1e30}}"#);
+    assert_eq!((m.likes, m.extra.get("likes")), (None, Some(&json!(1e30))));
+    let m = metrics(r#"{"metrics": {"likes": 1e30, "likes": null}}"#);
+    assert_eq!((m.likes, m.extra.len()), (None, 0));
+    // Removing the kept value leaves the other unknown keys in arrival order.
+    let m = metrics(r#"{"metrics": {"a": 1, "likes": 1e30, "b": 2, "c": 3, "likes": 4}}"#);
+    let keys: Vec<&str> = m.extra.keys().map(String::as_str).collect();
+    assert_eq!((m.likes, keys), (Some(4), vec!["a", "b", "c"]));
+}
+
+#[test]
+fn a_list_of_integers_with_one_that_does_not_fit_is_kept_whole() {
+    let m = thing(r#"{"metrics": {"ranges": [0, 18446744073709551615, "3", 1e30]}}"#)
+        .metrics
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert_eq!(m.ranges, None);
+    assert_eq!(
+        m.extra.get("ranges"),
+        Some(&json!([0, 18446744073709551615u64, 3, 1e30]))
+    );
+    let m = thing(r#"{"metrics": {"ranges": [0, "7", 2.0]}}"#)
+        .metrics
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert_eq!((m.ranges, m.extra.len()), (Some(vec![0, 7, 2]), 0));
+    // A wrong shape fails the page before and after a value kept as received.
+    for body in [
+        r#"{"metrics": {"ranges": [{}, 1e30]}}"#,
+        r#"{"metrics": {"ranges": [1e30, {}]}}"#,
+    ] {
+        let err = decode::<Thing>(body.as_bytes()).expect_err(body);
+        assert!(
+            err.path.starts_with("metrics.ranges"),
+            "{body}: {}",
+            err.path
+        );
+    }
+}
+
+#[test]
+fn models_in_lists_keep_integers_that_do_not_fit() {
+    let list: Vec<Metrics> = Lenient::lenient(&mut serde_json::Deserializer::from_str(
+        r#"[{"likes": 1}, {"likes": 18446744073709551615}]"#,
+    ))
+    .expect("decodes");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.first().and_then(|m| m.likes), Some(1));
+    assert_eq!(
+        list.get(1).map(|m| (m.likes, m.extra.get("likes"))),
+        Some((None, Some(&json!(18446744073709551615u64))))
+    );
 }
 
 #[test]
