@@ -777,9 +777,14 @@ impl Visitor<'_> for F64Visitor {
         Ok(v)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-        v.trim()
-            .parse()
-            .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
+        // `parse` also reads "NaN", "inf" and overflowing exponents, none of
+        // which a JSON number can give back (they would serialise as `null`).
+        match v.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => Err(E::custom(format_args!(
+                "expected a number, found string {v:?}"
+            ))),
+        }
     }
 }
 

@@ -384,3 +384,20 @@ fn the_round_trip_comparison_only_forgives_what_it_documents() {
     let (path, _) = json_equivalent(&json!({}), &json!({"new": 1})).expect_err("added");
     assert_eq!(path, ".new");
 }
+
+#[test]
+fn strings_that_are_not_finite_numbers_fail_a_float_field() {
+    // Rust reads these as floats, but none comes back: a non-finite float
+    // serialises as `null`.
+    for raw in ["NaN", "nan", "inf", "-infinity", "1e400"] {
+        let body = format!(r#"{{"metrics": {{"ratio": "{raw}"}}}}"#);
+        let err = decode::<Thing>(body.as_bytes()).expect_err(&body);
+        assert_eq!(err.path, "metrics.ratio", "{body}");
+    }
+    assert_eq!(
+        thing(r#"{"metrics": {"ratio": " -2.5e3 "}}"#)
+            .metrics
+            .and_then(|m| m.ratio),
+        Some(-2500.0)
+    );
+}
