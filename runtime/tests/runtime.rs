@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 use xapi_runtime::{
-    decode, json_equivalent, path_segment, reencode, CsvList, Extra, Lenient, Model, Operation,
-    Param, ParamLocation, RequestParts, Text,
+    decode, json_differences, json_equivalent, path_segment, reencode, Allowance, CsvList,
+    DifferenceKind, Extra, Lenient, Model, Operation, Param, ParamLocation, RequestParts, Text,
 };
 
 xapi_runtime::string_enum! {
@@ -369,20 +369,258 @@ fn request_parts_fill_the_path_template() {
     assert_eq!(parts.query.len(), 1);
 }
 
+/// Pairs of (original, re-encoded) that lose or change something.
+fn losses() -> Vec<(&'static str, Value, Value, &'static str)> {
+    vec![
+        ("a number changed", json!({"n": 1}), json!({"n": 2}), ".n"),
+        (
+            "a number changed beyond 2^53",
+            json!({"n": 9007199254740993u64}),
+            json!({"n": 9007199254740992u64}),
+            ".n",
+        ),
+        (
+            "a 64-bit integer became its nearest float",
+            json!({"n": u64::MAX}),
+            json!({"n": 18446744073709551615.0}),
+            ".n",
+        ),
+        (
+            "an integer lost precision in a float",
+            json!({"n": 9007199254740993u64}),
+            json!({"n": 9007199254740992.0}),
+            ".n",
+        ),
+        (
+            "a float lost precision",
+            json!({"x": 0.30000000000000004}),
+            json!({"x": 0.3}),
+            ".x",
+        ),
+        (
+            "a string became a different number",
+            json!({"s": "9007199254740993"}),
+            json!({"s": 9007199254740992u64}),
+            ".s",
+        ),
+        (
+            "a string became a different float",
+            json!({"s": "0.1"}),
+            json!({"s": 0.1000001}),
+            ".s",
+        ),
+        (
+            "a number became text the models do not write",
+            json!({"n": 12.5}),
+            json!({"n": "12.50"}),
+            ".n",
+        ),
+        (
+            "an integer became text with a leading zero",
+            json!({"n": 1}),
+            json!({"n": "01"}),
+            ".n",
+        ),
+        (
+            "a boolean became other text",
+            json!({"b": true}),
+            json!({"b": "TRUE"}),
+            ".b",
+        ),
+        (
+            "a number other than 0 and 1 became a boolean",
+            json!({"b": 2}),
+            json!({"b": true}),
+            ".b",
+        ),
+        (
+            "a key lost",
+            json!({"a": {"k": false, "j": 1}}),
+            json!({"a": {"j": 1}}),
+            ".a.k",
+        ),
+        ("a key added", json!({}), json!({"new": 1}), ".new"),
+        ("a null added", json!({}), json!({"new": null}), ".new"),
+        (
+            "a value became null",
+            json!({"a": [1]}),
+            json!({"a": [null]}),
+            ".a[0]",
+        ),
+        (
+            "an item added",
+            json!({"l": [1, 2]}),
+            json!({"l": [1, 2, 3]}),
+            ".l",
+        ),
+        (
+            "an item lost",
+            json!({"l": [1, 2]}),
+            json!({"l": [1]}),
+            ".l",
+        ),
+        (
+            "items reordered",
+            json!({"l": [1, 2]}),
+            json!({"l": [2, 1]}),
+            ".l[0]",
+        ),
+        ("a list became an object", json!([]), json!({}), "."),
+    ]
+}
+
 #[test]
-fn the_round_trip_comparison_only_forgives_what_it_documents() {
-    let a = json!({"n": 1, "s": "2", "b": true, "gone": null});
+fn round_trips_that_lose_something_are_differences() {
+    for (what, original, reencoded, at) in losses() {
+        match json_equivalent(&original, &reencoded) {
+            Ok(()) => panic!("{what}: {original} and {reencoded} pass as equivalent"),
+            Err((path, _)) => assert_eq!(path, at, "{what}"),
+        }
+    }
+}
+
+/// The differences of a round trip, as `(path, kind)`.
+fn differences(original: &Value, reencoded: &Value) -> Vec<(String, String)> {
+    json_differences(original, reencoded)
+        .into_iter()
+        .map(|d| (d.path, d.kind.to_string()))
+        .collect()
+}
+
+#[test]
+fn each_allowed_difference_is_reported_by_name() {
+    let cases = [
+        (
+            "key-order",
+            json!({"b": 1, "a": {"y": 1, "x": 2}}),
+            json!({"a": {"x": 2, "y": 1}, "b": 1}),
+            vec![".", ".a"],
+        ),
+        (
+            "null-as-absent",
+            json!({"a": null, "b": [{"c": null}]}),
+            json!({"b": [{}]}),
+            vec![".a", ".b[0].c"],
+        ),
+        (
+            "number-as-text",
+            json!({"id": 1790000000000000001u64, "n": -3, "f": 12.5, "big": 1e30, "w": 2.0}),
+            json!({"id": "1790000000000000001", "n": "-3", "f": "12.5",
+                   "big": "1000000000000000000000000000000", "w": "2"}),
+            vec![".id", ".n", ".f", ".big", ".w"],
+        ),
+        (
+            "bool-as-text",
+            json!({"t": true, "f": false}),
+            json!({"t": "true", "f": "false"}),
+            vec![".t", ".f"],
+        ),
+        (
+            "text-as-number",
+            json!({"i": "42", "s": " -5 ", "f": "0.25", "g": "3", "big": "18446744073709551615"}),
+            json!({"i": 42, "s": -5, "f": 0.25, "g": 3.0, "big": u64::MAX}),
+            vec![".i", ".s", ".f", ".g", ".big"],
+        ),
+        (
+            "text-as-bool",
+            json!({"t": "true", "f": "false"}),
+            json!({"t": true, "f": false}),
+            vec![".t", ".f"],
+        ),
+        (
+            "number-as-bool",
+            json!({"t": 1, "f": 0}),
+            json!({"t": true, "f": false}),
+            vec![".t", ".f"],
+        ),
+        (
+            "whole-float-as-integer",
+            json!({"a": 3.0, "b": -1e3, "c": 9.2e18}),
+            json!({"a": 3, "b": -1000, "c": 9200000000000000000u64}),
+            vec![".a", ".b", ".c"],
+        ),
+        (
+            "integer-as-float",
+            json!({"a": 1, "b": -105, "c": 9007199254740992u64}),
+            json!({"a": 1.0, "b": -105.0, "c": 9007199254740992.0}),
+            vec![".a", ".b", ".c"],
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (name, original, reencoded, paths) in cases {
+        let kind = format!("allowed:{name}");
+        let expected: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| ((*p).to_owned(), kind.clone()))
+            .collect();
+        assert_eq!(differences(&original, &reencoded), expected, "{name}");
+        assert_eq!(json_equivalent(&original, &reencoded), Ok(()), "{name}");
+        seen.push(name);
+    }
+    // Every allowance has a case here, a name and a reason.
+    let names: Vec<&str> = Allowance::ALL.iter().map(|a| a.name()).collect();
+    assert_eq!(names, seen);
+    for a in Allowance::ALL {
+        assert!(a.reason().len() > 20, "{}: no reason given", a.name());
+        assert_eq!(
+            DifferenceKind::Allowed(*a).to_string(),
+            format!("allowed:{}", a.name())
+        );
+    }
+}
+
+#[test]
+fn the_comparator_documents_each_allowance() {
+    let source = include_str!("../src/compare.rs");
+    let doc: String = source
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("///"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for a in Allowance::ALL {
+        assert!(
+            doc.contains(&format!("`{}`", a.name())),
+            "{} is not in the documentation",
+            a.name()
+        );
+    }
+}
+
+#[test]
+fn differences_are_listed_in_order_with_their_kind() {
+    let original = json!({"id": 7, "gone": null, "lost": "x", "m": {"likes": "3"}, "l": [1.0, 2]});
+    let reencoded = json!({"id": "7", "m": {"likes": 4}, "l": [1, 2], "new": true});
+    let found = json_differences(&original, &reencoded);
+    let listed: Vec<(&str, String)> = found
+        .iter()
+        .map(|d| (d.path.as_str(), d.kind.to_string()))
+        .collect();
     assert_eq!(
-        json_equivalent(&a, &json!({"n": "1", "s": 2, "b": "true"})),
-        Ok(())
+        listed,
+        [
+            (".id", "allowed:number-as-text".to_owned()),
+            (".gone", "allowed:null-as-absent".to_owned()),
+            (".lost", "difference".to_owned()),
+            (".m.likes", "difference".to_owned()),
+            (".l[0]", "allowed:whole-float-as-integer".to_owned()),
+            (".new", "difference".to_owned()),
+        ]
     );
-    let (path, _) = json_equivalent(&a, &json!({"n": 1, "s": "2"})).expect_err("b lost");
-    assert_eq!(path, ".b");
-    let (path, _) =
-        json_equivalent(&json!({"l": [1, 2]}), &json!({"l": [1]})).expect_err("item lost");
-    assert_eq!(path, ".l");
-    let (path, _) = json_equivalent(&json!({}), &json!({"new": 1})).expect_err("added");
-    assert_eq!(path, ".new");
+    assert!(found.iter().all(|d| !d.detail.is_empty()));
+    assert_eq!(found.get(2).map(|d| d.kind), Some(DifferenceKind::Loss));
+    // The first loss is what `json_equivalent` reports.
+    let (path, why) = json_equivalent(&original, &reencoded).expect_err("lost");
+    assert_eq!(path, ".lost");
+    assert!(why.contains("lost"), "{why}");
+    // And every listed loss is one.
+    for (what, original, reencoded, at) in losses() {
+        let kinds: Vec<(String, String)> = differences(&original, &reencoded)
+            .into_iter()
+            .filter(|(_, kind)| kind == "difference")
+            .collect();
+        assert_eq!(kinds.first().map(|(p, _)| p.as_str()), Some(at), "{what}");
+    }
+    assert!(json_differences(&original, &original).is_empty());
 }
 
 #[test]
