@@ -58,7 +58,17 @@ pub trait Model: for<'de> Deserialize<'de> + Serialize {
 /// Tolerant decoding of one value. Implemented for the primitive types used by
 /// the models (accepting the spellings the live API actually sends) and for
 /// every generated model.
+///
+/// A model field that receives a value its type cannot hold without loss (an
+/// integer beyond 64 bits in an `i64` field) is left `None`, and the value is
+/// kept as received in the model's `extra` map under the field's name, so the
+/// page still decodes and serialises back unchanged.
 pub trait Lenient<'de>: Sized {
+    /// Whether a field of this type may receive a value it cannot hold (and
+    /// hand back through [`Lenient::lenient_field`]).
+    #[doc(hidden)]
+    const MAY_NOT_FIT: bool = false;
+
     /// Decodes `Self` from `deserializer`, accepting looser input than `Deserialize`.
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 
@@ -86,26 +96,80 @@ pub trait Lenient<'de>: Sized {
 
     /// Decodes an optional field into `place` (`null` clears it). Scalars
     /// override this to look at the value once rather than twice.
+    ///
+    /// Returns the value as received when the field cannot hold it; `place`
+    /// is then `None`.
     #[doc(hidden)]
     #[inline]
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_option(OptionInto(place))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_option(OptionInto(place))
+            .map(|()| None)
+    }
+
+    /// Decodes an optional field holding a list of `Self` into `place`, as
+    /// [`Lenient::lenient_field`] does. A list with an item that does not fit
+    /// is returned whole, and `place` is then `None`.
+    #[doc(hidden)]
+    #[inline]
+    fn lenient_list_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Vec<Self>>,
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_option(OptionInto(place))
+            .map(|()| None)
     }
 }
 
-/// Seed that decodes an optional field in place: `null` clears it.
+/// Seed that decodes an optional field in place: `null` clears it. Its value
+/// is what the field could not hold, as received (see [`Lenient::lenient_field`]).
 #[doc(hidden)]
 pub struct IntoField<'a, T>(pub &'a mut Option<T>);
 
 impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for IntoField<'_, T> {
-    type Value = ();
+    type Value = Option<serde_json::Value>;
     #[inline]
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<serde_json::Value>, D::Error> {
         T::lenient_field(deserializer, self.0)
     }
+}
+
+/// Decodes the value of the known key `key` into its field. A value the
+/// field cannot hold is kept in `extra` under `key` instead; `kept` records
+/// that one was, so that a later value of the same key replaces it (the last
+/// of repeated keys wins, as for every other field).
+#[doc(hidden)]
+#[inline]
+pub fn fill_field<'de, A: MapAccess<'de>, T: Lenient<'de>>(
+    map: &mut A,
+    place: &mut Option<T>,
+    extra: &mut Extra,
+    kept: &mut bool,
+    key: &'static str,
+) -> Result<(), A::Error> {
+    match map.next_value_seed(IntoField(place))? {
+        Some(raw) => keep_unfit(extra, kept, key, raw),
+        None if T::MAY_NOT_FIT && *kept => {
+            extra.shift_remove(key);
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// Keeps a value its field could not hold (the slow path of [`fill_field`]).
+#[cold]
+#[inline(never)]
+fn keep_unfit(extra: &mut Extra, kept: &mut bool, key: &'static str, raw: serde_json::Value) {
+    *kept = true;
+    extra.insert(key.to_owned(), raw);
 }
 
 /// Visitor of an optional value decoded in place.
@@ -253,8 +317,8 @@ impl<'de, T: Model> Lenient<'de> for T {
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        T::decode_field(deserializer, place)
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        T::decode_field(deserializer, place).map(|()| None)
     }
 }
 
@@ -285,6 +349,7 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Option<T> {
 }
 
 impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
+    const MAY_NOT_FIT: bool = T::MAY_NOT_FIT;
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V<T>(PhantomData<T>);
@@ -297,15 +362,29 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
                 while seq.next_element_seed(Push(&mut out))?.is_some() {}
-                // Long lists of large items (a page's posts or users) can
-                // leave tens of kilobytes unused after the last doubling.
-                if (out.capacity() - out.len()) * std::mem::size_of::<T>() > 16 * 1024 {
-                    out.shrink_to_fit();
-                }
+                trim_spare(&mut out);
                 Ok(out)
             }
         }
         deserializer.deserialize_seq(V(PhantomData))
+    }
+    #[inline]
+    fn lenient_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Self>,
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        T::lenient_list_field(deserializer, place)
+    }
+}
+
+/// Gives back the unused end of a decoded list when it is large: long lists
+/// of large items (a page's posts or users) can leave tens of kilobytes
+/// unused after the last doubling.
+#[inline]
+fn trim_spare<T>(out: &mut Vec<T>) {
+    let spare = out.capacity().saturating_sub(out.len());
+    if spare.saturating_mul(std::mem::size_of::<T>()) > 16 * 1024 {
+        out.shrink_to_fit();
     }
 }
 
@@ -373,8 +452,10 @@ impl<'de> Lenient<'de> for String {
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Field(place, StringVisitor))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_any(Field(place, StringVisitor))
+            .map(|()| None)
     }
 }
 
@@ -417,18 +498,106 @@ impl<'de> Lenient<'de> for Text {
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Field(place, TextVisitor))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_any(Field(place, TextVisitor))
+            .map(|()| None)
     }
 }
 
-/// Visitor of a lenient `i64`.
+/// What an integer visitor found: an `i64`, or a whole number that does not
+/// fit one, as received.
+enum Int {
+    Fits(i64),
+    Unfit(serde_json::Value),
+}
+
+/// 2^63. Whole floats strictly between -2^63 and 2^63 are `i64`s; -2^63
+/// itself is left out, because integer text just below it rounds to it.
+const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// Whether `text` is an optional sign followed by decimal digits only.
+fn is_integer_text(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Visitor of a lenient `i64`: integers, whole floats, and strings holding an
+/// integer. A whole number beyond the 64-bit range (or a string of digits too
+/// long for one) is [`Int::Unfit`]; anything else that is not an integer is
+/// an error.
 struct I64Visitor;
 
+impl I64Visitor {
+    /// Reads a string holding an integer: `Some` when it fits, `None` when it
+    /// is digits too many for 64 bits.
+    fn text<E: de::Error>(v: &str) -> Result<Option<i64>, E> {
+        let text = v.trim();
+        match text.parse() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) if is_integer_text(text) => Ok(None),
+            Err(_) => Err(E::custom(format_args!(
+                "expected an integer, found string {v:?}"
+            ))),
+        }
+    }
+}
+
 impl Visitor<'_> for I64Visitor {
-    type Value = i64;
+    type Value = Int;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an integer (or a string holding one)")
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+        Ok(Int::Fits(v))
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+        Ok(match i64::try_from(v) {
+            Ok(n) => Int::Fits(n),
+            Err(_) => Int::Unfit(serde_json::Value::from(v)),
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+        if !v.is_finite() || v.fract() != 0.0 {
+            Err(E::custom(format_args!("expected an integer, found {v}")))
+        } else if v > -TWO_TO_63 && v < TWO_TO_63 {
+            Ok(Int::Fits(v as i64))
+        } else {
+            Ok(Int::Unfit(serde_json::Value::from(v)))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
+        Ok(match Self::text(v)? {
+            Some(n) => Int::Fits(n),
+            None => Int::Unfit(serde_json::Value::String(v.to_owned())),
+        })
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Int, E> {
+        Ok(match Self::text(&v)? {
+            Some(n) => Int::Fits(n),
+            None => Int::Unfit(serde_json::Value::String(v)),
+        })
+    }
+}
+
+/// An integer that does not fit where there is no model to keep it.
+fn strict<E: de::Error>(found: Result<Int, E>) -> Result<i64, E> {
+    match found? {
+        Int::Fits(n) => Ok(n),
+        Int::Unfit(raw) => Err(E::custom(format_args!("integer {raw} is out of range"))),
+    }
+}
+
+/// Visitor of an `i64` outside a model field (a list item, a value on its
+/// own): a whole number that does not fit is an error.
+struct StrictI64;
+
+impl Visitor<'_> for StrictI64 {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        I64Visitor.expecting(f)
     }
     #[inline]
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
@@ -436,33 +605,156 @@ impl Visitor<'_> for I64Visitor {
     }
     #[inline]
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v).map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+        strict(I64Visitor.visit_u64(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        if v.fract() == 0.0 && v.abs() < 9.0e18 {
-            Ok(v as i64)
-        } else {
-            Err(E::custom(format_args!("expected an integer, found {v}")))
-        }
+        strict(I64Visitor.visit_f64(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
-        v.trim()
-            .parse()
-            .map_err(|_| E::custom(format_args!("expected an integer, found string {v:?}")))
+        strict(I64Visitor.visit_str(v))
+    }
+}
+
+/// Visitor of an optional `i64` field: `null` clears it, an integer fills it,
+/// and a whole number it cannot hold clears it and is handed back as received.
+struct I64Field<'a>(&'a mut Option<i64>);
+
+impl I64Field<'_> {
+    #[inline]
+    fn store<E>(self, found: Result<Int, E>) -> Result<Option<serde_json::Value>, E> {
+        match found? {
+            Int::Fits(n) => {
+                *self.0 = Some(n);
+                Ok(None)
+            }
+            Int::Unfit(raw) => {
+                *self.0 = None;
+                Ok(Some(raw))
+            }
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for I64Field<'_> {
+    type Value = Option<serde_json::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        I64Visitor.expecting(f)
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        *self.0 = None;
+        Ok(None)
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        *self.0 = None;
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        *self.0 = Some(v);
+        Ok(None)
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.store(I64Visitor.visit_u64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        self.store(I64Visitor.visit_f64(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.store(I64Visitor.visit_str(v))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        self.store(I64Visitor.visit_string(v))
+    }
+}
+
+/// Seed of one item of a list of integers.
+struct IntItem;
+
+impl<'de> DeserializeSeed<'de> for IntItem {
+    type Value = Int;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Int, D::Error> {
+        deserializer.deserialize_any(I64Visitor)
+    }
+}
+
+/// Visitor of an optional list-of-`i64` field. A list with an item that does
+/// not fit leaves the field `None` and is handed back whole: the items before
+/// that one as the integers they were read as, the others as received (so
+/// `"3"` or `3.0` come back as `3`, the tolerated spellings).
+struct I64ListField<'a>(&'a mut Option<Vec<i64>>);
+
+impl<'de> Visitor<'de> for I64ListField<'_> {
+    type Value = Option<serde_json::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        *self.0 = None;
+        Ok(None)
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        *self.0 = None;
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            match seq.next_element_seed(IntItem)? {
+                None => {
+                    trim_spare(&mut list);
+                    *self.0 = Some(list);
+                    return Ok(None);
+                }
+                Some(Int::Fits(n)) => list.push(n),
+                Some(Int::Unfit(raw)) => {
+                    let mut kept: Vec<serde_json::Value> =
+                        list.into_iter().map(serde_json::Value::from).collect();
+                    kept.push(raw);
+                    while let Some(item) = seq.next_element_seed(IntItem)? {
+                        kept.push(match item {
+                            Int::Fits(n) => serde_json::Value::from(n),
+                            Int::Unfit(raw) => raw,
+                        });
+                    }
+                    *self.0 = None;
+                    return Ok(Some(serde_json::Value::Array(kept)));
+                }
+            }
+        }
     }
 }
 
 impl<'de> Lenient<'de> for i64 {
+    const MAY_NOT_FIT: bool = true;
     #[inline]
     fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(I64Visitor)
+        deserializer.deserialize_any(StrictI64)
     }
     #[inline]
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Field(place, I64Visitor))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer.deserialize_any(I64Field(place))
+    }
+    #[inline]
+    fn lenient_list_field<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Option<Vec<Self>>,
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer.deserialize_any(I64ListField(place))
     }
 }
 
@@ -485,9 +777,14 @@ impl Visitor<'_> for F64Visitor {
         Ok(v)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-        v.trim()
-            .parse()
-            .map_err(|_| E::custom(format_args!("expected a number, found string {v:?}")))
+        // `parse` also reads "NaN", "inf" and overflowing exponents, none of
+        // which a JSON number can give back (they would serialise as `null`).
+        match v.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => Err(E::custom(format_args!(
+                "expected a number, found string {v:?}"
+            ))),
+        }
     }
 }
 
@@ -500,8 +797,10 @@ impl<'de> Lenient<'de> for f64 {
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Field(place, F64Visitor))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_any(Field(place, F64Visitor))
+            .map(|()| None)
     }
 }
 
@@ -547,8 +846,10 @@ impl<'de> Lenient<'de> for bool {
     fn lenient_field<D: Deserializer<'de>>(
         deserializer: D,
         place: &mut Option<Self>,
-    ) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Field(place, BoolVisitor))
+    ) -> Result<Option<serde_json::Value>, D::Error> {
+        deserializer
+            .deserialize_any(Field(place, BoolVisitor))
+            .map(|()| None)
     }
 }
 

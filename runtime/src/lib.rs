@@ -14,7 +14,10 @@
 //! * strings are [`Text`], which keeps short values (most ids, times and
 //!   names) inline instead of allocating;
 //! * numbers are accepted where strings are declared (ids sent as numbers) and
-//!   numeric strings where numbers are declared; integers are 64-bit.
+//!   numeric strings where numbers are declared; integers are 64-bit, and a
+//!   whole number that does not fit one leaves its field `None` and is kept,
+//!   as received, in `extra` under the field's name (a list of integers with
+//!   such an item is kept whole), so the page still decodes and round-trips.
 //!
 //! Decoding uses a visitor that matches known keys directly, so only unknown
 //! keys cost an allocation; no intermediate buffering of objects takes place.

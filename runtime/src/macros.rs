@@ -3,6 +3,11 @@
 #[macro_export]
 /// Implements tolerant decoding for a model struct whose fields are all
 /// `Option`s plus an `extra` map: `impl_model!(Name { "wire" => field, ... })`.
+///
+/// Unknown keys go to `extra` in the order they arrive, and so does the value
+/// of a known key that its field cannot hold (an integer beyond 64 bits in an
+/// `i64` field), under the field's wire name; the field is then `None`, and
+/// serialisation writes the value back once, as received.
 macro_rules! impl_model {
     ($name:ident { $($json:literal => $field:ident),* $(,)? }) => {
         const _: () = {
@@ -18,10 +23,19 @@ macro_rules! impl_model {
                 fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
                     #[allow(unused_variables)]
                     let out = self.0;
+                    // Whether a value a field could not hold went to `extra`.
+                    #[allow(unused_mut, unused_variables)]
+                    let mut kept = false;
                     while let Some($crate::Key(key)) = map.next_key()? {
                         match &*key {
                             $(
-                                $json => map.next_value_seed($crate::IntoField(&mut out.$field))?,
+                                $json => $crate::fill_field(
+                                    &mut map,
+                                    &mut out.$field,
+                                    &mut out.extra,
+                                    &mut kept,
+                                    $json,
+                                )?,
                             )*
                             _ => {
                                 let value: ::serde_json::Value = map.next_value()?;
@@ -52,9 +66,11 @@ macro_rules! impl_model {
                     if list.capacity() == 0 {
                         list.reserve(4);
                     }
-                    let at = list.len();
                     list.push(<$name as Default>::default());
-                    deserializer.deserialize_map(Fill(&mut list[at]))
+                    match list.last_mut() {
+                        Some(slot) => deserializer.deserialize_map(Fill(slot)),
+                        None => Ok(()),
+                    }
                 }
             }
 

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 use xapi_runtime::{
-    decode, json_equivalent, path_segment, reencode, CsvList, Extra, Lenient, Model, Operation,
-    Param, ParamLocation, RequestParts, Text,
+    decode, json_differences, json_equivalent, path_segment, reencode, Allowance, CsvList,
+    DifferenceKind, Extra, Lenient, Model, Operation, Param, ParamLocation, RequestParts, Text,
 };
 
 xapi_runtime::string_enum! {
@@ -24,10 +24,17 @@ pub struct Metrics {
     pub ratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranges: Option<Vec<i64>>,
     #[serde(flatten)]
     pub extra: Extra,
 }
-xapi_runtime::impl_model!(Metrics { "likes" => likes, "ratio" => ratio, "verified" => verified });
+xapi_runtime::impl_model!(Metrics {
+    "likes" => likes,
+    "ratio" => ratio,
+    "verified" => verified,
+    "ranges" => ranges,
+});
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Thing {
@@ -141,15 +148,134 @@ fn open_enums_keep_unknown_values() {
 }
 
 #[test]
-fn huge_integers_stay_exact_in_text_and_fail_clearly_in_numbers() {
+fn huge_integers_stay_exact_in_text_and_are_kept_as_received_in_numbers() {
     // Ids beyond 2^63 (and beyond 2^64) as numbers keep every digit as text.
     let t = thing(r#"{"id": 18446744073709551615}"#);
     assert_eq!(t.id.as_deref(), Some("18446744073709551615"));
-    // In a 64-bit integer field the failure names the field's path.
-    let err = decode::<Thing>(br#"{"metrics": {"likes": 18446744073709551615}}"#)
-        .expect_err("out of range");
-    assert_eq!(err.path, "metrics.likes");
-    assert!(err.reason.contains("out of range"), "{}", err.reason);
+    // In a 64-bit integer field the page still decodes: the field is left
+    // empty and the value is kept, as received, under the field's name.
+    for raw in [
+        "18446744073709551615",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "1e30",
+        "-1e30",
+        r#""99999999999999999999""#,
+        r#"" -99999999999999999999 ""#,
+    ] {
+        let body = format!(r#"{{"metrics": {{"likes": {raw}, "ratio": 0.5}}, "name": "n"}}"#);
+        let t = thing(&body);
+        let m = t.metrics.as_deref().expect("metrics");
+        let original: Value = serde_json::from_str(raw).expect("json");
+        assert_eq!(m.likes, None, "{raw}");
+        assert_eq!(m.extra.get("likes"), Some(&original), "{raw}");
+        assert_eq!((m.ratio, t.name.as_deref()), (Some(0.5), Some("n")));
+        // Written back once, as received.
+        let text = serde_json::to_string(&t).expect("encodes");
+        assert_eq!(text.matches(r#""likes""#).count(), 1, "{text}");
+        if !raw.contains('e') && !raw.starts_with('-') {
+            assert!(text.contains(raw), "{text} lost the digits of {raw}");
+        }
+        let back = reencode::<Thing>(body.as_bytes()).expect("reencodes");
+        assert_eq!(back["metrics"]["likes"], original, "{raw}");
+        let whole: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json_equivalent(&whole, &back), Ok(()), "{raw}");
+    }
+    // Where there is no model to keep it in, the failure says why.
+    let err = Option::<i64>::lenient(&mut serde_json::Deserializer::from_str(
+        "18446744073709551615",
+    ))
+    .expect_err("out of range");
+    assert!(err.to_string().contains("out of range"), "{err}");
+}
+
+#[test]
+fn integer_fields_take_whole_numbers_up_to_the_64_bit_limits_and_nothing_else() {
+    let likes = |raw: &str| {
+        let t = thing(&format!(r#"{{"metrics": {{"likes": {raw}}}}}"#));
+        let m = t.metrics.unwrap_or_default();
+        (m.likes, m.extra.is_empty())
+    };
+    assert_eq!(likes("9223372036854775807"), (Some(i64::MAX), true));
+    assert_eq!(likes("-9223372036854775808"), (Some(i64::MIN), true));
+    assert_eq!(likes("9.2e18"), (Some(9_200_000_000_000_000_000), true));
+    assert_eq!(likes("-9.2e18"), (Some(-9_200_000_000_000_000_000), true));
+    assert_eq!(likes(r#""-9223372036854775808""#), (Some(i64::MIN), true));
+    // A float that rounds to -2^63 may have been written one below it.
+    assert_eq!(likes("-9223372036854775808.0"), (None, false));
+    // Values that are not integers at all still fail the page.
+    for raw in [
+        "1.5",
+        r#""many""#,
+        r#""1.5""#,
+        r#""""#,
+        "true",
+        "[1]",
+        r#"{"a": 1}"#,
+    ] {
+        let body = format!(r#"{{"metrics": {{"likes": {raw}}}}}"#);
+        let err = decode::<Thing>(body.as_bytes()).expect_err(&body);
+        assert_eq!(err.path, "metrics.likes", "{body}");
+    }
+}
+
+#[test]
+fn the_last_of_repeated_keys_wins_over_a_kept_integer() {
+    let metrics = |body: &str| thing(body).metrics.map(|m| *m).unwrap_or_default();
+    let m = metrics(r#"{"metrics": {"likes": 1e30, "likes": 5}}"#);
+    assert_eq!((m.likes, m.extra.len()), (Some(5), 0));
+    let m = metrics(r#"{"metrics": {"likes": 5, "likes": 1e30}}"#);
+    assert_eq!((m.likes, m.extra.get("likes")), (None, Some(&json!(1e30))));
+    let m = metrics(r#"{"metrics": {"likes": 1e30, "likes": null}}"#);
+    assert_eq!((m.likes, m.extra.len()), (None, 0));
+    // Removing the kept value leaves the other unknown keys in arrival order.
+    let m = metrics(r#"{"metrics": {"a": 1, "likes": 1e30, "b": 2, "c": 3, "likes": 4}}"#);
+    let keys: Vec<&str> = m.extra.keys().map(String::as_str).collect();
+    assert_eq!((m.likes, keys), (Some(4), vec!["a", "b", "c"]));
+}
+
+#[test]
+fn a_list_of_integers_with_one_that_does_not_fit_is_kept_whole() {
+    let m = thing(r#"{"metrics": {"ranges": [0, 18446744073709551615, "3", 1e30]}}"#)
+        .metrics
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert_eq!(m.ranges, None);
+    assert_eq!(
+        m.extra.get("ranges"),
+        Some(&json!([0, 18446744073709551615u64, 3, 1e30]))
+    );
+    let m = thing(r#"{"metrics": {"ranges": [0, "7", 2.0]}}"#)
+        .metrics
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert_eq!((m.ranges, m.extra.len()), (Some(vec![0, 7, 2]), 0));
+    // A wrong shape fails the page before and after a value kept as received.
+    for body in [
+        r#"{"metrics": {"ranges": [{}, 1e30]}}"#,
+        r#"{"metrics": {"ranges": [1e30, {}]}}"#,
+    ] {
+        let err = decode::<Thing>(body.as_bytes()).expect_err(body);
+        assert!(
+            err.path.starts_with("metrics.ranges"),
+            "{body}: {}",
+            err.path
+        );
+    }
+}
+
+#[test]
+fn models_in_lists_keep_integers_that_do_not_fit() {
+    let list: Vec<Metrics> = Lenient::lenient(&mut serde_json::Deserializer::from_str(
+        r#"[{"likes": 1}, {"likes": 18446744073709551615}]"#,
+    ))
+    .expect("decodes");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.first().and_then(|m| m.likes), Some(1));
+    assert_eq!(
+        list.get(1).map(|m| (m.likes, m.extra.get("likes"))),
+        Some((None, Some(&json!(18446744073709551615u64))))
+    );
 }
 
 #[test]
@@ -243,18 +369,273 @@ fn request_parts_fill_the_path_template() {
     assert_eq!(parts.query.len(), 1);
 }
 
+/// Pairs of (original, re-encoded) that lose or change something.
+fn losses() -> Vec<(&'static str, Value, Value, &'static str)> {
+    vec![
+        ("a number changed", json!({"n": 1}), json!({"n": 2}), ".n"),
+        (
+            "a number changed beyond 2^53",
+            json!({"n": 9007199254740993u64}),
+            json!({"n": 9007199254740992u64}),
+            ".n",
+        ),
+        (
+            "a 64-bit integer became its nearest float",
+            json!({"n": u64::MAX}),
+            json!({"n": 18446744073709551615.0}),
+            ".n",
+        ),
+        (
+            "an integer lost precision in a float",
+            json!({"n": 9007199254740993u64}),
+            json!({"n": 9007199254740992.0}),
+            ".n",
+        ),
+        (
+            "a float lost precision",
+            json!({"x": 0.30000000000000004}),
+            json!({"x": 0.3}),
+            ".x",
+        ),
+        (
+            "a string became a different number",
+            json!({"s": "9007199254740993"}),
+            json!({"s": 9007199254740992u64}),
+            ".s",
+        ),
+        (
+            "a string became a different float",
+            json!({"s": "0.1"}),
+            json!({"s": 0.1000001}),
+            ".s",
+        ),
+        (
+            "a number became text the models do not write",
+            json!({"n": 12.5}),
+            json!({"n": "12.50"}),
+            ".n",
+        ),
+        (
+            "an integer became text with a leading zero",
+            json!({"n": 1}),
+            json!({"n": "01"}),
+            ".n",
+        ),
+        (
+            "a boolean became other text",
+            json!({"b": true}),
+            json!({"b": "TRUE"}),
+            ".b",
+        ),
+        (
+            "a number other than 0 and 1 became a boolean",
+            json!({"b": 2}),
+            json!({"b": true}),
+            ".b",
+        ),
+        (
+            "a key lost",
+            json!({"a": {"k": false, "j": 1}}),
+            json!({"a": {"j": 1}}),
+            ".a.k",
+        ),
+        ("a key added", json!({}), json!({"new": 1}), ".new"),
+        ("a null added", json!({}), json!({"new": null}), ".new"),
+        (
+            "a value became null",
+            json!({"a": [1]}),
+            json!({"a": [null]}),
+            ".a[0]",
+        ),
+        (
+            "an item added",
+            json!({"l": [1, 2]}),
+            json!({"l": [1, 2, 3]}),
+            ".l",
+        ),
+        (
+            "an item lost",
+            json!({"l": [1, 2]}),
+            json!({"l": [1]}),
+            ".l",
+        ),
+        (
+            "items reordered",
+            json!({"l": [1, 2]}),
+            json!({"l": [2, 1]}),
+            ".l[0]",
+        ),
+        ("a list became an object", json!([]), json!({}), "."),
+    ]
+}
+
 #[test]
-fn the_round_trip_comparison_only_forgives_what_it_documents() {
-    let a = json!({"n": 1, "s": "2", "b": true, "gone": null});
+fn round_trips_that_lose_something_are_differences() {
+    for (what, original, reencoded, at) in losses() {
+        match json_equivalent(&original, &reencoded) {
+            Ok(()) => panic!("{what}: {original} and {reencoded} pass as equivalent"),
+            Err((path, _)) => assert_eq!(path, at, "{what}"),
+        }
+    }
+}
+
+/// The differences of a round trip, as `(path, kind)`.
+fn differences(original: &Value, reencoded: &Value) -> Vec<(String, String)> {
+    json_differences(original, reencoded)
+        .into_iter()
+        .map(|d| (d.path, d.kind.to_string()))
+        .collect()
+}
+
+#[test]
+fn each_allowed_difference_is_reported_by_name() {
+    let cases = [
+        (
+            "key-order",
+            json!({"b": 1, "a": {"y": 1, "x": 2}}),
+            json!({"a": {"x": 2, "y": 1}, "b": 1}),
+            vec![".", ".a"],
+        ),
+        (
+            "null-as-absent",
+            json!({"a": null, "b": [{"c": null}]}),
+            json!({"b": [{}]}),
+            vec![".a", ".b[0].c"],
+        ),
+        (
+            "number-as-text",
+            json!({"id": 1790000000000000001u64, "n": -3, "f": 12.5, "big": 1e30, "w": 2.0}),
+            json!({"id": "1790000000000000001", "n": "-3", "f": "12.5",
+                   "big": "1000000000000000000000000000000", "w": "2"}),
+            vec![".id", ".n", ".f", ".big", ".w"],
+        ),
+        (
+            "bool-as-text",
+            json!({"t": true, "f": false}),
+            json!({"t": "true", "f": "false"}),
+            vec![".t", ".f"],
+        ),
+        (
+            "text-as-number",
+            json!({"i": "42", "s": " -5 ", "f": "0.25", "g": "3", "big": "18446744073709551615"}),
+            json!({"i": 42, "s": -5, "f": 0.25, "g": 3.0, "big": u64::MAX}),
+            vec![".i", ".s", ".f", ".g", ".big"],
+        ),
+        (
+            "text-as-bool",
+            json!({"t": "true", "f": "false"}),
+            json!({"t": true, "f": false}),
+            vec![".t", ".f"],
+        ),
+        (
+            "number-as-bool",
+            json!({"t": 1, "f": 0}),
+            json!({"t": true, "f": false}),
+            vec![".t", ".f"],
+        ),
+        (
+            "whole-float-as-integer",
+            json!({"a": 3.0, "b": -1e3, "c": 9.2e18}),
+            json!({"a": 3, "b": -1000, "c": 9200000000000000000u64}),
+            vec![".a", ".b", ".c"],
+        ),
+        (
+            "integer-as-float",
+            json!({"a": 1, "b": -105, "c": 9007199254740992u64}),
+            json!({"a": 1.0, "b": -105.0, "c": 9007199254740992.0}),
+            vec![".a", ".b", ".c"],
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (name, original, reencoded, paths) in cases {
+        let kind = format!("allowed:{name}");
+        let expected: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| ((*p).to_owned(), kind.clone()))
+            .collect();
+        assert_eq!(differences(&original, &reencoded), expected, "{name}");
+        assert_eq!(json_equivalent(&original, &reencoded), Ok(()), "{name}");
+        seen.push(name);
+    }
+    // Every allowance has a case here, a name and a reason.
+    let names: Vec<&str> = Allowance::ALL.iter().map(|a| a.name()).collect();
+    assert_eq!(names, seen);
+    for a in Allowance::ALL {
+        assert!(a.reason().len() > 20, "{}: no reason given", a.name());
+        assert_eq!(
+            DifferenceKind::Allowed(*a).to_string(),
+            format!("allowed:{}", a.name())
+        );
+    }
+}
+
+#[test]
+fn the_comparator_documents_each_allowance() {
+    let source = include_str!("../src/compare.rs");
+    let doc: String = source
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("///"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for a in Allowance::ALL {
+        assert!(
+            doc.contains(&format!("`{}`", a.name())),
+            "{} is not in the documentation",
+            a.name()
+        );
+    }
+}
+
+#[test]
+fn differences_are_listed_in_order_with_their_kind() {
+    let original = json!({"id": 7, "gone": null, "lost": "x", "m": {"likes": "3"}, "l": [1.0, 2]});
+    let reencoded = json!({"id": "7", "m": {"likes": 4}, "l": [1, 2], "new": true});
+    let found = json_differences(&original, &reencoded);
+    let listed: Vec<(&str, String)> = found
+        .iter()
+        .map(|d| (d.path.as_str(), d.kind.to_string()))
+        .collect();
     assert_eq!(
-        json_equivalent(&a, &json!({"n": "1", "s": 2, "b": "true"})),
-        Ok(())
+        listed,
+        [
+            (".id", "allowed:number-as-text".to_owned()),
+            (".gone", "allowed:null-as-absent".to_owned()),
+            (".lost", "difference".to_owned()),
+            (".m.likes", "difference".to_owned()),
+            (".l[0]", "allowed:whole-float-as-integer".to_owned()),
+            (".new", "difference".to_owned()),
+        ]
     );
-    let (path, _) = json_equivalent(&a, &json!({"n": 1, "s": "2"})).expect_err("b lost");
-    assert_eq!(path, ".b");
-    let (path, _) =
-        json_equivalent(&json!({"l": [1, 2]}), &json!({"l": [1]})).expect_err("item lost");
-    assert_eq!(path, ".l");
-    let (path, _) = json_equivalent(&json!({}), &json!({"new": 1})).expect_err("added");
-    assert_eq!(path, ".new");
+    assert!(found.iter().all(|d| !d.detail.is_empty()));
+    assert_eq!(found.get(2).map(|d| d.kind), Some(DifferenceKind::Loss));
+    // The first loss is what `json_equivalent` reports.
+    let (path, why) = json_equivalent(&original, &reencoded).expect_err("lost");
+    assert_eq!(path, ".lost");
+    assert!(why.contains("lost"), "{why}");
+    // And every listed loss is one.
+    for (what, original, reencoded, at) in losses() {
+        let kinds: Vec<(String, String)> = differences(&original, &reencoded)
+            .into_iter()
+            .filter(|(_, kind)| kind == "difference")
+            .collect();
+        assert_eq!(kinds.first().map(|(p, _)| p.as_str()), Some(at), "{what}");
+    }
+    assert!(json_differences(&original, &original).is_empty());
+}
+
+#[test]
+fn strings_that_are_not_finite_numbers_fail_a_float_field() {
+    // Rust reads these as floats, but none comes back: a non-finite float
+    // serialises as `null`.
+    for raw in ["NaN", "nan", "inf", "-infinity", "1e400"] {
+        let body = format!(r#"{{"metrics": {{"ratio": "{raw}"}}}}"#);
+        let err = decode::<Thing>(body.as_bytes()).expect_err(&body);
+        assert_eq!(err.path, "metrics.ratio", "{body}");
+    }
+    assert_eq!(
+        thing(r#"{"metrics": {"ratio": " -2.5e3 "}}"#)
+            .metrics
+            .and_then(|m| m.ratio),
+        Some(-2500.0)
+    );
 }

@@ -516,6 +516,43 @@ proptest! {
         bytes.truncate(cut.index(bytes.len() + 1));
         let _ = t.decoder.reencode(&bytes);
     }
+
+    /// An integer of any size in an integer field, alone or in a list of
+    /// integers, decodes and comes back as received (when it does not fit
+    /// 64 bits, through the model's `extra`).
+    #[test]
+    fn integers_of_any_size_round_trip(n in arb_integer()) {
+        let body = serde_json::json!({
+            "id": "1",
+            "text": "t",
+            "display_text_range": [0, n],
+            "public_metrics": {"like_count": n, "retweet_count": 1},
+        });
+        let bytes = serde_json::to_vec(&body).expect("serialise");
+        let first = reencode::<Tweet>(&bytes);
+        prop_assert!(first.is_ok(), "{n} does not decode: {first:?}");
+        let first = first.expect("checked");
+        if let Err((path, why)) = xapi_generated::runtime::json_equivalent(&body, &first) {
+            prop_assert!(false, "{n}: {path}: {why}\n{first}");
+        }
+        let again = serde_json::to_vec(&first).expect("serialise");
+        let second = reencode::<Tweet>(&again);
+        prop_assert!(second.as_ref().is_ok_and(|v| *v == first), "{n}: not a fixpoint: {second:?}");
+    }
+}
+
+/// A whole number of any size, as JSON sends it: an integer, a whole float
+/// (`1e30`) or a string of digits.
+fn arb_integer() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (any::<bool>(), 0.0f64..300.0).prop_map(|(negative, e)| {
+            let whole = 10f64.powf(e).trunc();
+            Value::from(if negative { -whole } else { whole })
+        }),
+        "-?[1-9][0-9]{0,30}".prop_map(Value::String),
+    ]
 }
 
 // ---------------------------------------------------------------------------
