@@ -187,6 +187,16 @@ async fn soak() {
             pulls
         }));
     }
+    // RSS every tenth of the run, to tell a plateau from a leak.
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        let every = Duration::from_secs(seconds.max(10) / 10);
+        while tokio::time::Instant::now() < until {
+            tokio::time::sleep(every).await;
+            samples.push(rss_kib("VmRSS:"));
+        }
+        samples
+    });
     let streamer = {
         let client = client.clone();
         tokio::spawn(async move { watch(&client, until).await })
@@ -196,6 +206,7 @@ async fn soak() {
         pulls += t.await.expect("a pulling task panicked");
     }
     let (received, bad_lines) = streamer.await.expect("the stream task panicked");
+    let samples = sampler.await.expect("the sampler panicked");
 
     let log = stream_log.lock().expect("log");
     // Messages sent before the stream was dropped at the end may still be
@@ -245,7 +256,18 @@ async fn soak() {
         received.len(),
         waits.len(),
     );
+    println!("soak: RSS samples (KiB): {samples:?}");
     assert!(pulls >= TASKS, "every task finished at least one pull");
+    // Flat: the second half of the run holds no more than the first half's
+    // highest mark and some slack (allocator caches settle over minutes).
+    let half = samples.len() / 2;
+    let (first, second) = samples.split_at(half);
+    let first_max = first.iter().copied().max().unwrap_or(rss_start);
+    let second_max = second.iter().copied().max().unwrap_or(rss_end);
+    assert!(
+        second_max <= first_max + first_max / 4 + 8 * 1024,
+        "memory kept growing: {samples:?}"
+    );
     assert!(
         rss_end < rss_start.saturating_mul(2).max(rss_start + 64 * 1024),
         "memory grew from {rss_start} KiB to {rss_end} KiB"
@@ -258,7 +280,7 @@ async fn pull(client: &Client, user: u64) {
     let mut ids = Vec::new();
     let mut resume: Option<String> = None;
     loop {
-        let pages = client.users().get_users_posts(user.to_string()).pages();
+        let pages = client.users().get_posts(user.to_string()).pages();
         let mut pages = match &resume {
             Some(token) => pages.resume_from(token.clone()),
             None => pages,
@@ -297,7 +319,7 @@ async fn pull(client: &Client, user: u64) {
 /// Reads the stream until `until`; returns the message ids and the number
 /// of bad-line error items.
 async fn watch(client: &Client, until: tokio::time::Instant) -> (Vec<u64>, u64) {
-    let mut stream = client.stream().stream_posts().stream().config(
+    let mut stream = client.stream().posts().stream().config(
         StreamConfig::default()
             .network_step(Duration::from_millis(10))
             .network_max(Duration::from_millis(50))

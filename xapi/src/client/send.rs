@@ -124,7 +124,10 @@ impl Client {
                 cause: GiveUpCause::RateLimited {
                     endpoint: event.endpoint,
                     reset_in: wait,
-                    until: std::time::SystemTime::now().checked_add(wait),
+                    // The reset the API named, else when the wait would end.
+                    until: limit
+                        .reset_at()
+                        .or_else(|| std::time::SystemTime::now().checked_add(wait)),
                 },
                 last: None,
             }),
