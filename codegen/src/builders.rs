@@ -331,45 +331,25 @@ pub fn emit(builders: &[Builder]) -> TokenStream {
             } else {
                 quote!(,)
             };
-            let canonical = format_ident!("{}", b.id.to_snake_case());
+            // One name per operation: the operation id without the group's
+            // words when that is unique in the group, the whole id otherwise.
+            let name = short_name(&b.id, tag)
+                .filter(|s| shorts.get(s) == Some(&1) && !all_names.contains(s))
+                .unwrap_or_else(|| b.id.to_snake_case());
+            let name = format_ident!("{}", name);
             let cfg = gates::cfg(&b.features);
             let doc = format!(
                 "Starts a [`{}`] request (operation `{}`).",
                 b.id.to_upper_camel_case(),
                 b.id
             );
-            let main = quote! {
+            quote! {
                 #[doc = #doc]
                 #cfg
-                pub fn #canonical(&self, #(#args),* #comma #body_arg) -> #builder<'c, S> {
+                pub fn #name(&self, #(#args),* #comma #body_arg) -> #builder<'c, S> {
                     #builder::new(self.0) #(#calls)* #body_call
                 }
-            };
-            let alias = short_name(&b.id, tag)
-                .filter(|s| shorts.get(s) == Some(&1) && !all_names.contains(s))
-                .map(|s| {
-                    let short = format_ident!("{}", s);
-                    let args = required.iter().map(|p| {
-                        let name = format_ident!("{}", p.setter);
-                        let (ty, _) = setter_arg(&p.kind);
-                        quote!(#name: #ty)
-                    });
-                    let names = required.iter().map(|p| format_ident!("{}", p.setter));
-                    let body_name = if matches!(b.body, Some((_, true))) {
-                        quote!(body)
-                    } else {
-                        quote!()
-                    };
-                    let doc = format!("Same as [`{canonical}`](Self::{canonical}).");
-                    quote! {
-                        #[doc = #doc]
-                        #cfg
-                        pub fn #short(&self, #(#args),* #comma #body_arg) -> #builder<'c, S> {
-                            self.#canonical(#(#names),* #comma #body_name)
-                        }
-                    }
-                });
-            quote!(#main #alias)
+            }
         });
         quote! {
             #[doc = #doc]
@@ -657,8 +637,8 @@ mod tests {
         }
         assert_eq!(squeezed.matches("pub fn pages(").count(), 1);
         assert!(!squeezed.contains("x_trace"));
-        // The group takes the required values and the required body; the
-        // short name drops the group's words.
+        // The group takes the required values and the required body, under
+        // one name per operation: the short name drops the group's words.
         let group = &text[text
             .find("impl<'c, S: crate::runtime::Sender> ThingsApi<'c, S>")
             .expect("group")..];
@@ -666,11 +646,9 @@ mod tests {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        assert!(group.contains("pub fn update_thing( &self, id: impl Into<String>, ids: impl IntoIterator<Item = impl Into<String>>, body: crate::models::Thing, ) -> UpdateThing<'c, S> {"), "{group}");
-        assert!(
-            group.contains("pub fn update(") && group.contains("self.update_thing(id, ids, body)"),
-            "{group}"
-        );
+        assert!(group.contains("pub fn update( &self, id: impl Into<String>, ids: impl IntoIterator<Item = impl Into<String>>, body: crate::models::Thing, ) -> UpdateThing<'c, S> {"), "{group}");
+        assert!(!group.contains("pub fn update_thing("), "{group}");
+        assert!(!group.contains("Same as"), "{group}");
         assert!(
             group.contains("pub fn list(") && group.contains("pub fn stream("),
             "{group}"

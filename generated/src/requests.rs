@@ -11348,7 +11348,7 @@ pub struct AccountActivityApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> AccountActivityApi<'c, S> {
     ///Starts a [`CreateAccountActivityReplayJob`] request (operation `createAccountActivityReplayJob`).
     #[cfg(feature = "account-activity")]
-    pub fn create_account_activity_replay_job(
+    pub fn create_replay_job(
         &self,
         webhook_id: impl Into<String>,
         from_date: impl Into<String>,
@@ -11359,35 +11359,17 @@ impl<'c, S: crate::runtime::Sender> AccountActivityApi<'c, S> {
             .from_date(from_date)
             .to_date(to_date)
     }
-    ///Same as [`create_account_activity_replay_job`](Self::create_account_activity_replay_job).
-    #[cfg(feature = "account-activity")]
-    pub fn create_replay_job(
-        &self,
-        webhook_id: impl Into<String>,
-        from_date: impl Into<String>,
-        to_date: impl Into<String>,
-    ) -> CreateAccountActivityReplayJob<'c, S> {
-        self.create_account_activity_replay_job(webhook_id, from_date, to_date)
-    }
     ///Starts a [`CreateAccountActivitySubscription`] request (operation `createAccountActivitySubscription`).
-    #[cfg(feature = "account-activity")]
-    pub fn create_account_activity_subscription(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> CreateAccountActivitySubscription<'c, S> {
-        CreateAccountActivitySubscription::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`create_account_activity_subscription`](Self::create_account_activity_subscription).
     #[cfg(feature = "account-activity")]
     pub fn create_subscription(
         &self,
         webhook_id: impl Into<String>,
     ) -> CreateAccountActivitySubscription<'c, S> {
-        self.create_account_activity_subscription(webhook_id)
+        CreateAccountActivitySubscription::new(self.0).webhook_id(webhook_id)
     }
     ///Starts a [`DeleteAccountActivitySubscription`] request (operation `deleteAccountActivitySubscription`).
     #[cfg(feature = "account-activity")]
-    pub fn delete_account_activity_subscription(
+    pub fn delete_subscription(
         &self,
         webhook_id: impl Into<String>,
         user_id: impl Into<String>,
@@ -11396,58 +11378,26 @@ impl<'c, S: crate::runtime::Sender> AccountActivityApi<'c, S> {
             .webhook_id(webhook_id)
             .user_id(user_id)
     }
-    ///Same as [`delete_account_activity_subscription`](Self::delete_account_activity_subscription).
-    #[cfg(feature = "account-activity")]
-    pub fn delete_subscription(
-        &self,
-        webhook_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> DeleteAccountActivitySubscription<'c, S> {
-        self.delete_account_activity_subscription(webhook_id, user_id)
-    }
     ///Starts a [`GetAccountActivitySubscriptionCount`] request (operation `getAccountActivitySubscriptionCount`).
     #[cfg(feature = "account-activity")]
-    pub fn get_account_activity_subscription_count(
-        &self,
-    ) -> GetAccountActivitySubscriptionCount<'c, S> {
+    pub fn get_subscription_count(&self) -> GetAccountActivitySubscriptionCount<'c, S> {
         GetAccountActivitySubscriptionCount::new(self.0)
     }
-    ///Same as [`get_account_activity_subscription_count`](Self::get_account_activity_subscription_count).
-    #[cfg(feature = "account-activity")]
-    pub fn get_subscription_count(&self) -> GetAccountActivitySubscriptionCount<'c, S> {
-        self.get_account_activity_subscription_count()
-    }
     ///Starts a [`GetAccountActivitySubscriptions`] request (operation `getAccountActivitySubscriptions`).
-    #[cfg(feature = "account-activity")]
-    pub fn get_account_activity_subscriptions(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> GetAccountActivitySubscriptions<'c, S> {
-        GetAccountActivitySubscriptions::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`get_account_activity_subscriptions`](Self::get_account_activity_subscriptions).
     #[cfg(feature = "account-activity")]
     pub fn get_subscriptions(
         &self,
         webhook_id: impl Into<String>,
     ) -> GetAccountActivitySubscriptions<'c, S> {
-        self.get_account_activity_subscriptions(webhook_id)
+        GetAccountActivitySubscriptions::new(self.0).webhook_id(webhook_id)
     }
     ///Starts a [`ValidateAccountActivitySubscription`] request (operation `validateAccountActivitySubscription`).
-    #[cfg(feature = "account-activity")]
-    pub fn validate_account_activity_subscription(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> ValidateAccountActivitySubscription<'c, S> {
-        ValidateAccountActivitySubscription::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`validate_account_activity_subscription`](Self::validate_account_activity_subscription).
     #[cfg(feature = "account-activity")]
     pub fn validate_subscription(
         &self,
         webhook_id: impl Into<String>,
     ) -> ValidateAccountActivitySubscription<'c, S> {
-        self.validate_account_activity_subscription(webhook_id)
+        ValidateAccountActivitySubscription::new(self.0).webhook_id(webhook_id)
     }
 }
 ///Operations tagged Activity in the API document.
@@ -11458,65 +11408,34 @@ pub struct ActivityApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> ActivityApi<'c, S> {
     ///Starts a [`ActivityStream`] request (operation `activityStream`).
     #[cfg(any(feature = "activity", feature = "stream"))]
-    pub fn activity_stream(&self) -> ActivityStream<'c, S> {
-        ActivityStream::new(self.0)
-    }
-    ///Same as [`activity_stream`](Self::activity_stream).
-    #[cfg(any(feature = "activity", feature = "stream"))]
     pub fn stream(&self) -> ActivityStream<'c, S> {
-        self.activity_stream()
+        ActivityStream::new(self.0)
     }
     ///Starts a [`CreateActivitySubscription`] request (operation `createActivitySubscription`).
     #[cfg(any(feature = "activity", feature = "stream"))]
-    pub fn create_activity_subscription(&self) -> CreateActivitySubscription<'c, S> {
+    pub fn create_subscription(&self) -> CreateActivitySubscription<'c, S> {
         CreateActivitySubscription::new(self.0)
     }
-    ///Same as [`create_activity_subscription`](Self::create_activity_subscription).
-    #[cfg(any(feature = "activity", feature = "stream"))]
-    pub fn create_subscription(&self) -> CreateActivitySubscription<'c, S> {
-        self.create_activity_subscription()
-    }
     ///Starts a [`DeleteActivitySubscription`] request (operation `deleteActivitySubscription`).
-    #[cfg(feature = "activity")]
-    pub fn delete_activity_subscription(
-        &self,
-        subscription_id: impl Into<String>,
-    ) -> DeleteActivitySubscription<'c, S> {
-        DeleteActivitySubscription::new(self.0).subscription_id(subscription_id)
-    }
-    ///Same as [`delete_activity_subscription`](Self::delete_activity_subscription).
     #[cfg(feature = "activity")]
     pub fn delete_subscription(
         &self,
         subscription_id: impl Into<String>,
     ) -> DeleteActivitySubscription<'c, S> {
-        self.delete_activity_subscription(subscription_id)
+        DeleteActivitySubscription::new(self.0).subscription_id(subscription_id)
     }
     ///Starts a [`GetActivitySubscriptions`] request (operation `getActivitySubscriptions`).
     #[cfg(feature = "activity")]
-    pub fn get_activity_subscriptions(&self) -> GetActivitySubscriptions<'c, S> {
+    pub fn get_subscriptions(&self) -> GetActivitySubscriptions<'c, S> {
         GetActivitySubscriptions::new(self.0)
     }
-    ///Same as [`get_activity_subscriptions`](Self::get_activity_subscriptions).
-    #[cfg(feature = "activity")]
-    pub fn get_subscriptions(&self) -> GetActivitySubscriptions<'c, S> {
-        self.get_activity_subscriptions()
-    }
     ///Starts a [`UpdateActivitySubscription`] request (operation `updateActivitySubscription`).
-    #[cfg(feature = "activity")]
-    pub fn update_activity_subscription(
-        &self,
-        subscription_id: impl Into<String>,
-    ) -> UpdateActivitySubscription<'c, S> {
-        UpdateActivitySubscription::new(self.0).subscription_id(subscription_id)
-    }
-    ///Same as [`update_activity_subscription`](Self::update_activity_subscription).
     #[cfg(feature = "activity")]
     pub fn update_subscription(
         &self,
         subscription_id: impl Into<String>,
     ) -> UpdateActivitySubscription<'c, S> {
-        self.update_activity_subscription(subscription_id)
+        UpdateActivitySubscription::new(self.0).subscription_id(subscription_id)
     }
 }
 ///Operations tagged Chat in the API document.
@@ -11536,7 +11455,7 @@ impl<'c, S: crate::runtime::Sender> ChatApi<'c, S> {
     }
     ///Starts a [`ChatMediaDownload`] request (operation `chatMediaDownload`).
     #[cfg(feature = "chat")]
-    pub fn chat_media_download(
+    pub fn media_download(
         &self,
         conversation_id: impl Into<String>,
         media_hash_key: impl Into<String>,
@@ -11545,92 +11464,44 @@ impl<'c, S: crate::runtime::Sender> ChatApi<'c, S> {
             .conversation_id(conversation_id)
             .media_hash_key(media_hash_key)
     }
-    ///Same as [`chat_media_download`](Self::chat_media_download).
-    #[cfg(feature = "chat")]
-    pub fn media_download(
-        &self,
-        conversation_id: impl Into<String>,
-        media_hash_key: impl Into<String>,
-    ) -> ChatMediaDownload<'c, S> {
-        self.chat_media_download(conversation_id, media_hash_key)
-    }
     ///Starts a [`ChatMediaUploadAppend`] request (operation `chatMediaUploadAppend`).
-    #[cfg(feature = "chat")]
-    pub fn chat_media_upload_append(
-        &self,
-        id: impl Into<String>,
-        body: crate::models::ChatMediaUploadAppendRequest,
-    ) -> ChatMediaUploadAppend<'c, S> {
-        ChatMediaUploadAppend::new(self.0).id(id).body(body)
-    }
-    ///Same as [`chat_media_upload_append`](Self::chat_media_upload_append).
     #[cfg(feature = "chat")]
     pub fn media_upload_append(
         &self,
         id: impl Into<String>,
         body: crate::models::ChatMediaUploadAppendRequest,
     ) -> ChatMediaUploadAppend<'c, S> {
-        self.chat_media_upload_append(id, body)
+        ChatMediaUploadAppend::new(self.0).id(id).body(body)
     }
     ///Starts a [`ChatMediaUploadFinalize`] request (operation `chatMediaUploadFinalize`).
-    #[cfg(feature = "chat")]
-    pub fn chat_media_upload_finalize(
-        &self,
-        id: impl Into<String>,
-        body: crate::models::ChatMediaUploadFinalizeRequest,
-    ) -> ChatMediaUploadFinalize<'c, S> {
-        ChatMediaUploadFinalize::new(self.0).id(id).body(body)
-    }
-    ///Same as [`chat_media_upload_finalize`](Self::chat_media_upload_finalize).
     #[cfg(feature = "chat")]
     pub fn media_upload_finalize(
         &self,
         id: impl Into<String>,
         body: crate::models::ChatMediaUploadFinalizeRequest,
     ) -> ChatMediaUploadFinalize<'c, S> {
-        self.chat_media_upload_finalize(id, body)
+        ChatMediaUploadFinalize::new(self.0).id(id).body(body)
     }
     ///Starts a [`ChatMediaUploadInitialize`] request (operation `chatMediaUploadInitialize`).
-    #[cfg(feature = "chat")]
-    pub fn chat_media_upload_initialize(
-        &self,
-        body: crate::models::ChatMediaUploadInitializeRequest,
-    ) -> ChatMediaUploadInitialize<'c, S> {
-        ChatMediaUploadInitialize::new(self.0).body(body)
-    }
-    ///Same as [`chat_media_upload_initialize`](Self::chat_media_upload_initialize).
     #[cfg(feature = "chat")]
     pub fn media_upload_initialize(
         &self,
         body: crate::models::ChatMediaUploadInitializeRequest,
     ) -> ChatMediaUploadInitialize<'c, S> {
-        self.chat_media_upload_initialize(body)
+        ChatMediaUploadInitialize::new(self.0).body(body)
     }
     ///Starts a [`GetChatConversation`] request (operation `getChatConversation`).
-    #[cfg(feature = "chat")]
-    pub fn get_chat_conversation(
-        &self,
-        conversation_id: impl Into<String>,
-    ) -> GetChatConversation<'c, S> {
-        GetChatConversation::new(self.0).conversation_id(conversation_id)
-    }
-    ///Same as [`get_chat_conversation`](Self::get_chat_conversation).
     #[cfg(feature = "chat")]
     pub fn get_conversation(
         &self,
         conversation_id: impl Into<String>,
     ) -> GetChatConversation<'c, S> {
-        self.get_chat_conversation(conversation_id)
+        GetChatConversation::new(self.0).conversation_id(conversation_id)
     }
     ///Starts a [`GetChatConversations`] request (operation `getChatConversations`).
     #[cfg(feature = "chat")]
-    pub fn get_chat_conversations(&self) -> GetChatConversations<'c, S> {
-        GetChatConversations::new(self.0)
-    }
-    ///Same as [`get_chat_conversations`](Self::get_chat_conversations).
-    #[cfg(feature = "chat")]
     pub fn get_conversations(&self) -> GetChatConversations<'c, S> {
-        self.get_chat_conversations()
+        GetChatConversations::new(self.0)
     }
     ///Starts a [`GetUserPublicKeys`] request (operation `getUserPublicKeys`).
     #[cfg(feature = "chat")]
@@ -11642,55 +11513,29 @@ impl<'c, S: crate::runtime::Sender> ChatApi<'c, S> {
     }
     ///Starts a [`MarkChatConversationRead`] request (operation `markChatConversationRead`).
     #[cfg(feature = "chat")]
-    pub fn mark_chat_conversation_read(
+    pub fn mark_conversation_read(
         &self,
         conversation_id: impl Into<String>,
         body: crate::models::ChatMarkConversationReadRequest,
     ) -> MarkChatConversationRead<'c, S> {
         MarkChatConversationRead::new(self.0).conversation_id(conversation_id).body(body)
     }
-    ///Same as [`mark_chat_conversation_read`](Self::mark_chat_conversation_read).
-    #[cfg(feature = "chat")]
-    pub fn mark_conversation_read(
-        &self,
-        conversation_id: impl Into<String>,
-        body: crate::models::ChatMarkConversationReadRequest,
-    ) -> MarkChatConversationRead<'c, S> {
-        self.mark_chat_conversation_read(conversation_id, body)
-    }
     ///Starts a [`SendChatMessage`] request (operation `sendChatMessage`).
-    #[cfg(feature = "chat")]
-    pub fn send_chat_message(
-        &self,
-        conversation_id: impl Into<String>,
-        body: crate::models::ChatSendMessageRequest,
-    ) -> SendChatMessage<'c, S> {
-        SendChatMessage::new(self.0).conversation_id(conversation_id).body(body)
-    }
-    ///Same as [`send_chat_message`](Self::send_chat_message).
     #[cfg(feature = "chat")]
     pub fn send_message(
         &self,
         conversation_id: impl Into<String>,
         body: crate::models::ChatSendMessageRequest,
     ) -> SendChatMessage<'c, S> {
-        self.send_chat_message(conversation_id, body)
+        SendChatMessage::new(self.0).conversation_id(conversation_id).body(body)
     }
     ///Starts a [`SendChatTypingIndicator`] request (operation `sendChatTypingIndicator`).
-    #[cfg(feature = "chat")]
-    pub fn send_chat_typing_indicator(
-        &self,
-        conversation_id: impl Into<String>,
-    ) -> SendChatTypingIndicator<'c, S> {
-        SendChatTypingIndicator::new(self.0).conversation_id(conversation_id)
-    }
-    ///Same as [`send_chat_typing_indicator`](Self::send_chat_typing_indicator).
     #[cfg(feature = "chat")]
     pub fn send_typing_indicator(
         &self,
         conversation_id: impl Into<String>,
     ) -> SendChatTypingIndicator<'c, S> {
-        self.send_chat_typing_indicator(conversation_id)
+        SendChatTypingIndicator::new(self.0).conversation_id(conversation_id)
     }
 }
 ///Operations tagged Communities in the API document.
@@ -11701,29 +11546,13 @@ pub struct CommunitiesApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> CommunitiesApi<'c, S> {
     ///Starts a [`GetCommunitiesById`] request (operation `getCommunitiesById`).
     #[cfg(feature = "communities")]
-    pub fn get_communities_by_id(
-        &self,
-        id: impl Into<String>,
-    ) -> GetCommunitiesById<'c, S> {
-        GetCommunitiesById::new(self.0).id(id)
-    }
-    ///Same as [`get_communities_by_id`](Self::get_communities_by_id).
-    #[cfg(feature = "communities")]
     pub fn get_by_id(&self, id: impl Into<String>) -> GetCommunitiesById<'c, S> {
-        self.get_communities_by_id(id)
+        GetCommunitiesById::new(self.0).id(id)
     }
     ///Starts a [`SearchCommunities`] request (operation `searchCommunities`).
     #[cfg(feature = "communities")]
-    pub fn search_communities(
-        &self,
-        query: impl Into<String>,
-    ) -> SearchCommunities<'c, S> {
-        SearchCommunities::new(self.0).query(query)
-    }
-    ///Same as [`search_communities`](Self::search_communities).
-    #[cfg(feature = "communities")]
     pub fn search(&self, query: impl Into<String>) -> SearchCommunities<'c, S> {
-        self.search_communities(query)
+        SearchCommunities::new(self.0).query(query)
     }
 }
 ///Operations tagged Community Notes in the API document.
@@ -11734,49 +11563,23 @@ pub struct CommunityNotesApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> CommunityNotesApi<'c, S> {
     ///Starts a [`CreateCommunityNotes`] request (operation `createCommunityNotes`).
     #[cfg(feature = "community-notes")]
-    pub fn create_community_notes(&self) -> CreateCommunityNotes<'c, S> {
-        CreateCommunityNotes::new(self.0)
-    }
-    ///Same as [`create_community_notes`](Self::create_community_notes).
-    #[cfg(feature = "community-notes")]
     pub fn create(&self) -> CreateCommunityNotes<'c, S> {
-        self.create_community_notes()
+        CreateCommunityNotes::new(self.0)
     }
     ///Starts a [`DeleteCommunityNotes`] request (operation `deleteCommunityNotes`).
     #[cfg(feature = "community-notes")]
-    pub fn delete_community_notes(
-        &self,
-        id: impl Into<String>,
-    ) -> DeleteCommunityNotes<'c, S> {
-        DeleteCommunityNotes::new(self.0).id(id)
-    }
-    ///Same as [`delete_community_notes`](Self::delete_community_notes).
-    #[cfg(feature = "community-notes")]
     pub fn delete(&self, id: impl Into<String>) -> DeleteCommunityNotes<'c, S> {
-        self.delete_community_notes(id)
+        DeleteCommunityNotes::new(self.0).id(id)
     }
     ///Starts a [`EvaluateCommunityNotes`] request (operation `evaluateCommunityNotes`).
     #[cfg(feature = "community-notes")]
-    pub fn evaluate_community_notes(&self) -> EvaluateCommunityNotes<'c, S> {
-        EvaluateCommunityNotes::new(self.0)
-    }
-    ///Same as [`evaluate_community_notes`](Self::evaluate_community_notes).
-    #[cfg(feature = "community-notes")]
     pub fn evaluate(&self) -> EvaluateCommunityNotes<'c, S> {
-        self.evaluate_community_notes()
+        EvaluateCommunityNotes::new(self.0)
     }
     ///Starts a [`SearchCommunityNotesWritten`] request (operation `searchCommunityNotesWritten`).
     #[cfg(feature = "community-notes")]
-    pub fn search_community_notes_written(
-        &self,
-        test_mode: bool,
-    ) -> SearchCommunityNotesWritten<'c, S> {
-        SearchCommunityNotesWritten::new(self.0).test_mode(test_mode)
-    }
-    ///Same as [`search_community_notes_written`](Self::search_community_notes_written).
-    #[cfg(feature = "community-notes")]
     pub fn search_written(&self, test_mode: bool) -> SearchCommunityNotesWritten<'c, S> {
-        self.search_community_notes_written(test_mode)
+        SearchCommunityNotesWritten::new(self.0).test_mode(test_mode)
     }
     ///Starts a [`SearchEligiblePosts`] request (operation `searchEligiblePosts`).
     #[cfg(feature = "community-notes")]
@@ -11792,48 +11595,24 @@ pub struct ComplianceApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> ComplianceApi<'c, S> {
     ///Starts a [`CreateComplianceJobs`] request (operation `createComplianceJobs`).
     #[cfg(feature = "compliance")]
-    pub fn create_compliance_jobs(
+    pub fn create_jobs(
         &self,
         body: crate::models::CreateComplianceJobRequest,
     ) -> CreateComplianceJobs<'c, S> {
         CreateComplianceJobs::new(self.0).body(body)
     }
-    ///Same as [`create_compliance_jobs`](Self::create_compliance_jobs).
-    #[cfg(feature = "compliance")]
-    pub fn create_jobs(
-        &self,
-        body: crate::models::CreateComplianceJobRequest,
-    ) -> CreateComplianceJobs<'c, S> {
-        self.create_compliance_jobs(body)
-    }
     ///Starts a [`GetComplianceJobs`] request (operation `getComplianceJobs`).
-    #[cfg(feature = "compliance")]
-    pub fn get_compliance_jobs(
-        &self,
-        type_: crate::models::GetComplianceJobsType,
-    ) -> GetComplianceJobs<'c, S> {
-        GetComplianceJobs::new(self.0).type_(type_)
-    }
-    ///Same as [`get_compliance_jobs`](Self::get_compliance_jobs).
     #[cfg(feature = "compliance")]
     pub fn get_jobs(
         &self,
         type_: crate::models::GetComplianceJobsType,
     ) -> GetComplianceJobs<'c, S> {
-        self.get_compliance_jobs(type_)
+        GetComplianceJobs::new(self.0).type_(type_)
     }
     ///Starts a [`GetComplianceJobsById`] request (operation `getComplianceJobsById`).
     #[cfg(feature = "compliance")]
-    pub fn get_compliance_jobs_by_id(
-        &self,
-        id: impl Into<String>,
-    ) -> GetComplianceJobsById<'c, S> {
-        GetComplianceJobsById::new(self.0).id(id)
-    }
-    ///Same as [`get_compliance_jobs_by_id`](Self::get_compliance_jobs_by_id).
-    #[cfg(feature = "compliance")]
     pub fn get_jobs_by_id(&self, id: impl Into<String>) -> GetComplianceJobsById<'c, S> {
-        self.get_compliance_jobs_by_id(id)
+        GetComplianceJobsById::new(self.0).id(id)
     }
 }
 ///Operations tagged Connections in the API document.
@@ -11844,55 +11623,29 @@ pub struct ConnectionsApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> ConnectionsApi<'c, S> {
     ///Starts a [`DeleteAllConnections`] request (operation `deleteAllConnections`).
     #[cfg(feature = "connections")]
-    pub fn delete_all_connections(&self) -> DeleteAllConnections<'c, S> {
+    pub fn delete_all(&self) -> DeleteAllConnections<'c, S> {
         DeleteAllConnections::new(self.0)
     }
-    ///Same as [`delete_all_connections`](Self::delete_all_connections).
-    #[cfg(feature = "connections")]
-    pub fn delete_all(&self) -> DeleteAllConnections<'c, S> {
-        self.delete_all_connections()
-    }
     ///Starts a [`DeleteConnectionsByEndpoint`] request (operation `deleteConnectionsByEndpoint`).
-    #[cfg(feature = "connections")]
-    pub fn delete_connections_by_endpoint(
-        &self,
-        endpoint_id: crate::models::DeleteConnectionsByEndpointEndpointId,
-    ) -> DeleteConnectionsByEndpoint<'c, S> {
-        DeleteConnectionsByEndpoint::new(self.0).endpoint_id(endpoint_id)
-    }
-    ///Same as [`delete_connections_by_endpoint`](Self::delete_connections_by_endpoint).
     #[cfg(feature = "connections")]
     pub fn delete_by_endpoint(
         &self,
         endpoint_id: crate::models::DeleteConnectionsByEndpointEndpointId,
     ) -> DeleteConnectionsByEndpoint<'c, S> {
-        self.delete_connections_by_endpoint(endpoint_id)
+        DeleteConnectionsByEndpoint::new(self.0).endpoint_id(endpoint_id)
     }
     ///Starts a [`DeleteConnectionsByUuids`] request (operation `deleteConnectionsByUuids`).
-    #[cfg(feature = "connections")]
-    pub fn delete_connections_by_uuids(
-        &self,
-        body: crate::models::KillConnectionsByUuidsRequest,
-    ) -> DeleteConnectionsByUuids<'c, S> {
-        DeleteConnectionsByUuids::new(self.0).body(body)
-    }
-    ///Same as [`delete_connections_by_uuids`](Self::delete_connections_by_uuids).
     #[cfg(feature = "connections")]
     pub fn delete_by_uuids(
         &self,
         body: crate::models::KillConnectionsByUuidsRequest,
     ) -> DeleteConnectionsByUuids<'c, S> {
-        self.delete_connections_by_uuids(body)
+        DeleteConnectionsByUuids::new(self.0).body(body)
     }
     ///Starts a [`GetConnectionHistory`] request (operation `getConnectionHistory`).
     #[cfg(feature = "connections")]
-    pub fn get_connection_history(&self) -> GetConnectionHistory<'c, S> {
-        GetConnectionHistory::new(self.0)
-    }
-    ///Same as [`get_connection_history`](Self::get_connection_history).
-    #[cfg(feature = "connections")]
     pub fn get_history(&self) -> GetConnectionHistory<'c, S> {
-        self.get_connection_history()
+        GetConnectionHistory::new(self.0)
     }
 }
 ///Operations tagged Direct Messages in the API document.
@@ -11903,123 +11656,63 @@ pub struct DirectMessagesApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> DirectMessagesApi<'c, S> {
     ///Starts a [`CreateDirectMessagesByConversationId`] request (operation `createDirectMessagesByConversationId`).
     #[cfg(feature = "direct-messages")]
-    pub fn create_direct_messages_by_conversation_id(
+    pub fn create_by_conversation_id(
         &self,
         dm_conversation_id: impl Into<String>,
     ) -> CreateDirectMessagesByConversationId<'c, S> {
         CreateDirectMessagesByConversationId::new(self.0)
             .dm_conversation_id(dm_conversation_id)
     }
-    ///Same as [`create_direct_messages_by_conversation_id`](Self::create_direct_messages_by_conversation_id).
-    #[cfg(feature = "direct-messages")]
-    pub fn create_by_conversation_id(
-        &self,
-        dm_conversation_id: impl Into<String>,
-    ) -> CreateDirectMessagesByConversationId<'c, S> {
-        self.create_direct_messages_by_conversation_id(dm_conversation_id)
-    }
     ///Starts a [`CreateDirectMessagesByParticipantId`] request (operation `createDirectMessagesByParticipantId`).
-    #[cfg(feature = "direct-messages")]
-    pub fn create_direct_messages_by_participant_id(
-        &self,
-        participant_id: impl Into<String>,
-    ) -> CreateDirectMessagesByParticipantId<'c, S> {
-        CreateDirectMessagesByParticipantId::new(self.0).participant_id(participant_id)
-    }
-    ///Same as [`create_direct_messages_by_participant_id`](Self::create_direct_messages_by_participant_id).
     #[cfg(feature = "direct-messages")]
     pub fn create_by_participant_id(
         &self,
         participant_id: impl Into<String>,
     ) -> CreateDirectMessagesByParticipantId<'c, S> {
-        self.create_direct_messages_by_participant_id(participant_id)
+        CreateDirectMessagesByParticipantId::new(self.0).participant_id(participant_id)
     }
     ///Starts a [`CreateDirectMessagesConversation`] request (operation `createDirectMessagesConversation`).
     #[cfg(feature = "direct-messages")]
-    pub fn create_direct_messages_conversation(
-        &self,
-    ) -> CreateDirectMessagesConversation<'c, S> {
+    pub fn create_conversation(&self) -> CreateDirectMessagesConversation<'c, S> {
         CreateDirectMessagesConversation::new(self.0)
     }
-    ///Same as [`create_direct_messages_conversation`](Self::create_direct_messages_conversation).
-    #[cfg(feature = "direct-messages")]
-    pub fn create_conversation(&self) -> CreateDirectMessagesConversation<'c, S> {
-        self.create_direct_messages_conversation()
-    }
     ///Starts a [`DeleteDirectMessagesEvents`] request (operation `deleteDirectMessagesEvents`).
-    #[cfg(feature = "direct-messages")]
-    pub fn delete_direct_messages_events(
-        &self,
-        event_id: impl Into<String>,
-    ) -> DeleteDirectMessagesEvents<'c, S> {
-        DeleteDirectMessagesEvents::new(self.0).event_id(event_id)
-    }
-    ///Same as [`delete_direct_messages_events`](Self::delete_direct_messages_events).
     #[cfg(feature = "direct-messages")]
     pub fn delete_events(
         &self,
         event_id: impl Into<String>,
     ) -> DeleteDirectMessagesEvents<'c, S> {
-        self.delete_direct_messages_events(event_id)
+        DeleteDirectMessagesEvents::new(self.0).event_id(event_id)
     }
     ///Starts a [`GetDirectMessagesEvents`] request (operation `getDirectMessagesEvents`).
     #[cfg(feature = "direct-messages")]
-    pub fn get_direct_messages_events(&self) -> GetDirectMessagesEvents<'c, S> {
+    pub fn get_events(&self) -> GetDirectMessagesEvents<'c, S> {
         GetDirectMessagesEvents::new(self.0)
     }
-    ///Same as [`get_direct_messages_events`](Self::get_direct_messages_events).
-    #[cfg(feature = "direct-messages")]
-    pub fn get_events(&self) -> GetDirectMessagesEvents<'c, S> {
-        self.get_direct_messages_events()
-    }
     ///Starts a [`GetDirectMessagesEventsByConversationId`] request (operation `getDirectMessagesEventsByConversationId`).
-    #[cfg(feature = "direct-messages")]
-    pub fn get_direct_messages_events_by_conversation_id(
-        &self,
-        id: impl Into<String>,
-    ) -> GetDirectMessagesEventsByConversationId<'c, S> {
-        GetDirectMessagesEventsByConversationId::new(self.0).id(id)
-    }
-    ///Same as [`get_direct_messages_events_by_conversation_id`](Self::get_direct_messages_events_by_conversation_id).
     #[cfg(feature = "direct-messages")]
     pub fn get_events_by_conversation_id(
         &self,
         id: impl Into<String>,
     ) -> GetDirectMessagesEventsByConversationId<'c, S> {
-        self.get_direct_messages_events_by_conversation_id(id)
+        GetDirectMessagesEventsByConversationId::new(self.0).id(id)
     }
     ///Starts a [`GetDirectMessagesEventsById`] request (operation `getDirectMessagesEventsById`).
-    #[cfg(feature = "direct-messages")]
-    pub fn get_direct_messages_events_by_id(
-        &self,
-        event_id: impl Into<String>,
-    ) -> GetDirectMessagesEventsById<'c, S> {
-        GetDirectMessagesEventsById::new(self.0).event_id(event_id)
-    }
-    ///Same as [`get_direct_messages_events_by_id`](Self::get_direct_messages_events_by_id).
     #[cfg(feature = "direct-messages")]
     pub fn get_events_by_id(
         &self,
         event_id: impl Into<String>,
     ) -> GetDirectMessagesEventsById<'c, S> {
-        self.get_direct_messages_events_by_id(event_id)
+        GetDirectMessagesEventsById::new(self.0).event_id(event_id)
     }
     ///Starts a [`GetDirectMessagesEventsByParticipantId`] request (operation `getDirectMessagesEventsByParticipantId`).
-    #[cfg(feature = "direct-messages")]
-    pub fn get_direct_messages_events_by_participant_id(
-        &self,
-        participant_id: impl Into<String>,
-    ) -> GetDirectMessagesEventsByParticipantId<'c, S> {
-        GetDirectMessagesEventsByParticipantId::new(self.0)
-            .participant_id(participant_id)
-    }
-    ///Same as [`get_direct_messages_events_by_participant_id`](Self::get_direct_messages_events_by_participant_id).
     #[cfg(feature = "direct-messages")]
     pub fn get_events_by_participant_id(
         &self,
         participant_id: impl Into<String>,
     ) -> GetDirectMessagesEventsByParticipantId<'c, S> {
-        self.get_direct_messages_events_by_participant_id(participant_id)
+        GetDirectMessagesEventsByParticipantId::new(self.0)
+            .participant_id(participant_id)
     }
 }
 ///Operations tagged General in the API document.
@@ -12042,104 +11735,52 @@ pub struct ListsApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> ListsApi<'c, S> {
     ///Starts a [`AddListsMember`] request (operation `addListsMember`).
     #[cfg(feature = "lists")]
-    pub fn add_lists_member(&self, id: impl Into<String>) -> AddListsMember<'c, S> {
-        AddListsMember::new(self.0).id(id)
-    }
-    ///Same as [`add_lists_member`](Self::add_lists_member).
-    #[cfg(feature = "lists")]
     pub fn add_member(&self, id: impl Into<String>) -> AddListsMember<'c, S> {
-        self.add_lists_member(id)
+        AddListsMember::new(self.0).id(id)
     }
     ///Starts a [`CreateLists`] request (operation `createLists`).
     #[cfg(feature = "lists")]
-    pub fn create_lists(&self) -> CreateLists<'c, S> {
-        CreateLists::new(self.0)
-    }
-    ///Same as [`create_lists`](Self::create_lists).
-    #[cfg(feature = "lists")]
     pub fn create(&self) -> CreateLists<'c, S> {
-        self.create_lists()
+        CreateLists::new(self.0)
     }
     ///Starts a [`DeleteLists`] request (operation `deleteLists`).
     #[cfg(feature = "lists")]
-    pub fn delete_lists(&self, id: impl Into<String>) -> DeleteLists<'c, S> {
-        DeleteLists::new(self.0).id(id)
-    }
-    ///Same as [`delete_lists`](Self::delete_lists).
-    #[cfg(feature = "lists")]
     pub fn delete(&self, id: impl Into<String>) -> DeleteLists<'c, S> {
-        self.delete_lists(id)
+        DeleteLists::new(self.0).id(id)
     }
     ///Starts a [`GetListsById`] request (operation `getListsById`).
     #[cfg(feature = "lists")]
-    pub fn get_lists_by_id(&self, id: impl Into<String>) -> GetListsById<'c, S> {
-        GetListsById::new(self.0).id(id)
-    }
-    ///Same as [`get_lists_by_id`](Self::get_lists_by_id).
-    #[cfg(feature = "lists")]
     pub fn get_by_id(&self, id: impl Into<String>) -> GetListsById<'c, S> {
-        self.get_lists_by_id(id)
+        GetListsById::new(self.0).id(id)
     }
     ///Starts a [`GetListsFollowers`] request (operation `getListsFollowers`).
     #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_lists_followers(
-        &self,
-        id: impl Into<String>,
-    ) -> GetListsFollowers<'c, S> {
-        GetListsFollowers::new(self.0).id(id)
-    }
-    ///Same as [`get_lists_followers`](Self::get_lists_followers).
-    #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_followers(&self, id: impl Into<String>) -> GetListsFollowers<'c, S> {
-        self.get_lists_followers(id)
+        GetListsFollowers::new(self.0).id(id)
     }
     ///Starts a [`GetListsMembers`] request (operation `getListsMembers`).
     #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_lists_members(&self, id: impl Into<String>) -> GetListsMembers<'c, S> {
-        GetListsMembers::new(self.0).id(id)
-    }
-    ///Same as [`get_lists_members`](Self::get_lists_members).
-    #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_members(&self, id: impl Into<String>) -> GetListsMembers<'c, S> {
-        self.get_lists_members(id)
+        GetListsMembers::new(self.0).id(id)
     }
     ///Starts a [`GetListsPosts`] request (operation `getListsPosts`).
     #[cfg(any(feature = "lists", feature = "tweets"))]
-    pub fn get_lists_posts(&self, id: impl Into<String>) -> GetListsPosts<'c, S> {
+    pub fn get_posts(&self, id: impl Into<String>) -> GetListsPosts<'c, S> {
         GetListsPosts::new(self.0).id(id)
     }
-    ///Same as [`get_lists_posts`](Self::get_lists_posts).
-    #[cfg(any(feature = "lists", feature = "tweets"))]
-    pub fn get_posts(&self, id: impl Into<String>) -> GetListsPosts<'c, S> {
-        self.get_lists_posts(id)
-    }
     ///Starts a [`RemoveListsMemberByUserId`] request (operation `removeListsMemberByUserId`).
-    #[cfg(feature = "lists")]
-    pub fn remove_lists_member_by_user_id(
-        &self,
-        id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> RemoveListsMemberByUserId<'c, S> {
-        RemoveListsMemberByUserId::new(self.0).id(id).user_id(user_id)
-    }
-    ///Same as [`remove_lists_member_by_user_id`](Self::remove_lists_member_by_user_id).
     #[cfg(feature = "lists")]
     pub fn remove_member_by_user_id(
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
     ) -> RemoveListsMemberByUserId<'c, S> {
-        self.remove_lists_member_by_user_id(id, user_id)
+        RemoveListsMemberByUserId::new(self.0).id(id).user_id(user_id)
     }
     ///Starts a [`UpdateLists`] request (operation `updateLists`).
     #[cfg(feature = "lists")]
-    pub fn update_lists(&self, id: impl Into<String>) -> UpdateLists<'c, S> {
-        UpdateLists::new(self.0).id(id)
-    }
-    ///Same as [`update_lists`](Self::update_lists).
-    #[cfg(feature = "lists")]
     pub fn update(&self, id: impl Into<String>) -> UpdateLists<'c, S> {
-        self.update_lists(id)
+        UpdateLists::new(self.0).id(id)
     }
 }
 ///Operations tagged Media in the API document.
@@ -12150,63 +11791,32 @@ pub struct MediaApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> MediaApi<'c, S> {
     ///Starts a [`AppendMediaUpload`] request (operation `appendMediaUpload`).
     #[cfg(feature = "media")]
-    pub fn append_media_upload(
-        &self,
-        id: impl Into<String>,
-    ) -> AppendMediaUpload<'c, S> {
-        AppendMediaUpload::new(self.0).id(id)
-    }
-    ///Same as [`append_media_upload`](Self::append_media_upload).
-    #[cfg(feature = "media")]
     pub fn append_upload(&self, id: impl Into<String>) -> AppendMediaUpload<'c, S> {
-        self.append_media_upload(id)
+        AppendMediaUpload::new(self.0).id(id)
     }
     ///Starts a [`CreateMediaMetadata`] request (operation `createMediaMetadata`).
     #[cfg(feature = "media")]
-    pub fn create_media_metadata(&self) -> CreateMediaMetadata<'c, S> {
-        CreateMediaMetadata::new(self.0)
-    }
-    ///Same as [`create_media_metadata`](Self::create_media_metadata).
-    #[cfg(feature = "media")]
     pub fn create_metadata(&self) -> CreateMediaMetadata<'c, S> {
-        self.create_media_metadata()
+        CreateMediaMetadata::new(self.0)
     }
     ///Starts a [`CreateMediaSubtitles`] request (operation `createMediaSubtitles`).
     #[cfg(feature = "media")]
-    pub fn create_media_subtitles(&self) -> CreateMediaSubtitles<'c, S> {
-        CreateMediaSubtitles::new(self.0)
-    }
-    ///Same as [`create_media_subtitles`](Self::create_media_subtitles).
-    #[cfg(feature = "media")]
     pub fn create_subtitles(&self) -> CreateMediaSubtitles<'c, S> {
-        self.create_media_subtitles()
+        CreateMediaSubtitles::new(self.0)
     }
     ///Starts a [`DeleteMediaSubtitles`] request (operation `deleteMediaSubtitles`).
     #[cfg(feature = "media")]
-    pub fn delete_media_subtitles(&self) -> DeleteMediaSubtitles<'c, S> {
-        DeleteMediaSubtitles::new(self.0)
-    }
-    ///Same as [`delete_media_subtitles`](Self::delete_media_subtitles).
-    #[cfg(feature = "media")]
     pub fn delete_subtitles(&self) -> DeleteMediaSubtitles<'c, S> {
-        self.delete_media_subtitles()
+        DeleteMediaSubtitles::new(self.0)
     }
     ///Starts a [`FinalizeMediaUpload`] request (operation `finalizeMediaUpload`).
     #[cfg(feature = "media")]
-    pub fn finalize_media_upload(
-        &self,
-        id: impl Into<String>,
-    ) -> FinalizeMediaUpload<'c, S> {
-        FinalizeMediaUpload::new(self.0).id(id)
-    }
-    ///Same as [`finalize_media_upload`](Self::finalize_media_upload).
-    #[cfg(feature = "media")]
     pub fn finalize_upload(&self, id: impl Into<String>) -> FinalizeMediaUpload<'c, S> {
-        self.finalize_media_upload(id)
+        FinalizeMediaUpload::new(self.0).id(id)
     }
     ///Starts a [`GetMediaAnalytics`] request (operation `getMediaAnalytics`).
     #[cfg(feature = "media")]
-    pub fn get_media_analytics(
+    pub fn get_analytics(
         &self,
         media_keys: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
@@ -12219,81 +11829,36 @@ impl<'c, S: crate::runtime::Sender> MediaApi<'c, S> {
             .start_time(start_time)
             .granularity(granularity)
     }
-    ///Same as [`get_media_analytics`](Self::get_media_analytics).
-    #[cfg(feature = "media")]
-    pub fn get_analytics(
-        &self,
-        media_keys: impl IntoIterator<Item = impl Into<String>>,
-        end_time: chrono::DateTime<chrono::Utc>,
-        start_time: chrono::DateTime<chrono::Utc>,
-        granularity: crate::models::GetMediaAnalyticsGranularity,
-    ) -> GetMediaAnalytics<'c, S> {
-        self.get_media_analytics(media_keys, end_time, start_time, granularity)
-    }
     ///Starts a [`GetMediaByMediaKey`] request (operation `getMediaByMediaKey`).
     #[cfg(feature = "media")]
-    pub fn get_media_by_media_key(
-        &self,
-        media_key: impl Into<String>,
-    ) -> GetMediaByMediaKey<'c, S> {
+    pub fn get_by_key(&self, media_key: impl Into<String>) -> GetMediaByMediaKey<'c, S> {
         GetMediaByMediaKey::new(self.0).media_key(media_key)
     }
-    ///Same as [`get_media_by_media_key`](Self::get_media_by_media_key).
-    #[cfg(feature = "media")]
-    pub fn get_by_key(&self, media_key: impl Into<String>) -> GetMediaByMediaKey<'c, S> {
-        self.get_media_by_media_key(media_key)
-    }
     ///Starts a [`GetMediaByMediaKeys`] request (operation `getMediaByMediaKeys`).
-    #[cfg(feature = "media")]
-    pub fn get_media_by_media_keys(
-        &self,
-        media_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetMediaByMediaKeys<'c, S> {
-        GetMediaByMediaKeys::new(self.0).media_keys(media_keys)
-    }
-    ///Same as [`get_media_by_media_keys`](Self::get_media_by_media_keys).
     #[cfg(feature = "media")]
     pub fn get_by_keys(
         &self,
         media_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetMediaByMediaKeys<'c, S> {
-        self.get_media_by_media_keys(media_keys)
+        GetMediaByMediaKeys::new(self.0).media_keys(media_keys)
     }
     ///Starts a [`GetMediaUploadStatus`] request (operation `getMediaUploadStatus`).
-    #[cfg(feature = "media")]
-    pub fn get_media_upload_status(
-        &self,
-        media_id: impl Into<String>,
-    ) -> GetMediaUploadStatus<'c, S> {
-        GetMediaUploadStatus::new(self.0).media_id(media_id)
-    }
-    ///Same as [`get_media_upload_status`](Self::get_media_upload_status).
     #[cfg(feature = "media")]
     pub fn get_upload_status(
         &self,
         media_id: impl Into<String>,
     ) -> GetMediaUploadStatus<'c, S> {
-        self.get_media_upload_status(media_id)
+        GetMediaUploadStatus::new(self.0).media_id(media_id)
     }
     ///Starts a [`InitializeMediaUpload`] request (operation `initializeMediaUpload`).
     #[cfg(feature = "media")]
-    pub fn initialize_media_upload(&self) -> InitializeMediaUpload<'c, S> {
-        InitializeMediaUpload::new(self.0)
-    }
-    ///Same as [`initialize_media_upload`](Self::initialize_media_upload).
-    #[cfg(feature = "media")]
     pub fn initialize_upload(&self) -> InitializeMediaUpload<'c, S> {
-        self.initialize_media_upload()
+        InitializeMediaUpload::new(self.0)
     }
     ///Starts a [`MediaUpload`] request (operation `mediaUpload`).
     #[cfg(feature = "media")]
-    pub fn media_upload(&self) -> MediaUpload<'c, S> {
-        MediaUpload::new(self.0)
-    }
-    ///Same as [`media_upload`](Self::media_upload).
-    #[cfg(feature = "media")]
     pub fn upload(&self) -> MediaUpload<'c, S> {
-        self.media_upload()
+        MediaUpload::new(self.0)
     }
 }
 ///Operations tagged News in the API document.
@@ -12304,23 +11869,13 @@ pub struct NewsApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> NewsApi<'c, S> {
     ///Starts a [`GetNews`] request (operation `getNews`).
     #[cfg(feature = "news")]
-    pub fn get_news(&self, id: impl Into<String>) -> GetNews<'c, S> {
-        GetNews::new(self.0).id(id)
-    }
-    ///Same as [`get_news`](Self::get_news).
-    #[cfg(feature = "news")]
     pub fn get(&self, id: impl Into<String>) -> GetNews<'c, S> {
-        self.get_news(id)
+        GetNews::new(self.0).id(id)
     }
     ///Starts a [`SearchNews`] request (operation `searchNews`).
     #[cfg(feature = "news")]
-    pub fn search_news(&self, query: impl Into<String>) -> SearchNews<'c, S> {
-        SearchNews::new(self.0).query(query)
-    }
-    ///Same as [`search_news`](Self::search_news).
-    #[cfg(feature = "news")]
     pub fn search(&self, query: impl Into<String>) -> SearchNews<'c, S> {
-        self.search_news(query)
+        SearchNews::new(self.0).query(query)
     }
 }
 ///Operations tagged Spaces in the API document.
@@ -12331,75 +11886,39 @@ pub struct SpacesApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> SpacesApi<'c, S> {
     ///Starts a [`GetSpacesBuyers`] request (operation `getSpacesBuyers`).
     #[cfg(any(feature = "spaces", feature = "tweets"))]
-    pub fn get_spaces_buyers(&self, id: impl Into<String>) -> GetSpacesBuyers<'c, S> {
+    pub fn get_buyers(&self, id: impl Into<String>) -> GetSpacesBuyers<'c, S> {
         GetSpacesBuyers::new(self.0).id(id)
     }
-    ///Same as [`get_spaces_buyers`](Self::get_spaces_buyers).
-    #[cfg(any(feature = "spaces", feature = "tweets"))]
-    pub fn get_buyers(&self, id: impl Into<String>) -> GetSpacesBuyers<'c, S> {
-        self.get_spaces_buyers(id)
-    }
     ///Starts a [`GetSpacesByCreatorIds`] request (operation `getSpacesByCreatorIds`).
-    #[cfg(feature = "spaces")]
-    pub fn get_spaces_by_creator_ids(
-        &self,
-        user_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetSpacesByCreatorIds<'c, S> {
-        GetSpacesByCreatorIds::new(self.0).user_ids(user_ids)
-    }
-    ///Same as [`get_spaces_by_creator_ids`](Self::get_spaces_by_creator_ids).
     #[cfg(feature = "spaces")]
     pub fn get_by_creator_ids(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetSpacesByCreatorIds<'c, S> {
-        self.get_spaces_by_creator_ids(user_ids)
+        GetSpacesByCreatorIds::new(self.0).user_ids(user_ids)
     }
     ///Starts a [`GetSpacesById`] request (operation `getSpacesById`).
     #[cfg(feature = "spaces")]
-    pub fn get_spaces_by_id(&self, id: impl Into<String>) -> GetSpacesById<'c, S> {
+    pub fn get_by_id(&self, id: impl Into<String>) -> GetSpacesById<'c, S> {
         GetSpacesById::new(self.0).id(id)
     }
-    ///Same as [`get_spaces_by_id`](Self::get_spaces_by_id).
-    #[cfg(feature = "spaces")]
-    pub fn get_by_id(&self, id: impl Into<String>) -> GetSpacesById<'c, S> {
-        self.get_spaces_by_id(id)
-    }
     ///Starts a [`GetSpacesByIds`] request (operation `getSpacesByIds`).
-    #[cfg(feature = "spaces")]
-    pub fn get_spaces_by_ids(
-        &self,
-        ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetSpacesByIds<'c, S> {
-        GetSpacesByIds::new(self.0).ids(ids)
-    }
-    ///Same as [`get_spaces_by_ids`](Self::get_spaces_by_ids).
     #[cfg(feature = "spaces")]
     pub fn get_by_ids(
         &self,
         ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetSpacesByIds<'c, S> {
-        self.get_spaces_by_ids(ids)
+        GetSpacesByIds::new(self.0).ids(ids)
     }
     ///Starts a [`GetSpacesPosts`] request (operation `getSpacesPosts`).
     #[cfg(any(feature = "spaces", feature = "tweets"))]
-    pub fn get_spaces_posts(&self, id: impl Into<String>) -> GetSpacesPosts<'c, S> {
-        GetSpacesPosts::new(self.0).id(id)
-    }
-    ///Same as [`get_spaces_posts`](Self::get_spaces_posts).
-    #[cfg(any(feature = "spaces", feature = "tweets"))]
     pub fn get_posts(&self, id: impl Into<String>) -> GetSpacesPosts<'c, S> {
-        self.get_spaces_posts(id)
+        GetSpacesPosts::new(self.0).id(id)
     }
     ///Starts a [`SearchSpaces`] request (operation `searchSpaces`).
     #[cfg(feature = "spaces")]
-    pub fn search_spaces(&self, query: impl Into<String>) -> SearchSpaces<'c, S> {
-        SearchSpaces::new(self.0).query(query)
-    }
-    ///Same as [`search_spaces`](Self::search_spaces).
-    #[cfg(feature = "spaces")]
     pub fn search(&self, query: impl Into<String>) -> SearchSpaces<'c, S> {
-        self.search_spaces(query)
+        SearchSpaces::new(self.0).query(query)
     }
 }
 ///Operations tagged Stream in the API document.
@@ -12434,161 +11953,73 @@ impl<'c, S: crate::runtime::Sender> StreamApi<'c, S> {
     }
     ///Starts a [`StreamLabelsCompliance`] request (operation `streamLabelsCompliance`).
     #[cfg(any(feature = "compliance", feature = "stream"))]
-    pub fn stream_labels_compliance(&self) -> StreamLabelsCompliance<'c, S> {
-        StreamLabelsCompliance::new(self.0)
-    }
-    ///Same as [`stream_labels_compliance`](Self::stream_labels_compliance).
-    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub fn labels_compliance(&self) -> StreamLabelsCompliance<'c, S> {
-        self.stream_labels_compliance()
+        StreamLabelsCompliance::new(self.0)
     }
     ///Starts a [`StreamLikesCompliance`] request (operation `streamLikesCompliance`).
     #[cfg(any(feature = "compliance", feature = "stream"))]
-    pub fn stream_likes_compliance(&self) -> StreamLikesCompliance<'c, S> {
-        StreamLikesCompliance::new(self.0)
-    }
-    ///Same as [`stream_likes_compliance`](Self::stream_likes_compliance).
-    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub fn likes_compliance(&self) -> StreamLikesCompliance<'c, S> {
-        self.stream_likes_compliance()
+        StreamLikesCompliance::new(self.0)
     }
     ///Starts a [`StreamLikesFirehose`] request (operation `streamLikesFirehose`).
     #[cfg(any(feature = "likes", feature = "stream"))]
-    pub fn stream_likes_firehose(&self, partition: i64) -> StreamLikesFirehose<'c, S> {
-        StreamLikesFirehose::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_likes_firehose`](Self::stream_likes_firehose).
-    #[cfg(any(feature = "likes", feature = "stream"))]
     pub fn likes_firehose(&self, partition: i64) -> StreamLikesFirehose<'c, S> {
-        self.stream_likes_firehose(partition)
+        StreamLikesFirehose::new(self.0).partition(partition)
     }
     ///Starts a [`StreamLikesSample10`] request (operation `streamLikesSample10`).
     #[cfg(any(feature = "likes", feature = "stream"))]
-    pub fn stream_likes_sample10(&self, partition: i64) -> StreamLikesSample10<'c, S> {
-        StreamLikesSample10::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_likes_sample10`](Self::stream_likes_sample10).
-    #[cfg(any(feature = "likes", feature = "stream"))]
     pub fn likes_sample10(&self, partition: i64) -> StreamLikesSample10<'c, S> {
-        self.stream_likes_sample10(partition)
+        StreamLikesSample10::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPosts`] request (operation `streamPosts`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts(&self) -> StreamPosts<'c, S> {
-        StreamPosts::new(self.0)
-    }
-    ///Same as [`stream_posts`](Self::stream_posts).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts(&self) -> StreamPosts<'c, S> {
-        self.stream_posts()
+        StreamPosts::new(self.0)
     }
     ///Starts a [`StreamPostsCompliance`] request (operation `streamPostsCompliance`).
     #[cfg(any(feature = "compliance", feature = "stream"))]
-    pub fn stream_posts_compliance(
-        &self,
-        partition: i64,
-    ) -> StreamPostsCompliance<'c, S> {
-        StreamPostsCompliance::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_compliance`](Self::stream_posts_compliance).
-    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub fn posts_compliance(&self, partition: i64) -> StreamPostsCompliance<'c, S> {
-        self.stream_posts_compliance(partition)
+        StreamPostsCompliance::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsFirehose`] request (operation `streamPostsFirehose`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_firehose(&self, partition: i64) -> StreamPostsFirehose<'c, S> {
-        StreamPostsFirehose::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_firehose`](Self::stream_posts_firehose).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_firehose(&self, partition: i64) -> StreamPostsFirehose<'c, S> {
-        self.stream_posts_firehose(partition)
+        StreamPostsFirehose::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsFirehoseEn`] request (operation `streamPostsFirehoseEn`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_firehose_en(
-        &self,
-        partition: i64,
-    ) -> StreamPostsFirehoseEn<'c, S> {
-        StreamPostsFirehoseEn::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_firehose_en`](Self::stream_posts_firehose_en).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_firehose_en(&self, partition: i64) -> StreamPostsFirehoseEn<'c, S> {
-        self.stream_posts_firehose_en(partition)
+        StreamPostsFirehoseEn::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsFirehoseJa`] request (operation `streamPostsFirehoseJa`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_firehose_ja(
-        &self,
-        partition: i64,
-    ) -> StreamPostsFirehoseJa<'c, S> {
-        StreamPostsFirehoseJa::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_firehose_ja`](Self::stream_posts_firehose_ja).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_firehose_ja(&self, partition: i64) -> StreamPostsFirehoseJa<'c, S> {
-        self.stream_posts_firehose_ja(partition)
+        StreamPostsFirehoseJa::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsFirehoseKo`] request (operation `streamPostsFirehoseKo`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_firehose_ko(
-        &self,
-        partition: i64,
-    ) -> StreamPostsFirehoseKo<'c, S> {
-        StreamPostsFirehoseKo::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_firehose_ko`](Self::stream_posts_firehose_ko).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_firehose_ko(&self, partition: i64) -> StreamPostsFirehoseKo<'c, S> {
-        self.stream_posts_firehose_ko(partition)
+        StreamPostsFirehoseKo::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsFirehosePt`] request (operation `streamPostsFirehosePt`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_firehose_pt(
-        &self,
-        partition: i64,
-    ) -> StreamPostsFirehosePt<'c, S> {
-        StreamPostsFirehosePt::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_firehose_pt`](Self::stream_posts_firehose_pt).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_firehose_pt(&self, partition: i64) -> StreamPostsFirehosePt<'c, S> {
-        self.stream_posts_firehose_pt(partition)
+        StreamPostsFirehosePt::new(self.0).partition(partition)
     }
     ///Starts a [`StreamPostsSample`] request (operation `streamPostsSample`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_sample(&self) -> StreamPostsSample<'c, S> {
-        StreamPostsSample::new(self.0)
-    }
-    ///Same as [`stream_posts_sample`](Self::stream_posts_sample).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_sample(&self) -> StreamPostsSample<'c, S> {
-        self.stream_posts_sample()
+        StreamPostsSample::new(self.0)
     }
     ///Starts a [`StreamPostsSample10`] request (operation `streamPostsSample10`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
-    pub fn stream_posts_sample10(&self, partition: i64) -> StreamPostsSample10<'c, S> {
-        StreamPostsSample10::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_posts_sample10`](Self::stream_posts_sample10).
-    #[cfg(any(feature = "stream", feature = "tweets"))]
     pub fn posts_sample10(&self, partition: i64) -> StreamPostsSample10<'c, S> {
-        self.stream_posts_sample10(partition)
+        StreamPostsSample10::new(self.0).partition(partition)
     }
     ///Starts a [`StreamUsersCompliance`] request (operation `streamUsersCompliance`).
     #[cfg(any(feature = "compliance", feature = "stream"))]
-    pub fn stream_users_compliance(
-        &self,
-        partition: i64,
-    ) -> StreamUsersCompliance<'c, S> {
-        StreamUsersCompliance::new(self.0).partition(partition)
-    }
-    ///Same as [`stream_users_compliance`](Self::stream_users_compliance).
-    #[cfg(any(feature = "compliance", feature = "stream"))]
     pub fn users_compliance(&self, partition: i64) -> StreamUsersCompliance<'c, S> {
-        self.stream_users_compliance(partition)
+        StreamUsersCompliance::new(self.0).partition(partition)
     }
     ///Starts a [`UpdateRules`] request (operation `updateRules`).
     #[cfg(any(feature = "stream", feature = "tweets"))]
@@ -12607,23 +12038,13 @@ pub struct TrendsApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> TrendsApi<'c, S> {
     ///Starts a [`GetTrendsByWoeid`] request (operation `getTrendsByWoeid`).
     #[cfg(feature = "trends")]
-    pub fn get_trends_by_woeid(&self, woeid: i64) -> GetTrendsByWoeid<'c, S> {
-        GetTrendsByWoeid::new(self.0).woeid(woeid)
-    }
-    ///Same as [`get_trends_by_woeid`](Self::get_trends_by_woeid).
-    #[cfg(feature = "trends")]
     pub fn get_by_woeid(&self, woeid: i64) -> GetTrendsByWoeid<'c, S> {
-        self.get_trends_by_woeid(woeid)
+        GetTrendsByWoeid::new(self.0).woeid(woeid)
     }
     ///Starts a [`GetTrendsPersonalizedTrends`] request (operation `getTrendsPersonalizedTrends`).
     #[cfg(feature = "trends")]
-    pub fn get_trends_personalized_trends(&self) -> GetTrendsPersonalizedTrends<'c, S> {
-        GetTrendsPersonalizedTrends::new(self.0)
-    }
-    ///Same as [`get_trends_personalized_trends`](Self::get_trends_personalized_trends).
-    #[cfg(feature = "trends")]
     pub fn get_personalized(&self) -> GetTrendsPersonalizedTrends<'c, S> {
-        self.get_trends_personalized_trends()
+        GetTrendsPersonalizedTrends::new(self.0)
     }
 }
 ///Operations tagged Tweets in the API document.
@@ -12634,26 +12055,13 @@ pub struct TweetsApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     ///Starts a [`CreatePosts`] request (operation `createPosts`).
     #[cfg(feature = "tweets")]
-    pub fn create_posts(
-        &self,
-        body: crate::models::TweetCreateRequest,
-    ) -> CreatePosts<'c, S> {
-        CreatePosts::new(self.0).body(body)
-    }
-    ///Same as [`create_posts`](Self::create_posts).
-    #[cfg(feature = "tweets")]
     pub fn create(&self, body: crate::models::TweetCreateRequest) -> CreatePosts<'c, S> {
-        self.create_posts(body)
+        CreatePosts::new(self.0).body(body)
     }
     ///Starts a [`DeletePosts`] request (operation `deletePosts`).
     #[cfg(feature = "tweets")]
-    pub fn delete_posts(&self, id: impl Into<String>) -> DeletePosts<'c, S> {
-        DeletePosts::new(self.0).id(id)
-    }
-    ///Same as [`delete_posts`](Self::delete_posts).
-    #[cfg(feature = "tweets")]
     pub fn delete(&self, id: impl Into<String>) -> DeletePosts<'c, S> {
-        self.delete_posts(id)
+        DeletePosts::new(self.0).id(id)
     }
     ///Starts a [`GetInsights28Hr`] request (operation `getInsights28Hr`).
     #[cfg(feature = "tweets")]
@@ -12691,7 +12099,7 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
     }
     ///Starts a [`GetPostsAnalytics`] request (operation `getPostsAnalytics`).
     #[cfg(feature = "tweets")]
-    pub fn get_posts_analytics(
+    pub fn get_analytics(
         &self,
         ids: impl IntoIterator<Item = impl Into<String>>,
         end_time: chrono::DateTime<chrono::Utc>,
@@ -12704,156 +12112,66 @@ impl<'c, S: crate::runtime::Sender> TweetsApi<'c, S> {
             .start_time(start_time)
             .granularity(granularity)
     }
-    ///Same as [`get_posts_analytics`](Self::get_posts_analytics).
-    #[cfg(feature = "tweets")]
-    pub fn get_analytics(
-        &self,
-        ids: impl IntoIterator<Item = impl Into<String>>,
-        end_time: chrono::DateTime<chrono::Utc>,
-        start_time: chrono::DateTime<chrono::Utc>,
-        granularity: crate::models::GetPostsAnalyticsGranularity,
-    ) -> GetPostsAnalytics<'c, S> {
-        self.get_posts_analytics(ids, end_time, start_time, granularity)
-    }
     ///Starts a [`GetPostsById`] request (operation `getPostsById`).
     #[cfg(feature = "tweets")]
-    pub fn get_posts_by_id(&self, id: impl Into<String>) -> GetPostsById<'c, S> {
+    pub fn get_by_id(&self, id: impl Into<String>) -> GetPostsById<'c, S> {
         GetPostsById::new(self.0).id(id)
     }
-    ///Same as [`get_posts_by_id`](Self::get_posts_by_id).
-    #[cfg(feature = "tweets")]
-    pub fn get_by_id(&self, id: impl Into<String>) -> GetPostsById<'c, S> {
-        self.get_posts_by_id(id)
-    }
     ///Starts a [`GetPostsByIds`] request (operation `getPostsByIds`).
-    #[cfg(feature = "tweets")]
-    pub fn get_posts_by_ids(
-        &self,
-        ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetPostsByIds<'c, S> {
-        GetPostsByIds::new(self.0).ids(ids)
-    }
-    ///Same as [`get_posts_by_ids`](Self::get_posts_by_ids).
     #[cfg(feature = "tweets")]
     pub fn get_by_ids(
         &self,
         ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetPostsByIds<'c, S> {
-        self.get_posts_by_ids(ids)
+        GetPostsByIds::new(self.0).ids(ids)
     }
     ///Starts a [`GetPostsCountsAll`] request (operation `getPostsCountsAll`).
     #[cfg(feature = "tweets")]
-    pub fn get_posts_counts_all(
-        &self,
-        query: impl Into<String>,
-    ) -> GetPostsCountsAll<'c, S> {
+    pub fn get_counts_all(&self, query: impl Into<String>) -> GetPostsCountsAll<'c, S> {
         GetPostsCountsAll::new(self.0).query(query)
     }
-    ///Same as [`get_posts_counts_all`](Self::get_posts_counts_all).
-    #[cfg(feature = "tweets")]
-    pub fn get_counts_all(&self, query: impl Into<String>) -> GetPostsCountsAll<'c, S> {
-        self.get_posts_counts_all(query)
-    }
     ///Starts a [`GetPostsCountsRecent`] request (operation `getPostsCountsRecent`).
-    #[cfg(feature = "tweets")]
-    pub fn get_posts_counts_recent(
-        &self,
-        query: impl Into<String>,
-    ) -> GetPostsCountsRecent<'c, S> {
-        GetPostsCountsRecent::new(self.0).query(query)
-    }
-    ///Same as [`get_posts_counts_recent`](Self::get_posts_counts_recent).
     #[cfg(feature = "tweets")]
     pub fn get_counts_recent(
         &self,
         query: impl Into<String>,
     ) -> GetPostsCountsRecent<'c, S> {
-        self.get_posts_counts_recent(query)
+        GetPostsCountsRecent::new(self.0).query(query)
     }
     ///Starts a [`GetPostsLikingUsers`] request (operation `getPostsLikingUsers`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_posts_liking_users(
-        &self,
-        id: impl Into<String>,
-    ) -> GetPostsLikingUsers<'c, S> {
-        GetPostsLikingUsers::new(self.0).id(id)
-    }
-    ///Same as [`get_posts_liking_users`](Self::get_posts_liking_users).
-    #[cfg(any(feature = "tweets", feature = "users"))]
     pub fn get_liking_users(&self, id: impl Into<String>) -> GetPostsLikingUsers<'c, S> {
-        self.get_posts_liking_users(id)
+        GetPostsLikingUsers::new(self.0).id(id)
     }
     ///Starts a [`GetPostsQuotedPosts`] request (operation `getPostsQuotedPosts`).
     #[cfg(feature = "tweets")]
-    pub fn get_posts_quoted_posts(
-        &self,
-        id: impl Into<String>,
-    ) -> GetPostsQuotedPosts<'c, S> {
-        GetPostsQuotedPosts::new(self.0).id(id)
-    }
-    ///Same as [`get_posts_quoted_posts`](Self::get_posts_quoted_posts).
-    #[cfg(feature = "tweets")]
     pub fn get_quoted(&self, id: impl Into<String>) -> GetPostsQuotedPosts<'c, S> {
-        self.get_posts_quoted_posts(id)
+        GetPostsQuotedPosts::new(self.0).id(id)
     }
     ///Starts a [`GetPostsRepostedBy`] request (operation `getPostsRepostedBy`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_posts_reposted_by(
-        &self,
-        id: impl Into<String>,
-    ) -> GetPostsRepostedBy<'c, S> {
-        GetPostsRepostedBy::new(self.0).id(id)
-    }
-    ///Same as [`get_posts_reposted_by`](Self::get_posts_reposted_by).
-    #[cfg(any(feature = "tweets", feature = "users"))]
     pub fn get_reposted_by(&self, id: impl Into<String>) -> GetPostsRepostedBy<'c, S> {
-        self.get_posts_reposted_by(id)
+        GetPostsRepostedBy::new(self.0).id(id)
     }
     ///Starts a [`GetPostsReposts`] request (operation `getPostsReposts`).
     #[cfg(feature = "tweets")]
-    pub fn get_posts_reposts(&self, id: impl Into<String>) -> GetPostsReposts<'c, S> {
-        GetPostsReposts::new(self.0).id(id)
-    }
-    ///Same as [`get_posts_reposts`](Self::get_posts_reposts).
-    #[cfg(feature = "tweets")]
     pub fn get_reposts(&self, id: impl Into<String>) -> GetPostsReposts<'c, S> {
-        self.get_posts_reposts(id)
+        GetPostsReposts::new(self.0).id(id)
     }
     ///Starts a [`HidePostsReply`] request (operation `hidePostsReply`).
     #[cfg(feature = "tweets")]
-    pub fn hide_posts_reply(
-        &self,
-        tweet_id: impl Into<String>,
-    ) -> HidePostsReply<'c, S> {
-        HidePostsReply::new(self.0).tweet_id(tweet_id)
-    }
-    ///Same as [`hide_posts_reply`](Self::hide_posts_reply).
-    #[cfg(feature = "tweets")]
     pub fn hide_reply(&self, tweet_id: impl Into<String>) -> HidePostsReply<'c, S> {
-        self.hide_posts_reply(tweet_id)
+        HidePostsReply::new(self.0).tweet_id(tweet_id)
     }
     ///Starts a [`SearchPostsAll`] request (operation `searchPostsAll`).
     #[cfg(feature = "tweets")]
-    pub fn search_posts_all(&self, query: impl Into<String>) -> SearchPostsAll<'c, S> {
-        SearchPostsAll::new(self.0).query(query)
-    }
-    ///Same as [`search_posts_all`](Self::search_posts_all).
-    #[cfg(feature = "tweets")]
     pub fn search_all(&self, query: impl Into<String>) -> SearchPostsAll<'c, S> {
-        self.search_posts_all(query)
+        SearchPostsAll::new(self.0).query(query)
     }
     ///Starts a [`SearchPostsRecent`] request (operation `searchPostsRecent`).
     #[cfg(feature = "tweets")]
-    pub fn search_posts_recent(
-        &self,
-        query: impl Into<String>,
-    ) -> SearchPostsRecent<'c, S> {
-        SearchPostsRecent::new(self.0).query(query)
-    }
-    ///Same as [`search_posts_recent`](Self::search_posts_recent).
-    #[cfg(feature = "tweets")]
     pub fn search_recent(&self, query: impl Into<String>) -> SearchPostsRecent<'c, S> {
-        self.search_posts_recent(query)
+        SearchPostsRecent::new(self.0).query(query)
     }
 }
 ///Operations tagged Usage in the API document.
@@ -12864,13 +12182,8 @@ pub struct UsageApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> UsageApi<'c, S> {
     ///Starts a [`GetUsage`] request (operation `getUsage`).
     #[cfg(feature = "usage")]
-    pub fn get_usage(&self) -> GetUsage<'c, S> {
-        GetUsage::new(self.0)
-    }
-    ///Same as [`get_usage`](Self::get_usage).
-    #[cfg(feature = "usage")]
     pub fn get(&self) -> GetUsage<'c, S> {
-        self.get_usage()
+        GetUsage::new(self.0)
     }
 }
 ///Operations tagged Users in the API document.
@@ -12885,49 +12198,26 @@ pub struct UsersApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     ///Starts a [`BlockUsersDms`] request (operation `blockUsersDms`).
     #[cfg(feature = "users")]
-    pub fn block_users_dms(&self, id: impl Into<String>) -> BlockUsersDms<'c, S> {
+    pub fn block_dms(&self, id: impl Into<String>) -> BlockUsersDms<'c, S> {
         BlockUsersDms::new(self.0).id(id)
     }
-    ///Same as [`block_users_dms`](Self::block_users_dms).
-    #[cfg(feature = "users")]
-    pub fn block_dms(&self, id: impl Into<String>) -> BlockUsersDms<'c, S> {
-        self.block_users_dms(id)
-    }
     ///Starts a [`CreateUsersBookmark`] request (operation `createUsersBookmark`).
-    #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn create_users_bookmark(
-        &self,
-        id: impl Into<String>,
-        body: crate::models::BookmarkAddRequest,
-    ) -> CreateUsersBookmark<'c, S> {
-        CreateUsersBookmark::new(self.0).id(id).body(body)
-    }
-    ///Same as [`create_users_bookmark`](Self::create_users_bookmark).
     #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub fn create_bookmark(
         &self,
         id: impl Into<String>,
         body: crate::models::BookmarkAddRequest,
     ) -> CreateUsersBookmark<'c, S> {
-        self.create_users_bookmark(id, body)
+        CreateUsersBookmark::new(self.0).id(id).body(body)
     }
     ///Starts a [`DeleteUsersBookmark`] request (operation `deleteUsersBookmark`).
-    #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn delete_users_bookmark(
-        &self,
-        id: impl Into<String>,
-        tweet_id: impl Into<String>,
-    ) -> DeleteUsersBookmark<'c, S> {
-        DeleteUsersBookmark::new(self.0).id(id).tweet_id(tweet_id)
-    }
-    ///Same as [`delete_users_bookmark`](Self::delete_users_bookmark).
     #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub fn delete_bookmark(
         &self,
         id: impl Into<String>,
         tweet_id: impl Into<String>,
     ) -> DeleteUsersBookmark<'c, S> {
-        self.delete_users_bookmark(id, tweet_id)
+        DeleteUsersBookmark::new(self.0).id(id).tweet_id(tweet_id)
     }
     ///Starts a [`FollowList`] request (operation `followList`).
     #[cfg(any(feature = "lists", feature = "users"))]
@@ -12936,298 +12226,140 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     }
     ///Starts a [`FollowUser`] request (operation `followUser`).
     #[cfg(feature = "users")]
-    pub fn follow_user(&self, id: impl Into<String>) -> FollowUser<'c, S> {
-        FollowUser::new(self.0).id(id)
-    }
-    ///Same as [`follow_user`](Self::follow_user).
-    #[cfg(feature = "users")]
     pub fn follow(&self, id: impl Into<String>) -> FollowUser<'c, S> {
-        self.follow_user(id)
+        FollowUser::new(self.0).id(id)
     }
     ///Starts a [`GetUsersAffiliates`] request (operation `getUsersAffiliates`).
     #[cfg(feature = "users")]
-    pub fn get_users_affiliates(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersAffiliates<'c, S> {
-        GetUsersAffiliates::new(self.0).id(id)
-    }
-    ///Same as [`get_users_affiliates`](Self::get_users_affiliates).
-    #[cfg(feature = "users")]
     pub fn get_affiliates(&self, id: impl Into<String>) -> GetUsersAffiliates<'c, S> {
-        self.get_users_affiliates(id)
+        GetUsersAffiliates::new(self.0).id(id)
     }
     ///Starts a [`GetUsersBlocking`] request (operation `getUsersBlocking`).
     #[cfg(feature = "users")]
-    pub fn get_users_blocking(&self, id: impl Into<String>) -> GetUsersBlocking<'c, S> {
+    pub fn get_blocking(&self, id: impl Into<String>) -> GetUsersBlocking<'c, S> {
         GetUsersBlocking::new(self.0).id(id)
     }
-    ///Same as [`get_users_blocking`](Self::get_users_blocking).
-    #[cfg(feature = "users")]
-    pub fn get_blocking(&self, id: impl Into<String>) -> GetUsersBlocking<'c, S> {
-        self.get_users_blocking(id)
-    }
     ///Starts a [`GetUsersBookmarkFolders`] request (operation `getUsersBookmarkFolders`).
-    #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn get_users_bookmark_folders(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersBookmarkFolders<'c, S> {
-        GetUsersBookmarkFolders::new(self.0).id(id)
-    }
-    ///Same as [`get_users_bookmark_folders`](Self::get_users_bookmark_folders).
     #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub fn get_bookmark_folders(
         &self,
         id: impl Into<String>,
     ) -> GetUsersBookmarkFolders<'c, S> {
-        self.get_users_bookmark_folders(id)
+        GetUsersBookmarkFolders::new(self.0).id(id)
     }
     ///Starts a [`GetUsersBookmarks`] request (operation `getUsersBookmarks`).
     #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn get_users_bookmarks(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersBookmarks<'c, S> {
+    pub fn get_bookmarks(&self, id: impl Into<String>) -> GetUsersBookmarks<'c, S> {
         GetUsersBookmarks::new(self.0).id(id)
     }
-    ///Same as [`get_users_bookmarks`](Self::get_users_bookmarks).
-    #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn get_bookmarks(&self, id: impl Into<String>) -> GetUsersBookmarks<'c, S> {
-        self.get_users_bookmarks(id)
-    }
     ///Starts a [`GetUsersBookmarksByFolderId`] request (operation `getUsersBookmarksByFolderId`).
-    #[cfg(any(feature = "bookmarks", feature = "users"))]
-    pub fn get_users_bookmarks_by_folder_id(
-        &self,
-        id: impl Into<String>,
-        folder_id: impl Into<String>,
-    ) -> GetUsersBookmarksByFolderId<'c, S> {
-        GetUsersBookmarksByFolderId::new(self.0).id(id).folder_id(folder_id)
-    }
-    ///Same as [`get_users_bookmarks_by_folder_id`](Self::get_users_bookmarks_by_folder_id).
     #[cfg(any(feature = "bookmarks", feature = "users"))]
     pub fn get_bookmarks_by_folder_id(
         &self,
         id: impl Into<String>,
         folder_id: impl Into<String>,
     ) -> GetUsersBookmarksByFolderId<'c, S> {
-        self.get_users_bookmarks_by_folder_id(id, folder_id)
+        GetUsersBookmarksByFolderId::new(self.0).id(id).folder_id(folder_id)
     }
     ///Starts a [`GetUsersById`] request (operation `getUsersById`).
     #[cfg(feature = "users")]
-    pub fn get_users_by_id(&self, id: impl Into<String>) -> GetUsersById<'c, S> {
+    pub fn get_by_id(&self, id: impl Into<String>) -> GetUsersById<'c, S> {
         GetUsersById::new(self.0).id(id)
     }
-    ///Same as [`get_users_by_id`](Self::get_users_by_id).
-    #[cfg(feature = "users")]
-    pub fn get_by_id(&self, id: impl Into<String>) -> GetUsersById<'c, S> {
-        self.get_users_by_id(id)
-    }
     ///Starts a [`GetUsersByIds`] request (operation `getUsersByIds`).
-    #[cfg(feature = "users")]
-    pub fn get_users_by_ids(
-        &self,
-        ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetUsersByIds<'c, S> {
-        GetUsersByIds::new(self.0).ids(ids)
-    }
-    ///Same as [`get_users_by_ids`](Self::get_users_by_ids).
     #[cfg(feature = "users")]
     pub fn get_by_ids(
         &self,
         ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetUsersByIds<'c, S> {
-        self.get_users_by_ids(ids)
+        GetUsersByIds::new(self.0).ids(ids)
     }
     ///Starts a [`GetUsersByUsername`] request (operation `getUsersByUsername`).
-    #[cfg(feature = "users")]
-    pub fn get_users_by_username(
-        &self,
-        username: impl Into<String>,
-    ) -> GetUsersByUsername<'c, S> {
-        GetUsersByUsername::new(self.0).username(username)
-    }
-    ///Same as [`get_users_by_username`](Self::get_users_by_username).
     #[cfg(feature = "users")]
     pub fn get_by_username(
         &self,
         username: impl Into<String>,
     ) -> GetUsersByUsername<'c, S> {
-        self.get_users_by_username(username)
+        GetUsersByUsername::new(self.0).username(username)
     }
     ///Starts a [`GetUsersByUsernames`] request (operation `getUsersByUsernames`).
-    #[cfg(feature = "users")]
-    pub fn get_users_by_usernames(
-        &self,
-        usernames: impl IntoIterator<Item = impl Into<String>>,
-    ) -> GetUsersByUsernames<'c, S> {
-        GetUsersByUsernames::new(self.0).usernames(usernames)
-    }
-    ///Same as [`get_users_by_usernames`](Self::get_users_by_usernames).
     #[cfg(feature = "users")]
     pub fn get_by_usernames(
         &self,
         usernames: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetUsersByUsernames<'c, S> {
-        self.get_users_by_usernames(usernames)
+        GetUsersByUsernames::new(self.0).usernames(usernames)
     }
     ///Starts a [`GetUsersFollowedLists`] request (operation `getUsersFollowedLists`).
-    #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_users_followed_lists(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersFollowedLists<'c, S> {
-        GetUsersFollowedLists::new(self.0).id(id)
-    }
-    ///Same as [`get_users_followed_lists`](Self::get_users_followed_lists).
     #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_followed_lists(
         &self,
         id: impl Into<String>,
     ) -> GetUsersFollowedLists<'c, S> {
-        self.get_users_followed_lists(id)
+        GetUsersFollowedLists::new(self.0).id(id)
     }
     ///Starts a [`GetUsersFollowers`] request (operation `getUsersFollowers`).
     #[cfg(feature = "users")]
-    pub fn get_users_followers(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersFollowers<'c, S> {
-        GetUsersFollowers::new(self.0).id(id)
-    }
-    ///Same as [`get_users_followers`](Self::get_users_followers).
-    #[cfg(feature = "users")]
     pub fn get_followers(&self, id: impl Into<String>) -> GetUsersFollowers<'c, S> {
-        self.get_users_followers(id)
+        GetUsersFollowers::new(self.0).id(id)
     }
     ///Starts a [`GetUsersFollowing`] request (operation `getUsersFollowing`).
     #[cfg(feature = "users")]
-    pub fn get_users_following(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersFollowing<'c, S> {
-        GetUsersFollowing::new(self.0).id(id)
-    }
-    ///Same as [`get_users_following`](Self::get_users_following).
-    #[cfg(feature = "users")]
     pub fn get_following(&self, id: impl Into<String>) -> GetUsersFollowing<'c, S> {
-        self.get_users_following(id)
+        GetUsersFollowing::new(self.0).id(id)
     }
     ///Starts a [`GetUsersLikedPosts`] request (operation `getUsersLikedPosts`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_users_liked_posts(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersLikedPosts<'c, S> {
+    pub fn get_liked_posts(&self, id: impl Into<String>) -> GetUsersLikedPosts<'c, S> {
         GetUsersLikedPosts::new(self.0).id(id)
     }
-    ///Same as [`get_users_liked_posts`](Self::get_users_liked_posts).
-    #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_liked_posts(&self, id: impl Into<String>) -> GetUsersLikedPosts<'c, S> {
-        self.get_users_liked_posts(id)
-    }
     ///Starts a [`GetUsersListMemberships`] request (operation `getUsersListMemberships`).
-    #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_users_list_memberships(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersListMemberships<'c, S> {
-        GetUsersListMemberships::new(self.0).id(id)
-    }
-    ///Same as [`get_users_list_memberships`](Self::get_users_list_memberships).
     #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_list_memberships(
         &self,
         id: impl Into<String>,
     ) -> GetUsersListMemberships<'c, S> {
-        self.get_users_list_memberships(id)
+        GetUsersListMemberships::new(self.0).id(id)
     }
     ///Starts a [`GetUsersMe`] request (operation `getUsersMe`).
     #[cfg(feature = "users")]
-    pub fn get_users_me(&self) -> GetUsersMe<'c, S> {
-        GetUsersMe::new(self.0)
-    }
-    ///Same as [`get_users_me`](Self::get_users_me).
-    #[cfg(feature = "users")]
     pub fn get_me(&self) -> GetUsersMe<'c, S> {
-        self.get_users_me()
+        GetUsersMe::new(self.0)
     }
     ///Starts a [`GetUsersMentions`] request (operation `getUsersMentions`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_users_mentions(&self, id: impl Into<String>) -> GetUsersMentions<'c, S> {
-        GetUsersMentions::new(self.0).id(id)
-    }
-    ///Same as [`get_users_mentions`](Self::get_users_mentions).
-    #[cfg(any(feature = "tweets", feature = "users"))]
     pub fn get_mentions(&self, id: impl Into<String>) -> GetUsersMentions<'c, S> {
-        self.get_users_mentions(id)
+        GetUsersMentions::new(self.0).id(id)
     }
     ///Starts a [`GetUsersMuting`] request (operation `getUsersMuting`).
     #[cfg(feature = "users")]
-    pub fn get_users_muting(&self, id: impl Into<String>) -> GetUsersMuting<'c, S> {
-        GetUsersMuting::new(self.0).id(id)
-    }
-    ///Same as [`get_users_muting`](Self::get_users_muting).
-    #[cfg(feature = "users")]
     pub fn get_muting(&self, id: impl Into<String>) -> GetUsersMuting<'c, S> {
-        self.get_users_muting(id)
+        GetUsersMuting::new(self.0).id(id)
     }
     ///Starts a [`GetUsersOwnedLists`] request (operation `getUsersOwnedLists`).
     #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_users_owned_lists(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersOwnedLists<'c, S> {
-        GetUsersOwnedLists::new(self.0).id(id)
-    }
-    ///Same as [`get_users_owned_lists`](Self::get_users_owned_lists).
-    #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_owned_lists(&self, id: impl Into<String>) -> GetUsersOwnedLists<'c, S> {
-        self.get_users_owned_lists(id)
+        GetUsersOwnedLists::new(self.0).id(id)
     }
     ///Starts a [`GetUsersPinnedLists`] request (operation `getUsersPinnedLists`).
     #[cfg(any(feature = "lists", feature = "users"))]
-    pub fn get_users_pinned_lists(
-        &self,
-        id: impl Into<String>,
-    ) -> GetUsersPinnedLists<'c, S> {
-        GetUsersPinnedLists::new(self.0).id(id)
-    }
-    ///Same as [`get_users_pinned_lists`](Self::get_users_pinned_lists).
-    #[cfg(any(feature = "lists", feature = "users"))]
     pub fn get_pinned_lists(&self, id: impl Into<String>) -> GetUsersPinnedLists<'c, S> {
-        self.get_users_pinned_lists(id)
+        GetUsersPinnedLists::new(self.0).id(id)
     }
     ///Starts a [`GetUsersPosts`] request (operation `getUsersPosts`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_users_posts(&self, id: impl Into<String>) -> GetUsersPosts<'c, S> {
-        GetUsersPosts::new(self.0).id(id)
-    }
-    ///Same as [`get_users_posts`](Self::get_users_posts).
-    #[cfg(any(feature = "tweets", feature = "users"))]
     pub fn get_posts(&self, id: impl Into<String>) -> GetUsersPosts<'c, S> {
-        self.get_users_posts(id)
+        GetUsersPosts::new(self.0).id(id)
     }
     ///Starts a [`GetUsersRepostsOfMe`] request (operation `getUsersRepostsOfMe`).
     #[cfg(feature = "users")]
-    pub fn get_users_reposts_of_me(&self) -> GetUsersRepostsOfMe<'c, S> {
-        GetUsersRepostsOfMe::new(self.0)
-    }
-    ///Same as [`get_users_reposts_of_me`](Self::get_users_reposts_of_me).
-    #[cfg(feature = "users")]
     pub fn get_reposts_of_me(&self) -> GetUsersRepostsOfMe<'c, S> {
-        self.get_users_reposts_of_me()
+        GetUsersRepostsOfMe::new(self.0)
     }
     ///Starts a [`GetUsersTimeline`] request (operation `getUsersTimeline`).
     #[cfg(any(feature = "tweets", feature = "users"))]
-    pub fn get_users_timeline(&self, id: impl Into<String>) -> GetUsersTimeline<'c, S> {
-        GetUsersTimeline::new(self.0).id(id)
-    }
-    ///Same as [`get_users_timeline`](Self::get_users_timeline).
-    #[cfg(any(feature = "tweets", feature = "users"))]
     pub fn get_timeline(&self, id: impl Into<String>) -> GetUsersTimeline<'c, S> {
-        self.get_users_timeline(id)
+        GetUsersTimeline::new(self.0).id(id)
     }
     ///Starts a [`LikePost`] request (operation `likePost`).
     #[cfg(any(feature = "tweets", feature = "users"))]
@@ -13236,13 +12368,8 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     }
     ///Starts a [`MuteUser`] request (operation `muteUser`).
     #[cfg(feature = "users")]
-    pub fn mute_user(&self, id: impl Into<String>) -> MuteUser<'c, S> {
-        MuteUser::new(self.0).id(id)
-    }
-    ///Same as [`mute_user`](Self::mute_user).
-    #[cfg(feature = "users")]
     pub fn mute(&self, id: impl Into<String>) -> MuteUser<'c, S> {
-        self.mute_user(id)
+        MuteUser::new(self.0).id(id)
     }
     ///Starts a [`PinList`] request (operation `pinList`).
     #[cfg(any(feature = "lists", feature = "users"))]
@@ -13260,23 +12387,13 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     }
     ///Starts a [`SearchUsers`] request (operation `searchUsers`).
     #[cfg(feature = "users")]
-    pub fn search_users(&self, query: impl Into<String>) -> SearchUsers<'c, S> {
-        SearchUsers::new(self.0).query(query)
-    }
-    ///Same as [`search_users`](Self::search_users).
-    #[cfg(feature = "users")]
     pub fn search(&self, query: impl Into<String>) -> SearchUsers<'c, S> {
-        self.search_users(query)
+        SearchUsers::new(self.0).query(query)
     }
     ///Starts a [`UnblockUsersDms`] request (operation `unblockUsersDms`).
     #[cfg(feature = "users")]
-    pub fn unblock_users_dms(&self, id: impl Into<String>) -> UnblockUsersDms<'c, S> {
-        UnblockUsersDms::new(self.0).id(id)
-    }
-    ///Same as [`unblock_users_dms`](Self::unblock_users_dms).
-    #[cfg(feature = "users")]
     pub fn unblock_dms(&self, id: impl Into<String>) -> UnblockUsersDms<'c, S> {
-        self.unblock_users_dms(id)
+        UnblockUsersDms::new(self.0).id(id)
     }
     ///Starts a [`UnfollowList`] request (operation `unfollowList`).
     #[cfg(any(feature = "lists", feature = "users"))]
@@ -13289,7 +12406,7 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     }
     ///Starts a [`UnfollowUser`] request (operation `unfollowUser`).
     #[cfg(feature = "users")]
-    pub fn unfollow_user(
+    pub fn unfollow(
         &self,
         source_user_id: impl Into<String>,
         target_user_id: impl Into<String>,
@@ -13297,15 +12414,6 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
         UnfollowUser::new(self.0)
             .source_user_id(source_user_id)
             .target_user_id(target_user_id)
-    }
-    ///Same as [`unfollow_user`](Self::unfollow_user).
-    #[cfg(feature = "users")]
-    pub fn unfollow(
-        &self,
-        source_user_id: impl Into<String>,
-        target_user_id: impl Into<String>,
-    ) -> UnfollowUser<'c, S> {
-        self.unfollow_user(source_user_id, target_user_id)
     }
     ///Starts a [`UnlikePost`] request (operation `unlikePost`).
     #[cfg(any(feature = "tweets", feature = "users"))]
@@ -13318,7 +12426,7 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
     }
     ///Starts a [`UnmuteUser`] request (operation `unmuteUser`).
     #[cfg(feature = "users")]
-    pub fn unmute_user(
+    pub fn unmute(
         &self,
         source_user_id: impl Into<String>,
         target_user_id: impl Into<String>,
@@ -13326,15 +12434,6 @@ impl<'c, S: crate::runtime::Sender> UsersApi<'c, S> {
         UnmuteUser::new(self.0)
             .source_user_id(source_user_id)
             .target_user_id(target_user_id)
-    }
-    ///Same as [`unmute_user`](Self::unmute_user).
-    #[cfg(feature = "users")]
-    pub fn unmute(
-        &self,
-        source_user_id: impl Into<String>,
-        target_user_id: impl Into<String>,
-    ) -> UnmuteUser<'c, S> {
-        self.unmute_user(source_user_id, target_user_id)
     }
     ///Starts a [`UnpinList`] request (operation `unpinList`).
     #[cfg(any(feature = "lists", feature = "users"))]
@@ -13363,101 +12462,49 @@ pub struct WebhooksApi<'c, S>(pub &'c S);
 impl<'c, S: crate::runtime::Sender> WebhooksApi<'c, S> {
     ///Starts a [`CreateWebhookReplayJob`] request (operation `createWebhookReplayJob`).
     #[cfg(feature = "webhooks")]
-    pub fn create_webhook_replay_job(&self) -> CreateWebhookReplayJob<'c, S> {
-        CreateWebhookReplayJob::new(self.0)
-    }
-    ///Same as [`create_webhook_replay_job`](Self::create_webhook_replay_job).
-    #[cfg(feature = "webhooks")]
     pub fn create_replay_job(&self) -> CreateWebhookReplayJob<'c, S> {
-        self.create_webhook_replay_job()
+        CreateWebhookReplayJob::new(self.0)
     }
     ///Starts a [`CreateWebhooks`] request (operation `createWebhooks`).
     #[cfg(feature = "webhooks")]
-    pub fn create_webhooks(&self) -> CreateWebhooks<'c, S> {
+    pub fn create(&self) -> CreateWebhooks<'c, S> {
         CreateWebhooks::new(self.0)
     }
-    ///Same as [`create_webhooks`](Self::create_webhooks).
-    #[cfg(feature = "webhooks")]
-    pub fn create(&self) -> CreateWebhooks<'c, S> {
-        self.create_webhooks()
-    }
     ///Starts a [`CreateWebhooksStreamLink`] request (operation `createWebhooksStreamLink`).
-    #[cfg(any(feature = "stream", feature = "webhooks"))]
-    pub fn create_webhooks_stream_link(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> CreateWebhooksStreamLink<'c, S> {
-        CreateWebhooksStreamLink::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`create_webhooks_stream_link`](Self::create_webhooks_stream_link).
     #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub fn create_stream_link(
         &self,
         webhook_id: impl Into<String>,
     ) -> CreateWebhooksStreamLink<'c, S> {
-        self.create_webhooks_stream_link(webhook_id)
+        CreateWebhooksStreamLink::new(self.0).webhook_id(webhook_id)
     }
     ///Starts a [`DeleteWebhooks`] request (operation `deleteWebhooks`).
     #[cfg(feature = "webhooks")]
-    pub fn delete_webhooks(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> DeleteWebhooks<'c, S> {
+    pub fn delete(&self, webhook_id: impl Into<String>) -> DeleteWebhooks<'c, S> {
         DeleteWebhooks::new(self.0).webhook_id(webhook_id)
     }
-    ///Same as [`delete_webhooks`](Self::delete_webhooks).
-    #[cfg(feature = "webhooks")]
-    pub fn delete(&self, webhook_id: impl Into<String>) -> DeleteWebhooks<'c, S> {
-        self.delete_webhooks(webhook_id)
-    }
     ///Starts a [`DeleteWebhooksStreamLink`] request (operation `deleteWebhooksStreamLink`).
-    #[cfg(any(feature = "stream", feature = "webhooks"))]
-    pub fn delete_webhooks_stream_link(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> DeleteWebhooksStreamLink<'c, S> {
-        DeleteWebhooksStreamLink::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`delete_webhooks_stream_link`](Self::delete_webhooks_stream_link).
     #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub fn delete_stream_link(
         &self,
         webhook_id: impl Into<String>,
     ) -> DeleteWebhooksStreamLink<'c, S> {
-        self.delete_webhooks_stream_link(webhook_id)
+        DeleteWebhooksStreamLink::new(self.0).webhook_id(webhook_id)
     }
     ///Starts a [`GetWebhooks`] request (operation `getWebhooks`).
     #[cfg(feature = "webhooks")]
-    pub fn get_webhooks(&self) -> GetWebhooks<'c, S> {
-        GetWebhooks::new(self.0)
-    }
-    ///Same as [`get_webhooks`](Self::get_webhooks).
-    #[cfg(feature = "webhooks")]
     pub fn get(&self) -> GetWebhooks<'c, S> {
-        self.get_webhooks()
+        GetWebhooks::new(self.0)
     }
     ///Starts a [`GetWebhooksStreamLinks`] request (operation `getWebhooksStreamLinks`).
     #[cfg(any(feature = "stream", feature = "webhooks"))]
-    pub fn get_webhooks_stream_links(&self) -> GetWebhooksStreamLinks<'c, S> {
-        GetWebhooksStreamLinks::new(self.0)
-    }
-    ///Same as [`get_webhooks_stream_links`](Self::get_webhooks_stream_links).
-    #[cfg(any(feature = "stream", feature = "webhooks"))]
     pub fn get_stream_links(&self) -> GetWebhooksStreamLinks<'c, S> {
-        self.get_webhooks_stream_links()
+        GetWebhooksStreamLinks::new(self.0)
     }
     ///Starts a [`ValidateWebhooks`] request (operation `validateWebhooks`).
     #[cfg(feature = "webhooks")]
-    pub fn validate_webhooks(
-        &self,
-        webhook_id: impl Into<String>,
-    ) -> ValidateWebhooks<'c, S> {
-        ValidateWebhooks::new(self.0).webhook_id(webhook_id)
-    }
-    ///Same as [`validate_webhooks`](Self::validate_webhooks).
-    #[cfg(feature = "webhooks")]
     pub fn validate(&self, webhook_id: impl Into<String>) -> ValidateWebhooks<'c, S> {
-        self.validate_webhooks(webhook_id)
+        ValidateWebhooks::new(self.0).webhook_id(webhook_id)
     }
 }
 /// Entry points by tag, for any [`Sender`](crate::runtime::Sender).

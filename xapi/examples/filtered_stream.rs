@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut stream = client
         .stream()
-        .stream_posts()
+        .posts()
         .tweet_fields([TweetField::CreatedAt, TweetField::AuthorId])
         .expansions([TweetExpansion::AuthorId])
         .user_fields([UserField::Username])

@@ -115,7 +115,7 @@ fn rows() -> Vec<Row> {
             "is required",
             |c| {
                 c.lists()
-                    .create_lists()
+                    .create()
                     .body(ListCreateRequest::default())
                     .send()
                     .await
@@ -131,7 +131,7 @@ fn rows() -> Vec<Row> {
                     name: Some("n".repeat(26).into()),
                     ..Default::default()
                 };
-                c.lists().create_lists().body(body).send().await
+                c.lists().create().body(body).send().await
             }
         ),
         row!(
@@ -144,7 +144,7 @@ fn rows() -> Vec<Row> {
                     description: Some("d".repeat(101).into()),
                     ..Default::default()
                 };
-                c.lists().update_lists("1").body(body).send().await
+                c.lists().update("1").body(body).send().await
             }
         ),
         row!(
@@ -154,7 +154,7 @@ fn rows() -> Vec<Row> {
             "is required",
             |c| {
                 c.compliance()
-                    .create_compliance_jobs(CreateComplianceJobRequest::default())
+                    .create_jobs(CreateComplianceJobRequest::default())
                     .send()
                     .await
             }
@@ -170,7 +170,7 @@ fn rows() -> Vec<Row> {
                     name: Some("j".repeat(65).into()),
                     ..Default::default()
                 };
-                c.compliance().create_compliance_jobs(body).send().await
+                c.compliance().create_jobs(body).send().await
             }
         ),
         row!(
@@ -181,7 +181,7 @@ fn rows() -> Vec<Row> {
             |c| {
                 let body = dm_conversation(&["1"], Some("hello"));
                 c.direct_messages()
-                    .create_direct_messages_conversation()
+                    .create_conversation()
                     .body(body)
                     .send()
                     .await
@@ -195,7 +195,7 @@ fn rows() -> Vec<Row> {
             |c| {
                 let body = dm_conversation(&["1", "two"], Some("hello"));
                 c.direct_messages()
-                    .create_direct_messages_conversation()
+                    .create_conversation()
                     .body(body)
                     .send()
                     .await
@@ -209,7 +209,7 @@ fn rows() -> Vec<Row> {
             |c| {
                 let body = dm_conversation(&["1", "2"], None);
                 c.direct_messages()
-                    .create_direct_messages_conversation()
+                    .create_conversation()
                     .body(body)
                     .send()
                     .await
@@ -226,7 +226,7 @@ fn rows() -> Vec<Row> {
                     reply: Some(TweetCreateRequestReply::default()),
                     ..Default::default()
                 };
-                c.tweets().create_posts(body).send().await
+                c.tweets().create(body).send().await
             }
         ),
         // Search: the query.

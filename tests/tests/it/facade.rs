@@ -171,7 +171,7 @@ fn cases() -> Vec<Case> {
             |c| {
                 let r = c
                     .users()
-                    .get_users_posts("1780000000000000001")
+                    .get_posts("1780000000000000001")
                     .expansions([
                         TweetExpansion::AuthorId,
                         TweetExpansion::AttachmentsMediaKeys,
@@ -189,7 +189,7 @@ fn cases() -> Vec<Case> {
             ["tweet.fields"],
             |c| {
                 c.users()
-                    .get_users_mentions("1780000000000000001")
+                    .get_mentions("1780000000000000001")
                     .tweet_fields(tf())
                     .send()
                     .await
@@ -203,7 +203,7 @@ fn cases() -> Vec<Case> {
             ["tweet.fields"],
             |c| {
                 c.users()
-                    .get_users_timeline("1780000000000000001")
+                    .get_timeline("1780000000000000001")
                     .tweet_fields(tf())
                     .send()
                     .await

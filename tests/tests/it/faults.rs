@@ -39,12 +39,7 @@ fn now_secs() -> u64 {
 }
 
 async fn get_post(client: &Client) -> Result<(), Error> {
-    client
-        .tweets()
-        .get_posts_by_id("20")
-        .send()
-        .await
-        .map(|_| ())
+    client.tweets().get_by_id("20").send().await.map(|_| ())
 }
 
 /// Retry delays reported through `Progress`.
@@ -324,7 +319,7 @@ async fn h04_a_page_stream_cut_between_pages_yields_each_page_once() {
     .await;
     let ids: Vec<String> = client(&server)
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .items()
         .map(|i| {
@@ -359,7 +354,7 @@ async fn h06_a_repeated_next_token_ends_the_pull_with_an_error() {
         Duration::from_secs(20),
         client(&server)
             .users()
-            .get_users_posts("42")
+            .get_posts("42")
             .pages()
             .take(10)
             .collect::<Vec<_>>(),
@@ -399,7 +394,7 @@ async fn h06_tokens_are_opaque_whatever_their_length() {
     .await;
     let pages: Vec<Result<_, Error>> = client(&server)
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .collect()
         .await;
@@ -489,11 +484,7 @@ mod streams {
     }
 
     fn open(client: &Client, config: StreamConfig) -> EventStream<FilteredStreamingTweetResponse> {
-        client
-            .stream()
-            .stream_posts()
-            .stream()
-            .config(config.jitter(0.0))
+        client.stream().posts().stream().config(config.jitter(0.0))
     }
 
     /// Events in short: `C` connected, `M<id>`, `K`, `D` disconnected,
@@ -765,7 +756,7 @@ async fn h16_a_failed_page_says_where_to_resume() {
     })
     .await;
     let client = client(&server);
-    let pages: Vec<Result<_, Error>> = client.users().get_users_posts("42").pages().collect().await;
+    let pages: Vec<Result<_, Error>> = client.users().get_posts("42").pages().collect().await;
     assert_eq!(pages.len(), 3);
     let Err(Error::Page {
         resume_token,
@@ -786,7 +777,7 @@ async fn h16_a_failed_page_says_where_to_resume() {
     // The pull goes on from there.
     let rest: Vec<Result<_, Error>> = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .max_results(10)
         .pages()
         .resume_from(resume_token.clone().unwrap_or_default())

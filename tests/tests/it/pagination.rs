@@ -123,7 +123,7 @@ async fn hundred_pages_yield_every_item_once_in_order_with_includes() {
     let client = client(&server, Some(progress.clone()));
     let mut items = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .max_results(10)
         .pages()
         .items();
@@ -164,7 +164,7 @@ async fn a_pull_resumes_from_a_saved_token() {
     let server = serve(timeline.clone()).await;
     let client = client(&server, None);
     // Read three pages, keep the token that continues after the third.
-    let mut pages = client.users().get_users_posts("42").pages().max_pages(3);
+    let mut pages = client.users().get_posts("42").pages().max_pages(3);
     let mut saved = None;
     while let Some(p) = pages.next().await {
         saved = p.expect("page").next_token().map(str::to_owned);
@@ -172,7 +172,7 @@ async fn a_pull_resumes_from_a_saved_token() {
     let saved = saved.expect("a token after page 3");
     let rest: Vec<xapi::Text> = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .resume_from(saved)
         .items()
@@ -194,7 +194,7 @@ async fn max_items_and_stop_when_limit_a_pull() {
     let client = client(&server, None);
     let n = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .items()
         .max_items(25)
@@ -203,7 +203,7 @@ async fn max_items_and_stop_when_limit_a_pull() {
     assert_eq!(n, 25);
     let ids: Vec<xapi::Text> = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .items()
         .stop_when(|post: &xapi::models::Tweet| post.id.as_deref() == Some("1000017"))
@@ -228,7 +228,7 @@ async fn a_429_waits_for_the_reset_and_resumes_at_the_same_token() {
     let start = tokio::time::Instant::now();
     let pages: Vec<_> = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .pages()
         .max_pages(6)
         .collect()
@@ -259,7 +259,7 @@ async fn an_exhausted_budget_waits_before_sending() {
     let timeline = Timeline::new(vec![(0, last_one)]);
     let server = serve(timeline.clone()).await;
     let client = client(&server, None);
-    let mut pages = client.users().get_users_posts("42").pages().max_pages(2);
+    let mut pages = client.users().get_posts("42").pages().max_pages(2);
     pages.next().await.expect("page 1").expect("ok");
     assert_eq!(
         client.rate_limits().first().and_then(|(_, l)| l.remaining),
@@ -301,7 +301,7 @@ async fn server_errors_are_retried_with_growing_delays_honouring_retry_after() {
     let client = client(&server, Some(progress));
     let page = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .send()
         .await
         .expect("fourth attempt succeeds");
@@ -335,7 +335,7 @@ async fn backoff_without_retry_after_stays_in_growing_windows() {
     let client = client(&server, Some(progress));
     client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .send()
         .await
         .expect("third attempt succeeds");
@@ -353,7 +353,7 @@ async fn retries_give_up_at_the_cap_with_the_last_status() {
     let client = client(&server, None);
     let err = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .send()
         .await
         .expect_err("gives up");
@@ -378,7 +378,7 @@ async fn a_post_that_creates_content_is_not_retried() {
     };
     let err = client
         .tweets()
-        .create_posts(body)
+        .create(body)
         .send()
         .await
         .expect_err("503 is returned");
@@ -410,7 +410,7 @@ async fn the_error_policy_returns_at_once() {
     let start = tokio::time::Instant::now();
     let err = client
         .users()
-        .get_users_posts("42")
+        .get_posts("42")
         .send()
         .await
         .expect_err("rate limited");

@@ -113,7 +113,7 @@ async fn raw_requests_respect_a_spent_budget() {
         "the refused request was not sent"
     );
     // The budget is shared with the fluent builders.
-    let fluent = client.tweets().get_posts_by_id("20").send().await;
+    let fluent = client.tweets().get_by_id("20").send().await;
     assert!(fluent.is_err());
     assert_eq!(received(&server).await, 1);
 }

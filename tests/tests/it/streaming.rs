@@ -45,7 +45,7 @@ fn client(server: &StreamServer) -> Client {
 fn open(client: &Client, config: StreamConfig) -> EventStream<FilteredStreamingTweetResponse> {
     client
         .stream()
-        .stream_posts()
+        .posts()
         .expansions([xapi::fields::TweetExpansion::AuthorId])
         .stream()
         .config(config.jitter(0.0))
@@ -266,7 +266,7 @@ async fn jittered_delays_stay_within_bounds() {
     let client = client(&server);
     let mut s = client
         .stream()
-        .stream_posts()
+        .posts()
         .stream()
         .config(StreamConfig::default());
     let mut delay = None;
@@ -351,7 +351,7 @@ async fn fixture_streams_decode_end_to_end() {
             .count();
         let server = StreamServer::start(vec![Script::ok(vec![chunk(text.as_bytes())])]).await;
         let client = client(&server);
-        let mut s = client.stream().stream_posts().stream();
+        let mut s = client.stream().posts().stream();
         let mut messages = 0;
         while let Some(event) = s.next().await {
             match event.unwrap_or_else(|e| panic!("{}: {e}", path.display())) {

@@ -115,7 +115,7 @@ async fn builders_send_lists_comma_joined() {
 
     client
         .tweets()
-        .get_posts_by_ids([
+        .get_by_ids([
             "20".to_owned(),
             "21".to_owned(),
             "1146654567674912769".to_owned(),
@@ -131,7 +131,7 @@ async fn builders_send_lists_comma_joined() {
 
     client
         .users()
-        .get_users_by_usernames(["XDevelopers", "X"])
+        .get_by_usernames(["XDevelopers", "X"])
         .user_fields([UserField::CreatedAt, UserField::Description])
         .expansions([UserExpansion::PinnedTweetId])
         .send()
@@ -144,7 +144,7 @@ async fn builders_send_lists_comma_joined() {
 
     client
         .spaces()
-        .get_spaces_by_ids(["1SLjjRYNejbKM", "1YpKkgVgevjKj"])
+        .get_by_ids(["1SLjjRYNejbKM", "1YpKkgVgevjKj"])
         .space_fields([SpaceField::Title, SpaceField::State])
         .send()
         .await
@@ -155,7 +155,7 @@ async fn builders_send_lists_comma_joined() {
 
     client
         .media()
-        .get_media_by_media_keys(["3_1146654567674912769".to_owned(), "7_20".to_owned()])
+        .get_by_keys(["3_1146654567674912769".to_owned(), "7_20".to_owned()])
         .send()
         .await
         .expect("media by keys");

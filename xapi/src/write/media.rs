@@ -618,7 +618,7 @@ async fn initialize(
     const INIT: &str = "initializeMediaUpload";
     let init = client
         .media()
-        .initialize_media_upload()
+        .initialize_upload()
         .body(body)
         .send()
         .await?
@@ -716,7 +716,7 @@ async fn finish(
 ) -> Result<(), UploadError> {
     let finalized = client
         .media()
-        .finalize_media_upload(uploaded.id.as_str())
+        .finalize_upload(uploaded.id.as_str())
         .send()
         .await?
         .into_body();
@@ -757,7 +757,7 @@ async fn finish(
                 uploaded.status_checks = uploaded.status_checks.saturating_add(1);
                 let status = client
                     .media()
-                    .get_media_upload_status(uploaded.id.as_str())
+                    .get_upload_status(uploaded.id.as_str())
                     .command(GetMediaUploadStatusCommand::Status)
                     .send()
                     .await?
@@ -877,7 +877,7 @@ async fn append_with_retries(
 /// one buffer can go through the client's rate-limit and retry handling,
 /// and be sent again without reading the media again.
 async fn append_once(client: &Client, segment: &Segment<'_>) -> Result<(), Error> {
-    let builder = client.media().append_media_upload(segment.media_id);
+    let builder = client.media().append_upload(segment.media_id);
     let operation = builder.operation();
     let mut request = client.build_request(operation, builder.parts())?;
     let content_type = format!("multipart/form-data; boundary={}", segment.boundary);
@@ -938,7 +938,7 @@ impl Client {
             }),
             ..Default::default()
         };
-        self.media().create_media_metadata().body(body).send().await
+        self.media().create_metadata().body(body).send().await
     }
 
     /// Attaches uploaded subtitles (a `subtitles` upload of an `.srt` or
@@ -970,11 +970,7 @@ impl Client {
             }),
             ..Default::default()
         };
-        self.media()
-            .create_media_subtitles()
-            .body(body)
-            .send()
-            .await
+        self.media().create_subtitles().body(body).send().await
     }
 
     /// Removes the subtitles in `language_code` from a video
@@ -996,11 +992,7 @@ impl Client {
             language_code: Some(language_code.into()),
             ..Default::default()
         };
-        self.media()
-            .delete_media_subtitles()
-            .body(body)
-            .send()
-            .await
+        self.media().delete_subtitles().body(body).send().await
     }
 
     /// The upload status of `media_id` (`getMediaUploadStatus`, command `STATUS`).
@@ -1009,7 +1001,7 @@ impl Client {
         media_id: impl Into<String>,
     ) -> Result<Response<MediaUploadResponse>, Error> {
         self.media()
-            .get_media_upload_status(media_id)
+            .get_upload_status(media_id)
             .command(GetMediaUploadStatusCommand::Status)
             .send()
             .await

@@ -662,7 +662,7 @@ impl Client {
     /// [`NewPost::validate`]; nothing is sent when validation fails.
     pub async fn create_post(&self, post: NewPost) -> Result<Response<TweetCreateResponse>, Error> {
         post.validate()?;
-        self.tweets().create_posts(post.into_request()).send().await
+        self.tweets().create(post.into_request()).send().await
     }
 
     /// Deletes the post `post_id` (of the authenticated user).
@@ -670,7 +670,7 @@ impl Client {
         &self,
         post_id: impl Into<String>,
     ) -> Result<Response<TweetDeleteResponse>, Error> {
-        self.tweets().delete_posts(post_id).send().await
+        self.tweets().delete(post_id).send().await
     }
 
     /// Likes `post_id` as `user_id` (the authenticated user).
@@ -744,10 +744,7 @@ impl Client {
             tweet_id: Some(post_id.into()),
             ..Default::default()
         };
-        self.users()
-            .create_users_bookmark(user_id, body)
-            .send()
-            .await
+        self.users().create_bookmark(user_id, body).send().await
     }
 
     /// Removes the bookmark of `post_id` for `user_id` (feature `bookmarks`
@@ -760,10 +757,7 @@ impl Client {
     ) -> Result<Response<BookmarkMutationResponse>, Error> {
         let user_id = user_id.into();
         check_id_for("deleteUsersBookmark", "id", &user_id)?;
-        self.users()
-            .delete_users_bookmark(user_id, post_id)
-            .send()
-            .await
+        self.users().delete_bookmark(user_id, post_id).send().await
     }
 
     /// Hides (`hidden = true`) or unhides a reply to one of the
@@ -777,11 +771,7 @@ impl Client {
             hidden: Some(hidden),
             ..Default::default()
         };
-        self.tweets()
-            .hide_posts_reply(post_id)
-            .body(body)
-            .send()
-            .await
+        self.tweets().hide_reply(post_id).body(body).send().await
     }
 }
 
