@@ -971,3 +971,84 @@ async fn oauth1_form_body_goes_out_encoded_as_it_is_signed() {
     .await
     .expect("finished in time");
 }
+
+/// Opens the filtered stream with app-only credentials and returns what it
+/// gave before it ended or its first message: the message count and the
+/// error it ended with, if any.
+async fn stream_with_app_only(server: &MockServer) -> (usize, Option<Error>) {
+    use futures::StreamExt;
+    use xapi::stream::StreamEvent;
+    let client = Client::builder()
+        .credentials(Credentials::app_only("app-key", "app-secret"))
+        .base_url(server.uri())
+        .build()
+        .expect("client");
+    let mut events = client.stream().posts().stream();
+    let mut messages = 0;
+    while let Some(event) = events.next().await {
+        match event {
+            Ok(StreamEvent::Message(_)) => {
+                messages += 1;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => return (messages, Some(e)),
+        }
+    }
+    (messages, None)
+}
+
+#[tokio::test]
+async fn a_stream_fetches_its_app_only_bearer_again_once_after_a_401() {
+    tokio::time::timeout(TEST_BOUND, async {
+        let server = MockServer::start().await;
+        let grants = Arc::new(AtomicUsize::new(0));
+        Mock::given(method("POST"))
+            .and(path("/oauth2/token"))
+            .respond_with(NumberedBearers(Arc::clone(&grants)))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2/tweets/search/stream"))
+            .and(header("authorization", "Bearer APP-2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string("{\"data\":{\"id\":\"20\",\"text\":\"hello\"}}\r\n"),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2/tweets/search/stream"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        let (messages, error) = stream_with_app_only(&server).await;
+        assert_eq!(
+            messages, 1,
+            "the stream reconnects with a new bearer: {error:?}"
+        );
+        assert_eq!(grants.load(Ordering::SeqCst), 2);
+
+        // Refused again: the stream ends after one new bearer, not in a loop.
+        let server = MockServer::start().await;
+        let grants = Arc::new(AtomicUsize::new(0));
+        Mock::given(method("POST"))
+            .and(path("/oauth2/token"))
+            .respond_with(NumberedBearers(Arc::clone(&grants)))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/2/tweets/search/stream"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        let (messages, error) = stream_with_app_only(&server).await;
+        assert_eq!(messages, 0);
+        let status = error.as_ref().and_then(Error::status);
+        assert_eq!(status, Some(401), "{error:?}");
+        assert_eq!(grants.load(Ordering::SeqCst), 2);
+        assert_eq!(count_path(&server, "/2/tweets/search/stream").await, 2);
+    })
+    .await
+    .expect("finished in time");
+}

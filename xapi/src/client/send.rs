@@ -358,6 +358,39 @@ impl Client {
         }
     }
 
+    /// After a 401: drops the app-only bearer obtained from key and secret,
+    /// or refreshes the OAuth 2.0 user token, that `used` was. Returns
+    /// whether new credentials are worth one more try (the caller allows
+    /// one per request or connection).
+    pub(crate) async fn reauthorize(
+        &self,
+        operation: &'static Operation,
+        used: Option<SecretString>,
+    ) -> Result<bool, Error> {
+        let Some(used) = used else {
+            return Ok(false);
+        };
+        match &self.inner.credentials {
+            Some(Credentials::AppOnly { .. }) => {
+                // A bearer obtained from key and secret was revoked: the
+                // next request fetches a new one.
+                self.inner.app_bearer.reject(&used).await;
+                Ok(true)
+            }
+            Some(Credentials::OAuth2User(manager)) => {
+                manager
+                    .refresh_after_unauthorized(&self.inner.http, &used)
+                    .await
+                    .map_err(|source| Error::Auth {
+                        operation: operation.id,
+                        source,
+                    })?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// What an answer leads to: a wait and another try (429, a refreshed
     /// token after a 401, a retried status), or the end of the run.
     async fn after_answer(
@@ -372,31 +405,10 @@ impl Client {
         if status == 429 {
             return self.after_429(operation, run, answer, limit).await;
         }
-        if status == 401 && !run.refreshed {
-            if let (Some(Credentials::AppOnly { .. }), Some(used)) =
-                (&self.inner.credentials, &used)
-            {
-                // A bearer obtained from key and secret was revoked: fetch
-                // a new one, once.
-                run.refreshed = true;
-                self.inner.app_bearer.reject(used).await;
-                run.attempt = run.attempt.saturating_sub(1);
-                return Ok(Next::Again);
-            }
-            if let (Some(Credentials::OAuth2User(manager)), Some(used)) =
-                (&self.inner.credentials, used)
-            {
-                run.refreshed = true;
-                manager
-                    .refresh_after_unauthorized(&self.inner.http, &used)
-                    .await
-                    .map_err(|source| Error::Auth {
-                        operation: operation.id,
-                        source,
-                    })?;
-                run.attempt = run.attempt.saturating_sub(1);
-                return Ok(Next::Again);
-            }
+        if status == 401 && !run.refreshed && self.reauthorize(operation, used).await? {
+            run.refreshed = true;
+            run.attempt = run.attempt.saturating_sub(1);
+            return Ok(Next::Again);
         }
         let method = operation.method.as_str();
         if !self.inner.retry.retries_status(method, status) {
@@ -484,8 +496,9 @@ impl Client {
         operation: &'static Operation,
         mut request: reqwest::Request,
         attempt: u32,
-    ) -> Result<reqwest::Response, Error> {
-        self.authorize(&mut request)
+    ) -> Result<(reqwest::Response, Option<SecretString>), Error> {
+        let used = self
+            .authorize(&mut request)
             .await
             .map_err(|source| Error::Auth {
                 operation: operation.id,
@@ -501,7 +514,7 @@ impl Client {
                 operation: operation.id,
                 after: self.inner.deadline.unwrap_or_default(),
             })?
-            .map(|(response, _)| response)
+            .map(|(response, _)| (response, used))
             .map_err(|source| Error::Transport {
                 operation: operation.id,
                 source,

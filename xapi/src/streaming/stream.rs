@@ -17,7 +17,9 @@
 //! * HTTP errors: exponential from 5 s, up to 320 s;
 //! * 429: exponential from 1 minute;
 //! * 401 and 403 (and 400, a bad request or rule set) end the stream with
-//!   the error.
+//!   the error; a 401 with renewable credentials (an app-only bearer from
+//!   key and secret, an OAuth 2.0 user token) first renews them and
+//!   reconnects once.
 //!
 //! A connection is dropped before the next one is opened, so there is never
 //! more than one live connection per stream. With `backfill_minutes`, a
@@ -264,6 +266,9 @@ struct State<T> {
     /// change of kind does not start the count again.
     failures: u32,
     connected_once: bool,
+    /// Whether the credentials were renewed after a 401 since the last
+    /// successful connection.
+    reauthorized: bool,
     seen: VecDeque<String>,
     seen_set: HashSet<String>,
     _t: std::marker::PhantomData<fn() -> T>,
@@ -401,12 +406,12 @@ impl<T: Model + Send + 'static> State<T> {
             Err(e) => return self.end(e),
         };
         let attempt = self.failures.saturating_add(1);
-        let response = match self
+        let (response, used) = match self
             .client
             .execute_once(self.operation, request, attempt)
             .await
         {
-            Ok(response) => response,
+            Ok(answer) => answer,
             Err(Error::Transport { source, .. }) => {
                 return Ok(self.fail(FailureKind::Network, format!("connection failed: {source}")))
             }
@@ -416,8 +421,23 @@ impl<T: Model + Send + 'static> State<T> {
             Err(other) => return self.end(other),
         };
         let status = response.status().as_u16();
+        if status == 401 && !self.reauthorized {
+            // New credentials get one connection of their own.
+            match self.client.reauthorize(self.operation, used).await {
+                Ok(true) => {
+                    self.reauthorized = true;
+                    self.phase = Phase::Connect;
+                    return Ok(StreamEvent::Disconnected {
+                        reason: "HTTP 401: credentials renewed, reconnecting".into(),
+                    });
+                }
+                Ok(false) => {}
+                Err(e) => return self.end(e),
+            }
+        }
         if (200..300).contains(&status) {
             tracing::info!(operation = self.operation.id, attempt, "stream: connected");
+            self.reauthorized = false;
             self.body = Some(response.bytes_stream().boxed());
             self.phase = Phase::Reading;
             self.connected_once = true;
@@ -574,6 +594,7 @@ impl<T: Model + Send + 'static> EventStream<T> {
             phase: Phase::Connect,
             failures: 0,
             connected_once: false,
+            reauthorized: false,
             seen: VecDeque::new(),
             seen_set: HashSet::new(),
             _t: std::marker::PhantomData,
