@@ -22,6 +22,18 @@
 //! Decoding uses a visitor that matches known keys directly, so only unknown
 //! keys cost an allocation; no intermediate buffering of objects takes place.
 
+// Everything here decodes or forwards what the network sent: no panic, no
+// `expect`, no out-of-range indexing, no unchecked arithmetic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::panic,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 mod compare;
 mod decode;
 mod enums;

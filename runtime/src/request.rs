@@ -74,19 +74,19 @@ impl RequestParts {
     /// The path with its template filled in and each value percent-encoded,
     /// or the name of the first missing path parameter.
     pub fn fill_path(&self, template: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(template.len() + 16);
+        let mut out = String::with_capacity(template.len().saturating_add(16));
         let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find('}') else {
-                out.push_str(&rest[start..]);
+        while let Some((before, after)) = rest.split_once('{') {
+            out.push_str(before);
+            let Some((name, tail)) = after.split_once('}') else {
+                out.push('{');
+                out.push_str(after);
                 return Ok(out);
             };
-            let name = &rest[start + 1..start + end];
             let value = self.path_value(name).ok_or_else(|| name.to_owned())?;
             // A backslash would split the segment for some URL parsers.
             out.push_str(&progenitor_client::encode_path(value).replace('\\', "%5C"));
-            rest = &rest[start + end + 1..];
+            rest = tail;
         }
         out.push_str(rest);
         Ok(out)

@@ -367,6 +367,19 @@ fn request_parts_fill_the_path_template() {
     );
     assert_eq!(parts.query_value("max_results"), Some("20"));
     assert_eq!(parts.query.len(), 1);
+    // Several parameters, text after the last one, a backslash, and a
+    // brace that is never closed (kept as written).
+    parts.set_path("list", "7\\8".to_owned());
+    assert_eq!(
+        parts
+            .fill_path("/2/things/{id}/lists/{list}/members")
+            .as_deref(),
+        Ok("/2/things/a%20b%2F../lists/7%5C8/members")
+    );
+    assert_eq!(
+        parts.fill_path("/2/{id}/x{tail").as_deref(),
+        Ok("/2/a%20b%2F../x{tail")
+    );
 }
 
 /// Pairs of (original, re-encoded) that lose or change something.
