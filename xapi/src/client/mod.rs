@@ -10,6 +10,7 @@
 
 mod body;
 pub mod budget;
+mod decode;
 pub mod progress;
 mod raw;
 pub mod retry;
@@ -20,7 +21,7 @@ use send::{bearer_header, RequestBase};
 pub mod validate;
 
 #[allow(unused_imports)] // some are used only with some API areas
-pub(crate) use send::{api_error, decode_answer, decode_body, decode_response, read_api_error};
+pub(crate) use decode::{api_error, decode_answer, decode_body, decode_response, read_api_error};
 
 use std::sync::Arc;
 use std::time::Duration;
