@@ -40,6 +40,7 @@ mod enums;
 mod lists;
 mod macros;
 mod path;
+mod primitives;
 mod request;
 mod table;
 mod transport;
