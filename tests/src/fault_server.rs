@@ -124,8 +124,17 @@ type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 pub struct FaultServer {
     /// Base URL (`http://127.0.0.1:PORT`).
     pub url: String,
-    log: Arc<Mutex<Vec<Request>>>,
+    log: Arc<Mutex<Log>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What the server remembers of the requests it got.
+#[derive(Default)]
+struct Log {
+    /// Every request, unless the server only counts.
+    requests: Vec<Request>,
+    count: usize,
+    only_count: bool,
 }
 
 impl Drop for FaultServer {
@@ -139,11 +148,29 @@ impl FaultServer {
     pub async fn start(
         handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> FaultServer {
+        Self::serve_with(handler, false).await
+    }
+
+    /// [`FaultServer::start`], remembering only how many requests arrived
+    /// (for long runs whose memory is measured).
+    pub async fn start_counting(
+        handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> FaultServer {
+        Self::serve_with(handler, true).await
+    }
+
+    async fn serve_with(
+        handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+        only_count: bool,
+    ) -> FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let log: Arc<Mutex<Vec<Request>>> = Arc::default();
+        let log = Arc::new(Mutex::new(Log {
+            only_count,
+            ..Log::default()
+        }));
         let handler: Arc<Handler> = Arc::new(handler);
         let shared = log.clone();
         let task = tokio::spawn(async move {
@@ -162,12 +189,15 @@ impl FaultServer {
 
     /// Requests received so far, in order.
     pub fn requests(&self) -> Vec<Request> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.log
+            .lock()
+            .map(|l| l.requests.clone())
+            .unwrap_or_default()
     }
 
     /// How many requests arrived.
     pub fn count(&self) -> usize {
-        self.log.lock().map(|l| l.len()).unwrap_or_default()
+        self.log.lock().map(|l| l.count).unwrap_or_default()
     }
 }
 
@@ -215,18 +245,17 @@ async fn read_request(socket: &mut TcpStream) -> std::io::Result<Option<Request>
     }))
 }
 
-async fn serve(
-    mut socket: TcpStream,
-    log: &Mutex<Vec<Request>>,
-    handler: &Handler,
-) -> std::io::Result<()> {
+async fn serve(mut socket: TcpStream, log: &Mutex<Log>, handler: &Handler) -> std::io::Result<()> {
     let Some(request) = read_request(&mut socket).await? else {
         return Ok(());
     };
     let index = {
         let mut log = log.lock().map_err(|_| std::io::ErrorKind::Other)?;
-        log.push(request.clone());
-        log.len() - 1
+        if !log.only_count {
+            log.requests.push(request.clone());
+        }
+        log.count += 1;
+        log.count - 1
     };
     let reply = handler(&request, index);
     if reply.status == 0 {

@@ -125,7 +125,7 @@ async fn soak() {
         stream_log.clone(),
         next_message.clone(),
     );
-    let server = FaultServer::start(move |req: &Request, _| {
+    let server = FaultServer::start_counting(move |req: &Request, _| {
         let n = c.fetch_add(1, Ordering::SeqCst);
         let path = req.target.split('?').next().unwrap_or_default();
         if path == "/2/tweets/search/stream" {
