@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 /// Options of `cargo xtask soak`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// How long to run (the bar is 600).
+    /// How long to run (a release is soaked for 600).
     #[arg(long, default_value_t = 60)]
     seconds: u64,
     /// Seed of the fault schedule (the same seed gives the same faults).
