@@ -569,3 +569,92 @@ async fn stream_stops_at_its_limit() {
     assert_eq!(got[0]["matching_rules"][0]["tag"], "t");
     assert_eq!(got[0]["__xapi"]["operation"], "streamPosts");
 }
+
+/// A one-page answer of `items` objects with id `prefix-N`.
+fn one_page(prefix: &str, items: usize) -> Value {
+    let data: Vec<Value> = (0..items)
+        .map(|i| json!({"id": format!("{i}"), "text": format!("{prefix} {i}"), "username": format!("{prefix}{i}")}))
+        .collect();
+    json!({"data": data, "meta": {"result_count": items}})
+}
+
+#[tokio::test]
+async fn the_other_pulls_reach_their_endpoints() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/by/username/ada"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"id": "77", "username": "ada"}})),
+        )
+        .mount(&server)
+        .await;
+    let endpoints = [
+        ("/2/users/77/tweets", "timeline"),
+        ("/2/users/77/mentions", "mentions"),
+        ("/2/users/77/followers", "followers"),
+        ("/2/users/77/following", "following"),
+        ("/2/tweets/5/liking_users", "liking"),
+        ("/2/tweets/5/retweeted_by", "reposted"),
+        ("/2/tweets/5/quote_tweets", "quotes"),
+        ("/2/lists/9/members", "members"),
+        ("/2/tweets/counts/recent", "counts"),
+        ("/2/users/by", "usernames"),
+    ];
+    for (p, prefix) in endpoints {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(one_page(prefix, 2)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/recent"))
+        .and(query_param("query", "conversation_id:4"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one_page("reply", 2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/5"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"id": "5", "text": "t", "conversation_id": "4"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/stream/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": "1", "value": "rust", "tag": "t"}], "meta": {"sent": "x", "result_count": 1}})))
+        .mount(&server)
+        .await;
+    let dir = tmp();
+    let names = dir.path().join("names.txt");
+    std::fs::write(&names, "@ada\nbob\n").expect("names");
+    let names = names.to_str().expect("p").to_owned();
+    let runs: Vec<(Vec<&str>, &str, usize)> = vec![
+        (vec!["timeline", "@ada"], "timeline", 1),
+        (vec!["mentions", "77"], "mentions", 1),
+        (vec!["followers", "@ada"], "followers", 1),
+        (vec!["following", "77"], "following", 1),
+        (vec!["liking-users", "5"], "liking", 1),
+        (vec!["reposted-by", "5"], "reposted", 1),
+        (vec!["quotes", "5"], "quotes", 1),
+        (vec!["list-members", "9"], "members", 1),
+        (vec!["counts", "rust", "--granularity", "hour"], "counts", 1),
+        (vec!["users", &names, "--usernames"], "usernames", 1),
+        (vec!["conversation", "5"], "reply", 2),
+    ];
+    for (args, prefix, pages) in runs {
+        let o = run(&server, &args).await;
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert_eq!(out.lines().count(), pages, "{args:?}: {out}");
+        let last: Value = serde_json::from_str(out.lines().last().unwrap_or("")).expect("json");
+        assert_eq!(last["data"][0]["text"], format!("{prefix} 0"), "{args:?}");
+    }
+    let o = run(&server, &["stream-rules", "list"]).await;
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("\"value\":\"rust\""));
+}
