@@ -41,6 +41,8 @@
 //! * [`Error`]: API errors with their problem documents, decode errors with the
 //!   JSON path, transport, auth and invalid-request errors.
 //! * [`Client::raw`]: the generated client, for positional calls.
+//! * [`research`]: archiving workflows (raw pages, search and counts,
+//!   hydration in batches, conversation trees, flattening, compliance jobs).
 //!
 //! Models are tolerant on purpose: every field is an `Option` (the API omits
 //! fields its document calls required), enums keep values they do not know
@@ -79,6 +81,8 @@
 // * `paging/`: page and item streams, offline archive replay;
 // * `streaming/`: line framing, events and reconnects, filtered-stream rules;
 // * `write/`: posts, media upload, weighted text length;
+// * `research/`: archiving workflows: raw pages, searches and counts,
+//   hydration, conversations, flattening, compliance jobs;
 // * `api.rs`: the client as the generated builders' sender.
 
 /// Chainable setters, one per field, for a `#[non_exhaustive]` settings
@@ -103,12 +107,14 @@ mod api;
 pub mod auth;
 mod client;
 mod paging;
+#[cfg(all(feature = "tweets", feature = "users"))]
+pub mod research;
 mod streaming;
 pub mod tls;
 mod write;
 
 pub use answer::{error, join, problem, response};
-pub use client::{progress, retry, validate};
+pub use client::{pacing, progress, retry, validate};
 pub use paging::{archive, pagination};
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub use streaming::rules;

@@ -65,7 +65,7 @@ pub fn run(args: &Args) -> Result<bool> {
             .cloned()
             .with_context(|| format!("cargo built no `{name}` bench"))
     };
-    let (decode, overhead) = (exe("decode")?, exe("overhead")?);
+    let (decode, overhead, flatten) = (exe("decode")?, exe("overhead")?, exe("flatten")?);
 
     let mode: &[&str] = if args.quick {
         &["--ratios", "--quick"]
@@ -74,6 +74,7 @@ pub fn run(args: &Args) -> Result<bool> {
     };
     let decode_out = run_bench(&root, &decode, mode)?;
     let overhead_out = run_bench(&root, &overhead, mode)?;
+    let flatten_out = run_bench(&root, &flatten, mode)?;
     // The resident set depends on how the answers were cut into reads: each
     // memory figure is the median of five fresh processes.
     let pages = args.pages.to_string();
@@ -90,7 +91,11 @@ pub fn run(args: &Args) -> Result<bool> {
     let mut timings: BTreeMap<(String, String), Timing> = BTreeMap::new();
     let mut joins: BTreeMap<String, f64> = BTreeMap::new();
     let mut checks = String::new();
-    for line in decode_out.lines().chain(overhead_out.lines()) {
+    for line in decode_out
+        .lines()
+        .chain(overhead_out.lines())
+        .chain(flatten_out.lines())
+    {
         let mut words = line.split_whitespace();
         match words.next() {
             Some("result") => {
@@ -162,6 +167,22 @@ pub fn run(args: &Args) -> Result<bool> {
             100.0 * frame.min_ns / ours.min_ns
         );
     }
+    // `xapi flatten` (read, decode, join, write JSON Lines) of ~100 MB of
+    // search pages, against parsing the same file into `Value`.
+    let flatten_value = get("flatten", "value")?;
+    for case in ["value", "flatten"] {
+        let t = get("flatten", case)?;
+        println!(
+            "{:<8} {:<11} {:>11} {:>11} {:>9.0} {:>10.2} {:>10.2}",
+            "flatten",
+            case,
+            human(t.min_ns),
+            human(t.median_ns),
+            t.bytes / t.min_ns * 1e3,
+            flatten_value.min_ns / t.min_ns,
+            flatten_value.median_ns / t.median_ns
+        );
+    }
     let (xapi, plain) = (get("request", "xapi")?, get("request", "reqwest")?);
     for (name, t) in [("xapi", xapi), ("reqwest", plain)] {
         println!(
@@ -208,14 +229,15 @@ pub fn run(args: &Args) -> Result<bool> {
     println!(
         "ratios: search_typed_vs_value={:.2} search_join_vs_value={:.2} join_overhead_pct={:.2} \
          users_typed_vs_value={:.2} stream_vs_value={:.2} request_overhead_pct={:.2} \
-         pagination_peak_pages={:.2}",
+         pagination_peak_pages={:.2} flatten_vs_value={:.2}",
         ratio(search_value, "search", "typed")?,
         ratio(search_value, "search", "typed_join")?,
         join_of("search").max(join_of("users")),
         ratio(users_value, "users", "typed")?,
         ratio(get("stream", "value")?.min_ns, "stream", "typed_join")?,
         (xapi.min_ns / plain.min_ns - 1.0) * 100.0,
-        growth(&mem_many)
+        growth(&mem_many),
+        ratio(flatten_value.min_ns, "flatten", "flatten")?
     );
     Ok(true)
 }
@@ -292,6 +314,8 @@ fn build(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
             "decode",
             "--bench",
             "overhead",
+            "--bench",
+            "flatten",
             "--no-run",
             "--message-format=json-render-diagnostics",
         ])

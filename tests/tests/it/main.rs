@@ -17,6 +17,7 @@ mod posts;
 mod prism;
 mod proptests;
 mod raw;
+mod research;
 mod rules;
 mod secrets;
 mod soak;

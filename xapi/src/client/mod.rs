@@ -5,12 +5,13 @@
 //!   budget, retries, decoding, error mapping);
 //! * `body.rs`: reading an answer whole, under the size cap;
 //! * `raw.rs`: the positional client's hooks into the send path;
-//! * `budget.rs`, `retry.rs`, `validate.rs`, `progress.rs`: the policies and
-//!   checks the send path applies.
+//! * `budget.rs`, `pacing.rs`, `retry.rs`, `validate.rs`, `progress.rs`: the
+//!   policies and checks the send path applies.
 
 mod body;
 pub mod budget;
 mod decode;
+pub mod pacing;
 pub mod progress;
 mod raw;
 pub mod retry;
@@ -67,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) deadline: Option<Duration>,
     /// Largest answer body read.
     pub(crate) max_body: usize,
+    /// Per-second spacing of the full-archive operations.
+    pub(crate) pacing: pacing::Pacing,
 }
 
 /// Default per-attempt deadline.
@@ -98,6 +101,7 @@ pub struct ClientBuilder {
     progress: Option<Progress>,
     max_body: usize,
     allow_insecure_http: bool,
+    archive_interval: Duration,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -124,6 +128,7 @@ impl Default for ClientBuilder {
             rate_policy: RateLimitPolicy::default(),
             progress: None,
             allow_insecure_http: false,
+            archive_interval: pacing::DEFAULT_ARCHIVE_INTERVAL,
         }
     }
 }
@@ -224,6 +229,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Spaces the attempts of each full-archive operation (`searchPostsAll`,
+    /// `getPostsCountsAll`, limited per second as well as per window) by
+    /// `interval`: default [`pacing::DEFAULT_ARCHIVE_INTERVAL`], 1 s;
+    /// `Duration::ZERO` turns the spacing off.
+    pub fn archive_pacing(mut self, interval: Duration) -> Self {
+        self.archive_interval = interval;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = match self.base_url {
@@ -301,6 +315,7 @@ impl ClientBuilder {
                 progress: self.progress,
                 deadline: self.timeout,
                 max_body: self.max_body,
+                pacing: pacing::Pacing::new(self.archive_interval),
             }
         });
         Ok(Client { inner })

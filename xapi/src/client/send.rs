@@ -79,6 +79,20 @@ impl Client {
         rand::random::<f64>()
     }
 
+    /// Waits for the next free slot of a full-archive operation (see
+    /// `pacing.rs`); other operations go at once.
+    async fn pace(&self, operation: &'static Operation) {
+        let now = tokio::time::Instant::now();
+        let delay = self.inner.pacing.reserve(operation.id, now);
+        if !delay.is_zero() {
+            self.report(ProgressEvent::Wait {
+                operation: operation.id,
+                delay,
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
     /// Waits (or refuses) according to the rate-limit policy.
     async fn respect_rate_limit(
         &self,
@@ -263,6 +277,7 @@ impl Client {
         };
         loop {
             run.attempt = run.attempt.saturating_add(1);
+            self.pace(operation).await;
             let probe = self.admit(operation, &mut run).await?;
             let mut req = requests.next(self, operation)?;
             let used = self
@@ -624,6 +639,41 @@ impl Client {
             .await?;
         let requested = parts.query_value("expansions").map(str::to_owned);
         decode_whole(operation, answer, limit, requested)
+    }
+}
+
+impl Client {
+    /// Sends `parts` as `operation` through the whole send path and hands
+    /// back the success body as received (status, headers, bytes); an answer
+    /// outside 2xx is [`Error::Api`], as for [`Client::send_operation`].
+    pub(crate) async fn send_operation_bytes(
+        &self,
+        operation: &'static Operation,
+        parts: &RequestParts,
+    ) -> Result<(u16, reqwest::header::HeaderMap, bytes::Bytes), Error> {
+        let request = self.build_request(operation, parts)?;
+        let attempts = Attempts::Built {
+            first: Some(request),
+            parts,
+        };
+        let (answer, limit) = self
+            .execute_limited(operation, attempts, GivenUp::Error)
+            .await?;
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer;
+        if !(200..300).contains(&status) {
+            return Err(Error::Api(Box::new(api_error(
+                operation.id,
+                status,
+                headers,
+                limit,
+                body,
+            ))));
+        }
+        Ok((status, headers, body))
     }
 }
 
