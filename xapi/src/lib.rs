@@ -79,6 +79,7 @@
 // * `paging/`: page and item streams, offline archive replay;
 // * `streaming/`: line framing, events and reconnects, filtered-stream rules;
 // * `write/`: posts, media upload, weighted text length;
+// * `webhooks`: CRC answers, delivery signatures, event envelopes;
 // * `api.rs`: the client as the generated builders' sender.
 
 /// Chainable setters, one per field, for a `#[non_exhaustive]` settings
@@ -105,6 +106,7 @@ mod client;
 mod paging;
 mod streaming;
 pub mod tls;
+pub mod webhooks;
 mod write;
 
 pub use answer::{error, join, problem, response};
