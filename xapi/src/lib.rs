@@ -117,6 +117,8 @@ pub use streaming::rules;
 pub use streaming::stream;
 #[cfg(feature = "media")]
 pub use write::media;
+#[cfg(feature = "tweets")]
+pub use write::thread;
 pub use write::{posts, text};
 
 pub use answer::error::Error;

@@ -21,4 +21,5 @@ mod rules;
 mod secrets;
 mod soak;
 mod streaming;
+mod threads;
 mod wire;
