@@ -104,6 +104,7 @@ mod api;
 pub mod auth;
 mod client;
 mod paging;
+mod persist;
 mod streaming;
 pub mod tls;
 pub mod webhooks;
@@ -111,6 +112,8 @@ mod write;
 
 pub use answer::{error, join, problem, response};
 pub use client::{progress, retry, validate};
+#[cfg(feature = "tweets")]
+pub use paging::mentions;
 pub use paging::{archive, pagination};
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub use streaming::rules;

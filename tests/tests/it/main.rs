@@ -12,6 +12,7 @@ mod facade;
 mod faults;
 mod generated_fresh;
 mod media_upload;
+mod mentions;
 mod pagination;
 mod posts;
 mod prism;
