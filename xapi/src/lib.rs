@@ -83,6 +83,7 @@
 // * `write/`: posts, media upload, weighted text length;
 // * `research/`: archiving workflows: raw pages, searches and counts,
 //   hydration, conversations, flattening, compliance jobs;
+// * `webhooks`: CRC answers, delivery signatures, event envelopes;
 // * `api.rs`: the client as the generated builders' sender.
 
 /// Chainable setters, one per field, for a `#[non_exhaustive]` settings
@@ -109,18 +110,24 @@ mod client;
 mod paging;
 #[cfg(all(feature = "tweets", feature = "users"))]
 pub mod research;
+mod persist;
 mod streaming;
 pub mod tls;
+pub mod webhooks;
 mod write;
 
 pub use answer::{error, join, problem, response};
 pub use client::{pacing, progress, retry, validate};
+#[cfg(feature = "tweets")]
+pub use paging::mentions;
 pub use paging::{archive, pagination};
 #[cfg(any(feature = "stream", feature = "tweets"))]
 pub use streaming::rules;
 pub use streaming::stream;
 #[cfg(feature = "media")]
 pub use write::media;
+#[cfg(feature = "tweets")]
+pub use write::thread;
 pub use write::{posts, text};
 
 pub use answer::error::Error;

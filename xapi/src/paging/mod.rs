@@ -1,5 +1,7 @@
-//! Following a paginated operation: page and item streams, and replaying
-//! pages saved to disk.
+//! Following a paginated operation: page and item streams, replaying
+//! pages saved to disk, and polling for new posts.
 
 pub mod archive;
+#[cfg(feature = "tweets")]
+pub mod mentions;
 pub mod pagination;

@@ -5,3 +5,5 @@
 pub mod media;
 pub mod posts;
 pub mod text;
+#[cfg(feature = "tweets")]
+pub mod thread;

@@ -311,6 +311,16 @@ impl NewPost {
         self.text.as_deref()
     }
 
+    /// The id of the post this one replies to, if set.
+    pub fn reply_to_value(&self) -> Option<&str> {
+        self.in_reply_to.as_deref()
+    }
+
+    /// Whether this is an edit of an earlier post ([`NewPost::edit_of`]).
+    pub fn is_edit(&self) -> bool {
+        self.previous_post_id.is_some()
+    }
+
     /// Checks the post against the rules listed in the [module
     /// documentation](self), without sending anything.
     ///
