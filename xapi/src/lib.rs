@@ -108,9 +108,9 @@ mod api;
 pub mod auth;
 mod client;
 mod paging;
+mod persist;
 #[cfg(all(feature = "tweets", feature = "users"))]
 pub mod research;
-mod persist;
 mod streaming;
 pub mod tls;
 pub mod webhooks;

@@ -393,7 +393,7 @@ impl State {
             Source::Mentions { user_id } => {
                 let mut request = client
                     .users()
-                    .get_users_mentions(user_id.as_str())
+                    .get_mentions(user_id.as_str())
                     .max_results(self.watch.max_results);
                 if let Some(since) = &self.since_id {
                     request = request.since_id(since.as_str());
