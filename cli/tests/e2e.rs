@@ -362,9 +362,11 @@ async fn hydrating_250_ids_takes_three_requests_and_names_the_missing() {
 #[tokio::test]
 async fn a_429_is_waited_out_and_said_on_stderr() {
     let server = MockServer::start().await;
+    // Two whole seconds ahead: at least one second of wait whatever the
+    // fraction of the current second.
     let reset = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() + 1)
+        .map(|d| d.as_secs() + 2)
         .unwrap_or(0);
     Mock::given(method("GET"))
         .and(path("/2/tweets/search/recent"))

@@ -177,8 +177,10 @@ mod tests {
     /// receiving end of the deliveries.
     async fn start() -> (String, mpsc::Receiver<ActivityEnvelope>) {
         let (tx, rx) = mpsc::channel(8);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("test setup");
+        let base = format!("http://{}", listener.local_addr().expect("test setup"));
         tokio::spawn(axum::serve(listener, router(SECRET, tx)).into_future());
         (base, rx)
     }
@@ -188,7 +190,7 @@ mod tests {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
-            .unwrap()
+            .expect("test setup")
     }
 
     #[tokio::test]
@@ -199,18 +201,24 @@ mod tests {
             .query(&[("crc_token", "abc/+= token")])
             .send()
             .await
-            .unwrap();
+            .expect("test setup");
         assert_eq!(reply.status(), 200);
         assert_eq!(
-            reply.headers()["content-type"].to_str().unwrap(),
+            reply.headers()["content-type"]
+                .to_str()
+                .expect("test setup"),
             "application/json"
         );
-        let json: serde_json::Value = reply.json().await.unwrap();
+        let json: serde_json::Value = reply.json().await.expect("test setup");
         assert_eq!(
             json,
             serde_json::json!({ "response_token": xapi::webhooks::crc_response(SECRET, "abc/+= token") })
         );
-        let missing = http().get(format!("{base}/webhook")).send().await.unwrap();
+        let missing = http()
+            .get(format!("{base}/webhook"))
+            .send()
+            .await
+            .expect("test setup");
         assert_eq!(missing.status(), 400);
     }
 
@@ -232,11 +240,15 @@ mod tests {
             Some("nonsense".to_owned()),
             Some(xapi::webhooks::crc_response("another secret", body)),
         ] {
-            assert_eq!(post(bad.clone()).await.unwrap().status(), 401, "{bad:?}");
+            assert_eq!(
+                post(bad.clone()).await.expect("test setup").status(),
+                401,
+                "{bad:?}"
+            );
         }
         assert!(rx.try_recv().is_err(), "an unsigned delivery got through");
-        assert_eq!(post(Some(good)).await.unwrap().status(), 200);
-        let envelope = rx.recv().await.unwrap();
+        assert_eq!(post(Some(good)).await.expect("test setup").status(), 200);
+        let envelope = rx.recv().await.expect("test setup");
         assert_eq!(envelope.for_user_id.as_deref(), Some("7"));
         assert!(matches!(
             &envelope.events[..],

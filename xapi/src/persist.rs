@@ -69,31 +69,36 @@ mod tests {
 
     #[tokio::test]
     async fn replaces_whole_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let path = dir.path().join("state");
-        assert_eq!(read_optional(path.clone()).await.unwrap(), None);
+        assert_eq!(read_optional(path.clone()).await.expect("test setup"), None);
         write_atomic(path.clone(), b"first, longer content".to_vec())
             .await
-            .unwrap();
+            .expect("test setup");
         write_atomic(path.clone(), b"second".to_vec())
             .await
-            .unwrap();
+            .expect("test setup");
         assert_eq!(
-            read_optional(path.clone()).await.unwrap().as_deref(),
+            read_optional(path.clone())
+                .await
+                .expect("test setup")
+                .as_deref(),
             Some(&b"second"[..])
         );
         let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .expect("test setup")
+            .map(|e| e.expect("test setup").file_name())
             .collect();
         assert_eq!(names, ["state"]);
     }
 
     #[tokio::test]
     async fn errors_name_the_file() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let path = dir.path().join("missing-dir").join("state");
-        let e = write_atomic(path, b"x".to_vec()).await.unwrap_err();
+        let e = write_atomic(path, b"x".to_vec())
+            .await
+            .expect_err("an error");
         assert!(e.to_string().contains("missing-dir"), "{e}");
     }
 }

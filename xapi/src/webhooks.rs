@@ -393,7 +393,7 @@ mod tests {
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("test setup"))
             .collect()
     }
 
@@ -490,7 +490,8 @@ mod tests {
                 STANDARD.encode(reference_hmac(secret.as_bytes(), token.as_bytes()))
             );
             assert_eq!(crc_response(secret, token), expected);
-            let reply: Value = serde_json::from_str(&crc_reply_json(secret, token)).unwrap();
+            let reply: Value =
+                serde_json::from_str(&crc_reply_json(secret, token)).expect("test setup");
             assert_eq!(reply, serde_json::json!({ "response_token": expected }));
         }
         assert_ne!(crc_response("a", "t"), crc_response("b", "t"));
@@ -501,14 +502,14 @@ mod tests {
     fn bad_signatures_are_refused() {
         let secret = "consumer-secret";
         let body = b"{\"for_user_id\":\"1\"}";
-        let good = crc_response(secret, std::str::from_utf8(body).unwrap());
+        let good = crc_response(secret, std::str::from_utf8(body).expect("test setup"));
         assert!(verify_signature(secret, body, &good));
         assert!(!verify_signature("other", body, &good));
         assert!(!verify_signature(secret, b"{\"for_user_id\":\"2\"}", &good));
         let digest = good.trim_start_matches("sha256=");
-        let mut flipped = STANDARD.decode(digest).unwrap();
+        let mut flipped = STANDARD.decode(digest).expect("test setup");
         flipped[31] ^= 1;
-        let truncated = &STANDARD.decode(digest).unwrap()[..16];
+        let truncated = &STANDARD.decode(digest).expect("test setup")[..16];
         for header in [
             String::new(),
             "sha256=".to_owned(),
@@ -557,7 +558,8 @@ mod tests {
             "apps": { "1": { "name": "x" } },
             "favorite_events_count": 3
         });
-        let envelope = ActivityEnvelope::from_slice(body.to_string().as_bytes()).unwrap();
+        let envelope =
+            ActivityEnvelope::from_slice(body.to_string().as_bytes()).expect("test setup");
         assert_eq!(envelope.for_user_id.as_deref(), Some("4337869213"));
         assert_eq!(envelope.user_has_blocked, Some(false));
         let kinds: Vec<&str> = envelope.events.iter().map(ActivityEvent::kind).collect();
@@ -580,7 +582,7 @@ mod tests {
         assert_eq!(post.id_str.as_deref(), Some("1790000000000000001"));
         assert_eq!(post.text.as_deref(), Some("@bot hello"));
         assert_eq!(post.in_reply_to_status_id_str, None);
-        let author = post.user.as_ref().unwrap();
+        let author = post.user.as_ref().expect("test setup");
         assert_eq!(author.id_str.as_deref(), Some("11"));
         assert_eq!(author.screen_name.as_deref(), Some("alice"));
         assert_eq!(author.extra.get("lang"), Some(&Value::from("en")));
@@ -623,13 +625,13 @@ mod tests {
     fn envelope_refuses_only_non_objects() {
         assert!(ActivityEnvelope::from_slice(b"[1]").is_err());
         assert!(ActivityEnvelope::from_slice(b"{").is_err());
-        let empty = ActivityEnvelope::from_slice(b"{}").unwrap();
+        let empty = ActivityEnvelope::from_slice(b"{}").expect("test setup");
         assert_eq!(empty, ActivityEnvelope::default());
         // Wrong types never fail the envelope.
         let odd = ActivityEnvelope::from_slice(
             br#"{"for_user_id":[1],"user_has_blocked":"no","tweet_create_events":[{"id_str":{"x":1}}]}"#,
         )
-        .unwrap();
+        .expect("test setup");
         assert_eq!(odd.for_user_id, None);
         assert_eq!(odd.extra.get("user_has_blocked"), Some(&Value::from("no")));
         assert!(matches!(&odd.events[..], [ActivityEvent::PostCreate(p)] if p.id_str.is_none()));

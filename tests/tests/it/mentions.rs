@@ -43,7 +43,7 @@ impl Respond for Timeline {
         let mut newer: Vec<u64> = self
             .posts
             .lock()
-            .unwrap()
+            .expect("test setup")
             .iter()
             .copied()
             .filter(|id| *id > since)
@@ -131,7 +131,7 @@ async fn mentions_restart_yields_no_duplicate_and_skips_nothing() {
     );
 
     // New mentions arrive while the program is down.
-    timeline.posts.lock().unwrap().extend(113..=115);
+    timeline.posts.lock().expect("test setup").extend(113..=115);
 
     // Second run, a new stream on the same file.
     let second = take_ids(watch(), 8).await;
@@ -172,7 +172,11 @@ async fn new_posts_are_picked_up_by_later_rounds() {
             let id: u64 = post.id.expect("id").parse().expect("numeric");
             seen.push(id);
             if id == 203 {
-                timeline.posts.lock().unwrap().extend([204, 205, 206]);
+                timeline
+                    .posts
+                    .lock()
+                    .expect("test setup")
+                    .extend([204, 205, 206]);
             }
         }
     })
