@@ -54,28 +54,38 @@ pub(super) fn decode_whole<T: Model>(
     limit: RateLimit,
     requested_expansions: Option<String>,
 ) -> Result<Response<T>, Error> {
+    let (answer, limit) = successful(operation, answer, limit)?;
+    let value = decode_body::<T>(operation.id, answer.status, &answer.body)?;
+    Ok(Response::with_rate_limit(
+        value,
+        answer.status,
+        answer.headers,
+        limit,
+        requested_expansions,
+    ))
+}
+
+/// The answer when its status is a success, else the API error it carries.
+pub(super) fn successful(
+    operation: &'static Operation,
+    answer: Answer,
+    limit: RateLimit,
+) -> Result<(Answer, RateLimit), Error> {
+    if (200..300).contains(&answer.status) {
+        return Ok((answer, limit));
+    }
     let Answer {
         status,
         headers,
         body,
     } = answer;
-    if !(200..300).contains(&status) {
-        return Err(Error::Api(Box::new(api_error(
-            operation.id,
-            status,
-            headers,
-            limit,
-            body,
-        ))));
-    }
-    let value = decode_body::<T>(operation.id, status, &body)?;
-    Ok(Response::with_rate_limit(
-        value,
+    Err(Error::Api(Box::new(api_error(
+        operation.id,
         status,
         headers,
         limit,
-        requested_expansions,
-    ))
+        body,
+    ))))
 }
 
 /// Decodes a success body, reporting the JSON path and a snippet on failure.

@@ -17,7 +17,7 @@ use crate::client::budget::{Admission, Probe, RateLimit, RateLimitEvent};
 use crate::client::progress::ProgressEvent;
 use crate::client::retry::{Decision, GiveUpCause, Outcome};
 
-use super::decode::{api_error, decode_whole};
+use super::decode::{api_error, decode_whole, successful};
 use super::Client;
 
 impl Client {
@@ -629,20 +629,11 @@ impl Client {
         operation: &'static Operation,
         parts: RequestParts,
     ) -> Result<Response<T>, Error> {
-        let request = self.build_request(operation, &parts)?;
-        let attempts = Attempts::Built {
-            first: Some(request),
-            parts: &parts,
-        };
-        let (answer, limit) = self
-            .execute_limited(operation, attempts, GivenUp::Error)
-            .await?;
+        let (answer, limit) = self.send_parts(operation, &parts).await?;
         let requested = parts.query_value("expansions").map(str::to_owned);
         decode_whole(operation, answer, limit, requested)
     }
-}
 
-impl Client {
     /// Sends `parts` as `operation` through the whole send path and hands
     /// back the success body as received (status, headers, bytes); an answer
     /// outside 2xx is [`Error::Api`], as for [`Client::send_operation`].
@@ -651,29 +642,25 @@ impl Client {
         operation: &'static Operation,
         parts: &RequestParts,
     ) -> Result<(u16, reqwest::header::HeaderMap, bytes::Bytes), Error> {
+        let (answer, limit) = self.send_parts(operation, parts).await?;
+        let (answer, _) = successful(operation, answer, limit)?;
+        Ok((answer.status, answer.headers, answer.body))
+    }
+
+    /// The answer to `parts`, read whole, after the send path's budgets,
+    /// retries and credentials.
+    async fn send_parts(
+        &self,
+        operation: &'static Operation,
+        parts: &RequestParts,
+    ) -> Result<(Answer, RateLimit), Error> {
         let request = self.build_request(operation, parts)?;
         let attempts = Attempts::Built {
             first: Some(request),
             parts,
         };
-        let (answer, limit) = self
-            .execute_limited(operation, attempts, GivenUp::Error)
-            .await?;
-        let Answer {
-            status,
-            headers,
-            body,
-        } = answer;
-        if !(200..300).contains(&status) {
-            return Err(Error::Api(Box::new(api_error(
-                operation.id,
-                status,
-                headers,
-                limit,
-                body,
-            ))));
-        }
-        Ok((status, headers, body))
+        self.execute_limited(operation, attempts, GivenUp::Error)
+            .await
     }
 }
 
