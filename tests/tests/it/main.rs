@@ -19,6 +19,8 @@ mod proptests;
 mod raw;
 mod rules;
 mod secrets;
+#[cfg(feature = "redis")]
+mod shared_budget;
 mod soak;
 mod streaming;
 mod wire;
