@@ -140,7 +140,12 @@ pub use xapi_generated::runtime::Text;
 /// endpoint and credential, and the policy for waiting on them.
 pub mod rate_limit {
     pub use crate::answer::rate_limit::RateLimit;
-    pub use crate::client::budget::{Budgets, RateDecision, RateLimitEvent, RateLimitPolicy};
+    pub use crate::client::budget::{
+        BudgetKey, BudgetStoreError, Budgets, RateBudgetStore, RateDecision, RateLimitEvent,
+        RateLimitPolicy, Take, WakeUp,
+    };
+    #[cfg(feature = "redis")]
+    pub use crate::client::budget_redis::{OnStoreError, RedisBudgetSettings, RedisBudgetStore};
 }
 
 /// Every schema of the API document, as tolerant models.

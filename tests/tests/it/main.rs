@@ -21,6 +21,8 @@ mod raw;
 mod research;
 mod rules;
 mod secrets;
+#[cfg(feature = "redis")]
+mod shared_budget;
 mod soak;
 mod streaming;
 mod threads;

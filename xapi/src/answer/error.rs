@@ -58,6 +58,17 @@ pub enum Error {
         /// The last API error, if the last attempt got an answer.
         last: Option<Box<ApiError>>,
     },
+    /// The rate-limit budget store (one shared by several processes, see
+    /// [`ClientBuilder::rate_budget_store`](crate::ClientBuilder::rate_budget_store))
+    /// could not say whether the request may go; nothing was sent.
+    #[error("{operation}: the rate-limit budget store failed: {source}")]
+    RateBudget {
+        /// Operation id.
+        operation: &'static str,
+        /// What the store reported.
+        #[source]
+        source: crate::client::budget::BudgetStoreError,
+    },
     /// A streaming connection ended for a reason that reconnecting cannot fix.
     #[error("{operation}: stream ended: {reason}")]
     Stream {

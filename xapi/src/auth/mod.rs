@@ -119,17 +119,42 @@ pub enum Credentials {
 impl Credentials {
     /// A number identifying these credentials, for keeping rate-limit budgets
     /// apart. Derived from identifiers (keys, client ids) and, for a bearer
-    /// token, a one-way hash of it; it reveals nothing usable.
+    /// token, from the token, through SHA-256: it reveals nothing usable,
+    /// and it is the same in every process, build and machine, so that
+    /// workers sharing a budget store find the same budgets.
     pub fn identity(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        // Each part with its length, so that no two lists of parts collide.
+        let mut part = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        };
         match self {
-            Credentials::Bearer(token) => ("bearer", token.expose_secret()).hash(&mut h),
-            Credentials::AppOnly { consumer_key, .. } => ("app", consumer_key).hash(&mut h),
-            Credentials::OAuth1(c) => ("oauth1", &c.consumer_key, &c.access_token).hash(&mut h),
-            Credentials::OAuth2User(m) => ("oauth2", &m.client().client_id).hash(&mut h),
+            Credentials::Bearer(token) => {
+                part(b"bearer");
+                part(token.expose_secret().as_bytes());
+            }
+            Credentials::AppOnly { consumer_key, .. } => {
+                part(b"app");
+                part(consumer_key.as_bytes());
+            }
+            Credentials::OAuth1(c) => {
+                part(b"oauth1");
+                part(c.consumer_key.as_bytes());
+                part(c.access_token.as_bytes());
+            }
+            Credentials::OAuth2User(m) => {
+                part(b"oauth2");
+                part(m.client().client_id.as_bytes());
+            }
         }
-        h.finish() | 1
+        let digest = h.finalize();
+        let mut first = [0u8; 8];
+        for (to, from) in first.iter_mut().zip(digest.iter()) {
+            *to = *from;
+        }
+        u64::from_be_bytes(first) | 1
     }
 
     /// App-only authentication with an existing bearer token.

@@ -120,18 +120,131 @@ struct Entry {
 
 type Key = (u64, &'static str, &'static str);
 
-/// Whether a request may go now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Admission {
-    /// Send; `probe` when this request is the one that learns the budget.
+/// Which budget a request draws on: one per credential and endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct BudgetKey {
+    /// The credentials' [`identity`](crate::auth::Credentials::identity)
+    /// (0 without credentials): a one-way hash, never the secret, and the
+    /// same in every process and on every machine for the same credentials.
+    pub credential: u64,
+    /// `GET`, `POST`, …
+    pub method: &'static str,
+    /// The path template, e.g. `/2/tweets/{id}`.
+    pub path: &'static str,
+}
+
+impl BudgetKey {
+    /// The budget of `method path` for the credentials of `credential`.
+    pub fn new(credential: u64, method: &'static str, path: &'static str) -> Self {
+        BudgetKey {
+            credential,
+            method,
+            path,
+        }
+    }
+
+    fn tuple(self) -> Key {
+        (self.credential, self.method, self.path)
+    }
+}
+
+/// Resolves when a budget may have changed (a probe answered or ended, a
+/// wait elapsed): then the request asks again.
+pub type WakeUp = futures::future::BoxFuture<'static, ()>;
+
+/// A store's answer to "may one more request go now?".
+#[non_exhaustive]
+pub enum Take {
+    /// Send; `probe` when this request is the one that learns the budget
+    /// (the store ends the probe when its answer is recorded, or through
+    /// [`RateBudgetStore::end_probe`]).
     Go {
-        /// Whether the caller is the probe (and must settle it).
+        /// Whether the caller is the probe.
         probe: bool,
     },
-    /// Another request is learning the budget: wait for its answer.
-    Wait,
-    /// The budget is spent until its reset.
+    /// Another request is learning the budget: ask again once this resolves
+    /// (the client never waits on it longer than 5 s at a time).
+    Wait(WakeUp),
+    /// The budget is spent until its reset: the rate-limit policy decides
+    /// whether to wait.
     Spent(RateLimit),
+}
+
+impl std::fmt::Debug for Take {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Take::Go { probe } => f.debug_struct("Go").field("probe", probe).finish(),
+            Take::Wait(_) => f.write_str("Wait(..)"),
+            Take::Spent(limit) => f.debug_tuple("Spent").field(limit).finish(),
+        }
+    }
+}
+
+/// A rate-limit budget store could not answer (for example a shared store
+/// whose server is unreachable).
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct BudgetStoreError {
+    context: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl BudgetStoreError {
+    /// An error of the store: what it was doing, and why that failed.
+    pub fn new(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        BudgetStoreError {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Where the per-endpoint budgets live: the client asks the store before
+/// each request and tells it the rate-limit headers of each answer.
+///
+/// The default is the in-process [`Budgets`] map, shared by the clones of
+/// one client. A store shared by several processes (the Redis store of the
+/// `redis` feature) keeps one budget for every worker using the same
+/// credentials, so that together they stay within the app's limits. Set one
+/// with [`ClientBuilder::rate_budget_store`](crate::ClientBuilder::rate_budget_store).
+///
+/// A store must count a request as soon as it lets it go (before its
+/// answer), let exactly one request learn a budget that is unknown, and
+/// within one window (the same reset) never raise the remaining count.
+pub trait RateBudgetStore: Send + Sync {
+    /// Asks to send one request now, counting it when it may go.
+    fn take(
+        &self,
+        key: BudgetKey,
+    ) -> futures::future::BoxFuture<'_, Result<Take, BudgetStoreError>>;
+
+    /// Records the rate-limit headers of an answer (no headers: the
+    /// endpoint is not limited) and ends the probe of `key`, if any.
+    fn record(
+        &self,
+        key: BudgetKey,
+        limit: RateLimit,
+    ) -> futures::future::BoxFuture<'_, Result<(), BudgetStoreError>>;
+
+    /// Ends a probe that got no answer (a transport fault, a cancelled
+    /// request), so that another request can learn the budget. Called from a
+    /// destructor: it must not block (a networked store may start the work
+    /// in the background and let the probe expire otherwise).
+    fn end_probe(&self, key: BudgetKey);
+
+    /// The window that resets at `reset` was waited out: forget its
+    /// remaining count, so that the next request learns the new budget. A
+    /// budget learnt since (another reset) is kept.
+    fn window_passed(
+        &self,
+        key: BudgetKey,
+        reset: Option<u64>,
+    ) -> futures::future::BoxFuture<'_, Result<(), BudgetStoreError>>;
 }
 
 /// Per-endpoint, per-credential budgets, shared by the clones of a client.
@@ -142,16 +255,34 @@ pub(crate) enum Admission {
 /// budget is unknown (the first request, or after a window was waited out)
 /// exactly one request goes to learn it while the others wait for its
 /// answer, so the tasks woken at a reset do not all send at once.
-#[derive(Debug, Default)]
+///
+/// The default [`RateBudgetStore`]; it also keeps the last headers seen for
+/// [`Client::rate_limits`](crate::Client::rate_limits) when another store
+/// decides.
+#[derive(Debug)]
 pub struct Budgets {
     // Looked up twice per request: a fast hasher (the keys are not chosen by
     // the network).
     map: Mutex<HashMap<Key, Entry, foldhash::fast::FixedState>>,
-    /// Signalled whenever a budget is learnt or a probe ends.
-    changed: tokio::sync::Notify,
+    /// Bumped whenever a budget is learnt or a probe ends; a waiting request
+    /// subscribes under the map's lock, so that no change is missed.
+    changed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            map: Mutex::default(),
+            changed: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl Budgets {
+    fn signal(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// Records the headers of an answer. Within one window (the same
     /// reset) the remaining count only goes down: answers to requests sent
     /// together arrive in any order.
@@ -180,49 +311,49 @@ impl Budgets {
             }
             entry.probing = false;
         }
-        self.changed.notify_waiters();
+        self.signal();
     }
 
-    /// Asks to send one request now (see [`Admission`]).
-    pub(crate) fn admit(&self, key: Key) -> Admission {
+    /// Asks to send one request now (see [`Take`]).
+    fn admit(&self, key: Key) -> Take {
         let Ok(mut map) = self.map.lock() else {
-            return Admission::Go { probe: false };
+            return Take::Go { probe: false };
         };
         let entry = map.entry(key).or_default();
         if entry.unlimited {
-            return Admission::Go { probe: false };
+            return Take::Go { probe: false };
         }
         if entry.limit.exhausted() {
-            return Admission::Spent(entry.limit);
+            return Take::Spent(entry.limit);
         }
         match entry.limit.remaining {
             Some(n) => {
                 entry.limit.remaining = Some(n.saturating_sub(1));
-                Admission::Go { probe: false }
+                Take::Go { probe: false }
             }
-            None if entry.probing => Admission::Wait,
+            None if entry.probing => {
+                // Subscribed under the lock: a change after it wakes us.
+                let mut changed = self.changed.subscribe();
+                Take::Wait(Box::pin(async move {
+                    let _ = changed.changed().await;
+                }))
+            }
             None => {
                 entry.probing = true;
-                Admission::Go { probe: true }
+                Take::Go { probe: true }
             }
         }
     }
 
     /// Ends a probe that got no answer (a transport fault, a cancelled
     /// request), so that another request can learn the budget.
-    pub(crate) fn end_probe(&self, key: Key) {
+    fn end_probe_now(&self, key: Key) {
         if let Ok(mut map) = self.map.lock() {
             if let Some(entry) = map.get_mut(&key) {
                 entry.probing = false;
             }
         }
-        self.changed.notify_waiters();
-    }
-
-    /// Resolves when a budget was learnt or a probe ended (create it before
-    /// [`Budgets::admit`], so that no signal is missed).
-    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
-        self.changed.notified()
+        self.signal();
     }
 
     /// The last known budget.
@@ -256,7 +387,7 @@ impl Budgets {
                 }
             }
         }
-        self.changed.notify_waiters();
+        self.signal();
     }
 
     /// Every known budget, as (`METHOD /path`, limits), sorted.
@@ -274,18 +405,49 @@ impl Budgets {
     }
 }
 
+impl RateBudgetStore for Budgets {
+    fn take(
+        &self,
+        key: BudgetKey,
+    ) -> futures::future::BoxFuture<'_, Result<Take, BudgetStoreError>> {
+        Box::pin(std::future::ready(Ok(self.admit(key.tuple()))))
+    }
+
+    fn record(
+        &self,
+        key: BudgetKey,
+        limit: RateLimit,
+    ) -> futures::future::BoxFuture<'_, Result<(), BudgetStoreError>> {
+        self.update(key.credential, key.method, key.path, limit);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn end_probe(&self, key: BudgetKey) {
+        self.end_probe_now(key.tuple());
+    }
+
+    fn window_passed(
+        &self,
+        key: BudgetKey,
+        reset: Option<u64>,
+    ) -> futures::future::BoxFuture<'_, Result<(), BudgetStoreError>> {
+        Budgets::window_passed(self, key.credential, key.method, key.path, reset);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
 /// Ends a probe when dropped without an answer (the request failed or was
-/// cancelled); an answer ends it first through [`Budgets::update`].
+/// cancelled); an answer ends it first through [`RateBudgetStore::record`].
 pub(crate) struct Probe<'a> {
-    pub(crate) budgets: &'a Budgets,
-    pub(crate) key: Key,
+    pub(crate) store: &'a dyn RateBudgetStore,
+    pub(crate) key: BudgetKey,
     pub(crate) active: bool,
 }
 
 impl Drop for Probe<'_> {
     fn drop(&mut self) {
         if self.active {
-            self.budgets.end_probe(self.key);
+            self.store.end_probe(self.key);
         }
     }
 }

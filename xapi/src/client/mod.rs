@@ -10,6 +10,8 @@
 
 mod body;
 pub mod budget;
+#[cfg(feature = "redis")]
+pub mod budget_redis;
 mod decode;
 pub mod pacing;
 pub mod progress;
@@ -32,7 +34,7 @@ use reqwest::header::HeaderValue;
 use crate::answer::error::Error;
 use crate::auth::transport::{self, redact_user_info};
 use crate::auth::Credentials;
-use crate::client::budget::{Budgets, RateLimit, RateLimitPolicy};
+use crate::client::budget::{Budgets, RateBudgetStore, RateLimit, RateLimitPolicy};
 use crate::client::progress::Progress;
 use crate::client::retry::RetryPolicy;
 
@@ -61,7 +63,11 @@ pub(crate) struct Inner {
     pub(crate) raw: xapi_generated::Client,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_policy: RateLimitPolicy,
+    /// The budgets as the answers' headers tell them; they decide which
+    /// request may go unless `shared_budgets` is set.
     pub(crate) budgets: Budgets,
+    /// A store that decides instead (shared by several processes).
+    pub(crate) shared_budgets: Option<Arc<dyn RateBudgetStore>>,
     pub(crate) credential_key: u64,
     pub(crate) progress: Option<Progress>,
     /// Per-attempt deadline: connect, headers and the whole body.
@@ -98,6 +104,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     rate_policy: RateLimitPolicy,
+    budget_store: Option<Arc<dyn RateBudgetStore>>,
     progress: Option<Progress>,
     max_body: usize,
     allow_insecure_http: bool,
@@ -126,6 +133,7 @@ impl Default for ClientBuilder {
             http: None,
             retry: RetryPolicy::default(),
             rate_policy: RateLimitPolicy::default(),
+            budget_store: None,
             progress: None,
             allow_insecure_http: false,
             archive_interval: pacing::DEFAULT_ARCHIVE_INTERVAL,
@@ -196,6 +204,18 @@ impl ClientBuilder {
     /// What to do when a rate limit is reached (default: wait out the window, up to 16 minutes).
     pub fn rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
         self.rate_policy = policy;
+        self
+    }
+
+    /// Where the per-endpoint rate-limit budgets are kept (default: in this
+    /// process, shared by the clones of the client). A store shared by
+    /// several processes, such as the `redis` feature's
+    /// [`RedisBudgetStore`](crate::rate_limit::RedisBudgetStore), keeps the
+    /// workers that use the same credentials within the app's limits
+    /// together. [`Client::rate_limits`] still reports the headers this
+    /// client saw.
+    pub fn rate_budget_store(mut self, store: Arc<dyn RateBudgetStore>) -> Self {
+        self.budget_store = Some(store);
         self
     }
 
@@ -311,6 +331,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 rate_policy: self.rate_policy,
                 budgets: Budgets::default(),
+                shared_budgets: self.budget_store,
                 credential_key,
                 progress: self.progress,
                 deadline: self.timeout,
@@ -319,6 +340,16 @@ impl ClientBuilder {
             }
         });
         Ok(Client { inner })
+    }
+}
+
+impl Inner {
+    /// The store that decides which request may go.
+    pub(crate) fn budget_store(&self) -> &dyn RateBudgetStore {
+        match &self.shared_budgets {
+            Some(store) => store.as_ref(),
+            None => &self.budgets,
+        }
     }
 }
 

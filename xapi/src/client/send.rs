@@ -13,7 +13,7 @@ use crate::answer::error::Error;
 use crate::answer::response::Response;
 use crate::auth::{AuthError, Credentials};
 use crate::client::body::{local_answer, read_capped, Answer, ReadFault};
-use crate::client::budget::{Admission, Probe, RateLimit, RateLimitEvent};
+use crate::client::budget::{BudgetKey, Probe, RateLimit, RateLimitEvent, Take};
 use crate::client::progress::ProgressEvent;
 use crate::client::retry::{Decision, GiveUpCause, Outcome};
 
@@ -124,12 +124,19 @@ impl Client {
                     delay,
                 });
                 tokio::time::sleep(delay).await;
+                let key = self.budget_key(operation);
                 self.inner.budgets.window_passed(
-                    self.inner.credential_key,
-                    operation.method.as_str(),
-                    operation.path,
+                    key.credential,
+                    key.method,
+                    key.path,
                     limit.reset(),
                 );
+                if let Some(shared) = &self.inner.shared_budgets {
+                    if let Err(e) = shared.window_passed(key, limit.reset()).await {
+                        // The store learns the new window from the next answer.
+                        tracing::warn!(operation = operation.id, error = %e, "rate-limit budget store");
+                    }
+                }
                 Ok(())
             }
             None => Err(Error::GaveUp {
@@ -157,25 +164,22 @@ impl Client {
         operation: &'static Operation,
         run: &mut Run,
     ) -> Result<Probe<'_>, Error> {
-        let budgets = &self.inner.budgets;
-        let key = (
-            self.inner.credential_key,
-            operation.method.as_str(),
-            operation.path,
-        );
+        let store = self.inner.budget_store();
+        let key = self.budget_key(operation);
         loop {
-            let changed = budgets.changed();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            match budgets.admit(key) {
-                Admission::Go { probe } => {
+            let take = store.take(key).await.map_err(|source| Error::RateBudget {
+                operation: operation.id,
+                source,
+            })?;
+            match take {
+                Take::Go { probe } => {
                     return Ok(Probe {
-                        budgets,
+                        store,
                         key,
                         active: probe,
                     })
                 }
-                Admission::Wait => {
+                Take::Wait(changed) => {
                     let started = tokio::time::Instant::now();
                     // Bounded: a probe whose task vanished is ended by its
                     // guard, but never wait on a signal alone.
@@ -185,13 +189,22 @@ impl Client {
                         delay: started.elapsed(),
                     });
                 }
-                Admission::Spent(limit) => {
+                Take::Spent(limit) => {
                     run.rate_waits = run.rate_waits.saturating_add(1);
                     self.respect_rate_limit(operation, limit, None, run.attempt)
                         .await?;
                 }
             }
         }
+    }
+
+    /// The budget `operation` draws on with these credentials.
+    fn budget_key(&self, operation: &'static Operation) -> BudgetKey {
+        BudgetKey::new(
+            self.inner.credential_key,
+            operation.method.as_str(),
+            operation.path,
+        )
     }
 
     /// Waits for `operation`'s budget when the last answer said it is spent
@@ -253,6 +266,7 @@ impl Client {
                     Error::GaveUp { .. } => 429,
                     Error::TooLarge { .. } => 502,
                     Error::Timeout { .. } => 504,
+                    Error::RateBudget { .. } => 503,
                     _ => 400,
                 };
                 Ok(local_answer(status, &other.to_string()))
@@ -565,12 +579,18 @@ impl Client {
         if let Some(remaining) = limit.remaining {
             span.record("rate_limit_remaining", remaining);
         }
-        self.inner.budgets.update(
-            self.inner.credential_key,
-            operation.method.as_str(),
-            operation.path,
-            limit,
-        );
+        let key = self.budget_key(operation);
+        self.inner
+            .budgets
+            .update(key.credential, key.method, key.path, limit);
+        if let Some(shared) = &self.inner.shared_budgets {
+            // The answer is here whatever the store says: a store that
+            // cannot record it learns the budget from a later answer (its
+            // probe, if this was one, expires).
+            if let Err(e) = shared.record(key, limit).await {
+                tracing::warn!(operation = operation.id, error = %e, "rate-limit budget store");
+            }
+        }
         span.in_scope(|| tracing::debug!(status, remaining = limit.remaining, "answered"));
         Ok((response, limit))
     }
