@@ -601,33 +601,61 @@ async fn comply(
     if sink.finished() {
         return Ok(());
     }
-    let outcome = match sink.state.cursor.get("job_id").and_then(Value::as_str) {
+    let written = sink
+        .state
+        .cursor
+        .get("lines")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let done = match sink.state.cursor.get("job_id").and_then(Value::as_str) {
         Some(id) => {
             ui.say(&format!("resuming compliance job {id}"));
-            compliance::resume(client, id, &ids, polling).await?
+            compliance::resume_until_complete(client, id, &ids, polling).await?
         }
         None => {
             let created = compliance::create_job(client, kind, None).await?;
             let id = created.id.as_deref().unwrap_or("").to_owned();
             ui.say(&format!("compliance job {id} created"));
-            sink.checkpoint(json!({ "job_id": id }))?;
+            sink.checkpoint(json!({ "job_id": id, "lines": 0 }))?;
             compliance::upload(client, &created, &ids).await?;
             ui.say(&format!("{} ids uploaded; waiting for the job", ids.len()));
-            let done = compliance::wait(client, &id, polling).await?;
-            compliance::download(client, done).await?
+            compliance::wait(client, &id, polling).await?
         }
     };
-    let id = outcome.job.id.as_deref().unwrap_or("").to_owned();
-    for line in outcome.body.split(|&b| b == b'\n') {
-        if line.trim_ascii().is_empty() {
+    let id = done.id.as_deref().unwrap_or("").to_owned();
+    // Lines go out in blocks, each with its checkpoint, so that a download
+    // cut half-way is resumed after the last block written.
+    let mut block: Vec<u8> = Vec::new();
+    let (mut seen, mut in_block) = (0u64, 0u64);
+    let lines = compliance::download_lines(client, &done);
+    futures::pin_mut!(lines);
+    while let Some(line) = lines.next().await {
+        let line = line?;
+        seen = seen.saturating_add(1);
+        if seen <= written {
             continue;
         }
-        sink.write(line.trim_ascii(), 1, json!({ "job_id": id }))?;
+        if !block.is_empty() {
+            block.push(b'\n');
+        }
+        block.extend_from_slice(&line);
+        in_block = in_block.saturating_add(1);
+        if block.len() >= COMPLIANCE_BLOCK_BYTES {
+            sink.write(&block, in_block, json!({ "job_id": id, "lines": seen }))?;
+            block.clear();
+            in_block = 0;
+        }
     }
-    ui.say(&format!("{} ids need action", outcome.results.len()));
+    if !block.is_empty() {
+        sink.write(&block, in_block, json!({ "job_id": id, "lines": seen }))?;
+    }
+    ui.say(&format!("{seen} ids need action"));
     sink.finish()?;
     Ok(())
 }
+
+/// How much of a compliance result is written between two checkpoints.
+const COMPLIANCE_BLOCK_BYTES: usize = 1 << 20;
 
 fn flatten(input: &Path, csv: bool, out: Option<&Path>, overwrite: bool, ui: &Ui) -> Result<()> {
     let reader: Box<dyn BufRead> = if input == Path::new("-") {

@@ -509,38 +509,53 @@ async fn compliance_round_trip_writes_the_result_lines() {
         .with_priority(2)
         .mount(&server)
         .await;
+    // Storage refuses the first download: the run fails after the job
+    // exists, and --resume picks the same job up without creating another.
+    Mock::given(method("GET"))
+        .and(path("/download/1"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/download/1"))
         .respond_with(ResponseTemplate::new(200).set_body_string(
             "{\"id\":\"2\",\"action\":\"delete\",\"reason\":\"deleted\"}\n{\"id\":\"3\",\"action\":\"delete\",\"reason\":\"suspended\"}\n",
         ))
+        .with_priority(2)
         .mount(&server)
         .await;
     let dir = tmp();
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, "1\n2\n3\n").expect("ids");
     let out = dir.path().join("compliance.jsonl");
-    let o = run(
-        &server,
-        &[
-            "compliance",
-            ids.to_str().expect("p"),
-            "--kind",
-            "tweets",
-            "--poll-seconds",
-            "0.05",
-            out.to_str().expect("p"),
-        ],
-    )
-    .await;
+    let mut args = vec![
+        "compliance",
+        ids.to_str().expect("p"),
+        "--kind",
+        "tweets",
+        "--poll-seconds",
+        "0.05",
+        out.to_str().expect("p"),
+    ];
+    let o = run(&server, &args).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("503"), "{}", text(&o.stderr));
+    args.push("--resume");
+    let o = run(&server, &args).await;
     assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("resuming compliance job"),
+        "{}",
+        text(&o.stderr)
+    );
     let got = lines(&out);
     let reasons: Vec<&str> = got.iter().filter_map(|l| l["reason"].as_str()).collect();
     assert_eq!(reasons, ["deleted", "suspended"]);
-    assert_eq!(
-        state_of(&out).expect("state")["cursor"]["job_id"],
-        "1500000000000000001"
-    );
+    let state = state_of(&out).expect("state");
+    assert_eq!(state["cursor"]["job_id"], "1500000000000000001");
+    assert_eq!(state["cursor"]["lines"], 2);
 }
 
 #[tokio::test]

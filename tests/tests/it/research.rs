@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -15,6 +16,7 @@ use xapi::research::hydrate::{Hydrator, LookupKind};
 use xapi::research::search::{Search, ARCHIVE_START};
 use xapi::retry::RetryPolicy;
 use xapi::{Client, Error};
+use xapi_tests::fault_server::{Body, FaultServer, Reply};
 
 fn client(server: &MockServer) -> Client {
     Client::builder()
@@ -410,4 +412,132 @@ async fn the_compliance_round_trip_uploads_polls_and_parses_the_result() {
         .await
         .expect("resume");
     assert_eq!(again.results.len(), 2);
+}
+
+/// A complete job whose result is at `url`.
+fn complete_job(url: &str) -> xapi::models::ComplianceJob {
+    serde_json::from_value(json!({
+        "id": "1460000000000000009", "type": "users", "status": "complete",
+        "download_url": url
+    }))
+    .expect("job")
+}
+
+/// `n` result lines of about 60 bytes each.
+fn result_lines(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"{}\",\"action\":\"delete\",\"reason\":\"deleted\"}}\n",
+                1000 + i
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_compliance_result_over_the_body_cap_is_refused_when_read_whole() {
+    let body = result_lines(100);
+    let server = FaultServer::start(move |_, _| {
+        Reply::json(200, &body).header("content-type", "application/octet-stream")
+    })
+    .await;
+    let client = Client::builder()
+        .max_body_bytes(1000)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let job = complete_job(&format!("{}/download/9", server.url));
+    let err = compliance::download(&client, job)
+        .await
+        .expect_err("a 6 kB file over a 1 kB cap");
+    assert!(
+        matches!(err, Error::TooLarge { limit: 1000, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn compliance_lines_arrive_whole_whatever_the_chunks() {
+    let whole = format!("{}\r\n  \n{}", result_lines(50), result_lines(1).trim_end());
+    // Pieces cut mid-line, mid-newline and at odd places.
+    let bytes = whole.into_bytes();
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    let mut step = 1;
+    while at < bytes.len() {
+        let end = (at + step).min(bytes.len());
+        pieces.push((Duration::ZERO, bytes[at..end].to_vec()));
+        at = end;
+        step = step % 97 + 13;
+    }
+    let server =
+        FaultServer::start(move |_, _| Reply::json(200, "").body(Body::Pieces(pieces.clone())))
+            .await;
+    // Each line fits under the cap; the file, 3 kB, does not.
+    let client = Client::builder()
+        .max_body_bytes(200)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let job = complete_job(&format!("{}/download/9", server.url));
+    let lines: Vec<_> = compliance::download_lines(&client, &job)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("every line");
+    assert_eq!(
+        lines.len(),
+        51,
+        "blank lines skipped, the last without its newline kept"
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_slice(line).expect("a whole JSON line");
+        let want = if i == 50 { 1000 } else { 1000 + i };
+        assert_eq!(v["id"], want.to_string(), "line {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_compliance_line_over_the_cap_ends_the_download_with_an_error() {
+    let long = format!("{{\"id\":\"1\",\"pad\":\"{}\"}}\n", "x".repeat(500));
+    let body = format!("{}{long}{}", result_lines(2), result_lines(2));
+    let server = FaultServer::start(move |_, _| Reply::json(200, &body)).await;
+    let client = Client::builder()
+        .max_body_bytes(200)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let job = complete_job(&format!("{}/download/9", server.url));
+    let items: Vec<_> = compliance::download_lines(&client, &job)
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(items.len(), 3, "two lines, then the error: {items:?}");
+    assert!(items[0].is_ok() && items[1].is_ok());
+    assert!(
+        matches!(items[2], Err(Error::TooLarge { limit: 200, .. })),
+        "{:?}",
+        items[2]
+    );
+}
+
+#[tokio::test]
+async fn a_compliance_download_refused_by_storage_is_an_api_error() {
+    let server =
+        FaultServer::start(|_, _| Reply::json(403, "<Error><Code>AccessDenied</Code></Error>"))
+            .await;
+    let client = Client::builder()
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let job = complete_job(&format!("{}/download/9", server.url));
+    let items: Vec<_> = compliance::download_lines(&client, &job)
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    match &items[0] {
+        Err(Error::Api(e)) => assert_eq!(e.status, 403),
+        other => panic!("{other:?}"),
+    }
 }

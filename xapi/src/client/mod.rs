@@ -8,7 +8,7 @@
 //! * `budget.rs`, `pacing.rs`, `retry.rs`, `validate.rs`, `progress.rs`: the
 //!   policies and checks the send path applies.
 
-mod body;
+pub(crate) mod body;
 pub mod budget;
 #[cfg(feature = "redis")]
 pub mod budget_redis;

@@ -11,12 +11,14 @@
 //! they get no credentials.
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
 use xapi_generated::runtime::RequestParts;
 
 use crate::answer::error::Error;
+use crate::client::body::{read_capped, Answer, ReadFault};
 use crate::client::budget::RateLimit;
 use crate::client::{api_error, Client};
 use crate::models::{ComplianceJob, ComplianceJobStatus};
@@ -125,34 +127,53 @@ fn job_id(job: &ComplianceJob) -> &str {
     job.id.as_deref().unwrap_or("?")
 }
 
-/// A storage request (no credentials), failing on a status outside 2xx.
-async fn storage(
+/// A storage request (no credentials) under the client's deadline; a
+/// status outside 2xx is the error, with the body read under the cap.
+async fn storage_response(
     client: &Client,
     what: &'static str,
     request: reqwest::RequestBuilder,
-) -> Result<Bytes, Error> {
-    let transport = |source| Error::Transport {
-        operation: what,
-        source,
-    };
+) -> Result<reqwest::Response, Error> {
     let request = match client.inner.deadline {
         Some(d) => request.timeout(d),
         None => request,
     };
-    let response = request.send().await.map_err(transport)?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(transport)?;
-    if !(200..300).contains(&status) {
-        return Err(Error::Api(Box::new(api_error(
-            what,
-            status,
-            headers,
-            RateLimit::default(),
-            body,
-        ))));
+    let response = request.send().await.map_err(|source| Error::Transport {
+        operation: what,
+        source,
+    })?;
+    if response.status().is_success() {
+        return Ok(response);
     }
-    Ok(body)
+    let answer = read_whole(client, what, response).await?;
+    Err(Error::Api(Box::new(api_error(
+        what,
+        answer.status,
+        answer.headers,
+        RateLimit::default(),
+        answer.body,
+    ))))
+}
+
+/// Reads a storage answer whole, at most the client's body cap.
+async fn read_whole(
+    client: &Client,
+    what: &'static str,
+    response: reqwest::Response,
+) -> Result<Answer, Error> {
+    read_capped(response, client.inner.max_body)
+        .await
+        .map_err(|fault| match fault {
+            ReadFault::Http(source) => Error::Transport {
+                operation: what,
+                source,
+            },
+            ReadFault::TooLarge(announced) => Error::TooLarge {
+                operation: what,
+                limit: client.inner.max_body,
+                announced,
+            },
+        })
 }
 
 /// Uploads `ids` (one per line) to the job's `upload_url`.
@@ -173,7 +194,10 @@ pub async fn upload(client: &Client, job: &ComplianceJob, ids: &[String]) -> Res
         .put(url)
         .header(reqwest::header::CONTENT_TYPE, "text/plain")
         .body(body);
-    storage(client, "complianceUpload", request).await.map(drop)
+    let response = storage_response(client, "complianceUpload", request).await?;
+    read_whole(client, "complianceUpload", response)
+        .await
+        .map(drop)
 }
 
 /// Polls job `id` until it is `complete` (and returns it); `failed` and
@@ -204,30 +228,160 @@ pub async fn wait(client: &Client, id: &str, polling: Polling) -> Result<Complia
     }
 }
 
-/// Downloads a complete job's result and parses its lines (blank lines
-/// skipped; a line that is not JSON is an error).
-pub async fn download(client: &Client, job: ComplianceJob) -> Result<Outcome, Error> {
-    let url = job
-        .download_url
+fn download_url(job: &ComplianceJob) -> Result<&str, Error> {
+    job.download_url
         .as_deref()
         .ok_or_else(|| Error::InvalidRequest {
-            operation: "complianceDownload",
+            operation: DOWNLOAD,
             parameter: "download_url".into(),
-            rule: format!("job {} has no download URL", job_id(&job)),
-        })?;
-    let body = storage(client, "complianceDownload", client.inner.http.get(url)).await?;
+            rule: format!("job {} has no download URL", job_id(job)),
+        })
+}
+
+const DOWNLOAD: &str = "complianceDownload";
+
+/// Downloads a complete job's result and parses its lines (blank lines
+/// skipped; a line that is not JSON is an error). The whole file is held
+/// in memory, so it must fit under the client's body cap
+/// ([`max_body_bytes`](crate::ClientBuilder::max_body_bytes)); for files
+/// of any size, [`download_lines`] hands each line over as it arrives.
+pub async fn download(client: &Client, job: ComplianceJob) -> Result<Outcome, Error> {
+    let response =
+        storage_response(client, DOWNLOAD, client.inner.http.get(download_url(&job)?)).await?;
+    let body = read_whole(client, DOWNLOAD, response).await?.body;
     let mut results = Vec::new();
     for line in body.split(|&b| b == b'\n') {
         if line.trim_ascii().is_empty() {
             continue;
         }
-        results.push(crate::client::decode_body::<serde_json::Value>(
-            "complianceDownload",
-            200,
-            line,
-        )?);
+        results.push(parse_line(line)?);
     }
     Ok(Outcome { job, body, results })
+}
+
+fn parse_line(line: &[u8]) -> Result<serde_json::Value, Error> {
+    crate::client::decode_body::<serde_json::Value>(DOWNLOAD, 200, line)
+}
+
+/// Downloads a complete job's result line by line: the stream yields each
+/// line that is not blank (trimmed, without its newline) as soon as it has
+/// arrived, so a file of any size is handled in the memory of one chunk
+/// and one line. A line is at most the client's body cap long; a line over
+/// it, a cut connection or an error status is the stream's last item.
+pub fn download_lines<'a>(
+    client: &'a Client,
+    job: &'a ComplianceJob,
+) -> impl futures::Stream<Item = Result<Bytes, Error>> + Send + 'a {
+    let state = Lines {
+        response: None,
+        pending: Vec::new(),
+        ready: VecDeque::new(),
+        failed: None,
+        done: false,
+    };
+    futures::stream::unfold(state, move |mut state| async move {
+        loop {
+            if let Some(line) = state.ready.pop_front() {
+                return Some((Ok(line), state));
+            }
+            if let Some(e) = state.failed.take() {
+                return Some((Err(e), state));
+            }
+            if state.done {
+                return None;
+            }
+            if let Err(e) = state.advance(client, job).await {
+                // The lines before the fault are still given, then it.
+                state.done = true;
+                state.failed = Some(e);
+            }
+        }
+    })
+}
+
+fn line_too_long(cap: usize) -> Error {
+    Error::TooLarge {
+        operation: DOWNLOAD,
+        limit: cap,
+        announced: None,
+    }
+}
+
+/// Where [`download_lines`] is in the file.
+struct Lines {
+    response: Option<reqwest::Response>,
+    /// The start of a line whose end has not arrived yet.
+    pending: Vec<u8>,
+    /// Whole lines not yet yielded.
+    ready: VecDeque<Bytes>,
+    /// The fault that ends the stream, given after the lines before it.
+    failed: Option<Error>,
+    done: bool,
+}
+
+impl Lines {
+    /// Reads one more chunk (sending the request first), and files the
+    /// lines it ends.
+    async fn advance(&mut self, client: &Client, job: &ComplianceJob) -> Result<(), Error> {
+        let response = match &mut self.response {
+            Some(r) => r,
+            None => {
+                let request = client.inner.http.get(download_url(job)?);
+                self.response
+                    .insert(storage_response(client, DOWNLOAD, request).await?)
+            }
+        };
+        let chunk = response.chunk().await.map_err(|source| Error::Transport {
+            operation: DOWNLOAD,
+            source,
+        })?;
+        let cap = client.inner.max_body;
+        let Some(chunk) = chunk else {
+            self.done = true;
+            let last = Bytes::from(std::mem::take(&mut self.pending));
+            self.file(last);
+            return Ok(());
+        };
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &chunk) {
+            let head = chunk.slice(start..end);
+            start = end.saturating_add(1);
+            if self.pending.is_empty() {
+                if head.len() > cap {
+                    return Err(line_too_long(cap));
+                }
+                self.file(head);
+            } else {
+                self.hold(&head, cap)?;
+                let line = Bytes::from(std::mem::take(&mut self.pending));
+                self.file(line);
+            }
+        }
+        let rest = chunk.slice(start..);
+        self.hold(&rest, cap)
+    }
+
+    fn hold(&mut self, part: &[u8], cap: usize) -> Result<(), Error> {
+        if self.pending.len().saturating_add(part.len()) > cap {
+            return Err(line_too_long(cap));
+        }
+        self.pending.extend_from_slice(part);
+        Ok(())
+    }
+
+    fn file(&mut self, line: Bytes) {
+        let at = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        let to = line
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(at, |i| i.saturating_add(1));
+        if at < to {
+            self.ready.push_back(line.slice(at..to));
+        }
+    }
 }
 
 /// The whole round trip for `ids`: create, upload, wait, download.
@@ -256,10 +410,22 @@ pub async fn resume(
     ids: &[String],
     polling: Polling,
 ) -> Result<Outcome, Error> {
+    let done = resume_until_complete(client, id, ids, polling).await?;
+    download(client, done).await
+}
+
+/// [`resume`] up to the download: uploads `ids` again when job `id` is
+/// still `created`, then waits until it is `complete` and returns it, for
+/// [`download`] or [`download_lines`].
+pub async fn resume_until_complete(
+    client: &Client,
+    id: &str,
+    ids: &[String],
+    polling: Polling,
+) -> Result<ComplianceJob, Error> {
     let current = job(client, id).await?;
     if current.status == Some(ComplianceJobStatus::Created) {
         upload(client, &current, ids).await?;
     }
-    let done = wait(client, id, polling).await?;
-    download(client, done).await
+    wait(client, id, polling).await
 }
