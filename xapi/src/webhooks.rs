@@ -166,41 +166,94 @@ fn lenient_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
 /// The author of an [`EventPost`] or a side of a [`RelationEvent`] (a user
 /// object of API v1.1, the fields bots use most).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(from = "RawEventUser")]
 #[non_exhaustive]
 pub struct EventUser {
-    /// `id_str` (or `id`).
-    #[serde(default, alias = "id", deserialize_with = "lenient_id")]
+    /// `id_str` (or `id` when that is all there is).
     pub id_str: Option<String>,
     /// `screen_name`.
-    #[serde(default)]
     pub screen_name: Option<String>,
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
     /// Every other field.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// A post as the Account Activity API delivers it (API v1.1 shape).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(from = "RawEventPost")]
 #[non_exhaustive]
 pub struct EventPost {
-    /// `id_str` (or `id`).
-    #[serde(default, alias = "id", deserialize_with = "lenient_id")]
+    /// `id_str` (or `id` when that is all there is).
     pub id_str: Option<String>,
-    /// `text` (or `full_text`).
-    #[serde(default, alias = "full_text")]
+    /// `full_text` when the post carries it, else `text`.
     pub text: Option<String>,
     /// `in_reply_to_status_id_str`.
-    #[serde(default, deserialize_with = "lenient_id")]
     pub in_reply_to_status_id_str: Option<String>,
     /// `user`: the author.
-    #[serde(default)]
     pub user: Option<EventUser>,
     /// Every other field.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// What an [`EventUser`] is read from: API v1.1 objects carry their id
+/// twice (`id` a number, `id_str` text), which one field with an alias
+/// would refuse as a duplicate.
+#[derive(Deserialize)]
+struct RawEventUser {
+    #[serde(default, deserialize_with = "lenient_id")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_id")]
+    id_str: Option<String>,
+    #[serde(default)]
+    screen_name: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl From<RawEventUser> for EventUser {
+    fn from(raw: RawEventUser) -> Self {
+        EventUser {
+            id_str: raw.id_str.or(raw.id),
+            screen_name: raw.screen_name,
+            name: raw.name,
+            extra: raw.extra,
+        }
+    }
+}
+
+/// What an [`EventPost`] is read from (see [`RawEventUser`]; `text` and
+/// `full_text` may come together too).
+#[derive(Deserialize)]
+struct RawEventPost {
+    #[serde(default, deserialize_with = "lenient_id")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_id")]
+    id_str: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    full_text: Option<String>,
+    #[serde(default, deserialize_with = "lenient_id")]
+    in_reply_to_status_id_str: Option<String>,
+    #[serde(default)]
+    user: Option<EventUser>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl From<RawEventPost> for EventPost {
+    fn from(raw: RawEventPost) -> Self {
+        EventPost {
+            id_str: raw.id_str.or(raw.id),
+            text: raw.full_text.or(raw.text),
+            in_reply_to_status_id_str: raw.in_reply_to_status_id_str,
+            user: raw.user,
+            extra: raw.extra,
+        }
+    }
 }
 
 /// A deleted post (`tweet_delete_events`).
@@ -526,6 +579,40 @@ mod tests {
         ] {
             assert!(!verify_signature(secret, body, &header), "{header:?}");
         }
+    }
+
+    #[test]
+    fn a_post_with_both_id_and_id_str_is_decoded() {
+        // API v1.1 objects carry the id twice: as a number and as text.
+        let body = serde_json::json!({
+            "for_user_id": "4337869213",
+            "tweet_create_events": [
+                { "id": 1790000000000000001u64, "id_str": "1790000000000000001",
+                  "text": "@bot hel", "full_text": "@bot hello there",
+                  "in_reply_to_status_id": 1780000000000000002u64,
+                  "in_reply_to_status_id_str": "1780000000000000002",
+                  "user": { "id": 11, "id_str": "11", "screen_name": "alice" } }
+            ]
+        });
+        let envelope =
+            ActivityEnvelope::from_slice(body.to_string().as_bytes()).expect("test setup");
+        let ActivityEvent::PostCreate(post) = &envelope.events[0] else {
+            panic!("{:?}", envelope.events[0]);
+        };
+        assert_eq!(post.id_str.as_deref(), Some("1790000000000000001"));
+        assert_eq!(post.text.as_deref(), Some("@bot hello there"));
+        assert_eq!(
+            post.in_reply_to_status_id_str.as_deref(),
+            Some("1780000000000000002")
+        );
+        let author = post.user.as_ref().expect("test setup");
+        assert_eq!(author.id_str.as_deref(), Some("11"));
+        assert_eq!(author.screen_name.as_deref(), Some("alice"));
+        assert_eq!(
+            post.extra.get("in_reply_to_status_id"),
+            Some(&Value::from(1780000000000000002u64)),
+            "other keys are kept"
+        );
     }
 
     #[test]
