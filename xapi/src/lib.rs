@@ -132,7 +132,9 @@ pub use write::{posts, text};
 
 pub use answer::error::Error;
 pub use answer::response::Response;
-pub use client::{Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL};
+pub use client::{
+    Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+};
 pub use xapi_generated::requests::Api;
 pub use xapi_generated::runtime::Text;
 

@@ -423,6 +423,15 @@ fn complete_job(url: &str) -> xapi::models::ComplianceJob {
     .expect("job")
 }
 
+/// A client for storage links only (no credentials), with body cap `cap`.
+fn storage_client(cap: usize) -> Client {
+    Client::builder()
+        .max_body_bytes(cap)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client")
+}
+
 /// `n` result lines of about 60 bytes each.
 fn result_lines(n: usize) -> String {
     (0..n)
@@ -442,11 +451,7 @@ async fn a_compliance_result_over_the_body_cap_is_refused_when_read_whole() {
         Reply::json(200, &body).header("content-type", "application/octet-stream")
     })
     .await;
-    let client = Client::builder()
-        .max_body_bytes(1000)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client = storage_client(1000);
     let job = complete_job(&format!("{}/download/9", server.url));
     let err = compliance::download(&client, job)
         .await
@@ -475,11 +480,7 @@ async fn compliance_lines_arrive_whole_whatever_the_chunks() {
         FaultServer::start(move |_, _| Reply::json(200, "").body(Body::Pieces(pieces.clone())))
             .await;
     // Each line fits under the cap; the file, 3 kB, does not.
-    let client = Client::builder()
-        .max_body_bytes(200)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client = storage_client(200);
     let job = complete_job(&format!("{}/download/9", server.url));
     let lines: Vec<_> = compliance::download_lines(&client, &job)
         .collect::<Vec<_>>()
@@ -504,11 +505,7 @@ async fn a_compliance_line_over_the_cap_ends_the_download_with_an_error() {
     let long = format!("{{\"id\":\"1\",\"pad\":\"{}\"}}\n", "x".repeat(500));
     let body = format!("{}{long}{}", result_lines(2), result_lines(2));
     let server = FaultServer::start(move |_, _| Reply::json(200, &body)).await;
-    let client = Client::builder()
-        .max_body_bytes(200)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client = storage_client(200);
     let job = complete_job(&format!("{}/download/9", server.url));
     let items: Vec<_> = compliance::download_lines(&client, &job)
         .collect::<Vec<_>>()
@@ -527,10 +524,7 @@ async fn a_compliance_download_refused_by_storage_is_an_api_error() {
     let server =
         FaultServer::start(|_, _| Reply::json(403, "<Error><Code>AccessDenied</Code></Error>"))
             .await;
-    let client = Client::builder()
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client = storage_client(1 << 20);
     let job = complete_job(&format!("{}/download/9", server.url));
     let items: Vec<_> = compliance::download_lines(&client, &job)
         .collect::<Vec<_>>()
