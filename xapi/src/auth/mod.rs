@@ -6,7 +6,8 @@
 //! * an app's consumer key and secret, exchanged for a bearer token on first
 //!   use ([`Credentials::AppOnly`], see [`app_only`]);
 //! * OAuth 1.0a user context, where every request is signed with HMAC-SHA1
-//!   ([`Credentials::OAuth1`], see [`oauth1`]);
+//!   ([`Credentials::OAuth1`], see [`oauth1`]), the user's token obtained
+//!   with the three-legged or PIN-based login ([`oauth1_login`]);
 //! * OAuth 2.0 user context obtained with the authorization-code flow and
 //!   PKCE, refreshed automatically ([`Credentials::OAuth2User`], see
 //!   [`oauth2`] and [`pkce`]).
@@ -17,6 +18,7 @@
 
 pub mod app_only;
 pub mod oauth1;
+pub mod oauth1_login;
 pub mod oauth2;
 pub mod pkce;
 pub(crate) mod transport;
