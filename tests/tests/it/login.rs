@@ -449,3 +449,375 @@ async fn oauth1_login_answers_that_do_not_decode_are_errors_with_context() {
     .await
     .expect("finished in time");
 }
+
+// ---------------------------------------------------------------------------
+// OAuth 2.0: a token store, revocation, public and confidential clients,
+// async callbacks.
+
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use xapi::auth::oauth2::{OAuth2Client, TokenTypeHint};
+use xapi::auth::{FileTokenStore, TokenPair, TokenStore, UserTokenManager};
+
+/// Grants `USER-n` with refresh token `REFRESH-n` for the n-th request,
+/// and records each form body with its `Authorization` header.
+#[derive(Clone, Default)]
+struct TokenEndpoint {
+    bodies: Arc<Mutex<Vec<(String, Option<String>)>>>,
+}
+
+impl TokenEndpoint {
+    fn bodies(&self) -> Vec<(String, Option<String>)> {
+        self.bodies.lock().expect("lock").clone()
+    }
+}
+
+impl Respond for TokenEndpoint {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body = String::from_utf8_lossy(&request.body).into_owned();
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let n = {
+            let mut bodies = self.bodies.lock().expect("lock");
+            bodies.push((body, auth));
+            bodies.len()
+        };
+        if request.url.path() == "/2/oauth2/revoke" {
+            return ResponseTemplate::new(200).set_body_json(serde_json::json!({"revoked": true}));
+        }
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": format!("USER-{n}"),
+            "scope": "tweet.read users.read offline.access",
+            "refresh_token": format!("REFRESH-{n}"),
+        }))
+    }
+}
+
+async fn token_server() -> (MockServer, TokenEndpoint, OAuth2Client) {
+    let server = MockServer::start().await;
+    let endpoint = TokenEndpoint::default();
+    Mock::given(method("POST"))
+        .respond_with(endpoint.clone())
+        .mount(&server)
+        .await;
+    let client = OAuth2Client::new("client-id", "http://127.0.0.1:8765/callback")
+        .with_token_url(format!("{}/2/oauth2/token", server.uri()))
+        .with_revoke_url(format!("{}/2/oauth2/revoke", server.uri()));
+    (server, endpoint, client)
+}
+
+fn expired_pair() -> TokenPair {
+    TokenPair::new("EXPIRED-ACCESS")
+        .with_refresh_token("FIRST-REFRESH")
+        .with_expires_at(SystemTime::now() - Duration::from_secs(1))
+        .with_scopes(["tweet.read", "users.read", "offline.access"])
+}
+
+fn refresh_token_of(pair: &TokenPair) -> Option<String> {
+    // The secret is only read here to compare it.
+    pair.refresh_token
+        .as_ref()
+        .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned())
+}
+
+fn access_token_of(pair: &TokenPair) -> String {
+    secrecy::ExposeSecret::expose_secret(&pair.access_token).to_owned()
+}
+
+#[tokio::test]
+async fn oauth2_refreshed_tokens_survive_a_restart_in_a_file_store() {
+    tokio::time::timeout(TEST_BOUND, async {
+        let (_server, endpoint, client) = token_server().await;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("tokens.json");
+        let http = http();
+
+        // Nothing saved yet: nothing to restore.
+        let none = UserTokenManager::restore(client.clone(), FileTokenStore::new(&path)).await;
+        assert!(matches!(none, Ok(None)), "{none:?}");
+
+        let manager = UserTokenManager::new(client.clone(), expired_pair())
+            .with_store(FileTokenStore::new(&path));
+        let token = manager.access_token(&http).await.expect("refreshed");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "USER-1");
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("the store file")).expect("json");
+        assert_eq!(saved["access_token"], "USER-1");
+        assert_eq!(saved["refresh_token"], "REFRESH-1");
+        assert!(saved["expires_at"].as_u64().is_some(), "{saved}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("listing")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["tokens.json"], "no temporary file is left");
+        drop(manager);
+
+        // A restart: the saved pair, with its rotated refresh token.
+        let manager = UserTokenManager::restore(client.clone(), FileTokenStore::new(&path))
+            .await
+            .expect("restored")
+            .expect("a saved pair");
+        let pair = manager.tokens().await;
+        assert_eq!(access_token_of(&pair), "USER-1");
+        assert_eq!(refresh_token_of(&pair).as_deref(), Some("REFRESH-1"));
+        assert_eq!(pair.scopes, ["tweet.read", "users.read", "offline.access"]);
+        // Fresh: used without a refresh.
+        let token = manager.access_token(&http).await.expect("token");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "USER-1");
+        assert_eq!(endpoint.bodies().len(), 1);
+        // The next refresh sends the refresh token read from the file, and
+        // the restored manager saves what it gets.
+        manager.force_refresh(&http).await.expect("refreshed");
+        let bodies = endpoint.bodies();
+        assert_eq!(
+            bodies.last().map(|(b, _)| b.as_str()),
+            Some("grant_type=refresh_token&refresh_token=REFRESH-1&client_id=client-id")
+        );
+        let saved = FileTokenStore::new(&path)
+            .load()
+            .await
+            .expect("loaded")
+            .expect("a pair");
+        assert_eq!(access_token_of(&saved), "USER-2");
+
+        // A file that holds something else: an error naming the file,
+        // without its content.
+        std::fs::write(&path, b"{\"access_token\": 12, \"hint\": \"SECRET-ISH\"}").expect("write");
+        match UserTokenManager::restore(client, FileTokenStore::new(&path)).await {
+            Err(xapi::auth::AuthError::Store(e)) => {
+                assert!(e.contains("tokens.json"), "{e}");
+                assert!(!e.contains("SECRET-ISH"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    })
+    .await
+    .expect("finished in time");
+}
+
+/// A store that, while saving, asks the manager for its token.
+struct AskingStore {
+    manager: Arc<OnceLock<UserTokenManager>>,
+    saved: Arc<Mutex<Vec<String>>>,
+}
+
+impl TokenStore for AskingStore {
+    fn load(&self) -> futures::future::BoxFuture<'_, std::io::Result<Option<TokenPair>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn save<'a>(
+        &'a self,
+        tokens: &'a TokenPair,
+    ) -> futures::future::BoxFuture<'a, std::io::Result<()>> {
+        Box::pin(async move {
+            if let Some(manager) = self.manager.get() {
+                // Takes the manager's token lock.
+                let current = manager.tokens().await;
+                assert_eq!(access_token_of(&current), access_token_of(tokens));
+            }
+            self.saved
+                .lock()
+                .expect("lock")
+                .push(access_token_of(tokens));
+            Ok(())
+        })
+    }
+}
+
+// One thread: a callback awaiting a lock its own task holds would hang.
+#[tokio::test(flavor = "current_thread")]
+async fn oauth2_async_callback_and_store_may_await_the_manager() {
+    let (_server, _endpoint, client) = token_server().await;
+    let http = http();
+    let me: Arc<OnceLock<UserTokenManager>> = Arc::default();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let saved: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (me2, seen2, http2) = (Arc::clone(&me), Arc::clone(&seen), http.clone());
+    let manager = UserTokenManager::new(client, expired_pair())
+        .with_async_callback(move |pair: TokenPair| {
+            let (me, seen, http) = (Arc::clone(&me2), Arc::clone(&seen2), http2.clone());
+            async move {
+                let Some(manager) = me.get() else { return };
+                // Both take the token lock; neither may find it held.
+                let token = manager.access_token(&http).await;
+                let current = manager.tokens().await;
+                seen.lock().expect("lock").push(format!(
+                    "{} {} {}",
+                    access_token_of(&pair),
+                    token
+                        .map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned())
+                        .unwrap_or_else(|e| format!("error {e}")),
+                    access_token_of(&current)
+                ));
+            }
+        })
+        .with_store(AskingStore {
+            manager: Arc::clone(&me),
+            saved: Arc::clone(&saved),
+        });
+    assert!(me.set(manager.clone()).is_ok());
+
+    let token = tokio::time::timeout(Duration::from_secs(5), manager.access_token(&http))
+        .await
+        .expect("no deadlock: the callback and the store ran with no lock held")
+        .expect("token");
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "USER-1");
+    // The store saved before the callback ran, and the refresh waited for both.
+    assert_eq!(*saved.lock().expect("lock"), ["USER-1"]);
+    assert_eq!(*seen.lock().expect("lock"), ["USER-1 USER-1 USER-1"]);
+
+    tokio::time::timeout(Duration::from_secs(5), manager.force_refresh(&http))
+        .await
+        .expect("no deadlock on the second refresh")
+        .expect("token");
+    assert_eq!(*saved.lock().expect("lock"), ["USER-1", "USER-2"]);
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        ["USER-1 USER-1 USER-1", "USER-2 USER-2 USER-2"]
+    );
+}
+
+#[tokio::test]
+async fn oauth2_revoke_and_client_authentication_public_and_confidential() {
+    tokio::time::timeout(TEST_BOUND, async {
+        let (server, endpoint, public) = token_server().await;
+        let http = http();
+        let token = secrecy::SecretString::from("TO-REVOKE/1".to_owned());
+
+        // A public client: client_id in the body, no Authorization header.
+        public
+            .revoke(&http, &token, TokenTypeHint::AccessToken)
+            .await
+            .expect("revoked");
+        public
+            .refresh(&http, &secrecy::SecretString::from("R0".to_owned()))
+            .await
+            .expect("refreshed");
+        // A confidential client: HTTP Basic, and no client_id in the body.
+        let confidential = public.clone().with_client_secret("client secret");
+        confidential
+            .revoke(&http, &token, TokenTypeHint::RefreshToken)
+            .await
+            .expect("revoked");
+        confidential
+            .refresh(&http, &secrecy::SecretString::from("R0".to_owned()))
+            .await
+            .expect("refreshed");
+        let basic = format!("Basic {}", STANDARD.encode("client-id:client%20secret"));
+        assert_eq!(
+            endpoint.bodies(),
+            [
+                (
+                    "token=TO-REVOKE%2F1&token_type_hint=access_token&client_id=client-id"
+                        .to_owned(),
+                    None
+                ),
+                (
+                    "grant_type=refresh_token&refresh_token=R0&client_id=client-id".to_owned(),
+                    None
+                ),
+                (
+                    "token=TO-REVOKE%2F1&token_type_hint=refresh_token".to_owned(),
+                    Some(basic.clone())
+                ),
+                (
+                    "grant_type=refresh_token&refresh_token=R0".to_owned(),
+                    Some(basic)
+                ),
+            ]
+        );
+        let paths: Vec<String> = server
+            .received_requests()
+            .await
+            .expect("recording")
+            .iter()
+            .map(|r| r.url.path().to_owned())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/2/oauth2/revoke",
+                "/2/oauth2/token",
+                "/2/oauth2/revoke",
+                "/2/oauth2/token"
+            ]
+        );
+
+        // The manager revokes the refresh token, then the access token.
+        let manager = UserTokenManager::new(
+            public.clone(),
+            TokenPair::new("A-1").with_refresh_token("R-1"),
+        );
+        manager.revoke(&http).await.expect("revoked");
+        let bodies = endpoint.bodies();
+        let last_two: Vec<&str> = bodies
+            .iter()
+            .rev()
+            .take(2)
+            .rev()
+            .map(|(b, _)| b.as_str())
+            .collect();
+        assert_eq!(
+            last_two,
+            [
+                "token=R-1&token_type_hint=refresh_token&client_id=client-id",
+                "token=A-1&token_type_hint=access_token&client_id=client-id"
+            ]
+        );
+
+        // An endpoint that says it did not revoke, or refuses: errors.
+        let refusing = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/no"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"revoked": false})),
+            )
+            .mount(&refusing)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/bad"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+                "error": "invalid_request",
+                "error_description": "Value passed for the token TO-REVOKE/1 was invalid."
+            })))
+            .mount(&refusing)
+            .await;
+        let no = public
+            .clone()
+            .with_revoke_url(format!("{}/no", refusing.uri()));
+        let err = no
+            .revoke(&http, &token, TokenTypeHint::AccessToken)
+            .await
+            .expect_err("not revoked");
+        assert!(err.to_string().contains("not revoked"), "{err}");
+        let bad = public.with_revoke_url(format!("{}/bad", refusing.uri()));
+        match bad.revoke(&http, &token, TokenTypeHint::AccessToken).await {
+            Err(AuthError::TokenEndpoint {
+                status: 400,
+                detail,
+            }) => {
+                assert!(detail.contains("invalid_request"), "{detail}");
+                assert!(!detail.contains("TO-REVOKE/1"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    })
+    .await
+    .expect("finished in time");
+}

@@ -29,7 +29,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use oauth1::OAuth1Credentials;
-pub use oauth2::{OAuth2Client, TokenPair, UserTokenManager};
+pub use oauth2::{FileTokenStore, OAuth2Client, TokenPair, TokenStore, UserTokenManager};
 pub use pkce::PkceVerifier;
 
 /// Text printed by `Debug` implementations instead of a secret value.
@@ -84,6 +84,9 @@ pub enum AuthError {
     /// The request to the token endpoint could not be completed.
     #[error("could not reach the token endpoint: {0}")]
     Transport(String),
+    /// A [`oauth2::TokenStore`] could not load the saved tokens.
+    #[error("the token store failed: {0}")]
+    Store(String),
 }
 
 fn fmt_status(status: Option<u16>) -> String {
