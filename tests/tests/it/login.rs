@@ -460,15 +460,18 @@ use std::time::SystemTime;
 use xapi::auth::oauth2::{OAuth2Client, TokenTypeHint};
 use xapi::auth::{FileTokenStore, TokenPair, TokenStore, UserTokenManager};
 
+/// A form body as it arrived, with its `Authorization` header.
+type Arrived = (String, Option<String>);
+
 /// Grants `USER-n` with refresh token `REFRESH-n` for the n-th request,
 /// and records each form body with its `Authorization` header.
 #[derive(Clone, Default)]
 struct TokenEndpoint {
-    bodies: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    bodies: Arc<Mutex<Vec<Arrived>>>,
 }
 
 impl TokenEndpoint {
-    fn bodies(&self) -> Vec<(String, Option<String>)> {
+    fn bodies(&self) -> Vec<Arrived> {
         self.bodies.lock().expect("lock").clone()
     }
 }
