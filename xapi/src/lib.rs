@@ -188,5 +188,12 @@ pub mod raw {
     pub use xapi_generated::client::*;
 }
 
+/// The README's Rust blocks, compiled (and run where they can be) as
+/// doctests, so that what it shows keeps building. Its Redis block is
+/// marked `ignore`: it needs the `redis` feature.
+#[cfg(all(doctest, feature = "full"))]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 /// Version of the API document the bindings were generated from.
 pub const DOCUMENT_VERSION: &str = xapi_generated::DOCUMENT_VERSION;

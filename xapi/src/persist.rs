@@ -19,11 +19,30 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
 }
 
-fn write_atomic_blocking(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Opens `temp` for writing, new or emptied; when `private`, readable and
+/// writable by its owner only (on Unix) before anything is written to it.
+fn create_temp(temp: &Path, private: bool) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let file = options.open(temp)?;
+        // A file left over under this name keeps its mode: set it anyway.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options.open(temp)
+}
+
+fn write_atomic_blocking(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
     use std::io::Write as _;
     let temp = temp_path(path);
     let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = create_temp(&temp, private)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
@@ -44,7 +63,16 @@ fn write_atomic_blocking(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Replaces the content of `path` with `bytes` atomically (see the module).
 pub(crate) async fn write_atomic(path: PathBuf, bytes: Vec<u8>) -> io::Result<()> {
-    tokio::task::spawn_blocking(move || write_atomic_blocking(&path, &bytes))
+    tokio::task::spawn_blocking(move || write_atomic_blocking(&path, &bytes, false))
+        .await
+        .map_err(|e| io::Error::other(format!("the file writer stopped: {e}")))?
+}
+
+/// [`write_atomic`] for secrets: on Unix the file is readable and writable
+/// by its owner only (mode `0600`), from the moment its temporary file is
+/// created.
+pub(crate) async fn write_atomic_private(path: PathBuf, bytes: Vec<u8>) -> io::Result<()> {
+    tokio::task::spawn_blocking(move || write_atomic_blocking(&path, &bytes, true))
         .await
         .map_err(|e| io::Error::other(format!("the file writer stopped: {e}")))?
 }

@@ -11,6 +11,7 @@ mod dual_naming;
 mod facade;
 mod faults;
 mod generated_fresh;
+mod login;
 mod media_upload;
 mod mentions;
 mod pagination;

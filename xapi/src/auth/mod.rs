@@ -6,7 +6,8 @@
 //! * an app's consumer key and secret, exchanged for a bearer token on first
 //!   use ([`Credentials::AppOnly`], see [`app_only`]);
 //! * OAuth 1.0a user context, where every request is signed with HMAC-SHA1
-//!   ([`Credentials::OAuth1`], see [`oauth1`]);
+//!   ([`Credentials::OAuth1`], see [`oauth1`]), the user's token obtained
+//!   with the three-legged or PIN-based login ([`oauth1_login`]);
 //! * OAuth 2.0 user context obtained with the authorization-code flow and
 //!   PKCE, refreshed automatically ([`Credentials::OAuth2User`], see
 //!   [`oauth2`] and [`pkce`]).
@@ -17,6 +18,7 @@
 
 pub mod app_only;
 pub mod oauth1;
+pub mod oauth1_login;
 pub mod oauth2;
 pub mod pkce;
 pub(crate) mod transport;
@@ -27,7 +29,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use oauth1::OAuth1Credentials;
-pub use oauth2::{OAuth2Client, TokenPair, UserTokenManager};
+pub use oauth2::{FileTokenStore, OAuth2Client, TokenPair, TokenStore, UserTokenManager};
 pub use pkce::PkceVerifier;
 
 /// Text printed by `Debug` implementations instead of a secret value.
@@ -82,6 +84,9 @@ pub enum AuthError {
     /// The request to the token endpoint could not be completed.
     #[error("could not reach the token endpoint: {0}")]
     Transport(String),
+    /// A [`oauth2::TokenStore`] could not load the saved tokens.
+    #[error("the token store failed: {0}")]
+    Store(String),
 }
 
 fn fmt_status(status: Option<u16>) -> String {

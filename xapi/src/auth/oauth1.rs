@@ -137,28 +137,65 @@ pub fn signature_base_string(method: &str, url: &url::Url, params: &[(String, St
     )
 }
 
+/// What a signature is made with: the app's consumer key and secret and,
+/// once there is one, a token and its secret. The first step of a login has
+/// no token: its secret is then empty and `oauth_token` is left out.
+pub(crate) struct SigningKey<'a> {
+    pub(crate) consumer_key: &'a str,
+    pub(crate) consumer_secret: &'a str,
+    pub(crate) token: Option<&'a str>,
+    pub(crate) token_secret: &'a str,
+}
+
+impl<'a> SigningKey<'a> {
+    fn of(creds: &'a OAuth1Credentials) -> Self {
+        SigningKey {
+            consumer_key: &creds.consumer_key,
+            consumer_secret: creds.consumer_secret.expose_secret(),
+            token: Some(&creds.access_token),
+            token_secret: creds.access_token_secret.expose_secret(),
+        }
+    }
+}
+
 /// The `oauth_*` protocol parameters other than the signature, in order.
+#[cfg(test)]
 fn protocol_params(
     creds: &OAuth1Credentials,
     nonce: &str,
     timestamp: u64,
 ) -> Vec<(String, String)> {
-    vec![
-        ("oauth_consumer_key".to_owned(), creds.consumer_key.clone()),
+    key_params(&SigningKey::of(creds), nonce, timestamp)
+}
+
+/// The `oauth_*` protocol parameters of `key` other than the signature.
+fn key_params(key: &SigningKey<'_>, nonce: &str, timestamp: u64) -> Vec<(String, String)> {
+    let mut params = vec![
+        ("oauth_consumer_key".to_owned(), key.consumer_key.to_owned()),
         ("oauth_nonce".to_owned(), nonce.to_owned()),
         ("oauth_signature_method".to_owned(), "HMAC-SHA1".to_owned()),
         ("oauth_timestamp".to_owned(), timestamp.to_string()),
-        ("oauth_token".to_owned(), creds.access_token.clone()),
-        ("oauth_version".to_owned(), "1.0".to_owned()),
-    ]
+    ];
+    if let Some(token) = key.token {
+        params.push(("oauth_token".to_owned(), token.to_owned()));
+    }
+    params.push(("oauth_version".to_owned(), "1.0".to_owned()));
+    params
 }
 
 /// HMAC-SHA1 of `base_string` keyed with the two encoded secrets, base64.
+#[cfg(test)]
 fn hmac_signature(creds: &OAuth1Credentials, base_string: &str) -> SecretString {
+    key_signature(&SigningKey::of(creds), base_string)
+}
+
+/// HMAC-SHA1 of `base_string` keyed with the two encoded secrets of `key`,
+/// base64.
+fn key_signature(key: &SigningKey<'_>, base_string: &str) -> SecretString {
     let key = format!(
         "{}&{}",
-        percent_encode(creds.consumer_secret.expose_secret()),
-        percent_encode(creds.access_token_secret.expose_secret())
+        percent_encode(key.consumer_secret),
+        percent_encode(key.token_secret)
     );
     // HMAC accepts keys of any length, so this cannot fail; the fallback
     // only exists to avoid a panic path.
@@ -184,11 +221,35 @@ pub fn sign(
     nonce: &str,
     timestamp: u64,
 ) -> SecretString {
-    let oauth = protocol_params(creds, nonce, timestamp);
+    sign_with_key(
+        &SigningKey::of(creds),
+        &[],
+        method,
+        url,
+        form_params,
+        nonce,
+        timestamp,
+    )
+}
+
+/// [`sign`] with any [`SigningKey`], and `extra` protocol parameters
+/// (`oauth_callback`, `oauth_verifier`) that are signed and sent in the
+/// header beside the others.
+pub(crate) fn sign_with_key(
+    key: &SigningKey<'_>,
+    extra: &[(String, String)],
+    method: &str,
+    url: &url::Url,
+    form_params: &[(String, String)],
+    nonce: &str,
+    timestamp: u64,
+) -> SecretString {
+    let mut oauth = key_params(key, nonce, timestamp);
+    oauth.extend(extra.iter().cloned());
     let mut all: Vec<(String, String)> = form_params.to_vec();
     all.extend(oauth.iter().cloned());
     let base_string = signature_base_string(method, url, &all);
-    let signature = hmac_signature(creds, &base_string);
+    let signature = key_signature(key, &base_string);
 
     let mut header_params: Vec<(String, String)> = oauth;
     header_params.push((
@@ -205,7 +266,7 @@ pub fn sign(
 }
 
 /// A random 32-character alphanumeric nonce.
-fn random_nonce() -> String {
+pub(crate) fn random_nonce() -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(32)
@@ -240,11 +301,15 @@ pub fn sign_request(
     creds: &OAuth1Credentials,
     request: &mut reqwest::Request,
 ) -> Result<(), AuthError> {
-    let timestamp = SystemTime::now()
+    sign_request_with(creds, request, &random_nonce(), unix_now()?)
+}
+
+/// Seconds since the Unix epoch, for `oauth_timestamp`.
+pub(crate) fn unix_now() -> Result<u64, AuthError> {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_err(|_| AuthError::Invalid("the system clock is before 1970".to_owned()))?
-        .as_secs();
-    sign_request_with(creds, request, &random_nonce(), timestamp)
+        .map(|d| d.as_secs())
+        .map_err(|_| AuthError::Invalid("the system clock is before 1970".to_owned()))
 }
 
 /// A form body re-encoded as it is signed, and its decoded pairs.

@@ -9,13 +9,24 @@
 //!    (and a `reqwest::Client`: with the `rustls` feature, call
 //!    [`crate::tls::ensure_provider`] before building one);
 //! 3. hand the resulting [`TokenPair`] to a [`UserTokenManager`], which
-//!    refreshes it shortly before it expires and reports each new pair to an
-//!    optional callback so the application can persist it.
+//!    refreshes it shortly before it expires, saves each new pair to a
+//!    [`TokenStore`] (a [`FileTokenStore`], say) so that it survives a
+//!    restart ([`UserTokenManager::restore`]), and reports it to optional
+//!    callbacks, sync or async;
+//! 4. [`OAuth2Client::revoke`] (or [`UserTokenManager::revoke`]) when the
+//!    user logs out.
+//!
+//! Public clients send their `client_id` in the form body; confidential
+//! ones (with a client secret) authenticate with HTTP Basic instead.
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
 
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
@@ -30,6 +41,8 @@ use super::{error_detail, transport_detail, AuthError, FORM_CONTENT_TYPE, REDACT
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
 /// The token endpoint for code exchange and refresh.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.x.com/2/oauth2/token";
+/// The endpoint that revokes an access or refresh token.
+pub const DEFAULT_REVOKE_URL: &str = "https://api.x.com/2/oauth2/revoke";
 /// [`UserTokenManager::access_token`] refreshes tokens that expire within
 /// this margin (a token it obtained with a shorter lifetime is renewed once
 /// half of that lifetime has passed).
@@ -52,6 +65,8 @@ pub struct OAuth2Client {
     pub authorize_url: String,
     /// The token endpoint, normally [`DEFAULT_TOKEN_URL`].
     pub token_url: String,
+    /// The revocation endpoint, normally [`DEFAULT_REVOKE_URL`].
+    pub revoke_url: String,
 }
 
 impl OAuth2Client {
@@ -63,6 +78,7 @@ impl OAuth2Client {
             redirect_uri: redirect_uri.into(),
             authorize_url: DEFAULT_AUTHORIZE_URL.to_owned(),
             token_url: DEFAULT_TOKEN_URL.to_owned(),
+            revoke_url: DEFAULT_REVOKE_URL.to_owned(),
         }
     }
 
@@ -91,6 +107,17 @@ impl OAuth2Client {
     pub fn with_token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = url.into();
         self
+    }
+
+    /// Replaces the revocation endpoint URL.
+    pub fn with_revoke_url(mut self, url: impl Into<String>) -> Self {
+        self.revoke_url = url.into();
+        self
+    }
+
+    /// Whether this is a confidential client (it has a client secret).
+    pub fn is_confidential(&self) -> bool {
+        self.client_secret.is_some()
     }
 
     /// The URL to send the user to. `scopes` are joined with spaces; the
@@ -134,17 +161,11 @@ impl OAuth2Client {
             ("code", code),
             ("redirect_uri", self.redirect_uri.as_str()),
             ("code_verifier", verifier.expose_secret()),
-            ("client_id", self.client_id.as_str()),
         ];
         tracing::debug!("exchanging an OAuth 2.0 authorization code");
         self.token_request(http, &form, &[code, verifier.expose_secret()])
             .await
-            .map_err(|failure| match failure {
-                TokenFailure::Transport(detail) => AuthError::Transport(detail),
-                TokenFailure::Endpoint { status, detail } => {
-                    AuthError::TokenEndpoint { status, detail }
-                }
-            })
+            .map_err(TokenFailure::into_auth_error)
     }
 
     /// Obtains a new token pair with `refresh_token`.
@@ -161,7 +182,6 @@ impl OAuth2Client {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose_secret()),
-            ("client_id", self.client_id.as_str()),
         ];
         tracing::debug!("refreshing an OAuth 2.0 user token");
         let mut pair = self
@@ -183,6 +203,40 @@ impl OAuth2Client {
         Ok(pair)
     }
 
+    /// Revokes `token` (`POST /2/oauth2/revoke` with `token` and
+    /// `token_type_hint`). Revoking a token that is already invalid
+    /// succeeds, as the endpoint says.
+    ///
+    /// Errors: [`AuthError::Transport`] if the endpoint cannot be reached,
+    /// [`AuthError::TokenEndpoint`] if it refuses, or answers
+    /// `{"revoked": false}`.
+    pub async fn revoke(
+        &self,
+        http: &reqwest::Client,
+        token: &SecretString,
+        hint: TokenTypeHint,
+    ) -> Result<(), AuthError> {
+        let form = [
+            ("token", token.expose_secret()),
+            ("token_type_hint", hint.as_str()),
+        ];
+        tracing::debug!("revoking an OAuth 2.0 {}", hint.as_str());
+        let (status, bytes) = self
+            .post_form(http, &self.revoke_url, &form, &[token.expose_secret()])
+            .await
+            .map_err(TokenFailure::into_auth_error)?;
+        let revoked = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("revoked").and_then(serde_json::Value::as_bool));
+        if revoked == Some(false) {
+            return Err(AuthError::TokenEndpoint {
+                status,
+                detail: "the endpoint answered that the token was not revoked".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     /// POSTs `form` to the token endpoint and parses the answer. `secrets`
     /// (plus the client secret) are scrubbed from any error detail.
     async fn token_request(
@@ -191,18 +245,36 @@ impl OAuth2Client {
         form: &[(&str, &str)],
         secrets: &[&str],
     ) -> Result<TokenPair, TokenFailure> {
+        let (status, bytes) = self.post_form(http, &self.token_url, form, secrets).await?;
+        TokenPair::from_response_body(&bytes)
+            .map_err(|detail| TokenFailure::Endpoint { status, detail })
+    }
+
+    /// POSTs `form` to `url`, authenticated as this client: a confidential
+    /// client with HTTP Basic, a public one with `client_id` in the form.
+    /// Gives the status and body of a 2xx answer.
+    async fn post_form(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        form: &[(&str, &str)],
+        secrets: &[&str],
+    ) -> Result<(u16, bytes::Bytes), TokenFailure> {
         // The serializer is not `Send`; keep it out of the awaiting scope.
         let body = {
             let mut serializer = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in form {
                 serializer.append_pair(k, v);
             }
+            if self.client_secret.is_none() {
+                serializer.append_pair("client_id", &self.client_id);
+            }
             serializer.finish()
         };
 
         let mut scrub: Vec<&str> = secrets.to_vec();
         let mut request = http
-            .post(&self.token_url)
+            .post(url)
             .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(secret) = &self.client_secret {
@@ -228,8 +300,26 @@ impl OAuth2Client {
                 detail: error_detail(&bytes, &scrub),
             });
         }
-        TokenPair::from_response_body(&bytes)
-            .map_err(|detail| TokenFailure::Endpoint { status, detail })
+        Ok((status, bytes))
+    }
+}
+
+/// Which kind of token [`OAuth2Client::revoke`] is given (`token_type_hint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenTypeHint {
+    /// An access token.
+    AccessToken,
+    /// A refresh token.
+    RefreshToken,
+}
+
+impl TokenTypeHint {
+    /// The value sent: `access_token` or `refresh_token`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenTypeHint::AccessToken => "access_token",
+            TokenTypeHint::RefreshToken => "refresh_token",
+        }
     }
 }
 
@@ -244,6 +334,7 @@ impl fmt::Debug for OAuth2Client {
             .field("redirect_uri", &self.redirect_uri)
             .field("authorize_url", &self.authorize_url)
             .field("token_url", &self.token_url)
+            .field("revoke_url", &self.revoke_url)
             .finish()
     }
 }
@@ -252,6 +343,17 @@ impl fmt::Debug for OAuth2Client {
 enum TokenFailure {
     Transport(String),
     Endpoint { status: u16, detail: String },
+}
+
+impl TokenFailure {
+    fn into_auth_error(self) -> AuthError {
+        match self {
+            TokenFailure::Transport(detail) => AuthError::Transport(detail),
+            TokenFailure::Endpoint { status, detail } => {
+                AuthError::TokenEndpoint { status, detail }
+            }
+        }
+    }
 }
 
 /// A successful token endpoint answer. Deliberately not `Debug`.
@@ -397,6 +499,124 @@ impl fmt::Debug for TokenPair {
 /// Called with every new token pair a [`UserTokenManager`] obtains.
 pub type TokenCallback = Arc<dyn Fn(&TokenPair) + Send + Sync>;
 
+/// An async function called with every new token pair a
+/// [`UserTokenManager`] obtains (see [`UserTokenManager::with_async_callback`]).
+pub type AsyncTokenCallback = Arc<dyn Fn(TokenPair) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Where a [`UserTokenManager`] keeps the user's tokens, so that a refreshed
+/// pair (and the rotated refresh token it holds) survives a restart.
+///
+/// [`FileTokenStore`] keeps them in a file; implement this for a database
+/// or a secret manager. `save` is called with each new pair, never while
+/// the manager holds its token lock, so it may ask the manager for the
+/// token.
+pub trait TokenStore: Send + Sync {
+    /// The saved pair, if any.
+    fn load(&self) -> BoxFuture<'_, std::io::Result<Option<TokenPair>>>;
+    /// Saves `tokens`, replacing the pair saved before.
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, std::io::Result<()>>;
+}
+
+impl<S: TokenStore + ?Sized> TokenStore for Arc<S> {
+    fn load(&self) -> BoxFuture<'_, std::io::Result<Option<TokenPair>>> {
+        (**self).load()
+    }
+
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, std::io::Result<()>> {
+        (**self).save(tokens)
+    }
+}
+
+/// A [`TokenStore`] in one JSON file (`access_token`, `refresh_token`,
+/// `expires_at` in seconds since the Unix epoch, `scopes`).
+///
+/// Each save writes a temporary file beside it, flushes it and renames it
+/// over the old one, so the file always holds a whole pair. On Unix the
+/// file is readable and writable by its owner only (mode `0600`) from the
+/// moment it is created.
+#[derive(Clone, Debug)]
+pub struct FileTokenStore {
+    path: PathBuf,
+}
+
+impl FileTokenStore {
+    /// A store in `path` (created on the first save).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileTokenStore { path: path.into() }
+    }
+
+    /// The file the pair is kept in.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// The saved form of a pair. Deliberately not `Debug`.
+#[derive(Deserialize)]
+struct SavedTokens {
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    expires_at: Option<u64>,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+impl TokenStore for FileTokenStore {
+    fn load(&self) -> BoxFuture<'_, std::io::Result<Option<TokenPair>>> {
+        Box::pin(async move {
+            let Some(bytes) = crate::persist::read_optional(self.path.clone()).await? else {
+                return Ok(None);
+            };
+            let invalid = |why: String| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} does not hold saved tokens: {why}", self.path.display()),
+                )
+            };
+            // The error of serde_json may quote a value: only its place is kept.
+            let saved: SavedTokens = serde_json::from_slice(&bytes).map_err(|e| {
+                invalid(format!(
+                    "not a JSON token object (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            let access_token = saved
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| invalid("no access_token".to_owned()))?;
+            let mut pair = TokenPair::new(access_token).with_scopes(saved.scopes);
+            pair.refresh_token = saved
+                .refresh_token
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from);
+            pair.expires_at = saved
+                .expires_at
+                .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
+            Ok(Some(pair))
+        })
+    }
+
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, std::io::Result<()>> {
+        let expires_at = tokens
+            .expires_at
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+        let saved = serde_json::json!({
+            "access_token": tokens.access_token.expose_secret(),
+            "refresh_token": tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+            "expires_at": expires_at,
+            "scopes": tokens.scopes,
+        });
+        let mut bytes = saved.to_string().into_bytes();
+        bytes.push(b'\n');
+        Box::pin(crate::persist::write_atomic_private(
+            self.path.clone(),
+            bytes,
+        ))
+    }
+}
+
 /// A token that [`UserTokenManager`] obtained is renewed no sooner than this
 /// after it arrived, however short the lifetime the token endpoint gave it.
 pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
@@ -449,9 +669,18 @@ fn renewal_time(pair: &TokenPair) -> Option<Instant> {
     Instant::now().checked_add(wait)
 }
 
-/// The callback, and the order in which new pairs reach it.
+/// One receiver of new pairs.
+#[derive(Clone)]
+enum Sink {
+    Sync(TokenCallback),
+    Async(AsyncTokenCallback),
+    Store(Arc<dyn TokenStore>),
+}
+
+/// The receivers of new pairs (stores first, then callbacks, in the order
+/// they were added), and the order in which new pairs reach them.
 struct Notifier {
-    callback: TokenCallback,
+    sinks: Vec<Sink>,
     queue: StdMutex<Deliveries>,
 }
 
@@ -470,12 +699,12 @@ impl Notifier {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Hands `pair`, the `generation`-th pair obtained, to the callback,
-    /// with no token lock held. Pairs reach the callback oldest first and
-    /// one at a time; a pair superseded before its turn is skipped. Never
-    /// waits for another call of the callback: when one is running, the task
-    /// running it hands this pair over as well once it returns.
-    fn notify(&self, generation: u64, pair: TokenPair) {
+    /// Hands `pair`, the `generation`-th pair obtained, to the stores and
+    /// callbacks, with no lock held while they run. Pairs reach them oldest
+    /// first and one at a time; a pair superseded before its turn is
+    /// skipped. Never waits for another delivery: when one is running, the
+    /// task running it hands this pair over as well once it is done.
+    async fn notify(&self, generation: u64, pair: TokenPair) {
         {
             let mut queue = self.queue();
             let newest = generation > queue.delivered
@@ -509,9 +738,19 @@ impl Notifier {
                     }
                 }
             };
-            match next {
-                Some(pair) => (self.callback)(&pair),
-                None => break,
+            let Some(pair) = next else { break };
+            for sink in &self.sinks {
+                match sink {
+                    Sink::Store(store) => {
+                        if let Err(e) = store.save(&pair).await {
+                            tracing::warn!(
+                                "the refreshed OAuth 2.0 tokens could not be saved: {e}"
+                            );
+                        }
+                    }
+                    Sink::Sync(callback) => callback(&pair),
+                    Sink::Async(callback) => callback(pair.clone()).await,
+                }
             }
         }
         running.finished = true;
@@ -567,7 +806,7 @@ impl UserTokenManager {
     }
 
     /// Registers a function called with each new token pair, for example to
-    /// persist it.
+    /// persist it (several may be registered; each is called).
     ///
     /// It runs after the token lock is released, so it may ask this manager
     /// for the token. Calls never overlap and see the pairs in the order
@@ -575,9 +814,81 @@ impl UserTokenManager {
     /// skipped, so the last pair passed is always the current one. The task
     /// that refreshed runs it before returning the new token, so it should
     /// be quick.
-    pub fn with_callback(mut self, callback: impl Fn(&TokenPair) + Send + Sync + 'static) -> Self {
+    pub fn with_callback(self, callback: impl Fn(&TokenPair) + Send + Sync + 'static) -> Self {
+        self.add_sink(Sink::Sync(Arc::new(callback)))
+    }
+
+    /// Registers an async function called with each new token pair, under
+    /// the same rules as [`with_callback`](Self::with_callback): no lock is
+    /// held while it runs, so it may await this manager
+    /// ([`access_token`](Self::access_token), [`tokens`](Self::tokens));
+    /// calls never overlap and see the pairs in order. The refresh that
+    /// obtained the pair waits for it before handing out the new token.
+    pub fn with_async_callback<F, Fut>(self, callback: F) -> Self
+    where
+        F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let callback: AsyncTokenCallback = Arc::new(move |pair| Box::pin(callback(pair)));
+        self.add_sink(Sink::Async(callback))
+    }
+
+    /// Saves each new token pair to `store` (before the callbacks run, and
+    /// with no lock held). A failed save is logged as a warning and does
+    /// not fail the request that caused the refresh: the new pair is in use
+    /// either way. The pair given to [`new`](Self::new) is not saved; see
+    /// [`restore`](Self::restore) for starting from a saved pair.
+    pub fn with_store(self, store: impl TokenStore + 'static) -> Self {
+        self.add_sink(Sink::Store(Arc::new(store)))
+    }
+
+    /// A manager for the pair saved in `store`, which it goes on saving
+    /// to; `None` when nothing is saved yet (log the user in first).
+    ///
+    /// Errors: [`AuthError::Store`] when the store cannot be read or holds
+    /// something else.
+    pub async fn restore(
+        client: OAuth2Client,
+        store: impl TokenStore + 'static,
+    ) -> Result<Option<UserTokenManager>, AuthError> {
+        let saved = store
+            .load()
+            .await
+            .map_err(|e| AuthError::Store(e.to_string()))?;
+        Ok(saved.map(|pair| UserTokenManager::new(client, pair).with_store(store)))
+    }
+
+    /// Revokes the user's tokens: the refresh token, if there is one, and
+    /// the access token (see [`OAuth2Client::revoke`]).
+    pub async fn revoke(&self, http: &reqwest::Client) -> Result<(), AuthError> {
+        let pair = self.tokens().await;
+        if let Some(refresh) = &pair.refresh_token {
+            self.client
+                .revoke(http, refresh, TokenTypeHint::RefreshToken)
+                .await?;
+        }
+        self.client
+            .revoke(http, &pair.access_token, TokenTypeHint::AccessToken)
+            .await
+    }
+
+    /// Adds `sink` to the receivers of new pairs: stores before callbacks.
+    fn add_sink(mut self, sink: Sink) -> Self {
+        let mut sinks: Vec<Sink> = self
+            .notifier
+            .as_ref()
+            .map(|n| n.sinks.clone())
+            .unwrap_or_default();
+        let at = match sink {
+            Sink::Store(_) => sinks
+                .iter()
+                .position(|s| !matches!(s, Sink::Store(_)))
+                .unwrap_or(sinks.len()),
+            _ => sinks.len(),
+        };
+        sinks.insert(at, sink);
         self.notifier = Some(Arc::new(Notifier {
-            callback: Arc::new(callback),
+            sinks,
             queue: StdMutex::new(Deliveries::default()),
         }));
         self
@@ -664,7 +975,7 @@ impl UserTokenManager {
             drop(guard);
             tracing::debug!("OAuth 2.0 user token refreshed");
             if let Some((notifier, generation, pair)) = delivery {
-                notifier.notify(generation, pair);
+                notifier.notify(generation, pair).await;
             }
             Ok(token)
         });
@@ -680,7 +991,10 @@ impl fmt::Debug for UserTokenManager {
         f.debug_struct("UserTokenManager")
             .field("client", &self.client)
             .field("tokens", &REDACTED)
-            .field("has_callback", &self.notifier.is_some())
+            .field(
+                "receivers",
+                &self.notifier.as_ref().map_or(0, |n| n.sinks.len()),
+            )
             .finish()
     }
 }
@@ -810,6 +1124,8 @@ mod tests {
         Mock::given(method("POST"))
             .and(path("/2/oauth2/token"))
             .and(header("authorization", "Basic bXktY2xpZW50OnMzY3JldA=="))
+            // Authenticated by the header: no client_id in the form.
+            .and(body_string("grant_type=refresh_token&refresh_token=R0"))
             .respond_with(ResponseTemplate::new(200).set_body_json(token_json("A", "R")))
             .expect(1)
             .mount(&server)
