@@ -169,16 +169,14 @@ pub fn generate(
         RUNTIME_MODULE,
         &field_enums,
     )?;
-    let components: Vec<(String, String)> = processed_json
-        .pointer("/components/schemas")
-        .and_then(serde_json::Value::as_object)
-        .map(|schemas| {
-            schemas
-                .keys()
-                .map(|name| (name.clone(), models::type_ident(name)))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The document's own components (not those the passes hoisted from
+    // inline parameters).
+    let components: Vec<(String, String)> = original
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|name| (name.clone(), models::type_ident(name)))
+        .collect();
     let schema_table = features::schema_table(&components, &model_set, &gated.gates);
     let (models_tokens, client_file, fields_tokens) = (gated.models, gated.client, gated.fields);
     let models_tokens = quote!(#models_tokens #schema_table);
