@@ -85,6 +85,51 @@ impl VisitMut for StripApiVersionHeader {
     }
 }
 
+/// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`
+/// to every struct and enum of the generator's `types` module (its inline
+/// parameter and response types), as the models carry it. The generator's
+/// settings take extra derives but no attributes, so this is a pass.
+pub struct DeriveSchemas {
+    /// How many types were given the attribute.
+    pub added: usize,
+}
+
+impl DeriveSchemas {
+    fn attribute() -> syn::Attribute {
+        syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))])
+    }
+
+    /// Adds the attribute to the types of `file`'s `types` module.
+    pub fn apply(&mut self, file: &mut syn::File) {
+        for item in &mut file.items {
+            let syn::Item::Mod(module) = item else {
+                continue;
+            };
+            if module.ident != "types" {
+                continue;
+            }
+            let Some((_, items)) = &mut module.content else {
+                continue;
+            };
+            for item in items {
+                let attrs = match item {
+                    syn::Item::Struct(s) => &mut s.attrs,
+                    syn::Item::Enum(e) => &mut e.attrs,
+                    _ => continue,
+                };
+                // After the generator's own derive, so serde's attributes
+                // below it still apply to the same item.
+                let at = attrs
+                    .iter()
+                    .position(|a| a.path().is_ident("derive"))
+                    .map_or(attrs.len(), |i| i + 1);
+                attrs.insert(at, Self::attribute());
+                self.added += 1;
+            }
+        }
+    }
+}
+
 /// Restores the document's operation ids in `OperationInfo` (the generator
 /// passes the snake-case method name), so the transport can look operations
 /// up in the operation table.
@@ -196,6 +241,7 @@ pub fn postprocess(tokens: TokenStream, operation_ids: &[String]) -> Result<syn:
     restore.visit_file_mut(&mut file);
     let mut guard = GuardPathSegments { rewritten: 0 };
     guard.visit_file_mut(&mut file);
+    DeriveSchemas { added: 0 }.apply(&mut file);
     if !operation_ids.is_empty() && restore.rewritten != operation_ids.len() {
         return Err(format!(
             "restored {} operation ids of {}",
@@ -310,6 +356,25 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("encode_path"), "{text}");
+    }
+
+    #[test]
+    fn inline_types_derive_schemas_behind_the_feature() {
+        let mut file = syn::parse_str::<syn::File>(
+            "pub mod types { #[derive(Clone)] #[serde(transparent)] pub struct A(String); pub enum B { X } pub mod error { pub struct C; } } pub struct Client;",
+        )
+        .expect("parses");
+        let mut pass = DeriveSchemas { added: 0 };
+        pass.apply(&mut file);
+        assert_eq!(
+            pass.added, 2,
+            "A and B, not the error module nor the client"
+        );
+        let text = file.to_token_stream().to_string();
+        assert!(
+            text.contains("# [derive (Clone)] # [cfg_attr (feature = \"schemars\" , derive (:: schemars :: JsonSchema))] # [serde (transparent)] pub struct A"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -590,6 +590,51 @@ pub fn fields_module(names: &BTreeSet<String>, gates: &Gates) -> TokenStream {
     }
 }
 
+/// The `schemas` module appended to the models (the `schemars` feature):
+/// `components(generator)` lists each component schema of the document
+/// whose model is compiled in, by its name in the document, with the schema
+/// of what its model accepts. `components` pairs each component name with its
+/// model's name; each entry carries its model's gate.
+pub fn schema_table(
+    components: &[(String, String)],
+    models: &crate::models::Models,
+    gates: &Gates,
+) -> TokenStream {
+    use crate::models::{schema_type_of, Item};
+    let entries = components.iter().filter_map(|(component, ident)| {
+        let schema_ty = match models.items.get(ident)? {
+            Item::Struct { .. } | Item::Enum { .. } => ident.clone(),
+            Item::Alias { ty, .. } => schema_type_of(models, ty),
+        };
+        let ty: syn::Type = syn::parse_str(&schema_ty).ok()?;
+        let cfg = gates.models.get(ident).map(Gate::cfg).unwrap_or_default();
+        Some(quote! {
+            #cfg
+            out.push((#component, generator.subschema_for::<#ty>()));
+        })
+    });
+    quote! {
+        /// JSON Schemas of the models, describing what each accepts (the
+        /// `schemars` feature).
+        #[cfg(feature = "schemars")]
+        pub mod schemas {
+            #[allow(unused_imports)]
+            use super::*;
+            /// Each component schema of the API document whose model is
+            /// compiled in, by its name in the document, with the schema of
+            /// what its model accepts; named models are references into
+            /// `generator`'s definitions.
+            pub fn components(
+                generator: &mut ::schemars::gen::SchemaGenerator,
+            ) -> Vec<(&'static str, ::schemars::schema::Schema)> {
+                let mut out = Vec::new();
+                #(#entries)*
+                out
+            }
+        }
+    }
+}
+
 /// The generated files after gating.
 #[derive(Debug)]
 pub struct Gated {
@@ -939,11 +984,11 @@ mod tests {
         };
         let generated = features(&manifest("generated/Cargo.toml"));
         let facade = features(&manifest("xapi/Cargo.toml"));
-        // `reencode` is not an area: the round-trip dispatchers, for tests
-        // and tools.
+        // `reencode` and `schemars` are not areas: the round-trip
+        // dispatchers, for tests and tools, and the models' JSON Schemas.
         let areas: Features = generated
             .keys()
-            .filter(|k| *k != "default" && *k != FULL && *k != "reencode")
+            .filter(|k| *k != "default" && *k != FULL && *k != "reencode" && *k != "schemars")
             .cloned()
             .collect();
         assert_eq!(generated["default"], vec![FULL.to_owned()]);
@@ -958,6 +1003,7 @@ mod tests {
         }
         used.remove(FULL);
         used.remove("reencode");
+        used.remove("schemars");
         assert!(!used.is_empty(), "the generated code is gated");
         assert_eq!(used, areas, "features used by generated/src vs declared");
 

@@ -169,7 +169,17 @@ pub fn generate(
         RUNTIME_MODULE,
         &field_enums,
     )?;
+    // The document's own components (not those the passes hoisted from
+    // inline parameters).
+    let components: Vec<(String, String)> = original
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|name| (name.clone(), models::type_ident(name)))
+        .collect();
+    let schema_table = features::schema_table(&components, &model_set, &gated.gates);
     let (models_tokens, client_file, fields_tokens) = (gated.models, gated.client, gated.fields);
+    let models_tokens = quote!(#models_tokens #schema_table);
 
     let mut files = Output::new();
     let lib = lib_rs(&version, rows.len());

@@ -781,6 +781,44 @@ pub fn alias_paths(models: &Models) -> Vec<(String, String, String)> {
     out
 }
 
+/// The type whose JSON Schema describes what a field of type `ty` accepts,
+/// when it is not `ty` itself: strings, integers, numbers and booleans are
+/// decoded leniently (`xapi_runtime::LenientString` and its siblings), and
+/// an alias stands for its target. `None` when `ty` describes itself.
+pub fn schema_with(models: &Models, ty: &Ty) -> Option<String> {
+    let with = schema_type(models, ty, 0);
+    (with != ty_tokens(ty).to_string().replace(' ', "")).then_some(with)
+}
+
+/// The type whose JSON Schema describes what a value of type `ty` accepts
+/// (see [`schema_with`]), as Rust source.
+pub fn schema_type_of(models: &Models, ty: &Ty) -> String {
+    schema_type(models, ty, 0)
+}
+
+fn schema_type(models: &Models, ty: &Ty, depth: usize) -> String {
+    match ty {
+        Ty::Str => "crate::runtime::LenientString".to_owned(),
+        Ty::I64 => "crate::runtime::LenientInteger".to_owned(),
+        Ty::F64 => "crate::runtime::LenientNumber".to_owned(),
+        Ty::Bool => "crate::runtime::LenientBool".to_owned(),
+        Ty::Value => "serde_json::Value".to_owned(),
+        Ty::Object => "crate::runtime::Extra".to_owned(),
+        Ty::Map(t) => format!(
+            "std::collections::BTreeMap<String,{}>",
+            schema_type(models, t, depth)
+        ),
+        Ty::Vec(t) => format!("Vec<{}>", schema_type(models, t, depth)),
+        Ty::Named(n) => match models.items.get(n) {
+            Some(Item::Alias { ty: inner, .. }) if depth < 16 => {
+                schema_type(models, inner, depth.saturating_add(1))
+            }
+            _ => n.clone(),
+        },
+        Ty::Boxed(n) => format!("Box<{n}>"),
+    }
+}
+
 /// Emits the models module body.
 pub fn emit(models: &Models) -> TokenStream {
     let items = models.items.iter().map(|(name, item)| {
@@ -792,9 +830,14 @@ pub fn emit(models: &Models) -> TokenStream {
                     let rust = format_ident!("{}", f.rust);
                     let ty = ty_tokens(&f.ty);
                     let doc = &f.doc;
+                    let schema = schema_with(models, &f.ty).map(|with| {
+                        let with = format!("Option<{with}>");
+                        quote!(#[cfg_attr(feature = "schemars", schemars(with = #with))])
+                    });
                     quote! {
                         #[doc = #doc]
                         #[serde(rename = #json, skip_serializing_if = "Option::is_none")]
+                        #schema
                         pub #rust: Option<#ty>,
                     }
                 });
@@ -810,6 +853,7 @@ pub fn emit(models: &Models) -> TokenStream {
                 quote! {
                     #[doc = #doc]
                     #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+                    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
                     pub struct #ident {
                         #(#decls)*
                         /// Properties the API document does not describe, kept as received.
@@ -1005,6 +1049,48 @@ mod tests {
             ty("all").cloned().unwrap_or(Ty::Value),
             Ty::Vec(Box::new(Ty::Named("Node".into()))),
             "vectors need no box"
+        );
+    }
+
+    #[test]
+    fn fields_are_described_by_what_they_accept() {
+        let m = models(json!({
+            "Id": {"type": "string"},
+            "Counts": {"type": "array", "items": {"type": "integer"}},
+            "Post": {"type": "object", "properties": {
+                "id": {"$ref": "#/components/schemas/Id"},
+                "counts": {"$ref": "#/components/schemas/Counts"},
+                "ratio": {"type": "number"},
+                "flag": {"type": "boolean"},
+                "self": {"$ref": "#/components/schemas/Post"},
+                "any": {}
+            }}
+        }));
+        let f = fields(&m, "Post");
+        let with = |json: &str| {
+            let field = f.iter().find(|x| x.json == json).map(|x| x.ty.clone());
+            schema_with(&m, &field.unwrap_or(Ty::Value))
+        };
+        assert_eq!(with("id").as_deref(), Some("crate::runtime::LenientString"));
+        assert_eq!(
+            with("counts").as_deref(),
+            Some("Vec<crate::runtime::LenientInteger>")
+        );
+        assert_eq!(
+            with("ratio").as_deref(),
+            Some("crate::runtime::LenientNumber")
+        );
+        assert_eq!(with("flag").as_deref(), Some("crate::runtime::LenientBool"));
+        assert_eq!(with("self"), None, "a model describes itself");
+        assert_eq!(with("any"), None, "a JSON value describes itself");
+        let text = emit(&m).to_string();
+        assert!(
+            text.contains("cfg_attr (feature = \"schemars\" , derive (:: schemars :: JsonSchema))"),
+            "{text}"
+        );
+        assert!(
+            text.contains("schemars (with = \"Option<crate::runtime::LenientString>\")"),
+            "{text}"
         );
     }
 

@@ -109,7 +109,7 @@ fn gate_above(text: &str, needle: &str) -> Option<BTreeSet<String>> {
         .map(str::trim)
         .skip_while(|l| l.is_empty())
         .take_while(|l| l.starts_with("#[") || l.starts_with("///"))
-        .find(|l| l.starts_with("#[cfg"))?;
+        .find(|l| l.starts_with("#[cfg("))?;
     Some(
         line.split("feature = \"")
             .skip(1)

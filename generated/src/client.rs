@@ -11,6 +11,7 @@ pub mod types {
     ///`CreateAccountActivityReplayJobFromDate`
     #[cfg(feature = "account-activity")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateAccountActivityReplayJobFromDate(::std::string::String);
     #[cfg(feature = "account-activity")]
@@ -76,6 +77,7 @@ pub mod types {
     ///`CreateAccountActivityReplayJobToDate`
     #[cfg(feature = "account-activity")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateAccountActivityReplayJobToDate(::std::string::String);
     #[cfg(feature = "account-activity")]
@@ -141,6 +143,7 @@ pub mod types {
     ///`Get2FdxAccountsAccountidPaymentNetworksResponse`
     #[cfg(feature = "full")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::models::PlaidAccountPaymentNetwork>,
@@ -150,6 +153,7 @@ pub mod types {
     ///`GetPostsCountsAllQuery`
     #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetPostsCountsAllQuery(::std::string::String);
     #[cfg(feature = "tweets")]
@@ -214,6 +218,7 @@ pub mod types {
     ///`GetPostsCountsRecentQuery`
     #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetPostsCountsRecentQuery(::std::string::String);
     #[cfg(feature = "tweets")]
@@ -278,6 +283,7 @@ pub mod types {
     ///`GetRulesPaginationToken`
     #[cfg(any(feature = "stream", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetRulesPaginationToken(::std::string::String);
     #[cfg(any(feature = "stream", feature = "tweets"))]
@@ -342,6 +348,7 @@ pub mod types {
     ///`GetSpacesBuyersId`
     #[cfg(any(feature = "spaces", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetSpacesBuyersId(::std::string::String);
     #[cfg(any(feature = "spaces", feature = "tweets"))]
@@ -405,6 +412,7 @@ pub mod types {
     ///`GetSpacesByIdId`
     #[cfg(feature = "spaces")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetSpacesByIdId(::std::string::String);
     #[cfg(feature = "spaces")]
@@ -468,6 +476,7 @@ pub mod types {
     ///`GetSpacesPostsId`
     #[cfg(any(feature = "spaces", feature = "tweets"))]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetSpacesPostsId(::std::string::String);
     #[cfg(any(feature = "spaces", feature = "tweets"))]
@@ -531,6 +540,7 @@ pub mod types {
     ///`GetUsersByUsernameUsername`
     #[cfg(feature = "users")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetUsersByUsernameUsername(::std::string::String);
     #[cfg(feature = "users")]
@@ -594,6 +604,7 @@ pub mod types {
     ///`SearchCommunitiesQuery`
     #[cfg(feature = "communities")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchCommunitiesQuery(::std::string::String);
     #[cfg(feature = "communities")]
@@ -658,6 +669,7 @@ pub mod types {
     ///`SearchNewsQuery`
     #[cfg(feature = "news")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchNewsQuery(::std::string::String);
     #[cfg(feature = "news")]
@@ -722,6 +734,7 @@ pub mod types {
     ///`SearchPostsAllQuery`
     #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchPostsAllQuery(::std::string::String);
     #[cfg(feature = "tweets")]
@@ -786,6 +799,7 @@ pub mod types {
     ///`SearchPostsRecentQuery`
     #[cfg(feature = "tweets")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchPostsRecentQuery(::std::string::String);
     #[cfg(feature = "tweets")]
@@ -850,6 +864,7 @@ pub mod types {
     ///`SearchSpacesQuery`
     #[cfg(feature = "spaces")]
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchSpacesQuery(::std::string::String);
     #[cfg(feature = "spaces")]
@@ -914,6 +929,7 @@ pub mod types {
     ///`UsersDmBlockCreateResponse`
     #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UsersDmBlockCreateResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<UsersDmBlockCreateResponseData>,
@@ -923,6 +939,7 @@ pub mod types {
     ///`UsersDmBlockCreateResponseData`
     #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UsersDmBlockCreateResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
@@ -930,6 +947,7 @@ pub mod types {
     ///`UsersDmUnBlockCreateResponse`
     #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UsersDmUnBlockCreateResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<UsersDmUnBlockCreateResponseData>,
@@ -939,6 +957,7 @@ pub mod types {
     ///`UsersDmUnBlockCreateResponseData`
     #[cfg(feature = "users")]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UsersDmUnBlockCreateResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,

@@ -7,6 +7,7 @@ pub type ActivityEventId = crate::runtime::Text;
 ///Object `ActivityStreamingResponse` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivityStreamingResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -48,12 +49,21 @@ impl xapi_runtime::Envelope for ActivityStreamingResponse {
 ///Object `ActivityStreamingResponseData` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivityStreamingResponseData {
     ///`event_type` — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_type: Option<crate::runtime::Text>,
     ///`event_uuid` — see [`ActivityEventId`]
     #[serde(rename = "event_uuid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_uuid: Option<ActivityEventId>,
     ///`filter` — see [`ActivitySubscriptionFilter`]
     #[serde(rename = "filter", skip_serializing_if = "Option::is_none")]
@@ -63,6 +73,10 @@ pub struct ActivityStreamingResponseData {
     pub payload: Option<ActivityStreamingResponsePayload>,
     ///`tag` — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -79,24 +93,49 @@ crate::runtime::impl_model!(ActivityStreamingResponseData {
 ///Object `ActivityStreamingResponsePayload` of the API document (merged with the schemas its discriminator maps to).
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivityStreamingResponsePayload {
     ///`after` — type string
     #[serde(rename = "after", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub after: Option<crate::runtime::Text>,
     ///`before` — type string
     #[serde(rename = "before", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub before: Option<crate::runtime::Text>,
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub category: Option<crate::runtime::Text>,
     ///`headline` — type string
     #[serde(rename = "headline", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub headline: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub hook: Option<crate::runtime::Text>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub summary: Option<crate::runtime::Text>,
     ///`source` — see [`User`]
     #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
@@ -122,27 +161,52 @@ crate::runtime::impl_model!(ActivityStreamingResponsePayload {
 ///Object `ActivitySubscription` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscription {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_type: Option<crate::runtime::Text>,
     ///`filter` (required by the document; may still be absent) — see [`ActivitySubscriptionFilter`]
     #[serde(rename = "filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<ActivitySubscriptionFilter>,
     ///`subscription_id` (required by the document; may still be absent) — see [`ActivitySubscriptionId`]
     #[serde(rename = "subscription_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub subscription_id: Option<ActivitySubscriptionId>,
     ///`tag` — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     ///`updated_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub updated_at: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<WebhookConfigId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -161,6 +225,7 @@ crate::runtime::impl_model!(ActivitySubscription {
 ///Object `ActivitySubscriptionCreateRequest` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionCreateRequest {
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
@@ -170,9 +235,17 @@ pub struct ActivitySubscriptionCreateRequest {
     pub filter: Option<ActivitySubscriptionFilter>,
     ///`tag` — type string, min length 1, max length 200
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<WebhookConfigId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -209,6 +282,7 @@ crate::runtime::string_enum! {
 ///Object `ActivitySubscriptionCreateResponse` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -254,6 +328,7 @@ impl xapi_runtime::Envelope for ActivitySubscriptionCreateResponse {
 ///Object `ActivitySubscriptionCreateResponseData` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionCreateResponseData {
     ///`subscription` — see [`ActivitySubscription`]
     #[serde(rename = "subscription", skip_serializing_if = "Option::is_none")]
@@ -262,6 +337,10 @@ pub struct ActivitySubscriptionCreateResponseData {
     #[serde(
         rename = "total_subscriptions_for_instance_id",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
     )]
     pub total_subscriptions_for_instance_id: Option<i64>,
     /// Properties the API document does not describe, kept as received.
@@ -276,9 +355,14 @@ crate::runtime::impl_model!(ActivitySubscriptionCreateResponseData {
 ///Object `ActivitySubscriptionCreateResponseMeta` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionCreateResponseMeta {
     ///`total_subscriptions` — type integer, format `int32`
     #[serde(rename = "total_subscriptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_subscriptions: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -291,6 +375,7 @@ crate::runtime::impl_model!(ActivitySubscriptionCreateResponseMeta {
 ///Object `ActivitySubscriptionDeleteResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -336,9 +421,14 @@ impl xapi_runtime::Envelope for ActivitySubscriptionDeleteResponse {
 ///Object `ActivitySubscriptionDeleteResponseData` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionDeleteResponseData {
     ///`deleted` — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -351,9 +441,14 @@ crate::runtime::impl_model!(ActivitySubscriptionDeleteResponseData {
 ///Object `ActivitySubscriptionDeleteResponseMeta` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionDeleteResponseMeta {
     ///`total_subscriptions` — type integer, format `int32`
     #[serde(rename = "total_subscriptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_subscriptions: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -366,12 +461,21 @@ crate::runtime::impl_model!(ActivitySubscriptionDeleteResponseMeta {
 ///Object `ActivitySubscriptionFilter` of the API document.
 #[cfg(any(feature = "activity", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionFilter {
     ///`keyword` — see [`Keyword`]
     #[serde(rename = "keyword", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub keyword: Option<Keyword>,
     ///`user_id` — see [`UserId`]
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub user_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -385,6 +489,7 @@ crate::runtime::impl_model!(ActivitySubscriptionFilter {
 ///Object `ActivitySubscriptionGetResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionGetResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -430,12 +535,21 @@ impl xapi_runtime::Envelope for ActivitySubscriptionGetResponse {
 ///Object `ActivitySubscriptionGetResponseMeta` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionGetResponseMeta {
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer, format `int32`
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -452,12 +566,21 @@ pub type ActivitySubscriptionId = crate::runtime::Text;
 ///Object `ActivitySubscriptionUpdateRequest` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionUpdateRequest {
     ///`tag` — type string, min length 1, max length 200
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     ///`webhook_id` — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<WebhookConfigId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -471,6 +594,7 @@ crate::runtime::impl_model!(ActivitySubscriptionUpdateRequest {
 ///Object `ActivitySubscriptionUpdateResponse` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionUpdateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -508,12 +632,17 @@ impl xapi_runtime::Envelope for ActivitySubscriptionUpdateResponse {
 ///Object `ActivitySubscriptionUpdateResponseData` of the API document.
 #[cfg(feature = "activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ActivitySubscriptionUpdateResponseData {
     ///`subscription` — see [`ActivitySubscription`]
     #[serde(rename = "subscription", skip_serializing_if = "Option::is_none")]
     pub subscription: Option<ActivitySubscription>,
     ///`total_subscriptions` — type integer, format `int32`
     #[serde(rename = "total_subscriptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_subscriptions: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -527,6 +656,7 @@ crate::runtime::impl_model!(ActivitySubscriptionUpdateResponseData {
 ///Object `AddOrDeleteRulesRequest` of the API document (union of its alternatives).
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AddOrDeleteRulesRequest {
     ///`add` (required by the document; may still be absent) — type array
     #[serde(rename = "add", skip_serializing_if = "Option::is_none")]
@@ -546,12 +676,21 @@ crate::runtime::impl_model!(AddOrDeleteRulesRequest {
 ///Object `AddOrDeleteRulesRequestDelete` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AddOrDeleteRulesRequestDelete {
     ///`ids` — type array
     #[serde(rename = "ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub ids: Option<Vec<RuleId>>,
     ///`values` — type array
     #[serde(rename = "values", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub values: Option<Vec<RuleValue>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -565,6 +704,7 @@ crate::runtime::impl_model!(AddOrDeleteRulesRequestDelete {
 ///Object `AddOrDeleteRulesResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AddOrDeleteRulesResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -610,6 +750,7 @@ impl xapi_runtime::Envelope for AddOrDeleteRulesResponse {
 ///Object `AddRulesRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AddRulesRequest {
     ///`add` (required by the document; may still be absent) — type array
     #[serde(rename = "add", skip_serializing_if = "Option::is_none")]
@@ -631,9 +772,14 @@ pub type AllProjectClientApps = Vec<AppRulesCount>;
 ///Object `AllowDownloadStatus` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AllowDownloadStatus {
     ///`allow_download` — type boolean
     #[serde(rename = "allow_download", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub allow_download: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -658,9 +804,14 @@ crate::runtime::impl_model!(AllowDownloadStatus {
     )
 )]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AltText {
     ///`text` (required by the document; may still be absent) — type string, max length 1000
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -685,6 +836,7 @@ crate::runtime::impl_model!(AltText {
 ///Object `Analytics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Analytics {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -726,9 +878,14 @@ impl xapi_runtime::Envelope for Analytics {
 ///Object `AnalyticsDataItem` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnalyticsDataItem {
     ///`id` — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`timestamped_metrics` — type array
     #[serde(rename = "timestamped_metrics", skip_serializing_if = "Option::is_none")]
@@ -745,27 +902,56 @@ crate::runtime::impl_model!(AnalyticsDataItem {
 ///Object `AnimatedGif` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnimatedGif {
     ///`height` — see [`MediaHeight`]
     #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub height: Option<MediaHeight>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub width: Option<MediaWidth>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_ms: Option<i64>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
@@ -775,6 +961,10 @@ pub struct AnimatedGif {
     pub organic_metrics: Option<AnimatedGifOrganicMetrics>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub preview_image_url: Option<crate::runtime::Text>,
     ///`promoted_metrics` — type object
     #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
@@ -784,6 +974,7 @@ pub struct AnimatedGif {
     pub public_metrics: Option<AnimatedGifPublicMetrics>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<Variant>>"))]
     pub variants: Option<Variants>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -808,21 +999,42 @@ crate::runtime::impl_model!(AnimatedGif {
 ///Object `AnimatedGifNonPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnimatedGifNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -839,24 +1051,49 @@ crate::runtime::impl_model!(AnimatedGifNonPublicMetrics {
 ///Object `AnimatedGifOrganicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnimatedGifOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -874,24 +1111,49 @@ crate::runtime::impl_model!(AnimatedGifOrganicMetrics {
 ///Object `AnimatedGifPromotedMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnimatedGifPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -909,9 +1171,14 @@ crate::runtime::impl_model!(AnimatedGifPromotedMetrics {
 ///Object `AnimatedGifPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AnimatedGifPublicMetrics {
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -924,12 +1191,21 @@ crate::runtime::impl_model!(AnimatedGifPublicMetrics {
 ///Object `AppRulesCount` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AppRulesCount {
     ///`client_app_id` — see [`ClientAppId`]
     #[serde(rename = "client_app_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub client_app_id: Option<ClientAppId>,
     ///`rule_count` — type integer, format `int32`
     #[serde(rename = "rule_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub rule_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -943,6 +1219,7 @@ crate::runtime::impl_model!(AppRulesCount {
 ///Object `AudiencePolicy` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AudiencePolicy {
     ///`creator_subscriptions` — type array
     #[serde(rename = "creator_subscriptions", skip_serializing_if = "Option::is_none")]
@@ -974,9 +1251,14 @@ crate::runtime::string_enum! {
 ///Object `BookmarkAddRequest` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkAddRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -992,6 +1274,7 @@ pub type BookmarkFolderId = crate::runtime::Text;
 ///Object `BookmarkFolderPostsResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFolderPostsResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1037,9 +1320,14 @@ impl xapi_runtime::Envelope for BookmarkFolderPostsResponse {
 ///Object `BookmarkFolderPostsResponseDataItem` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFolderPostsResponseDataItem {
     ///`id` — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1052,9 +1340,14 @@ crate::runtime::impl_model!(BookmarkFolderPostsResponseDataItem {
 ///Object `BookmarkFolderPostsResponseMeta` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFolderPostsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1067,6 +1360,7 @@ crate::runtime::impl_model!(BookmarkFolderPostsResponseMeta {
 ///Object `BookmarkFoldersResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFoldersResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1112,12 +1406,21 @@ impl xapi_runtime::Envelope for BookmarkFoldersResponse {
 ///Object `BookmarkFoldersResponseDataItem` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFoldersResponseDataItem {
     ///`id` — see [`BookmarkFolderId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<BookmarkFolderId>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1131,9 +1434,14 @@ crate::runtime::impl_model!(BookmarkFoldersResponseDataItem {
 ///Object `BookmarkFoldersResponseMeta` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkFoldersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1146,6 +1454,7 @@ crate::runtime::impl_model!(BookmarkFoldersResponseMeta {
 ///Object `BookmarkMutationResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkMutationResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1187,9 +1496,14 @@ impl xapi_runtime::Envelope for BookmarkMutationResponse {
 ///Object `BookmarkMutationResponseData` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct BookmarkMutationResponseData {
     ///`bookmarked` — type boolean
     #[serde(rename = "bookmarked", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub bookmarked: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1201,15 +1515,28 @@ crate::runtime::impl_model!(BookmarkMutationResponseData {
 });
 ///Object `CashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CashtagEntity {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1223,9 +1550,14 @@ crate::runtime::impl_model!(CashtagEntity {
 ///Object `CashtagFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1238,15 +1570,24 @@ crate::runtime::impl_model!(CashtagFields {
 ///Object `ChatAddPublicKeyRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyRequest {
     ///`generate_version` — type boolean
     #[serde(rename = "generate_version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub generate_version: Option<bool>,
     ///`public_key` (required by the document; may still be absent) — type object
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
     pub public_key: Option<ChatAddPublicKeyRequestPublicKey>,
     ///`version` (required by the document; may still be absent) — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1261,29 +1602,54 @@ crate::runtime::impl_model!(ChatAddPublicKeyRequest {
 ///Object `ChatAddPublicKeyRequestPublicKey` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyRequestPublicKey {
     ///`identity_public_key_signature` — type string
     #[serde(
         rename = "identity_public_key_signature",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub identity_public_key_signature: Option<crate::runtime::Text>,
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key: Option<crate::runtime::Text>,
     ///`public_key_fingerprint` — type string
     #[serde(rename = "public_key_fingerprint", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key_fingerprint: Option<crate::runtime::Text>,
     ///`registration_method` — type string
     #[serde(rename = "registration_method", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_method: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signing_public_key: Option<crate::runtime::Text>,
     ///`signing_public_key_signature` — type string
     #[serde(
         rename = "signing_public_key_signature",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
     )]
     pub signing_public_key_signature: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
@@ -1302,6 +1668,7 @@ crate::runtime::impl_model!(ChatAddPublicKeyRequestPublicKey {
 ///Object `ChatAddPublicKeyResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1343,15 +1710,24 @@ impl xapi_runtime::Envelope for ChatAddPublicKeyResponse {
 ///Object `ChatAddPublicKeyResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyResponseData {
     ///`error_code` — type string
     #[serde(rename = "error_code", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub error_code: Option<crate::runtime::Text>,
     ///`token_map` — type object
     #[serde(rename = "token_map", skip_serializing_if = "Option::is_none")]
     pub token_map: Option<ChatAddPublicKeyResponseDataTokenMap>,
     ///`version` — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1366,24 +1742,45 @@ crate::runtime::impl_model!(ChatAddPublicKeyResponseData {
 ///Object `ChatAddPublicKeyResponseDataTokenMap` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyResponseDataTokenMap {
     ///`key_store_token_map_json` — type string
     #[serde(
         rename = "key_store_token_map_json",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub key_store_token_map_json: Option<crate::runtime::Text>,
     ///`max_guess_count` — type integer
     #[serde(rename = "max_guess_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub max_guess_count: Option<i64>,
     ///`realm_state_string` — type string
     #[serde(rename = "realm_state_string", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub realm_state_string: Option<crate::runtime::Text>,
     ///`recover_threshold` — type integer
     #[serde(rename = "recover_threshold", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub recover_threshold: Option<i64>,
     ///`register_threshold` — type integer
     #[serde(rename = "register_threshold", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub register_threshold: Option<i64>,
     ///`token_map` — type array
     #[serde(rename = "token_map", skip_serializing_if = "Option::is_none")]
@@ -1404,9 +1801,14 @@ crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMap {
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItem` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
     ///`key` — type string
     #[serde(rename = "key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub key: Option<crate::runtime::Text>,
     ///`value` — type object
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
@@ -1423,15 +1825,28 @@ crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMapTokenMapItem {
 ///Object `ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatAddPublicKeyResponseDataTokenMapTokenMapItemValue {
     ///`address` — type string
     #[serde(rename = "address", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub address: Option<crate::runtime::Text>,
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key: Option<crate::runtime::Text>,
     ///`token` — type string
     #[serde(rename = "token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub token: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1446,38 +1861,79 @@ crate::runtime::impl_model!(ChatAddPublicKeyResponseDataTokenMapTokenMapItemValu
 ///Object `ChatConversation` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatConversation {
     ///`admin_ids` — type array
     #[serde(rename = "admin_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub admin_ids: Option<Vec<crate::runtime::Text>>,
     ///`created_at` — type string
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`group_avatar_url` — type string
     #[serde(rename = "group_avatar_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub group_avatar_url: Option<crate::runtime::Text>,
     ///`group_name` — type string
     #[serde(rename = "group_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub group_name: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`is_muted` — type boolean
     #[serde(rename = "is_muted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub is_muted: Option<bool>,
     ///`member_ids` — type array
     #[serde(rename = "member_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub member_ids: Option<Vec<crate::runtime::Text>>,
     ///`message_ttl_msec` — type string
     #[serde(rename = "message_ttl_msec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message_ttl_msec: Option<crate::runtime::Text>,
     ///`participant_ids` — type array
     #[serde(rename = "participant_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub participant_ids: Option<Vec<crate::runtime::Text>>,
     ///`screen_capture_blocking_enabled` — type boolean
     #[serde(
         rename = "screen_capture_blocking_enabled",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
     )]
     pub screen_capture_blocking_enabled: Option<bool>,
     ///`screen_capture_detection_enabled` — type boolean
@@ -1485,12 +1941,20 @@ pub struct ChatConversation {
         rename = "screen_capture_detection_enabled",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub screen_capture_detection_enabled: Option<bool>,
     ///`type` — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ChatConversationType>,
     ///`updated_at` — type string
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub updated_at: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1523,6 +1987,7 @@ pub type ChatConversationId = crate::runtime::Text;
 ///Object `ChatGetConversationResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatGetConversationResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1568,21 +2033,38 @@ impl xapi_runtime::Envelope for ChatGetConversationResponse {
 ///Object `ChatGetConversationResponseMeta` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatGetConversationResponseMeta {
     ///`has_more` — type boolean
     #[serde(rename = "has_more", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub has_more: Option<bool>,
     ///`missing_conversation_key_change_events` — type array
     #[serde(
         rename = "missing_conversation_key_change_events",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub missing_conversation_key_change_events: Option<Vec<crate::runtime::Text>>,
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1598,6 +2080,7 @@ crate::runtime::impl_model!(ChatGetConversationResponseMeta {
 ///Object `ChatGetConversationsResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatGetConversationsResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1647,6 +2130,7 @@ impl xapi_runtime::Envelope for ChatGetConversationsResponse {
 ///Object `ChatGetConversationsResponseIncludes` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatGetConversationsResponseIncludes {
     ///`users` — type array
     #[serde(rename = "users", skip_serializing_if = "Option::is_none")]
@@ -1662,15 +2146,28 @@ crate::runtime::impl_model!(ChatGetConversationsResponseIncludes {
 ///Object `ChatGetConversationsResponseMeta` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatGetConversationsResponseMeta {
     ///`has_message_requests` — type boolean
     #[serde(rename = "has_message_requests", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub has_message_requests: Option<bool>,
     ///`next_token` — type string
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<crate::runtime::Text>,
     ///`result_count` — type integer
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1685,9 +2182,14 @@ crate::runtime::impl_model!(ChatGetConversationsResponseMeta {
 ///Object `ChatMarkConversationReadRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMarkConversationReadRequest {
     ///`seen_until_sequence_id` (required by the document; may still be absent) — type string
     #[serde(rename = "seen_until_sequence_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub seen_until_sequence_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1700,6 +2202,7 @@ crate::runtime::impl_model!(ChatMarkConversationReadRequest {
 ///Object `ChatMarkConversationReadResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMarkConversationReadResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1741,9 +2244,14 @@ impl xapi_runtime::Envelope for ChatMarkConversationReadResponse {
 ///Object `ChatMarkConversationReadResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMarkConversationReadResponseData {
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1756,9 +2264,14 @@ crate::runtime::impl_model!(ChatMarkConversationReadResponseData {
 ///Object `ChatMediaDownloadResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaDownloadResponse {
     ///`data` — type string
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub data: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
@@ -1797,18 +2310,32 @@ impl xapi_runtime::Envelope for ChatMediaDownloadResponse {
 ///Object `ChatMediaUploadAppendRequest` of the API document (union of its alternatives).
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadAppendRequest {
     ///`conversation_id` (required by the document; may still be absent) — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<crate::runtime::Text>,
     ///`media` (required by the document; may still be absent) — see [`MediaPayloadBinary`]
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media: Option<MediaPayloadBinary>,
     ///`media_hash_key` (required by the document; may still be absent) — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_hash_key: Option<crate::runtime::Text>,
     ///`segment_index` (required by the document; may still be absent) — see [`MediaSegments`]
     #[serde(rename = "segment_index", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<serde_json::Value>"))]
     pub segment_index: Option<MediaSegments>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1824,21 +2351,42 @@ crate::runtime::impl_model!(ChatMediaUploadAppendRequest {
 ///Object `ChatMediaUploadFinalizeRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadFinalizeRequest {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<crate::runtime::Text>,
     ///`media_hash_key` — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_hash_key: Option<crate::runtime::Text>,
     ///`message_id` — type string
     #[serde(rename = "message_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message_id: Option<crate::runtime::Text>,
     ///`num_parts` — type string
     #[serde(rename = "num_parts", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub num_parts: Option<crate::runtime::Text>,
     ///`ttl_msec` — type string
     #[serde(rename = "ttl_msec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub ttl_msec: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1855,6 +2403,7 @@ crate::runtime::impl_model!(ChatMediaUploadFinalizeRequest {
 ///Object `ChatMediaUploadFinalizeResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadFinalizeResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1892,9 +2441,14 @@ impl xapi_runtime::Envelope for ChatMediaUploadFinalizeResponse {
 ///Object `ChatMediaUploadFinalizeResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadFinalizeResponseData {
     ///`success` (required by the document; may still be absent) — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1907,12 +2461,21 @@ crate::runtime::impl_model!(ChatMediaUploadFinalizeResponseData {
 ///Object `ChatMediaUploadInitializeRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadInitializeRequest {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<crate::runtime::Text>,
     ///`total_bytes` — type integer, minimum 0
     #[serde(rename = "total_bytes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_bytes: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1926,6 +2489,7 @@ crate::runtime::impl_model!(ChatMediaUploadInitializeRequest {
 ///Object `ChatMediaUploadInitializeResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadInitializeResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -1963,15 +2527,28 @@ impl xapi_runtime::Envelope for ChatMediaUploadInitializeResponse {
 ///Object `ChatMediaUploadInitializeResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMediaUploadInitializeResponseData {
     ///`conversation_id` (required by the document; may still be absent) — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<crate::runtime::Text>,
     ///`media_hash_key` (required by the document; may still be absent) — type string
     #[serde(rename = "media_hash_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_hash_key: Option<crate::runtime::Text>,
     ///`session_id` (required by the document; may still be absent) — type string
     #[serde(rename = "session_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub session_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -1986,36 +2563,73 @@ crate::runtime::impl_model!(ChatMediaUploadInitializeResponseData {
 ///Object `ChatMessageEvent` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMessageEvent {
     ///`conversation_id` — type string
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<crate::runtime::Text>,
     ///`conversation_token` — type string
     #[serde(rename = "conversation_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_token: Option<crate::runtime::Text>,
     ///`created_at_msec` — type string
     #[serde(rename = "created_at_msec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at_msec: Option<crate::runtime::Text>,
     ///`encoded_event` (required by the document; may still be absent) — type string
     #[serde(rename = "encoded_event", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub encoded_event: Option<crate::runtime::Text>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`is_trusted` — type boolean
     #[serde(rename = "is_trusted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub is_trusted: Option<bool>,
     ///`message_event_signature` — see [`ChatMessageEventSignature`]
     #[serde(rename = "message_event_signature", skip_serializing_if = "Option::is_none")]
     pub message_event_signature: Option<ChatMessageEventSignature>,
     ///`previous_sequence_id` — type string
     #[serde(rename = "previous_sequence_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_sequence_id: Option<crate::runtime::Text>,
     ///`sender_id` — type string
     #[serde(rename = "sender_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub sender_id: Option<crate::runtime::Text>,
     ///`sequence_id` — type string
     #[serde(rename = "sequence_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub sequence_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2037,6 +2651,7 @@ crate::runtime::impl_model!(ChatMessageEvent {
 ///Object `ChatMessageEventSignature` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMessageEventSignature {
     ///`message_signing_key_info_list` — type array
     #[serde(
@@ -2046,15 +2661,31 @@ pub struct ChatMessageEventSignature {
     pub message_signing_key_info_list: Option<Vec<ChatMessageSigningKeyInfo>>,
     ///`public_key_version` — type string
     #[serde(rename = "public_key_version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key_version: Option<crate::runtime::Text>,
     ///`signature` — type string
     #[serde(rename = "signature", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signature: Option<crate::runtime::Text>,
     ///`signature_version` — type string
     #[serde(rename = "signature_version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signature_version: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signing_public_key: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2071,15 +2702,28 @@ crate::runtime::impl_model!(ChatMessageEventSignature {
 ///Object `ChatMessageSigningKeyInfo` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatMessageSigningKeyInfo {
     ///`member_id` — type string
     #[serde(rename = "member_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub member_id: Option<crate::runtime::Text>,
     ///`public_key_version` — type string
     #[serde(rename = "public_key_version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key_version: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signing_public_key: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2094,14 +2738,23 @@ crate::runtime::impl_model!(ChatMessageSigningKeyInfo {
 ///Object `ChatSendMessageRequest` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatSendMessageRequest {
     ///`conversation_token` — type string
     #[serde(rename = "conversation_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_token: Option<crate::runtime::Text>,
     ///`encoded_message_create_event` (required by the document; may still be absent) — type string
     #[serde(
         rename = "encoded_message_create_event",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
     )]
     pub encoded_message_create_event: Option<crate::runtime::Text>,
     ///`encoded_message_event_signature` — type string
@@ -2109,9 +2762,17 @@ pub struct ChatSendMessageRequest {
         rename = "encoded_message_event_signature",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub encoded_message_event_signature: Option<crate::runtime::Text>,
     ///`message_id` (required by the document; may still be absent) — type string
     #[serde(rename = "message_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2127,6 +2788,7 @@ crate::runtime::impl_model!(ChatSendMessageRequest {
 ///Object `ChatSendMessageResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatSendMessageResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -2168,9 +2830,14 @@ impl xapi_runtime::Envelope for ChatSendMessageResponse {
 ///Object `ChatSendMessageResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatSendMessageResponseData {
     ///`encoded_message_event` — type string
     #[serde(rename = "encoded_message_event", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub encoded_message_event: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2183,6 +2850,7 @@ crate::runtime::impl_model!(ChatSendMessageResponseData {
 ///Object `ChatSendTypingIndicatorResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatSendTypingIndicatorResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -2224,9 +2892,14 @@ impl xapi_runtime::Envelope for ChatSendTypingIndicatorResponse {
 ///Object `ChatSendTypingIndicatorResponseData` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ChatSendTypingIndicatorResponseData {
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2242,15 +2915,24 @@ pub type ClientAppId = crate::runtime::Text;
 ///Object `ClientAppUsage` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ClientAppUsage {
     ///`client_app_id` — type string, format `^[0-9]{1,19}$`
     #[serde(rename = "client_app_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub client_app_id: Option<crate::runtime::Text>,
     ///`usage` — type array, min items 1
     #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
     pub usage: Option<Vec<UsageFields>>,
     ///`usage_result_count` — type integer, format `int32`
     #[serde(rename = "usage_result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub usage_result_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2265,27 +2947,52 @@ crate::runtime::impl_model!(ClientAppUsage {
 ///Object `ClientDisconnectedProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ClientDisconnectedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ClientDisconnectedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -2295,18 +3002,34 @@ pub struct ClientDisconnectedProblem {
     pub section: Option<ClientDisconnectedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ClientDisconnectedProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -2368,9 +3091,14 @@ crate::runtime::string_enum! {
 ///Object `ClientDisconnectedProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ClientDisconnectedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -2419,21 +3147,42 @@ crate::runtime::string_enum! {
 ///Object `ClientForbiddenProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ClientForbiddenProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -2443,18 +3192,34 @@ pub struct ClientForbiddenProblem {
     pub section: Option<ClientForbiddenProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ClientForbiddenProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -2473,6 +3238,10 @@ pub struct ClientForbiddenProblem {
     pub reason: Option<ClientForbiddenProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2515,9 +3284,14 @@ crate::runtime::string_enum! {
 ///Object `ClientForbiddenProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ClientForbiddenProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -2573,15 +3347,28 @@ crate::runtime::string_enum! {
 ///Object `Community` of the API document.
 #[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Community {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`CommunityId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<CommunityId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2598,21 +3385,42 @@ pub type CommunityId = crate::runtime::Text;
 ///Object `ComplianceJob` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ComplianceJob {
     ///`created_at` (required by the document; may still be absent) — see [`CreatedAt`]
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<CreatedAt>,
     ///`download_expires_at` (required by the document; may still be absent) — see [`DownloadExpiration`]
     #[serde(rename = "download_expires_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub download_expires_at: Option<DownloadExpiration>,
     ///`download_url` (required by the document; may still be absent) — see [`DownloadUrl`]
     #[serde(rename = "download_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub download_url: Option<DownloadUrl>,
     ///`id` (required by the document; may still be absent) — see [`JobId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<JobId>,
     ///`name` — see [`ComplianceJobName`]
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<ComplianceJobName>,
     ///`status` (required by the document; may still be absent) — see [`ComplianceJobStatus`]
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
@@ -2622,9 +3430,17 @@ pub struct ComplianceJob {
     pub type_: Option<ComplianceJobType>,
     ///`upload_expires_at` (required by the document; may still be absent) — see [`UploadExpiration`]
     #[serde(rename = "upload_expires_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub upload_expires_at: Option<UploadExpiration>,
     ///`upload_url` (required by the document; may still be absent) — see [`UploadUrl`]
     #[serde(rename = "upload_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub upload_url: Option<UploadUrl>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2659,27 +3475,52 @@ crate::runtime::string_enum! {
 ///Object `ConflictProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ConflictProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConflictProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -2689,18 +3530,34 @@ pub struct ConflictProblem {
     pub section: Option<ConflictProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ConflictProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -2761,9 +3618,14 @@ crate::runtime::string_enum! {
 ///Object `ConflictProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ConflictProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -2809,21 +3671,42 @@ crate::runtime::string_enum! {
 ///Object `Connection` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Connection {
     ///`client_ip` — type string
     #[serde(rename = "client_ip", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub client_ip: Option<crate::runtime::Text>,
     ///`connected_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "connected_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub connected_at: Option<crate::runtime::Text>,
     ///`disconnect_reason` — type string
     #[serde(rename = "disconnect_reason", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub disconnect_reason: Option<crate::runtime::Text>,
     ///`disconnected_at` — type string, format `date-time`
     #[serde(rename = "disconnected_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub disconnected_at: Option<crate::runtime::Text>,
     ///`endpoint_name` (required by the document; may still be absent) — type string
     #[serde(rename = "endpoint_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub endpoint_name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -2840,27 +3723,52 @@ crate::runtime::impl_model!(Connection {
 ///Object `ConnectionExceptionProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ConnectionExceptionProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConnectionExceptionProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -2870,18 +3778,34 @@ pub struct ConnectionExceptionProblem {
     pub section: Option<ConnectionExceptionProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ConnectionExceptionProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -2943,9 +3867,14 @@ crate::runtime::string_enum! {
 ///Object `ConnectionExceptionProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ConnectionExceptionProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -2995,9 +3924,14 @@ crate::runtime::string_enum! {
 ///Object `ContentExpiration` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContentExpiration {
     ///`timestamp_sec` (required by the document; may still be absent) — type integer, format `long`
     #[serde(rename = "timestamp_sec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub timestamp_sec: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3009,6 +3943,7 @@ crate::runtime::impl_model!(ContentExpiration {
 });
 ///Object `ContextAnnotation` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContextAnnotation {
     ///`domain` (required by the document; may still be absent) — see [`ContextAnnotationDomainFields`]
     #[serde(rename = "domain", skip_serializing_if = "Option::is_none")]
@@ -3026,15 +3961,28 @@ crate::runtime::impl_model!(ContextAnnotation {
 });
 ///Object `ContextAnnotationDomainFields` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContextAnnotationDomainFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string, pattern `^[0-9]{1,19}$`
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3047,15 +3995,28 @@ crate::runtime::impl_model!(ContextAnnotationDomainFields {
 });
 ///Object `ContextAnnotationEntityFields` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContextAnnotationEntityFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string, pattern `^[0-9]{1,19}$`
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3071,12 +4032,18 @@ pub type CountryCode = crate::runtime::Text;
 ///Object `CreateAttachmentsMessageRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateAttachmentsMessageRequest {
     ///`attachments` (required by the document; may still be absent) — see [`DmAttachments`]
     #[serde(rename = "attachments", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<DmMediaAttachment>>"))]
     pub attachments: Option<DmAttachments>,
     ///`text` — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3090,12 +4057,21 @@ crate::runtime::impl_model!(CreateAttachmentsMessageRequest {
 ///Object `CreateComplianceJobRequest` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateComplianceJobRequest {
     ///`name` — see [`ComplianceJobName`]
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<ComplianceJobName>,
     ///`resumable` — type boolean
     #[serde(rename = "resumable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub resumable: Option<bool>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -3119,6 +4095,7 @@ crate::runtime::string_enum! {
 ///Object `CreateComplianceJobResponse` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateComplianceJobResponse {
     ///`data` — see [`ComplianceJob`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -3160,6 +4137,7 @@ impl xapi_runtime::Envelope for CreateComplianceJobResponse {
 ///Object `CreateDmConversationRequest` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateDmConversationRequest {
     ///`conversation_type` (required by the document; may still be absent) — type string
     #[serde(rename = "conversation_type", skip_serializing_if = "Option::is_none")]
@@ -3169,6 +4147,10 @@ pub struct CreateDmConversationRequest {
     pub message: Option<CreateMessageRequest>,
     ///`participant_ids` (required by the document; may still be absent) — see [`DmParticipants`]
     #[serde(rename = "participant_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub participant_ids: Option<DmParticipants>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3189,6 +4171,7 @@ crate::runtime::string_enum! {
 ///Object `CreateDmEventResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateDmEventResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -3230,12 +4213,21 @@ impl xapi_runtime::Envelope for CreateDmEventResponse {
 ///Object `CreateDmEventResponseData` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateDmEventResponseData {
     ///`dm_conversation_id` (required by the document; may still be absent) — see [`DmConversationId`]
     #[serde(rename = "dm_conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub dm_conversation_id: Option<DmConversationId>,
     ///`dm_event_id` (required by the document; may still be absent) — see [`DmEventId`]
     #[serde(rename = "dm_event_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub dm_event_id: Option<DmEventId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3249,12 +4241,18 @@ crate::runtime::impl_model!(CreateDmEventResponseData {
 ///Object `CreateMessageRequest` of the API document (union of its alternatives).
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateMessageRequest {
     ///`attachments` — see [`DmAttachments`]
     #[serde(rename = "attachments", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<DmMediaAttachment>>"))]
     pub attachments: Option<DmAttachments>,
     ///`text` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3268,15 +4266,24 @@ crate::runtime::impl_model!(CreateMessageRequest {
 ///Object `CreateNoteRequest` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateNoteRequest {
     ///`info` (required by the document; may still be absent) — see [`NoteInfo`]
     #[serde(rename = "info", skip_serializing_if = "Option::is_none")]
     pub info: Option<NoteInfo>,
     ///`post_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "post_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub post_id: Option<TweetId>,
     ///`test_mode` (required by the document; may still be absent) — type boolean
     #[serde(rename = "test_mode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub test_mode: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3291,6 +4298,7 @@ crate::runtime::impl_model!(CreateNoteRequest {
 ///Object `CreateNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateNoteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -3332,9 +4340,14 @@ impl xapi_runtime::Envelope for CreateNoteResponse {
 ///Object `CreateNoteResponseData` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateNoteResponseData {
     ///`id` — see [`NoteId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<NoteId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3347,12 +4360,18 @@ crate::runtime::impl_model!(CreateNoteResponseData {
 ///Object `CreateTextMessageRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CreateTextMessageRequest {
     ///`attachments` — see [`DmAttachments`]
     #[serde(rename = "attachments", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<DmMediaAttachment>>"))]
     pub attachments: Option<DmAttachments>,
     ///`text` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3385,6 +4404,7 @@ pub type CreatedAt = crate::runtime::Text;
 ///Object `DeleteDmResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteDmResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -3426,9 +4446,14 @@ impl xapi_runtime::Envelope for DeleteDmResponse {
 ///Object `DeleteDmResponseData` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteDmResponseData {
     ///`deleted` — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3441,6 +4466,7 @@ crate::runtime::impl_model!(DeleteDmResponseData {
 ///Object `DeleteNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteNoteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -3482,9 +4508,14 @@ impl xapi_runtime::Envelope for DeleteNoteResponse {
 ///Object `DeleteNoteResponseData` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteNoteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3497,6 +4528,7 @@ crate::runtime::impl_model!(DeleteNoteResponseData {
 ///Object `DeleteRulesRequest` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteRulesRequest {
     ///`delete` (required by the document; may still be absent) — type object
     #[serde(rename = "delete", skip_serializing_if = "Option::is_none")]
@@ -3512,12 +4544,21 @@ crate::runtime::impl_model!(DeleteRulesRequest {
 ///Object `DeleteRulesRequestDelete` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeleteRulesRequestDelete {
     ///`ids` — type array
     #[serde(rename = "ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub ids: Option<Vec<RuleId>>,
     ///`values` — type array
     #[serde(rename = "values", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub values: Option<Vec<RuleValue>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3531,36 +4572,69 @@ crate::runtime::impl_model!(DeleteRulesRequestDelete {
 ///Object `DisallowedResourceProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DisallowedResourceProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<DisallowedResourceProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<DisallowedResourceProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -3570,9 +4644,17 @@ pub struct DisallowedResourceProblem {
     pub section: Option<DisallowedResourceProblemSection>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -3621,9 +4703,14 @@ crate::runtime::string_enum! {
 ///Object `DisallowedResourceProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DisallowedResourceProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -3693,6 +4780,7 @@ pub type DmConversationId = crate::runtime::Text;
 ///Object `DmEvent` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DmEvent {
     ///`attachments` — type object
     #[serde(rename = "attachments", skip_serializing_if = "Option::is_none")]
@@ -3702,33 +4790,61 @@ pub struct DmEvent {
     pub cashtags: Option<Vec<CashtagEntity>>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`dm_conversation_id` — see [`DmConversationId`]
     #[serde(rename = "dm_conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub dm_conversation_id: Option<DmConversationId>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_type: Option<crate::runtime::Text>,
     ///`hashtags` — type array, min items 1
     #[serde(rename = "hashtags", skip_serializing_if = "Option::is_none")]
     pub hashtags: Option<Vec<HashtagEntity>>,
     ///`id` (required by the document; may still be absent) — see [`DmEventId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<DmEventId>,
     ///`mentions` — type array, min items 1
     #[serde(rename = "mentions", skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<MentionEntity>>,
     ///`participant_ids` — type array, min items 1
     #[serde(rename = "participant_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub participant_ids: Option<Vec<UserId>>,
     ///`referenced_tweets` — type array, min items 1 — also accepted as `referenced_posts`
     #[serde(rename = "referenced_tweets", skip_serializing_if = "Option::is_none")]
     pub referenced_tweets: Option<Vec<DmEventReferencedTweet>>,
     ///`sender_id` — see [`UserId`]
     #[serde(rename = "sender_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub sender_id: Option<UserId>,
     ///`text` — type string
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     ///`urls` — type array, min items 1
     #[serde(rename = "urls", skip_serializing_if = "Option::is_none")]
@@ -3757,12 +4873,21 @@ crate::runtime::impl_model!(DmEvent {
 ///Object `DmEventAttachments` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DmEventAttachments {
     ///`card_ids` — type array, min items 1
     #[serde(rename = "card_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub card_ids: Option<Vec<crate::runtime::Text>>,
     ///`media_keys` — type array, min items 1
     #[serde(rename = "media_keys", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub media_keys: Option<Vec<MediaKey>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3776,9 +4901,14 @@ crate::runtime::impl_model!(DmEventAttachments {
 ///Object `DmEventReferencedTweet` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DmEventReferencedTweet {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3794,9 +4924,14 @@ pub type DmEventId = crate::runtime::Text;
 ///Object `DmMediaAttachment` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DmMediaAttachment {
     ///`media_id` (required by the document; may still be absent) — see [`MediaId`]
     #[serde(rename = "media_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_id: Option<MediaId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3812,9 +4947,14 @@ pub type DmParticipants = Vec<UserId>;
 ///Object `DomainRestrictions` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DomainRestrictions {
     ///`whitelist` (required by the document; may still be absent) — type array
     #[serde(rename = "whitelist", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub whitelist: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3833,27 +4973,52 @@ pub type DownloadUrl = crate::runtime::Text;
 ///Object `DuplicateRuleProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DuplicateRuleProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<DuplicateRuleProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -3866,12 +5031,24 @@ pub struct DuplicateRuleProblem {
     pub errors: Option<Vec<DuplicateRuleProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`value` (required by the document; may still be absent) — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -3887,6 +5064,10 @@ pub struct DuplicateRuleProblem {
     pub scope: Option<DuplicateRuleProblemScope>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -3936,9 +5117,14 @@ crate::runtime::string_enum! {
 ///Object `DuplicateRuleProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DuplicateRuleProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -3990,6 +5176,7 @@ pub type End = crate::runtime::Text;
 ///Object `Engagement` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Engagement {
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
@@ -4009,12 +5196,21 @@ crate::runtime::impl_model!(Engagement {
 ///Object `EngagementError` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementError {
     ///`error` — type string
     #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub error: Option<crate::runtime::Text>,
     ///`tweets` — type array
     #[serde(rename = "tweets", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub tweets: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4028,6 +5224,7 @@ crate::runtime::impl_model!(EngagementError {
 ///Object `EngagementMeasurement` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurement {
     ///`metrics_time_series` — type array, min items 1
     #[serde(rename = "metrics_time_series", skip_serializing_if = "Option::is_none")]
@@ -4047,9 +5244,14 @@ crate::runtime::impl_model!(EngagementMeasurement {
 ///Object `EngagementMeasurementMetricsTimeSery` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTimeSery {
     ///`tweet_id` — see [`TweetId`]
     #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_id: Option<TweetId>,
     ///`value` — type object
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
@@ -4066,6 +5268,7 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSery {
 ///Object `EngagementMeasurementMetricsTimeSeryValue` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTimeSeryValue {
     ///`metric_values` — type array
     #[serde(rename = "metric_values", skip_serializing_if = "Option::is_none")]
@@ -4085,12 +5288,21 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValue {
 ///Object `EngagementMeasurementMetricsTimeSeryValueMetricValue` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTimeSeryValueMetricValue {
     ///`metric_type` — type string
     #[serde(rename = "metric_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub metric_type: Option<crate::runtime::Text>,
     ///`metric_value` — type number
     #[serde(rename = "metric_value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub metric_value: Option<f64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4104,9 +5316,14 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValueMetricValue
 ///Object `EngagementMeasurementMetricsTimeSeryValueTimestamp` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTimeSeryValueTimestamp {
     ///`iso8601_time` — type string
     #[serde(rename = "iso8601_time", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub iso8601_time: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4119,9 +5336,14 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTimeSeryValueTimestamp {
 ///Object `EngagementMeasurementMetricsTotalItem` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTotalItem {
     ///`tweet_id` — see [`TweetId`]
     #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_id: Option<TweetId>,
     ///`value` — type array, min items 1
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
@@ -4138,12 +5360,21 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTotalItem {
 ///Object `EngagementMeasurementMetricsTotalItemValueItem` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EngagementMeasurementMetricsTotalItemValueItem {
     ///`metric_type` — type string
     #[serde(rename = "metric_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub metric_type: Option<crate::runtime::Text>,
     ///`metric_value` — type number
     #[serde(rename = "metric_value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub metric_value: Option<f64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4157,12 +5388,21 @@ crate::runtime::impl_model!(EngagementMeasurementMetricsTotalItemValueItem {
 ///Object `EntityIndicesInclusiveExclusive` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EntityIndicesInclusiveExclusive {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4176,12 +5416,21 @@ crate::runtime::impl_model!(EntityIndicesInclusiveExclusive {
 ///Object `EntityIndicesInclusiveInclusive` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EntityIndicesInclusiveInclusive {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4195,12 +5444,21 @@ crate::runtime::impl_model!(EntityIndicesInclusiveInclusive {
 ///Object `Error` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Error {
     ///`code` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "code", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub code: Option<i64>,
     ///`message` (required by the document; may still be absent) — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4214,12 +5472,21 @@ crate::runtime::impl_model!(Error {
 ///Object `EvaluateNoteRequest` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EvaluateNoteRequest {
     ///`note_text` (required by the document; may still be absent) — type string
     #[serde(rename = "note_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub note_text: Option<crate::runtime::Text>,
     ///`post_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "post_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub post_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4233,6 +5500,7 @@ crate::runtime::impl_model!(EvaluateNoteRequest {
 ///Object `EvaluateNoteResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EvaluateNoteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -4274,9 +5542,14 @@ impl xapi_runtime::Envelope for EvaluateNoteResponse {
 ///Object `EvaluateNoteResponseData` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EvaluateNoteResponseData {
     ///`claim_opinion_score` — type number, format `double`
     #[serde(rename = "claim_opinion_score", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub claim_opinion_score: Option<f64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4288,6 +5561,7 @@ crate::runtime::impl_model!(EvaluateNoteResponseData {
 });
 ///Object `Expansions` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Expansions {
     ///`media` — type array, min items 1
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
@@ -4323,27 +5597,52 @@ crate::runtime::impl_model!(Expansions {
 ///Object `FieldUnauthorizedProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FieldUnauthorizedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<FieldUnauthorizedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -4353,15 +5652,27 @@ pub struct FieldUnauthorizedProblem {
     pub section: Option<FieldUnauthorizedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldUnauthorizedProblemError>>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -4377,6 +5688,10 @@ pub struct FieldUnauthorizedProblem {
     pub scope: Option<FieldUnauthorizedProblemScope>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4426,9 +5741,14 @@ crate::runtime::string_enum! {
 ///Object `FieldUnauthorizedProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FieldUnauthorizedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -4477,6 +5797,7 @@ crate::runtime::string_enum! {
 ///Object `FilteredStreamingTweetResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FilteredStreamingTweetResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -4526,12 +5847,21 @@ impl xapi_runtime::Envelope for FilteredStreamingTweetResponse {
 ///Object `FilteredStreamingTweetResponseMatchingRule` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FilteredStreamingTweetResponseMatchingRule {
     ///`id` (required by the document; may still be absent) — see [`RuleId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<RuleId>,
     ///`tag` — see [`RuleTag`]
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<RuleTag>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4545,6 +5875,7 @@ crate::runtime::impl_model!(FilteredStreamingTweetResponseMatchingRule {
 ///Object `FollowActivityResponsePayload` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FollowActivityResponsePayload {
     ///`source` — see [`User`]
     #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
@@ -4564,12 +5895,21 @@ crate::runtime::impl_model!(FollowActivityResponsePayload {
 ///Object `FoundMediaOrigin` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FoundMediaOrigin {
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`provider` (required by the document; may still be absent) — type string
     #[serde(rename = "provider", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub provider: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4582,6 +5922,7 @@ crate::runtime::impl_model!(FoundMediaOrigin {
 });
 ///Object `FullTextEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FullTextEntities {
     ///`annotations` — type array, min items 1
     #[serde(rename = "annotations", skip_serializing_if = "Option::is_none")]
@@ -4611,21 +5952,42 @@ crate::runtime::impl_model!(FullTextEntities {
 });
 ///Object `FullTextEntitiesAnnotation` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FullTextEntitiesAnnotation {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`normalized_text` — type string
     #[serde(rename = "normalized_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub normalized_text: Option<crate::runtime::Text>,
     ///`probability` — type number, format `double`, minimum 0.0, maximum 1.0
     #[serde(rename = "probability", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub probability: Option<f64>,
     ///`type` — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4641,27 +6003,52 @@ crate::runtime::impl_model!(FullTextEntitiesAnnotation {
 ///Object `GenericProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct GenericProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<GenericProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -4671,18 +6058,34 @@ pub struct GenericProblem {
     pub section: Option<GenericProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<GenericProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -4742,9 +6145,14 @@ crate::runtime::string_enum! {
 ///Object `GenericProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct GenericProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -4789,9 +6197,14 @@ crate::runtime::string_enum! {
 }
 ///Object `Geo` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Geo {
     ///`bbox` (required by the document; may still be absent) — type array, min items 4, max items 4
     #[serde(rename = "bbox", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientNumber>>")
+    )]
     pub bbox: Option<Vec<f64>>,
     ///`geometry` — see [`Point`]
     #[serde(rename = "geometry", skip_serializing_if = "Option::is_none")]
@@ -4819,17 +6232,26 @@ crate::runtime::string_enum! {
 ///Object `GeoRestrictions` of the API document (union of its alternatives).
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct GeoRestrictions {
     ///`blacklisted_country_codes` (required by the document; may still be absent) — type array, min items 0, max items 0
     #[serde(
         rename = "blacklisted_country_codes",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub blacklisted_country_codes: Option<Vec<crate::runtime::Text>>,
     ///`whitelisted_country_codes` (required by the document; may still be absent) — type array, min items 1
     #[serde(
         rename = "whitelisted_country_codes",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
     )]
     pub whitelisted_country_codes: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
@@ -4844,6 +6266,7 @@ crate::runtime::impl_model!(GeoRestrictions {
 ///Object `Get2ChatConversationsConversationIdResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ChatConversationsConversationIdResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -4889,12 +6312,21 @@ impl xapi_runtime::Envelope for Get2ChatConversationsConversationIdResponse {
 ///Object `Get2ChatConversationsConversationIdResponseMeta` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ChatConversationsConversationIdResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4908,6 +6340,7 @@ crate::runtime::impl_model!(Get2ChatConversationsConversationIdResponseMeta {
 ///Object `Get2ChatConversationsResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ChatConversationsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -4957,12 +6390,21 @@ impl xapi_runtime::Envelope for Get2ChatConversationsResponse {
 ///Object `Get2ChatConversationsResponseMeta` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ChatConversationsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -4976,6 +6418,7 @@ crate::runtime::impl_model!(Get2ChatConversationsResponseMeta {
 ///Object `Get2CommunitiesIdResponse` of the API document.
 #[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2CommunitiesIdResponse {
     ///`data` — see [`Community`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5017,6 +6460,7 @@ impl xapi_runtime::Envelope for Get2CommunitiesIdResponse {
 ///Object `Get2CommunitiesSearchResponse` of the API document.
 #[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2CommunitiesSearchResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5062,9 +6506,14 @@ impl xapi_runtime::Envelope for Get2CommunitiesSearchResponse {
 ///Object `Get2CommunitiesSearchResponseMeta` of the API document.
 #[cfg(feature = "communities")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2CommunitiesSearchResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5077,6 +6526,7 @@ crate::runtime::impl_model!(Get2CommunitiesSearchResponseMeta {
 ///Object `Get2ComplianceJobsIdResponse` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ComplianceJobsIdResponse {
     ///`data` — see [`ComplianceJob`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5118,6 +6568,7 @@ impl xapi_runtime::Envelope for Get2ComplianceJobsIdResponse {
 ///Object `Get2ComplianceJobsResponse` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ComplianceJobsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5163,9 +6614,14 @@ impl xapi_runtime::Envelope for Get2ComplianceJobsResponse {
 ///Object `Get2ComplianceJobsResponseMeta` of the API document.
 #[cfg(feature = "compliance")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ComplianceJobsResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5178,6 +6634,7 @@ crate::runtime::impl_model!(Get2ComplianceJobsResponseMeta {
 ///Object `Get2ConnectionsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ConnectionsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5223,12 +6680,21 @@ impl xapi_runtime::Envelope for Get2ConnectionsResponse {
 ///Object `Get2ConnectionsResponseMeta` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ConnectionsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5242,6 +6708,7 @@ crate::runtime::impl_model!(Get2ConnectionsResponseMeta {
 ///Object `Get2DmConversationsIdDmEventsResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmConversationsIdDmEventsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5291,15 +6758,28 @@ impl xapi_runtime::Envelope for Get2DmConversationsIdDmEventsResponse {
 ///Object `Get2DmConversationsIdDmEventsResponseMeta` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmConversationsIdDmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5314,6 +6794,7 @@ crate::runtime::impl_model!(Get2DmConversationsIdDmEventsResponseMeta {
 ///Object `Get2DmConversationsWithParticipantIdDmEventsResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmConversationsWithParticipantIdDmEventsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5363,15 +6844,28 @@ impl xapi_runtime::Envelope for Get2DmConversationsWithParticipantIdDmEventsResp
 ///Object `Get2DmConversationsWithParticipantIdDmEventsResponseMeta` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmConversationsWithParticipantIdDmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5386,6 +6880,7 @@ crate::runtime::impl_model!(Get2DmConversationsWithParticipantIdDmEventsResponse
 ///Object `Get2DmEventsEventIdResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmEventsEventIdResponse {
     ///`data` — see [`DmEvent`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5431,6 +6926,7 @@ impl xapi_runtime::Envelope for Get2DmEventsEventIdResponse {
 ///Object `Get2DmEventsResponse` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmEventsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5480,15 +6976,28 @@ impl xapi_runtime::Envelope for Get2DmEventsResponse {
 ///Object `Get2DmEventsResponseMeta` of the API document.
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2DmEventsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5503,6 +7012,7 @@ crate::runtime::impl_model!(Get2DmEventsResponseMeta {
 ///Object `Get2FdxAccountsAccountidContactResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2FdxAccountsAccountidContactResponse {
     ///`data` — see [`PlaidAccountContact`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5544,6 +7054,7 @@ impl xapi_runtime::Envelope for Get2FdxAccountsAccountidContactResponse {
 ///Object `Get2FdxAccountsAccountidPaymentNetworksResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2FdxAccountsAccountidPaymentNetworksResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5585,6 +7096,7 @@ impl xapi_runtime::Envelope for Get2FdxAccountsAccountidPaymentNetworksResponse 
 ///Object `Get2FdxAccountsAccountidResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2FdxAccountsAccountidResponse {
     ///`data` — see [`PlaidAccount`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5626,6 +7138,7 @@ impl xapi_runtime::Envelope for Get2FdxAccountsAccountidResponse {
 ///Object `Get2FdxAccountsAccountidTransactionsResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2FdxAccountsAccountidTransactionsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5667,6 +7180,7 @@ impl xapi_runtime::Envelope for Get2FdxAccountsAccountidTransactionsResponse {
 ///Object `Get2FdxCustomersCurrentResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2FdxCustomersCurrentResponse {
     ///`data` — see [`PlaidCustomer`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5708,6 +7222,7 @@ impl xapi_runtime::Envelope for Get2FdxCustomersCurrentResponse {
 ///Object `Get2Insights28hrResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2Insights28hrResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5749,6 +7264,7 @@ impl xapi_runtime::Envelope for Get2Insights28hrResponse {
 ///Object `Get2InsightsHistoricalResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2InsightsHistoricalResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5790,6 +7306,7 @@ impl xapi_runtime::Envelope for Get2InsightsHistoricalResponse {
 ///Object `Get2LikesFirehoseStreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2LikesFirehoseStreamResponse {
     ///`data` — see [`LikeWithTweetAuthor`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5835,6 +7352,7 @@ impl xapi_runtime::Envelope for Get2LikesFirehoseStreamResponse {
 ///Object `Get2LikesSample10StreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2LikesSample10StreamResponse {
     ///`data` — see [`LikeWithTweetAuthor`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5880,6 +7398,7 @@ impl xapi_runtime::Envelope for Get2LikesSample10StreamResponse {
 ///Object `Get2ListsIdFollowersResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdFollowersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -5929,15 +7448,28 @@ impl xapi_runtime::Envelope for Get2ListsIdFollowersResponse {
 ///Object `Get2ListsIdFollowersResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdFollowersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -5952,6 +7484,7 @@ crate::runtime::impl_model!(Get2ListsIdFollowersResponseMeta {
 ///Object `Get2ListsIdMembersResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdMembersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6001,15 +7534,28 @@ impl xapi_runtime::Envelope for Get2ListsIdMembersResponse {
 ///Object `Get2ListsIdMembersResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdMembersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6024,6 +7570,7 @@ crate::runtime::impl_model!(Get2ListsIdMembersResponseMeta {
 ///Object `Get2ListsIdResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdResponse {
     ///`data` — see [`List`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6069,6 +7616,7 @@ impl xapi_runtime::Envelope for Get2ListsIdResponse {
 ///Object `Get2ListsIdTweetsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdTweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6118,15 +7666,28 @@ impl xapi_runtime::Envelope for Get2ListsIdTweetsResponse {
 ///Object `Get2ListsIdTweetsResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2ListsIdTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6141,6 +7702,7 @@ crate::runtime::impl_model!(Get2ListsIdTweetsResponseMeta {
 ///Object `Get2MarketplaceHandlesHandleAvailabilityResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2MarketplaceHandlesHandleAvailabilityResponse {
     ///`data` — see [`MarketplaceHandleAvailability`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6182,6 +7744,7 @@ impl xapi_runtime::Envelope for Get2MarketplaceHandlesHandleAvailabilityResponse
 ///Object `Get2MediaAnalyticsResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2MediaAnalyticsResponse {
     ///`data` — see [`MediaAnalytics`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6223,6 +7786,7 @@ impl xapi_runtime::Envelope for Get2MediaAnalyticsResponse {
 ///Object `Get2MediaMediaKeyResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2MediaMediaKeyResponse {
     ///`data` — see [`Media`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6264,6 +7828,7 @@ impl xapi_runtime::Envelope for Get2MediaMediaKeyResponse {
 ///Object `Get2MediaResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2MediaResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6305,6 +7870,7 @@ impl xapi_runtime::Envelope for Get2MediaResponse {
 ///Object `Get2NewsIdResponse` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NewsIdResponse {
     ///`data` — see [`News`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6346,6 +7912,7 @@ impl xapi_runtime::Envelope for Get2NewsIdResponse {
 ///Object `Get2NewsSearchResponse` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NewsSearchResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6391,9 +7958,14 @@ impl xapi_runtime::Envelope for Get2NewsSearchResponse {
 ///Object `Get2NewsSearchResponseMeta` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NewsSearchResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6406,6 +7978,7 @@ crate::runtime::impl_model!(Get2NewsSearchResponseMeta {
 ///Object `Get2NotesSearchNotesWrittenResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NotesSearchNotesWrittenResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6451,12 +8024,21 @@ impl xapi_runtime::Envelope for Get2NotesSearchNotesWrittenResponse {
 ///Object `Get2NotesSearchNotesWrittenResponseMeta` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NotesSearchNotesWrittenResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6470,6 +8052,7 @@ crate::runtime::impl_model!(Get2NotesSearchNotesWrittenResponseMeta {
 ///Object `Get2NotesSearchPostsEligibleForNotesResponse` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NotesSearchPostsEligibleForNotesResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6519,12 +8102,21 @@ impl xapi_runtime::Envelope for Get2NotesSearchPostsEligibleForNotesResponse {
 ///Object `Get2NotesSearchPostsEligibleForNotesResponseMeta` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2NotesSearchPostsEligibleForNotesResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6538,6 +8130,7 @@ crate::runtime::impl_model!(Get2NotesSearchPostsEligibleForNotesResponseMeta {
 ///Object `Get2SpacesByCreatorIdsResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesByCreatorIdsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6587,9 +8180,14 @@ impl xapi_runtime::Envelope for Get2SpacesByCreatorIdsResponse {
 ///Object `Get2SpacesByCreatorIdsResponseMeta` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesByCreatorIdsResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6602,6 +8200,7 @@ crate::runtime::impl_model!(Get2SpacesByCreatorIdsResponseMeta {
 ///Object `Get2SpacesIdBuyersResponse` of the API document.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesIdBuyersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6651,15 +8250,28 @@ impl xapi_runtime::Envelope for Get2SpacesIdBuyersResponse {
 ///Object `Get2SpacesIdBuyersResponseMeta` of the API document.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesIdBuyersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6674,6 +8286,7 @@ crate::runtime::impl_model!(Get2SpacesIdBuyersResponseMeta {
 ///Object `Get2SpacesIdResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesIdResponse {
     ///`data` — see [`Space`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6719,6 +8332,7 @@ impl xapi_runtime::Envelope for Get2SpacesIdResponse {
 ///Object `Get2SpacesIdTweetsResponse` of the API document.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesIdTweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6768,15 +8382,28 @@ impl xapi_runtime::Envelope for Get2SpacesIdTweetsResponse {
 ///Object `Get2SpacesIdTweetsResponseMeta` of the API document.
 #[cfg(any(feature = "spaces", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesIdTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6791,6 +8418,7 @@ crate::runtime::impl_model!(Get2SpacesIdTweetsResponseMeta {
 ///Object `Get2SpacesResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6836,6 +8464,7 @@ impl xapi_runtime::Envelope for Get2SpacesResponse {
 ///Object `Get2SpacesSearchResponse` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesSearchResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6885,9 +8514,14 @@ impl xapi_runtime::Envelope for Get2SpacesSearchResponse {
 ///Object `Get2SpacesSearchResponseMeta` of the API document.
 #[cfg(feature = "spaces")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2SpacesSearchResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -6900,6 +8534,7 @@ crate::runtime::impl_model!(Get2SpacesSearchResponseMeta {
 ///Object `Get2TrendsByWoeidWoeidResponse` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TrendsByWoeidWoeidResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6941,6 +8576,7 @@ impl xapi_runtime::Envelope for Get2TrendsByWoeidWoeidResponse {
 ///Object `Get2TweetsAnalyticsResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsAnalyticsResponse {
     ///`data` — see [`Analytics`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -6982,6 +8618,7 @@ impl xapi_runtime::Envelope for Get2TweetsAnalyticsResponse {
 ///Object `Get2TweetsCountsAllResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsCountsAllResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7027,18 +8664,35 @@ impl xapi_runtime::Envelope for Get2TweetsCountsAllResponse {
 ///Object `Get2TweetsCountsAllResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsCountsAllResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`total_tweet_count` — see [`Aggregate`] — also accepted as `total_post_count`
     #[serde(rename = "total_tweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_tweet_count: Option<Aggregate>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7055,6 +8709,7 @@ crate::runtime::impl_model!(Get2TweetsCountsAllResponseMeta {
 ///Object `Get2TweetsCountsRecentResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsCountsRecentResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7100,18 +8755,35 @@ impl xapi_runtime::Envelope for Get2TweetsCountsRecentResponse {
 ///Object `Get2TweetsCountsRecentResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsCountsRecentResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`total_tweet_count` — see [`Aggregate`] — also accepted as `total_post_count`
     #[serde(rename = "total_tweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_tweet_count: Option<Aggregate>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7128,6 +8800,7 @@ crate::runtime::impl_model!(Get2TweetsCountsRecentResponseMeta {
 ///Object `Get2TweetsFirehoseStreamLangEnResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsFirehoseStreamLangEnResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7173,6 +8846,7 @@ impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangEnResponse {
 ///Object `Get2TweetsFirehoseStreamLangJaResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsFirehoseStreamLangJaResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7218,6 +8892,7 @@ impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangJaResponse {
 ///Object `Get2TweetsFirehoseStreamLangKoResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsFirehoseStreamLangKoResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7263,6 +8938,7 @@ impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangKoResponse {
 ///Object `Get2TweetsFirehoseStreamLangPtResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsFirehoseStreamLangPtResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7308,6 +8984,7 @@ impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamLangPtResponse {
 ///Object `Get2TweetsFirehoseStreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsFirehoseStreamResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7353,6 +9030,7 @@ impl xapi_runtime::Envelope for Get2TweetsFirehoseStreamResponse {
 ///Object `Get2TweetsIdLikingUsersResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdLikingUsersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7402,15 +9080,28 @@ impl xapi_runtime::Envelope for Get2TweetsIdLikingUsersResponse {
 ///Object `Get2TweetsIdLikingUsersResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdLikingUsersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7425,6 +9116,7 @@ crate::runtime::impl_model!(Get2TweetsIdLikingUsersResponseMeta {
 ///Object `Get2TweetsIdQuoteTweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdQuoteTweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7474,12 +9166,21 @@ impl xapi_runtime::Envelope for Get2TweetsIdQuoteTweetsResponse {
 ///Object `Get2TweetsIdQuoteTweetsResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdQuoteTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7493,6 +9194,7 @@ crate::runtime::impl_model!(Get2TweetsIdQuoteTweetsResponseMeta {
 ///Object `Get2TweetsIdResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7538,6 +9240,7 @@ impl xapi_runtime::Envelope for Get2TweetsIdResponse {
 ///Object `Get2TweetsIdRetweetedByResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdRetweetedByResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7587,15 +9290,28 @@ impl xapi_runtime::Envelope for Get2TweetsIdRetweetedByResponse {
 ///Object `Get2TweetsIdRetweetedByResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdRetweetedByResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7610,6 +9326,7 @@ crate::runtime::impl_model!(Get2TweetsIdRetweetedByResponseMeta {
 ///Object `Get2TweetsIdRetweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdRetweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7659,15 +9376,28 @@ impl xapi_runtime::Envelope for Get2TweetsIdRetweetsResponse {
 ///Object `Get2TweetsIdRetweetsResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsIdRetweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7682,6 +9412,7 @@ crate::runtime::impl_model!(Get2TweetsIdRetweetsResponseMeta {
 ///Object `Get2TweetsResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7727,6 +9458,7 @@ impl xapi_runtime::Envelope for Get2TweetsResponse {
 ///Object `Get2TweetsSample10StreamResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSample10StreamResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7772,6 +9504,7 @@ impl xapi_runtime::Envelope for Get2TweetsSample10StreamResponse {
 ///Object `Get2TweetsSampleStreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSampleStreamResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7817,6 +9550,7 @@ impl xapi_runtime::Envelope for Get2TweetsSampleStreamResponse {
 ///Object `Get2TweetsSearchAllResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchAllResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7866,18 +9600,35 @@ impl xapi_runtime::Envelope for Get2TweetsSearchAllResponse {
 ///Object `Get2TweetsSearchAllResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchAllResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7893,6 +9644,7 @@ crate::runtime::impl_model!(Get2TweetsSearchAllResponseMeta {
 ///Object `Get2TweetsSearchRecentResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchRecentResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -7942,18 +9694,35 @@ impl xapi_runtime::Envelope for Get2TweetsSearchRecentResponse {
 ///Object `Get2TweetsSearchRecentResponseMeta` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchRecentResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -7969,6 +9738,7 @@ crate::runtime::impl_model!(Get2TweetsSearchRecentResponseMeta {
 ///Object `Get2TweetsSearchStreamResponse` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchStreamResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8014,6 +9784,7 @@ impl xapi_runtime::Envelope for Get2TweetsSearchStreamResponse {
 ///Object `Get2TweetsSearchStreamRulesCountsResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2TweetsSearchStreamRulesCountsResponse {
     ///`data` — see [`RulesCount`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8055,6 +9826,7 @@ impl xapi_runtime::Envelope for Get2TweetsSearchStreamRulesCountsResponse {
 ///Object `Get2UsageTweetsResponse` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsageTweetsResponse {
     ///`data` — see [`Usage`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8096,6 +9868,7 @@ impl xapi_runtime::Envelope for Get2UsageTweetsResponse {
 ///Object `Get2UsersByResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersByResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8141,6 +9914,7 @@ impl xapi_runtime::Envelope for Get2UsersByResponse {
 ///Object `Get2UsersByUsernameUsernameResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersByUsernameUsernameResponse {
     ///`data` — see [`User`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8186,6 +9960,7 @@ impl xapi_runtime::Envelope for Get2UsersByUsernameUsernameResponse {
 ///Object `Get2UsersIdAffiliatesResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdAffiliatesResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8235,15 +10010,28 @@ impl xapi_runtime::Envelope for Get2UsersIdAffiliatesResponse {
 ///Object `Get2UsersIdAffiliatesResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdAffiliatesResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8258,6 +10046,7 @@ crate::runtime::impl_model!(Get2UsersIdAffiliatesResponseMeta {
 ///Object `Get2UsersIdBlockingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdBlockingResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8307,15 +10096,28 @@ impl xapi_runtime::Envelope for Get2UsersIdBlockingResponse {
 ///Object `Get2UsersIdBlockingResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdBlockingResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8330,6 +10132,7 @@ crate::runtime::impl_model!(Get2UsersIdBlockingResponseMeta {
 ///Object `Get2UsersIdBookmarksResponse` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdBookmarksResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8379,15 +10182,28 @@ impl xapi_runtime::Envelope for Get2UsersIdBookmarksResponse {
 ///Object `Get2UsersIdBookmarksResponseMeta` of the API document.
 #[cfg(any(feature = "bookmarks", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdBookmarksResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8402,6 +10218,7 @@ crate::runtime::impl_model!(Get2UsersIdBookmarksResponseMeta {
 ///Object `Get2UsersIdFollowedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowedListsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8451,15 +10268,28 @@ impl xapi_runtime::Envelope for Get2UsersIdFollowedListsResponse {
 ///Object `Get2UsersIdFollowedListsResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowedListsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8474,6 +10304,7 @@ crate::runtime::impl_model!(Get2UsersIdFollowedListsResponseMeta {
 ///Object `Get2UsersIdFollowersResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8523,15 +10354,28 @@ impl xapi_runtime::Envelope for Get2UsersIdFollowersResponse {
 ///Object `Get2UsersIdFollowersResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowersResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8546,6 +10390,7 @@ crate::runtime::impl_model!(Get2UsersIdFollowersResponseMeta {
 ///Object `Get2UsersIdFollowingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowingResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8595,15 +10440,28 @@ impl xapi_runtime::Envelope for Get2UsersIdFollowingResponse {
 ///Object `Get2UsersIdFollowingResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdFollowingResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8618,6 +10476,7 @@ crate::runtime::impl_model!(Get2UsersIdFollowingResponseMeta {
 ///Object `Get2UsersIdLikedTweetsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdLikedTweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8667,15 +10526,28 @@ impl xapi_runtime::Envelope for Get2UsersIdLikedTweetsResponse {
 ///Object `Get2UsersIdLikedTweetsResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdLikedTweetsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8690,6 +10562,7 @@ crate::runtime::impl_model!(Get2UsersIdLikedTweetsResponseMeta {
 ///Object `Get2UsersIdListMembershipsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdListMembershipsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8739,15 +10612,28 @@ impl xapi_runtime::Envelope for Get2UsersIdListMembershipsResponse {
 ///Object `Get2UsersIdListMembershipsResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdListMembershipsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8762,6 +10648,7 @@ crate::runtime::impl_model!(Get2UsersIdListMembershipsResponseMeta {
 ///Object `Get2UsersIdMentionsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdMentionsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8811,21 +10698,42 @@ impl xapi_runtime::Envelope for Get2UsersIdMentionsResponse {
 ///Object `Get2UsersIdMentionsResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdMentionsResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8842,6 +10750,7 @@ crate::runtime::impl_model!(Get2UsersIdMentionsResponseMeta {
 ///Object `Get2UsersIdMutingResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdMutingResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8891,15 +10800,28 @@ impl xapi_runtime::Envelope for Get2UsersIdMutingResponse {
 ///Object `Get2UsersIdMutingResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdMutingResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8914,6 +10836,7 @@ crate::runtime::impl_model!(Get2UsersIdMutingResponseMeta {
 ///Object `Get2UsersIdOwnedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdOwnedListsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -8963,15 +10886,28 @@ impl xapi_runtime::Envelope for Get2UsersIdOwnedListsResponse {
 ///Object `Get2UsersIdOwnedListsResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdOwnedListsResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -8986,6 +10922,7 @@ crate::runtime::impl_model!(Get2UsersIdOwnedListsResponseMeta {
 ///Object `Get2UsersIdPinnedListsResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdPinnedListsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9035,9 +10972,14 @@ impl xapi_runtime::Envelope for Get2UsersIdPinnedListsResponse {
 ///Object `Get2UsersIdPinnedListsResponseMeta` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdPinnedListsResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9050,6 +10992,7 @@ crate::runtime::impl_model!(Get2UsersIdPinnedListsResponseMeta {
 ///Object `Get2UsersIdPublicKeysResponse` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdPublicKeysResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9091,6 +11034,7 @@ impl xapi_runtime::Envelope for Get2UsersIdPublicKeysResponse {
 ///Object `Get2UsersIdResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdResponse {
     ///`data` — see [`User`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9136,6 +11080,7 @@ impl xapi_runtime::Envelope for Get2UsersIdResponse {
 ///Object `Get2UsersIdTimelinesReverseChronologicalResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdTimelinesReverseChronologicalResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9185,21 +11130,42 @@ impl xapi_runtime::Envelope for Get2UsersIdTimelinesReverseChronologicalResponse
 ///Object `Get2UsersIdTimelinesReverseChronologicalResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdTimelinesReverseChronologicalResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9216,6 +11182,7 @@ crate::runtime::impl_model!(Get2UsersIdTimelinesReverseChronologicalResponseMeta
 ///Object `Get2UsersIdTweetsResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdTweetsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9265,21 +11232,42 @@ impl xapi_runtime::Envelope for Get2UsersIdTweetsResponse {
 ///Object `Get2UsersIdTweetsResponseMeta` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersIdTweetsResponseMeta {
     ///`newest_id` — see [`NewestId`]
     #[serde(rename = "newest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub newest_id: Option<NewestId>,
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`oldest_id` — see [`OldestId`]
     #[serde(rename = "oldest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub oldest_id: Option<OldestId>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9296,6 +11284,7 @@ crate::runtime::impl_model!(Get2UsersIdTweetsResponseMeta {
 ///Object `Get2UsersMeResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersMeResponse {
     ///`data` — see [`User`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9341,6 +11330,7 @@ impl xapi_runtime::Envelope for Get2UsersMeResponse {
 ///Object `Get2UsersPersonalizedTrendsResponse` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersPersonalizedTrendsResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9382,6 +11372,7 @@ impl xapi_runtime::Envelope for Get2UsersPersonalizedTrendsResponse {
 ///Object `Get2UsersRepostsOfMeResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersRepostsOfMeResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9431,15 +11422,28 @@ impl xapi_runtime::Envelope for Get2UsersRepostsOfMeResponse {
 ///Object `Get2UsersRepostsOfMeResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersRepostsOfMeResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9454,6 +11458,7 @@ crate::runtime::impl_model!(Get2UsersRepostsOfMeResponseMeta {
 ///Object `Get2UsersResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9499,6 +11504,7 @@ impl xapi_runtime::Envelope for Get2UsersResponse {
 ///Object `Get2UsersSearchResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersSearchResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9548,12 +11554,21 @@ impl xapi_runtime::Envelope for Get2UsersSearchResponse {
 ///Object `Get2UsersSearchResponseMeta` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2UsersSearchResponseMeta {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`previous_token` — see [`PreviousToken`]
     #[serde(rename = "previous_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_token: Option<PreviousToken>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9567,6 +11582,7 @@ crate::runtime::impl_model!(Get2UsersSearchResponseMeta {
 ///Object `Get2WebhooksResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2WebhooksResponse {
     ///`data` — type array, min items 1
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -9612,9 +11628,14 @@ impl xapi_runtime::Envelope for Get2WebhooksResponse {
 ///Object `Get2WebhooksResponseMeta` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Get2WebhooksResponseMeta {
     ///`result_count` — see [`ResultCount`]
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<ResultCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9626,15 +11647,28 @@ crate::runtime::impl_model!(Get2WebhooksResponseMeta {
 });
 ///Object `HashtagEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct HashtagEntity {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9648,9 +11682,14 @@ crate::runtime::impl_model!(HashtagEntity {
 ///Object `HashtagFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct HashtagFields {
     ///`tag` (required by the document; may still be absent) — type string
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -9665,27 +11704,52 @@ pub type HttpStatusCode = i64;
 ///Object `InvalidRequestProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct InvalidRequestProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<InvalidRequestProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -9695,15 +11759,31 @@ pub struct InvalidRequestProblem {
     pub section: Option<InvalidRequestProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -9800,9 +11880,14 @@ crate::runtime::string_enum! {
 ///Object `InvalidRequestProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct InvalidRequestProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -9819,27 +11904,52 @@ crate::runtime::impl_model!(InvalidRequestProblemError {
 ///Object `InvalidRuleProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct InvalidRuleProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<InvalidRuleProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -9849,18 +11959,34 @@ pub struct InvalidRuleProblem {
     pub section: Option<InvalidRuleProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<InvalidRuleProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -9922,9 +12048,14 @@ crate::runtime::string_enum! {
 ///Object `InvalidRuleProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct InvalidRuleProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -9979,6 +12110,7 @@ pub type Keyword = crate::runtime::Text;
 ///Object `KillAllConnectionsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillAllConnectionsResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10020,15 +12152,24 @@ impl xapi_runtime::Envelope for KillAllConnectionsResponse {
 ///Object `KillAllConnectionsResponseData` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillAllConnectionsResponseData {
     ///`failed_kills` — type integer
     #[serde(rename = "failed_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub failed_kills: Option<i64>,
     ///`results` — type array
     #[serde(rename = "results", skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<KillAllConnectionsResponseDataResult>>,
     ///`successful_kills` — type integer
     #[serde(rename = "successful_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub successful_kills: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10043,15 +12184,28 @@ crate::runtime::impl_model!(KillAllConnectionsResponseData {
 ///Object `KillAllConnectionsResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillAllConnectionsResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10066,6 +12220,7 @@ crate::runtime::impl_model!(KillAllConnectionsResponseDataResult {
 ///Object `KillConnectionsByEndpointResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByEndpointResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10107,15 +12262,24 @@ impl xapi_runtime::Envelope for KillConnectionsByEndpointResponse {
 ///Object `KillConnectionsByEndpointResponseData` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByEndpointResponseData {
     ///`failed_kills` — type integer
     #[serde(rename = "failed_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub failed_kills: Option<i64>,
     ///`results` — type array
     #[serde(rename = "results", skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<KillConnectionsByEndpointResponseDataResult>>,
     ///`successful_kills` — type integer
     #[serde(rename = "successful_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub successful_kills: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10130,15 +12294,28 @@ crate::runtime::impl_model!(KillConnectionsByEndpointResponseData {
 ///Object `KillConnectionsByEndpointResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByEndpointResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10153,9 +12330,14 @@ crate::runtime::impl_model!(KillConnectionsByEndpointResponseDataResult {
 ///Object `KillConnectionsByUuidsRequest` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByUuidsRequest {
     ///`uuids` (required by the document; may still be absent) — type array, min items 1, max items 100
     #[serde(rename = "uuids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub uuids: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10168,6 +12350,7 @@ crate::runtime::impl_model!(KillConnectionsByUuidsRequest {
 ///Object `KillConnectionsByUuidsResponse` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByUuidsResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10209,15 +12392,24 @@ impl xapi_runtime::Envelope for KillConnectionsByUuidsResponse {
 ///Object `KillConnectionsByUuidsResponseData` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByUuidsResponseData {
     ///`failed_kills` — type integer
     #[serde(rename = "failed_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub failed_kills: Option<i64>,
     ///`results` — type array
     #[serde(rename = "results", skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<KillConnectionsByUuidsResponseDataResult>>,
     ///`successful_kills` — type integer
     #[serde(rename = "successful_kills", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub successful_kills: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10232,15 +12424,28 @@ crate::runtime::impl_model!(KillConnectionsByUuidsResponseData {
 ///Object `KillConnectionsByUuidsResponseDataResult` of the API document.
 #[cfg(feature = "connections")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct KillConnectionsByUuidsResponseDataResult {
     ///`error_message` — type string
     #[serde(rename = "error_message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub error_message: Option<crate::runtime::Text>,
     ///`success` — type boolean
     #[serde(rename = "success", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub success: Option<bool>,
     ///`uuid` — type string
     #[serde(rename = "uuid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub uuid: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10255,6 +12460,7 @@ crate::runtime::impl_model!(KillConnectionsByUuidsResponseDataResult {
 ///Object `LikeComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct LikeComplianceSchema {
     ///`delete` (required by the document; may still be absent) — see [`UnlikeComplianceSchema`]
     #[serde(rename = "delete", skip_serializing_if = "Option::is_none")]
@@ -10273,21 +12479,42 @@ pub type LikeId = crate::runtime::Text;
 ///Object `LikeWithTweetAuthor` of the API document.
 #[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct LikeWithTweetAuthor {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`id` — see [`LikeId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<LikeId>,
     ///`liked_tweet_id` — see [`TweetId`]
     #[serde(rename = "liked_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub liked_tweet_id: Option<TweetId>,
     ///`timestamp_ms` — type integer, format `int32`
     #[serde(rename = "timestamp_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub timestamp_ms: Option<i64>,
     ///`tweet_author_id` — see [`UserId`]
     #[serde(rename = "tweet_author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_author_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10304,6 +12531,7 @@ crate::runtime::impl_model!(LikeWithTweetAuthor {
 ///Object `LikesComplianceStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct LikesComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`LikeComplianceSchema`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10344,30 +12572,63 @@ impl xapi_runtime::Envelope for LikesComplianceStreamResponse {
 }
 ///Object `List` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct List {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`follower_count` — type integer
     #[serde(rename = "follower_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub follower_count: Option<i64>,
     ///`id` (required by the document; may still be absent) — see [`ListId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<ListId>,
     ///`member_count` — type integer
     #[serde(rename = "member_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub member_count: Option<i64>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`owner_id` — see [`UserId`]
     #[serde(rename = "owner_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub owner_id: Option<UserId>,
     ///`private` — type boolean
     #[serde(rename = "private", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub private: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10386,9 +12647,14 @@ crate::runtime::impl_model!(List {
 ///Object `ListAddUserRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListAddUserRequest {
     ///`user_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub user_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10401,15 +12667,28 @@ crate::runtime::impl_model!(ListAddUserRequest {
 ///Object `ListCreateRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListCreateRequest {
     ///`description` — type string, min length 0, max length 100
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`name` (required by the document; may still be absent) — type string, min length 1, max length 25
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`private` — type boolean
     #[serde(rename = "private", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub private: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10424,6 +12703,7 @@ crate::runtime::impl_model!(ListCreateRequest {
 ///Object `ListCreateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10465,12 +12745,21 @@ impl xapi_runtime::Envelope for ListCreateResponse {
 ///Object `ListCreateResponseData` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListCreateResponseData {
     ///`id` (required by the document; may still be absent) — see [`ListId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<ListId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10484,6 +12773,7 @@ crate::runtime::impl_model!(ListCreateResponseData {
 ///Object `ListDeleteResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10525,9 +12815,14 @@ impl xapi_runtime::Envelope for ListDeleteResponse {
 ///Object `ListDeleteResponseData` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListDeleteResponseData {
     ///`deleted` — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10540,9 +12835,14 @@ crate::runtime::impl_model!(ListDeleteResponseData {
 ///Object `ListFollowedRequest` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListFollowedRequest {
     ///`list_id` (required by the document; may still be absent) — see [`ListId`]
     #[serde(rename = "list_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub list_id: Option<ListId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10555,6 +12855,7 @@ crate::runtime::impl_model!(ListFollowedRequest {
 ///Object `ListFollowedResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListFollowedResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10596,9 +12897,14 @@ impl xapi_runtime::Envelope for ListFollowedResponse {
 ///Object `ListFollowedResponseData` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListFollowedResponseData {
     ///`following` — type boolean
     #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub following: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10613,6 +12919,7 @@ pub type ListId = crate::runtime::Text;
 ///Object `ListMutateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListMutateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10654,9 +12961,14 @@ impl xapi_runtime::Envelope for ListMutateResponse {
 ///Object `ListMutateResponseData` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListMutateResponseData {
     ///`is_member` — type boolean
     #[serde(rename = "is_member", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub is_member: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10669,9 +12981,14 @@ crate::runtime::impl_model!(ListMutateResponseData {
 ///Object `ListPinnedRequest` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListPinnedRequest {
     ///`list_id` (required by the document; may still be absent) — see [`ListId`]
     #[serde(rename = "list_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub list_id: Option<ListId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10684,6 +13001,7 @@ crate::runtime::impl_model!(ListPinnedRequest {
 ///Object `ListPinnedResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListPinnedResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10725,9 +13043,14 @@ impl xapi_runtime::Envelope for ListPinnedResponse {
 ///Object `ListPinnedResponseData` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListPinnedResponseData {
     ///`pinned` — type boolean
     #[serde(rename = "pinned", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub pinned: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10740,6 +13063,7 @@ crate::runtime::impl_model!(ListPinnedResponseData {
 ///Object `ListUnpinResponse` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListUnpinResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10781,9 +13105,14 @@ impl xapi_runtime::Envelope for ListUnpinResponse {
 ///Object `ListUnpinResponseData` of the API document.
 #[cfg(any(feature = "lists", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListUnpinResponseData {
     ///`pinned` — type boolean
     #[serde(rename = "pinned", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub pinned: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10796,15 +13125,28 @@ crate::runtime::impl_model!(ListUnpinResponseData {
 ///Object `ListUpdateRequest` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListUpdateRequest {
     ///`description` — type string, min length 0, max length 100
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`name` — type string, min length 1, max length 25
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`private` — type boolean
     #[serde(rename = "private", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub private: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10819,6 +13161,7 @@ crate::runtime::impl_model!(ListUpdateRequest {
 ///Object `ListUpdateResponse` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListUpdateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -10860,9 +13203,14 @@ impl xapi_runtime::Envelope for ListUpdateResponse {
 ///Object `ListUpdateResponseData` of the API document.
 #[cfg(feature = "lists")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListUpdateResponseData {
     ///`updated` — type boolean
     #[serde(rename = "updated", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub updated: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10875,9 +13223,14 @@ crate::runtime::impl_model!(ListUpdateResponseData {
 ///Object `ManagementInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ManagementInfo {
     ///`managed` (required by the document; may still be absent) — type boolean
     #[serde(rename = "managed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub managed: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10890,12 +13243,21 @@ crate::runtime::impl_model!(ManagementInfo {
 ///Object `MarketplaceHandleAvailability` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MarketplaceHandleAvailability {
     ///`availability_state` (required by the document; may still be absent) — type string
     #[serde(rename = "availability_state", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub availability_state: Option<crate::runtime::Text>,
     ///`redirect_url` — type string
     #[serde(rename = "redirect_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub redirect_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10908,33 +13270,67 @@ crate::runtime::impl_model!(MarketplaceHandleAvailability {
 });
 ///Object `Media` of the API document (merged with the schemas its discriminator maps to).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Media {
     ///`height` — see [`MediaHeight`]
     #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub height: Option<MediaHeight>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<Variant>>"))]
     pub variants: Option<Variants>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_ms: Option<i64>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
@@ -10969,21 +13365,42 @@ crate::runtime::impl_model!(Media {
 });
 ///Object `MediaNonPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -10998,24 +13415,49 @@ crate::runtime::impl_model!(MediaNonPublicMetrics {
 });
 ///Object `MediaOrganicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11031,24 +13473,49 @@ crate::runtime::impl_model!(MediaOrganicMetrics {
 });
 ///Object `MediaPromotedMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11064,9 +13531,14 @@ crate::runtime::impl_model!(MediaPromotedMetrics {
 });
 ///Object `MediaPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaPublicMetrics {
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11078,6 +13550,7 @@ crate::runtime::impl_model!(MediaPublicMetrics {
 ///Object `MediaAnalytics` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaAnalytics {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -11119,9 +13592,14 @@ impl xapi_runtime::Envelope for MediaAnalytics {
 ///Object `MediaAnalyticsDataItem` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaAnalyticsDataItem {
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`timestamped_metrics` — type array
     #[serde(rename = "timestamped_metrics", skip_serializing_if = "Option::is_none")]
@@ -11168,36 +13646,77 @@ pub type MediaKey = crate::runtime::Text;
 ///Object `MediaMetrics` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaMetrics {
     ///`cta_url_clicks` — type integer
     #[serde(rename = "cta_url_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub cta_url_clicks: Option<i64>,
     ///`cta_watch_clicks` — type integer
     #[serde(rename = "cta_watch_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub cta_watch_clicks: Option<i64>,
     ///`play_from_tap` — type integer
     #[serde(rename = "play_from_tap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub play_from_tap: Option<i64>,
     ///`playback25` — type integer
     #[serde(rename = "playback25", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback25: Option<i64>,
     ///`playback50` — type integer
     #[serde(rename = "playback50", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback50: Option<i64>,
     ///`playback75` — type integer
     #[serde(rename = "playback75", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback75: Option<i64>,
     ///`playback_complete` — type integer
     #[serde(rename = "playback_complete", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_complete: Option<i64>,
     ///`playback_start` — type integer
     #[serde(rename = "playback_start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_start: Option<i64>,
     ///`video_views` — type integer
     #[serde(rename = "video_views", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub video_views: Option<i64>,
     ///`watch_time_ms` — type integer
     #[serde(rename = "watch_time_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub watch_time_ms: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11228,12 +13747,17 @@ pub type MediaSegments = serde_json::Value;
 ///Object `MediaTimestampedMetrics` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaTimestampedMetrics {
     ///`metrics` — see [`MediaMetrics`]
     #[serde(rename = "metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MediaMetrics>,
     ///`timestamp` — type string
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11247,12 +13771,18 @@ crate::runtime::impl_model!(MediaTimestampedMetrics {
 ///Object `MediaUploadAppendRequest` of the API document (union of its alternatives).
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadAppendRequest {
     ///`media` (required by the document; may still be absent) — see [`MediaPayloadBinary`]
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media: Option<MediaPayloadBinary>,
     ///`segment_index` (required by the document; may still be absent) — see [`MediaSegments`]
     #[serde(rename = "segment_index", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<serde_json::Value>"))]
     pub segment_index: Option<MediaSegments>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11266,6 +13796,7 @@ crate::runtime::impl_model!(MediaUploadAppendRequest {
 ///Object `MediaUploadAppendResponse` of the API document.
 #[cfg(any(feature = "chat", feature = "media"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadAppendResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -11307,9 +13838,14 @@ impl xapi_runtime::Envelope for MediaUploadAppendResponse {
 ///Object `MediaUploadAppendResponseData` of the API document.
 #[cfg(any(feature = "chat", feature = "media"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadAppendResponseData {
     ///`expires_at` — type integer, format `int64`
     #[serde(rename = "expires_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub expires_at: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11322,9 +13858,14 @@ crate::runtime::impl_model!(MediaUploadAppendResponseData {
 ///Object `MediaUploadConfigRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadConfigRequest {
     ///`additional_owners` — type array
     #[serde(rename = "additional_owners", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub additional_owners: Option<Vec<UserId>>,
     ///`media_category` — see [`MediaCategory`]
     #[serde(rename = "media_category", skip_serializing_if = "Option::is_none")]
@@ -11334,9 +13875,17 @@ pub struct MediaUploadConfigRequest {
     pub media_type: Option<MediaUploadConfigRequestMediaType>,
     ///`shared` — type boolean
     #[serde(rename = "shared", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub shared: Option<bool>,
     ///`total_bytes` — type integer, minimum 0, maximum 17179869184
     #[serde(rename = "total_bytes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub total_bytes: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11364,9 +13913,14 @@ crate::runtime::string_enum! {
 ///Object `MediaUploadRequestOneShot` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadRequestOneShot {
     ///`additional_owners` — type array
     #[serde(rename = "additional_owners", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub additional_owners: Option<Vec<UserId>>,
     ///`media` (required by the document; may still be absent)
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
@@ -11379,6 +13933,10 @@ pub struct MediaUploadRequestOneShot {
     pub media_type: Option<MediaUploadRequestOneShotMediaType>,
     ///`shared` — type boolean
     #[serde(rename = "shared", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub shared: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11403,6 +13961,7 @@ crate::runtime::string_enum! {
 ///Object `MediaUploadResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -11444,21 +14003,38 @@ impl xapi_runtime::Envelope for MediaUploadResponse {
 ///Object `MediaUploadResponseData` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MediaUploadResponseData {
     ///`expires_after_secs` — type integer, format `int32`
     #[serde(rename = "expires_after_secs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub expires_after_secs: Option<i64>,
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`processing_info` — see [`ProcessingInfo`]
     #[serde(rename = "processing_info", skip_serializing_if = "Option::is_none")]
     pub processing_info: Option<ProcessingInfo>,
     ///`size` — type integer, format `int32`
     #[serde(rename = "size", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub size: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11476,18 +14052,35 @@ crate::runtime::impl_model!(MediaUploadResponseData {
 pub type MediaWidth = i64;
 ///Object `MentionEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MentionEntity {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`id` — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     ///`username` (required by the document; may still be absent) — see [`UserName`]
     #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub username: Option<UserName>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11502,12 +14095,21 @@ crate::runtime::impl_model!(MentionEntity {
 ///Object `MentionFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MentionFields {
     ///`id` — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     ///`username` (required by the document; may still be absent) — see [`UserName`]
     #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub username: Option<UserName>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11521,9 +14123,14 @@ crate::runtime::impl_model!(MentionFields {
 ///Object `MetadataCreateRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MetadataCreateRequest {
     ///`id` (required by the document; may still be absent) — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`metadata` — type object
     #[serde(rename = "metadata", skip_serializing_if = "Option::is_none")]
@@ -11540,6 +14147,7 @@ crate::runtime::impl_model!(MetadataCreateRequest {
 ///Object `MetadataCreateRequestMetadata` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MetadataCreateRequestMetadata {
     ///`allow_download_status` — see [`AllowDownloadStatus`]
     #[serde(rename = "allow_download_status", skip_serializing_if = "Option::is_none")]
@@ -11603,6 +14211,7 @@ crate::runtime::impl_model!(MetadataCreateRequestMetadata {
 ///Object `MetadataCreateResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MetadataCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -11644,12 +14253,17 @@ impl xapi_runtime::Envelope for MetadataCreateResponse {
 ///Object `MetadataCreateResponseData` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MetadataCreateResponseData {
     ///`associated_metadata` — type object
     #[serde(rename = "associated_metadata", skip_serializing_if = "Option::is_none")]
     pub associated_metadata: Option<MetadataCreateResponseDataAssociatedMetadata>,
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11663,6 +14277,7 @@ crate::runtime::impl_model!(MetadataCreateResponseData {
 ///Object `MetadataCreateResponseDataAssociatedMetadata` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MetadataCreateResponseDataAssociatedMetadata {
     ///`allow_download_status` — see [`AllowDownloadStatus`]
     #[serde(rename = "allow_download_status", skip_serializing_if = "Option::is_none")]
@@ -11726,63 +14341,140 @@ crate::runtime::impl_model!(MetadataCreateResponseDataAssociatedMetadata {
 ///Object `Metrics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Metrics {
     ///`app_install_attempts` — type integer
     #[serde(rename = "app_install_attempts", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub app_install_attempts: Option<i64>,
     ///`app_opens` — type integer
     #[serde(rename = "app_opens", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub app_opens: Option<i64>,
     ///`detail_expands` — type integer
     #[serde(rename = "detail_expands", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub detail_expands: Option<i64>,
     ///`email_tweet` — type integer
     #[serde(rename = "email_tweet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub email_tweet: Option<i64>,
     ///`engagements` — type integer
     #[serde(rename = "engagements", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub engagements: Option<i64>,
     ///`follows` — type integer
     #[serde(rename = "follows", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub follows: Option<i64>,
     ///`hashtag_clicks` — type integer
     #[serde(rename = "hashtag_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub hashtag_clicks: Option<i64>,
     ///`impressions` — type integer
     #[serde(rename = "impressions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub impressions: Option<i64>,
     ///`likes` — type integer
     #[serde(rename = "likes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub likes: Option<i64>,
     ///`link_clicks` — type integer
     #[serde(rename = "link_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub link_clicks: Option<i64>,
     ///`media_engagements` — type integer
     #[serde(rename = "media_engagements", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub media_engagements: Option<i64>,
     ///`media_views` — type integer
     #[serde(rename = "media_views", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub media_views: Option<i64>,
     ///`permalink_clicks` — type integer
     #[serde(rename = "permalink_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub permalink_clicks: Option<i64>,
     ///`profile_visits` — type integer
     #[serde(rename = "profile_visits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub profile_visits: Option<i64>,
     ///`quote_tweets` — type integer
     #[serde(rename = "quote_tweets", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub quote_tweets: Option<i64>,
     ///`replies` — type integer
     #[serde(rename = "replies", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub replies: Option<i64>,
     ///`retweets` — type integer
     #[serde(rename = "retweets", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub retweets: Option<i64>,
     ///`url_clicks` — type integer
     #[serde(rename = "url_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub url_clicks: Option<i64>,
     ///`user_profile_clicks` — type integer
     #[serde(rename = "user_profile_clicks", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub user_profile_clicks: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11821,6 +14513,7 @@ crate::runtime::string_enum! {
 ///Object `MuteUserMutationResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MuteUserMutationResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -11862,9 +14555,14 @@ impl xapi_runtime::Envelope for MuteUserMutationResponse {
 ///Object `MuteUserMutationResponseData` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MuteUserMutationResponseData {
     ///`muting` — type boolean
     #[serde(rename = "muting", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub muting: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11877,9 +14575,14 @@ crate::runtime::impl_model!(MuteUserMutationResponseData {
 ///Object `MuteUserRequest` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MuteUserRequest {
     ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "target_user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub target_user_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11895,9 +14598,14 @@ pub type NewestId = crate::runtime::Text;
 ///Object `News` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct News {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub category: Option<crate::runtime::Text>,
     ///`cluster_posts_results` — type array
     #[serde(rename = "cluster_posts_results", skip_serializing_if = "Option::is_none")]
@@ -11907,24 +14615,52 @@ pub struct News {
     pub contexts: Option<NewsContexts>,
     ///`disclaimer` — type string
     #[serde(rename = "disclaimer", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub disclaimer: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub hook: Option<crate::runtime::Text>,
     ///`keywords` — type array
     #[serde(rename = "keywords", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub keywords: Option<Vec<crate::runtime::Text>>,
     ///`last_updated_at_ms` — type string, format `date-time`
     #[serde(rename = "last_updated_at_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub last_updated_at_ms: Option<crate::runtime::Text>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`rest_id` (required by the document; may still be absent) — see [`NewsId`]
     #[serde(rename = "rest_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub rest_id: Option<NewsId>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub summary: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11946,9 +14682,14 @@ crate::runtime::impl_model!(News {
 ///Object `NewsClusterPostsResult` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsClusterPostsResult {
     ///`post_id` — see [`TweetId`]
     #[serde(rename = "post_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub post_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11961,6 +14702,7 @@ crate::runtime::impl_model!(NewsClusterPostsResult {
 ///Object `NewsContexts` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsContexts {
     ///`entities` — type object
     #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
@@ -11973,6 +14715,10 @@ pub struct NewsContexts {
     pub sports: Option<NewsContextsSports>,
     ///`topics` — type array
     #[serde(rename = "topics", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub topics: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -11988,21 +14734,42 @@ crate::runtime::impl_model!(NewsContexts {
 ///Object `NewsContextsEntities` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsContextsEntities {
     ///`events` — type array
     #[serde(rename = "events", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub events: Option<Vec<crate::runtime::Text>>,
     ///`organizations` — type array
     #[serde(rename = "organizations", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub organizations: Option<Vec<crate::runtime::Text>>,
     ///`people` — type array
     #[serde(rename = "people", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub people: Option<Vec<crate::runtime::Text>>,
     ///`places` — type array
     #[serde(rename = "places", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub places: Option<Vec<crate::runtime::Text>>,
     ///`products` — type array
     #[serde(rename = "products", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub products: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12019,9 +14786,14 @@ crate::runtime::impl_model!(NewsContextsEntities {
 ///Object `NewsContextsFinance` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsContextsFinance {
     ///`tickers` — type array
     #[serde(rename = "tickers", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub tickers: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12034,9 +14806,14 @@ crate::runtime::impl_model!(NewsContextsFinance {
 ///Object `NewsContextsSports` of the API document.
 #[cfg(feature = "news")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsContextsSports {
     ///`teams` — type array
     #[serde(rename = "teams", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub teams: Option<Vec<crate::runtime::Text>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12049,18 +14826,35 @@ crate::runtime::impl_model!(NewsContextsSports {
 ///Object `NewsActivityResponsePayload` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NewsActivityResponsePayload {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub category: Option<crate::runtime::Text>,
     ///`headline` — type string
     #[serde(rename = "headline", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub headline: Option<crate::runtime::Text>,
     ///`hook` — type string
     #[serde(rename = "hook", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub hook: Option<crate::runtime::Text>,
     ///`summary` — type string
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub summary: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12095,27 +14889,52 @@ pub type NextToken = crate::runtime::Text;
 ///Object `NonCompliantRulesProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NonCompliantRulesProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<NonCompliantRulesProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -12125,18 +14944,34 @@ pub struct NonCompliantRulesProblem {
     pub section: Option<NonCompliantRulesProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<NonCompliantRulesProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -12198,9 +15033,14 @@ crate::runtime::string_enum! {
 ///Object `NonCompliantRulesProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NonCompliantRulesProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -12249,15 +15089,24 @@ crate::runtime::string_enum! {
 ///Object `Note` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Note {
     ///`id` (required by the document; may still be absent) — see [`NoteId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<NoteId>,
     ///`info` — see [`NoteInfo`]
     #[serde(rename = "info", skip_serializing_if = "Option::is_none")]
     pub info: Option<NoteInfo>,
     ///`post_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "post_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub post_id: Option<TweetId>,
     ///`status` — see [`NoteRatingStatus`]
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
@@ -12289,6 +15138,7 @@ pub type NoteId = crate::runtime::Text;
 ///Object `NoteInfo` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NoteInfo {
     ///`classification` (required by the document; may still be absent) — see [`NoteClassification`]
     #[serde(rename = "classification", skip_serializing_if = "Option::is_none")]
@@ -12298,9 +15148,17 @@ pub struct NoteInfo {
     pub misleading_tags: Option<Vec<MisleadingTags>>,
     ///`text` (required by the document; may still be absent) — type string, pattern `^(?=[\s\S]*https?://\S+)[\s\S]+$`
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<crate::runtime::Text>,
     ///`trustworthy_sources` (required by the document; may still be absent) — type boolean
     #[serde(rename = "trustworthy_sources", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub trustworthy_sources: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12325,12 +15183,21 @@ crate::runtime::string_enum! {
 ///Object `NoteTestResult` of the API document.
 #[cfg(feature = "community-notes")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct NoteTestResult {
     ///`evaluator_score_bucket` — type string
     #[serde(rename = "evaluator_score_bucket", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub evaluator_score_bucket: Option<crate::runtime::Text>,
     ///`evaluator_type` — type string
     #[serde(rename = "evaluator_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub evaluator_type: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12346,27 +15213,52 @@ pub type NoteTweetText = crate::runtime::Text;
 ///Object `Oauth1PermissionsProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Oauth1PermissionsProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<Oauth1PermissionsProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -12376,18 +15268,34 @@ pub struct Oauth1PermissionsProblem {
     pub section: Option<Oauth1PermissionsProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Oauth1PermissionsProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -12449,9 +15357,14 @@ crate::runtime::string_enum! {
 ///Object `Oauth1PermissionsProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Oauth1PermissionsProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -12503,27 +15416,52 @@ pub type OldestId = crate::runtime::Text;
 ///Object `OperationalDisconnectProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OperationalDisconnectProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<OperationalDisconnectProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -12533,18 +15471,34 @@ pub struct OperationalDisconnectProblem {
     pub section: Option<OperationalDisconnectProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<OperationalDisconnectProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`connection_issue` — type string
     #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
@@ -12607,9 +15561,14 @@ crate::runtime::string_enum! {
 ///Object `OperationalDisconnectProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OperationalDisconnectProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -12678,18 +15637,35 @@ pub type PaginationTokenLong = crate::runtime::Text;
 ///Object `PersonalizedTrend` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PersonalizedTrend {
     ///`category` — type string
     #[serde(rename = "category", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub category: Option<crate::runtime::Text>,
     ///`post_count` — type integer
     #[serde(rename = "post_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub post_count: Option<i64>,
     ///`trend_name` — type string
     #[serde(rename = "trend_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub trend_name: Option<crate::runtime::Text>,
     ///`trending_since` — type string
     #[serde(rename = "trending_since", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub trending_since: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12705,27 +15681,53 @@ crate::runtime::impl_model!(PersonalizedTrend {
 ///Object `Photo` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Photo {
     ///`height` — see [`MediaHeight`]
     #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub height: Option<MediaHeight>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<Variant>>"))]
     pub variants: Option<Variants>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_ms: Option<i64>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
@@ -12741,9 +15743,17 @@ pub struct Photo {
     pub public_metrics: Option<PhotoPublicMetrics>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12768,21 +15778,42 @@ crate::runtime::impl_model!(Photo {
 ///Object `PhotoNonPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhotoNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12799,24 +15830,49 @@ crate::runtime::impl_model!(PhotoNonPublicMetrics {
 ///Object `PhotoOrganicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhotoOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12834,24 +15890,49 @@ crate::runtime::impl_model!(PhotoOrganicMetrics {
 ///Object `PhotoPromotedMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhotoPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12869,9 +15950,14 @@ crate::runtime::impl_model!(PhotoPromotedMetrics {
 ///Object `PhotoPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhotoPublicMetrics {
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12883,27 +15969,52 @@ crate::runtime::impl_model!(PhotoPublicMetrics {
 });
 ///Object `Place` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Place {
     ///`contained_within` — type array, min items 1
     #[serde(rename = "contained_within", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub contained_within: Option<Vec<PlaceId>>,
     ///`country` — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub country: Option<crate::runtime::Text>,
     ///`country_code` — see [`CountryCode`]
     #[serde(rename = "country_code", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub country_code: Option<CountryCode>,
     ///`full_name` (required by the document; may still be absent) — type string
     #[serde(rename = "full_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub full_name: Option<crate::runtime::Text>,
     ///`geo` — see [`Geo`]
     #[serde(rename = "geo", skip_serializing_if = "Option::is_none")]
     pub geo: Option<Geo>,
     ///`id` (required by the document; may still be absent) — see [`PlaceId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<PlaceId>,
     ///`name` — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`place_type` — see [`PlaceType`]
     #[serde(rename = "place_type", skip_serializing_if = "Option::is_none")]
@@ -12932,36 +16043,73 @@ crate::runtime::string_enum! {
 ///Object `PlaidAccount` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidAccount {
     ///`accountCategory` (required by the document; may still be absent) — type string
     #[serde(rename = "accountCategory", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_category: Option<crate::runtime::Text>,
     ///`accountId` (required by the document; may still be absent) — type string
     #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_id: Option<crate::runtime::Text>,
     ///`accountNumberDisplay` (required by the document; may still be absent) — type string
     #[serde(rename = "accountNumberDisplay", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_number_display: Option<crate::runtime::Text>,
     ///`accountType` (required by the document; may still be absent) — type string
     #[serde(rename = "accountType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_type: Option<crate::runtime::Text>,
     ///`availableBalance` — type number
     #[serde(rename = "availableBalance", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub available_balance: Option<f64>,
     ///`currency` (required by the document; may still be absent) — see [`PlaidCurrency`]
     #[serde(rename = "currency", skip_serializing_if = "Option::is_none")]
     pub currency: Option<PlaidCurrency>,
     ///`currentBalance` — type number
     #[serde(rename = "currentBalance", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub current_balance: Option<f64>,
     ///`nickname` — type string
     #[serde(rename = "nickname", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub nickname: Option<crate::runtime::Text>,
     ///`productName` (required by the document; may still be absent) — type string
     #[serde(rename = "productName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub product_name: Option<crate::runtime::Text>,
     ///`status` (required by the document; may still be absent) — type string
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub status: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -12983,18 +16131,27 @@ crate::runtime::impl_model!(PlaidAccount {
 ///Object `PlaidAccountContact` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidAccountContact {
     ///`addresses` (required by the document; may still be absent) — type array
     #[serde(rename = "addresses", skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<PlaidAddress>>,
     ///`emails` (required by the document; may still be absent) — type array
     #[serde(rename = "emails", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub emails: Option<Vec<crate::runtime::Text>>,
     ///`name` (required by the document; may still be absent) — see [`PlaidName`]
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     pub name: Option<PlaidName>,
     ///`relationship` — type string
     #[serde(rename = "relationship", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub relationship: Option<crate::runtime::Text>,
     ///`telephones` (required by the document; may still be absent) — type array
     #[serde(rename = "telephones", skip_serializing_if = "Option::is_none")]
@@ -13014,21 +16171,42 @@ crate::runtime::impl_model!(PlaidAccountContact {
 ///Object `PlaidAccountPaymentNetwork` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidAccountPaymentNetwork {
     ///`bankId` (required by the document; may still be absent) — type string
     #[serde(rename = "bankId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub bank_id: Option<crate::runtime::Text>,
     ///`identifier` (required by the document; may still be absent) — type string
     #[serde(rename = "identifier", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub identifier: Option<crate::runtime::Text>,
     ///`transferIn` (required by the document; may still be absent) — type boolean
     #[serde(rename = "transferIn", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub transfer_in: Option<bool>,
     ///`transferOut` (required by the document; may still be absent) — type boolean
     #[serde(rename = "transferOut", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub transfer_out: Option<bool>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13045,30 +16223,63 @@ crate::runtime::impl_model!(PlaidAccountPaymentNetwork {
 ///Object `PlaidAccountTransaction` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidAccountTransaction {
     ///`accountCategory` (required by the document; may still be absent) — type string
     #[serde(rename = "accountCategory", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_category: Option<crate::runtime::Text>,
     ///`amount` (required by the document; may still be absent) — type number
     #[serde(rename = "amount", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub amount: Option<f64>,
     ///`debitCreditMemo` (required by the document; may still be absent) — type string
     #[serde(rename = "debitCreditMemo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub debit_credit_memo: Option<crate::runtime::Text>,
     ///`description` (required by the document; may still be absent) — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`postedTimestamp` — type string
     #[serde(rename = "postedTimestamp", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub posted_timestamp: Option<crate::runtime::Text>,
     ///`status` (required by the document; may still be absent) — type string
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub status: Option<crate::runtime::Text>,
     ///`transactionId` (required by the document; may still be absent) — type string
     #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub transaction_id: Option<crate::runtime::Text>,
     ///`transactionTimestamp` (required by the document; may still be absent) — type string
     #[serde(rename = "transactionTimestamp", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub transaction_timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13088,24 +16299,49 @@ crate::runtime::impl_model!(PlaidAccountTransaction {
 ///Object `PlaidAddress` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidAddress {
     ///`city` (required by the document; may still be absent) — type string
     #[serde(rename = "city", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub city: Option<crate::runtime::Text>,
     ///`country` (required by the document; may still be absent) — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub country: Option<crate::runtime::Text>,
     ///`line1` (required by the document; may still be absent) — type string
     #[serde(rename = "line1", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub line1: Option<crate::runtime::Text>,
     ///`line2` — type string
     #[serde(rename = "line2", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub line2: Option<crate::runtime::Text>,
     ///`postalCode` — type string
     #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub postal_code: Option<crate::runtime::Text>,
     ///`region` — type string
     #[serde(rename = "region", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub region: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13123,9 +16359,14 @@ crate::runtime::impl_model!(PlaidAddress {
 ///Object `PlaidCurrency` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidCurrency {
     ///`currencyCode` (required by the document; may still be absent) — type string
     #[serde(rename = "currencyCode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub currency_code: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13138,9 +16379,14 @@ crate::runtime::impl_model!(PlaidCurrency {
 ///Object `PlaidCustomer` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidCustomer {
     ///`customerId` — see [`UserId`]
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub customer_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13153,12 +16399,21 @@ crate::runtime::impl_model!(PlaidCustomer {
 ///Object `PlaidName` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidName {
     ///`first` (required by the document; may still be absent) — type string
     #[serde(rename = "first", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub first: Option<crate::runtime::Text>,
     ///`last` (required by the document; may still be absent) — type string
     #[serde(rename = "last", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub last: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13172,15 +16427,28 @@ crate::runtime::impl_model!(PlaidName {
 ///Object `PlaidTelephone` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlaidTelephone {
     ///`country` (required by the document; may still be absent) — type string
     #[serde(rename = "country", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub country: Option<crate::runtime::Text>,
     ///`number` (required by the document; may still be absent) — type string
     #[serde(rename = "number", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub number: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13194,9 +16462,14 @@ crate::runtime::impl_model!(PlaidTelephone {
 });
 ///Object `Point` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Point {
     ///`coordinates` (required by the document; may still be absent) — see [`Position`]
     #[serde(rename = "coordinates", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientNumber>>")
+    )]
     pub coordinates: Option<Position>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -13215,15 +16488,28 @@ crate::runtime::string_enum! {
 }
 ///Object `Poll` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Poll {
     ///`duration_minutes` — type integer, format `int32`, minimum 5, maximum 10080
     #[serde(rename = "duration_minutes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_minutes: Option<i64>,
     ///`end_datetime` — type string, format `date-time`
     #[serde(rename = "end_datetime", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub end_datetime: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`PollId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<PollId>,
     ///`options` (required by the document; may still be absent) — type array, min items 2, max items 4
     #[serde(rename = "options", skip_serializing_if = "Option::is_none")]
@@ -13250,15 +16536,28 @@ crate::runtime::string_enum! {
 pub type PollId = crate::runtime::Text;
 ///Object `PollOption` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PollOption {
     ///`label` (required by the document; may still be absent) — see [`PollOptionLabel`]
     #[serde(rename = "label", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub label: Option<PollOptionLabel>,
     ///`position` (required by the document; may still be absent) — type integer
     #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub position: Option<i64>,
     ///`votes` (required by the document; may still be absent) — type integer
     #[serde(rename = "votes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub votes: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13276,6 +16575,7 @@ pub type Position = Vec<f64>;
 ///Object `PreviewImage` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PreviewImage {
     ///`media_key` (required by the document; may still be absent) — type object
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
@@ -13291,9 +16591,14 @@ crate::runtime::impl_model!(PreviewImage {
 ///Object `PreviewImageMediaKey` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PreviewImageMediaKey {
     ///`media` — see [`MediaId`]
     #[serde(rename = "media", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media: Option<MediaId>,
     ///`media_category` — type string
     #[serde(rename = "media_category", skip_serializing_if = "Option::is_none")]
@@ -13327,27 +16632,52 @@ crate::runtime::string_enum! {
 pub type PreviousToken = crate::runtime::Text;
 ///Object `Problem` of the API document (merged with the schemas its discriminator maps to).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Problem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -13357,18 +16687,34 @@ pub struct Problem {
     pub section: Option<ProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -13422,9 +16768,14 @@ crate::runtime::string_enum! {
 }
 ///Object `ProblemError` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -13464,12 +16815,21 @@ crate::runtime::string_enum! {
 ///Object `ProcessingInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ProcessingInfo {
     ///`check_after_secs` — type integer, format `int32`
     #[serde(rename = "check_after_secs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub check_after_secs: Option<i64>,
     ///`progress_percent` — type integer, format `int32`
     #[serde(rename = "progress_percent", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub progress_percent: Option<i64>,
     ///`state` — type string
     #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
@@ -13493,12 +16853,21 @@ crate::runtime::string_enum! {
 ///Object `ProfileUpdateActivityResponsePayload` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ProfileUpdateActivityResponsePayload {
     ///`after` — type string
     #[serde(rename = "after", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub after: Option<crate::runtime::Text>,
     ///`before` — type string
     #[serde(rename = "before", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub before: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13512,18 +16881,31 @@ crate::runtime::impl_model!(ProfileUpdateActivityResponsePayload {
 ///Object `PublicKey` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PublicKey {
     ///`public_key` — type string
     #[serde(rename = "public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub public_key: Option<crate::runtime::Text>,
     ///`signing_public_key` — type string
     #[serde(rename = "signing_public_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub signing_public_key: Option<crate::runtime::Text>,
     ///`token_map` — type object
     #[serde(rename = "token_map", skip_serializing_if = "Option::is_none")]
     pub token_map: Option<PublicKeyTokenMap>,
     ///`version` — type string
     #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub version: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13539,15 +16921,24 @@ crate::runtime::impl_model!(PublicKey {
 ///Object `PublicKeyTokenMap` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PublicKeyTokenMap {
     ///`key_store_token_map_json` — type string
     #[serde(
         rename = "key_store_token_map_json",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub key_store_token_map_json: Option<crate::runtime::Text>,
     ///`max_guess_count` — type integer
     #[serde(rename = "max_guess_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub max_guess_count: Option<i64>,
     ///`realms` — type array
     #[serde(rename = "realms", skip_serializing_if = "Option::is_none")]
@@ -13565,15 +16956,28 @@ crate::runtime::impl_model!(PublicKeyTokenMap {
 ///Object `PublicKeyTokenMapRealm` of the API document.
 #[cfg(feature = "chat")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PublicKeyTokenMapRealm {
     ///`address` — type string
     #[serde(rename = "address", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub address: Option<crate::runtime::Text>,
     ///`realm_id` — type string
     #[serde(rename = "realm_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub realm_id: Option<crate::runtime::Text>,
     ///`token` — type string
     #[serde(rename = "token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub token: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13588,12 +16992,21 @@ crate::runtime::impl_model!(PublicKeyTokenMapRealm {
 ///Object `ReplayJobCreateResponse` of the API document.
 #[cfg(any(feature = "account-activity", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ReplayJobCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`job_id` (required by the document; may still be absent) — type string
     #[serde(rename = "job_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub job_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -13633,27 +17046,52 @@ crate::runtime::string_enum! {
 ///Object `ResourceNotFoundProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceNotFoundProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceNotFoundProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -13663,18 +17101,34 @@ pub struct ResourceNotFoundProblem {
     pub section: Option<ResourceNotFoundProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceNotFoundProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -13736,9 +17190,14 @@ crate::runtime::string_enum! {
 ///Object `ResourceNotFoundProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceNotFoundProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -13787,27 +17246,52 @@ crate::runtime::string_enum! {
 ///Object `ResourceUnauthorizedProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceUnauthorizedProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceUnauthorizedProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -13817,21 +17301,37 @@ pub struct ResourceUnauthorizedProblem {
     pub section: Option<ResourceUnauthorizedProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceUnauthorizedProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
     pub disconnect_type: Option<ResourceUnauthorizedProblemDisconnectType>,
     ///`parameter` (required by the document; may still be absent) — type string, min length 1
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`connection_issue` — type string
     #[serde(rename = "connection_issue", skip_serializing_if = "Option::is_none")]
@@ -13890,9 +17390,14 @@ crate::runtime::string_enum! {
 ///Object `ResourceUnauthorizedProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceUnauthorizedProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -13942,27 +17447,52 @@ crate::runtime::string_enum! {
 ///Object `ResourceUnavailableProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceUnavailableProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResourceUnavailableProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -13972,18 +17502,34 @@ pub struct ResourceUnavailableProblem {
     pub section: Option<ResourceUnavailableProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ResourceUnavailableProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -14045,9 +17591,14 @@ crate::runtime::string_enum! {
 ///Object `ResourceUnavailableProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceUnavailableProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -14114,15 +17665,28 @@ pub type ResultCount = i64;
 ///Object `Rule` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Rule {
     ///`id` — see [`RuleId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<RuleId>,
     ///`tag` — see [`RuleTag`]
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<RuleTag>,
     ///`value` (required by the document; may still be absent) — see [`RuleValue`]
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<RuleValue>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14140,12 +17704,21 @@ pub type RuleId = crate::runtime::Text;
 ///Object `RuleNoId` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RuleNoId {
     ///`tag` — see [`RuleTag`]
     #[serde(rename = "tag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tag: Option<RuleTag>,
     ///`value` (required by the document; may still be absent) — see [`RuleValue`]
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<RuleValue>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14165,27 +17738,52 @@ pub type RuleValue = crate::runtime::Text;
 ///Object `RulesCapProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesCapProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<RulesCapProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -14195,18 +17793,34 @@ pub struct RulesCapProblem {
     pub section: Option<RulesCapProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<RulesCapProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -14267,9 +17881,14 @@ crate::runtime::string_enum! {
 ///Object `RulesCapProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesCapProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -14315,21 +17934,35 @@ crate::runtime::string_enum! {
 ///Object `RulesCount` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesCount {
     ///`all_project_client_apps` — see [`AllProjectClientApps`]
     #[serde(rename = "all_project_client_apps", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<AppRulesCount>>"))]
     pub all_project_client_apps: Option<AllProjectClientApps>,
     ///`cap_per_client_app` — type integer, format `int32`
     #[serde(rename = "cap_per_client_app", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub cap_per_client_app: Option<i64>,
     ///`cap_per_project` — type integer, format `int32`
     #[serde(rename = "cap_per_project", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub cap_per_project: Option<i64>,
     ///`client_app_rules_count` — see [`AppRulesCount`]
     #[serde(rename = "client_app_rules_count", skip_serializing_if = "Option::is_none")]
     pub client_app_rules_count: Option<AppRulesCount>,
     ///`project_rules_count` — type integer, format `int32`
     #[serde(rename = "project_rules_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub project_rules_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14346,6 +17979,7 @@ crate::runtime::impl_model!(RulesCount {
 ///Object `RulesLookupResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesLookupResponse {
     ///`data` — type array
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14387,24 +18021,49 @@ impl xapi_runtime::Envelope for RulesLookupResponse {
 ///Object `RulesRequestSummary` of the API document (union of its alternatives).
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesRequestSummary {
     ///`created` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "created", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub created: Option<i64>,
     ///`invalid` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "invalid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub invalid: Option<i64>,
     ///`not_created` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "not_created", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub not_created: Option<i64>,
     ///`valid` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub valid: Option<i64>,
     ///`deleted` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub deleted: Option<i64>,
     ///`not_deleted` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "not_deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub not_deleted: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14422,15 +18081,28 @@ crate::runtime::impl_model!(RulesRequestSummary {
 ///Object `RulesResponseMetadata` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RulesResponseMetadata {
     ///`next_token` — see [`NextToken`]
     #[serde(rename = "next_token", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub next_token: Option<NextToken>,
     ///`result_count` — type integer, format `int32`
     #[serde(rename = "result_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub result_count: Option<i64>,
     ///`sent` (required by the document; may still be absent) — type string
     #[serde(rename = "sent", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub sent: Option<crate::runtime::Text>,
     ///`summary` — see [`RulesRequestSummary`]
     #[serde(rename = "summary", skip_serializing_if = "Option::is_none")]
@@ -14449,15 +18121,28 @@ crate::runtime::impl_model!(RulesResponseMetadata {
 ///Object `SearchCount` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SearchCount {
     ///`end` (required by the document; may still be absent) — see [`End`]
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub end: Option<End>,
     ///`start` (required by the document; may still be absent) — see [`Start`]
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub start: Option<Start>,
     ///`tweet_count` (required by the document; may still be absent) — see [`TweetCount`] — also accepted as `post_count`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub tweet_count: Option<TweetCount>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14473,15 +18158,28 @@ crate::runtime::impl_model!(SearchCount {
 ///Object `SensitiveMediaWarning` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SensitiveMediaWarning {
     ///`adult_content` — type boolean
     #[serde(rename = "adult_content", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub adult_content: Option<bool>,
     ///`graphic_violence` — type boolean
     #[serde(rename = "graphic_violence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub graphic_violence: Option<bool>,
     ///`other` — type boolean
     #[serde(rename = "other", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub other: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14496,9 +18194,14 @@ crate::runtime::impl_model!(SensitiveMediaWarning {
 ///Object `SharedInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SharedInfo {
     ///`shared` (required by the document; may still be absent) — type boolean
     #[serde(rename = "shared", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub shared: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14510,57 +18213,118 @@ crate::runtime::impl_model!(SharedInfo {
 });
 ///Object `Space` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Space {
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`creator_id` — see [`UserId`]
     #[serde(rename = "creator_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub creator_id: Option<UserId>,
     ///`ended_at` — type string, format `date-time`
     #[serde(rename = "ended_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub ended_at: Option<crate::runtime::Text>,
     ///`host_ids` — type array
     #[serde(rename = "host_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub host_ids: Option<Vec<UserId>>,
     ///`id` (required by the document; may still be absent) — see [`SpaceId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<SpaceId>,
     ///`invited_user_ids` — type array
     #[serde(rename = "invited_user_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub invited_user_ids: Option<Vec<UserId>>,
     ///`is_ticketed` — type boolean
     #[serde(rename = "is_ticketed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub is_ticketed: Option<bool>,
     ///`lang` — type string
     #[serde(rename = "lang", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub lang: Option<crate::runtime::Text>,
     ///`participant_count` — type integer, format `int32`
     #[serde(rename = "participant_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub participant_count: Option<i64>,
     ///`scheduled_start` — type string, format `date-time`
     #[serde(rename = "scheduled_start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub scheduled_start: Option<crate::runtime::Text>,
     ///`speaker_ids` — type array
     #[serde(rename = "speaker_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub speaker_ids: Option<Vec<UserId>>,
     ///`started_at` — type string, format `date-time`
     #[serde(rename = "started_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub started_at: Option<crate::runtime::Text>,
     ///`state` (required by the document; may still be absent) — type string
     #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
     pub state: Option<SpaceState>,
     ///`subscriber_count` — type integer, format `int32`
     #[serde(rename = "subscriber_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub subscriber_count: Option<i64>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`topics` — type array
     #[serde(rename = "topics", skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<SpaceTopic>>,
     ///`updated_at` — type string, format `date-time`
     #[serde(rename = "updated_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub updated_at: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14591,15 +18355,28 @@ crate::runtime::string_enum! {
 }
 ///Object `SpaceTopic` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SpaceTopic {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14618,39 +18395,80 @@ pub type Start = crate::runtime::Text;
 ///Object `Sticker` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Sticker {
     ///`aspect_ratio` — type number, format `double`
     #[serde(rename = "aspect_ratio", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub aspect_ratio: Option<f64>,
     ///`group_annotation_id` — type integer, format `long`
     #[serde(rename = "group_annotation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub group_annotation_id: Option<i64>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`sticker_set_annotation_id` — type integer, format `long`
     #[serde(
         rename = "sticker_set_annotation_id",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub sticker_set_annotation_id: Option<i64>,
     ///`transform_a` — type number, format `double`
     #[serde(rename = "transform_a", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_a: Option<f64>,
     ///`transform_b` — type number, format `double`
     #[serde(rename = "transform_b", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_b: Option<f64>,
     ///`transform_c` — type number, format `double`
     #[serde(rename = "transform_c", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_c: Option<f64>,
     ///`transform_d` — type number, format `double`
     #[serde(rename = "transform_d", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_d: Option<f64>,
     ///`transform_tx` — type number, format `double`
     #[serde(rename = "transform_tx", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_tx: Option<f64>,
     ///`transform_ty` — type number, format `double`
     #[serde(rename = "transform_ty", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientNumber>")
+    )]
     pub transform_ty: Option<f64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14672,6 +18490,7 @@ crate::runtime::impl_model!(Sticker {
 ///Object `StickerInfo` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct StickerInfo {
     ///`stickers` (required by the document; may still be absent) — type array
     #[serde(rename = "stickers", skip_serializing_if = "Option::is_none")]
@@ -14687,6 +18506,7 @@ crate::runtime::impl_model!(StickerInfo {
 ///Object `StreamingLikeResponseV2` of the API document.
 #[cfg(any(feature = "likes", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct StreamingLikeResponseV2 {
     ///`data` — see [`LikeWithTweetAuthor`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14732,6 +18552,7 @@ impl xapi_runtime::Envelope for StreamingLikeResponseV2 {
 ///Object `StreamingTweetResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "tweets"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct StreamingTweetResponse {
     ///`data` — see [`Tweet`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14777,6 +18598,7 @@ impl xapi_runtime::Envelope for StreamingTweetResponse {
 ///Object `SubscriptionsCountGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsCountGetResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14818,20 +18640,37 @@ impl xapi_runtime::Envelope for SubscriptionsCountGetResponse {
 ///Object `SubscriptionsCountGetResponseData` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsCountGetResponseData {
     ///`account_name` (required by the document; may still be absent) — type string
     #[serde(rename = "account_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub account_name: Option<crate::runtime::Text>,
     ///`provisioned_count` (required by the document; may still be absent) — type string
     #[serde(rename = "provisioned_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub provisioned_count: Option<crate::runtime::Text>,
     ///`subscriptions_count_all` (required by the document; may still be absent) — type string
     #[serde(rename = "subscriptions_count_all", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub subscriptions_count_all: Option<crate::runtime::Text>,
     ///`subscriptions_count_direct_messages` (required by the document; may still be absent) — type string
     #[serde(
         rename = "subscriptions_count_direct_messages",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
     )]
     pub subscriptions_count_direct_messages: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
@@ -14851,6 +18690,7 @@ pub type SubscriptionsCreateRequest = crate::runtime::Extra;
 ///Object `SubscriptionsCreateResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14892,9 +18732,14 @@ impl xapi_runtime::Envelope for SubscriptionsCreateResponse {
 ///Object `SubscriptionsCreateResponseData` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsCreateResponseData {
     ///`subscribed` — type boolean
     #[serde(rename = "subscribed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub subscribed: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14907,6 +18752,7 @@ crate::runtime::impl_model!(SubscriptionsCreateResponseData {
 ///Object `SubscriptionsDeleteResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -14948,9 +18794,14 @@ impl xapi_runtime::Envelope for SubscriptionsDeleteResponse {
 ///Object `SubscriptionsDeleteResponseData` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsDeleteResponseData {
     ///`subscribed` — type boolean
     #[serde(rename = "subscribed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub subscribed: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -14963,6 +18814,7 @@ crate::runtime::impl_model!(SubscriptionsDeleteResponseData {
 ///Object `SubscriptionsGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsGetResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -15004,9 +18856,14 @@ impl xapi_runtime::Envelope for SubscriptionsGetResponse {
 ///Object `SubscriptionsGetResponseData` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsGetResponseData {
     ///`subscribed` — type boolean
     #[serde(rename = "subscribed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub subscribed: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15019,6 +18876,7 @@ crate::runtime::impl_model!(SubscriptionsGetResponseData {
 ///Object `SubscriptionsListGetResponse` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsListGetResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -15060,18 +18918,31 @@ impl xapi_runtime::Envelope for SubscriptionsListGetResponse {
 ///Object `SubscriptionsListGetResponseData` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsListGetResponseData {
     ///`application_id` (required by the document; may still be absent) — type string
     #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub application_id: Option<crate::runtime::Text>,
     ///`subscriptions` (required by the document; may still be absent) — type array
     #[serde(rename = "subscriptions", skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<SubscriptionsListGetResponseDataSubscription>>,
     ///`webhook_id` (required by the document; may still be absent) — type string
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<crate::runtime::Text>,
     ///`webhook_url` (required by the document; may still be absent) — type string
     #[serde(rename = "webhook_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15087,9 +18958,14 @@ crate::runtime::impl_model!(SubscriptionsListGetResponseData {
 ///Object `SubscriptionsListGetResponseDataSubscription` of the API document.
 #[cfg(feature = "account-activity")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubscriptionsListGetResponseDataSubscription {
     ///`user_id` — type string
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub user_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15105,15 +18981,28 @@ pub type SubtitleLanguageCode = crate::runtime::Text;
 ///Object `Subtitles` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Subtitles {
     ///`display_name` — type string
     #[serde(rename = "display_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub display_name: Option<crate::runtime::Text>,
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`language_code` — see [`SubtitleLanguageCode`]
     #[serde(rename = "language_code", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub language_code: Option<SubtitleLanguageCode>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15128,9 +19017,14 @@ crate::runtime::impl_model!(Subtitles {
 ///Object `SubtitlesCreateRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesCreateRequest {
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`media_category` — see [`MediaCategorySubtitles`]
     #[serde(rename = "media_category", skip_serializing_if = "Option::is_none")]
@@ -15151,6 +19045,7 @@ crate::runtime::impl_model!(SubtitlesCreateRequest {
 ///Object `SubtitlesCreateResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -15192,12 +19087,17 @@ impl xapi_runtime::Envelope for SubtitlesCreateResponse {
 ///Object `SubtitlesCreateResponseData` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesCreateResponseData {
     ///`associated_subtitles` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "associated_subtitles", skip_serializing_if = "Option::is_none")]
     pub associated_subtitles: Option<Vec<Subtitles>>,
     ///`id` (required by the document; may still be absent) — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`media_category` (required by the document; may still be absent) — see [`MediaCategorySubtitles`]
     #[serde(rename = "media_category", skip_serializing_if = "Option::is_none")]
@@ -15215,12 +19115,21 @@ crate::runtime::impl_model!(SubtitlesCreateResponseData {
 ///Object `SubtitlesDeleteRequest` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesDeleteRequest {
     ///`id` — see [`MediaId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<MediaId>,
     ///`language_code` — see [`SubtitleLanguageCode`]
     #[serde(rename = "language_code", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub language_code: Option<SubtitleLanguageCode>,
     ///`media_category` — see [`MediaCategorySubtitles`]
     #[serde(rename = "media_category", skip_serializing_if = "Option::is_none")]
@@ -15238,6 +19147,7 @@ crate::runtime::impl_model!(SubtitlesDeleteRequest {
 ///Object `SubtitlesDeleteResponse` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -15279,9 +19189,14 @@ impl xapi_runtime::Envelope for SubtitlesDeleteResponse {
 ///Object `SubtitlesDeleteResponseData` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SubtitlesDeleteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15294,12 +19209,17 @@ crate::runtime::impl_model!(SubtitlesDeleteResponseData {
 ///Object `TimestampedMetrics` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TimestampedMetrics {
     ///`metrics` — see [`Metrics`]
     #[serde(rename = "metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
     ///`timestamp` — type string
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub timestamp: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15312,15 +19232,28 @@ crate::runtime::impl_model!(TimestampedMetrics {
 });
 ///Object `Topic` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Topic {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`TopicId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TopicId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15336,12 +19269,21 @@ pub type TopicId = crate::runtime::Text;
 ///Object `Trend` of the API document.
 #[cfg(feature = "trends")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Trend {
     ///`trend_name` — type string
     #[serde(rename = "trend_name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub trend_name: Option<crate::runtime::Text>,
     ///`tweet_count` — type integer, format `int32`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub tweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15354,33 +19296,58 @@ crate::runtime::impl_model!(Trend {
 });
 ///Object `Tweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Tweet {
     ///`attachments` — type object
     #[serde(rename = "attachments", skip_serializing_if = "Option::is_none")]
     pub attachments: Option<TweetAttachments>,
     ///`author_id` — see [`UserId`]
     #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub author_id: Option<UserId>,
     ///`community_id` — see [`CommunityId`]
     #[serde(rename = "community_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub community_id: Option<CommunityId>,
     ///`context_annotations` — type array, min items 1
     #[serde(rename = "context_annotations", skip_serializing_if = "Option::is_none")]
     pub context_annotations: Option<Vec<ContextAnnotation>>,
     ///`conversation_id` — see [`TweetId`]
     #[serde(rename = "conversation_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub conversation_id: Option<TweetId>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`display_text_range` — see [`DisplayTextRange`]
     #[serde(rename = "display_text_range", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientInteger>>")
+    )]
     pub display_text_range: Option<DisplayTextRange>,
     ///`edit_controls` — type object
     #[serde(rename = "edit_controls", skip_serializing_if = "Option::is_none")]
     pub edit_controls: Option<TweetEditControls>,
     ///`edit_history_tweet_ids` — type array, min items 1 — also accepted as `edit_history_post_ids`
     #[serde(rename = "edit_history_tweet_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub edit_history_tweet_ids: Option<Vec<TweetId>>,
     ///`entities` — see [`FullTextEntities`]
     #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
@@ -15390,12 +19357,24 @@ pub struct Tweet {
     pub geo: Option<TweetGeo>,
     ///`id` — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`in_reply_to_user_id` — see [`UserId`]
     #[serde(rename = "in_reply_to_user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub in_reply_to_user_id: Option<UserId>,
     ///`lang` — type string
     #[serde(rename = "lang", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub lang: Option<crate::runtime::Text>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
@@ -15408,6 +19387,10 @@ pub struct Tweet {
     pub organic_metrics: Option<Box<TweetOrganicMetrics>>,
     ///`possibly_sensitive` — type boolean
     #[serde(rename = "possibly_sensitive", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub possibly_sensitive: Option<bool>,
     ///`promoted_metrics` — type object
     #[serde(rename = "promoted_metrics", skip_serializing_if = "Option::is_none")]
@@ -15426,6 +19409,10 @@ pub struct Tweet {
     pub scopes: Option<TweetScopes>,
     ///`source` — type string
     #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub source: Option<crate::runtime::Text>,
     ///`suggested_source_links` — type array, min items 0
     #[serde(rename = "suggested_source_links", skip_serializing_if = "Option::is_none")]
@@ -15440,9 +19427,17 @@ pub struct Tweet {
     >,
     ///`text` — see [`TweetText`]
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<TweetText>,
     ///`username` — see [`UserName`]
     #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub username: Option<UserName>,
     ///`withheld` — see [`TweetWithheld`]
     #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
@@ -15487,15 +19482,28 @@ crate::runtime::impl_model!(Tweet {
 });
 ///Object `TweetAttachments` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetAttachments {
     ///`media_keys` — type array, min items 1
     #[serde(rename = "media_keys", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub media_keys: Option<Vec<MediaKey>>,
     ///`media_source_tweet_id` — type array, min items 1
     #[serde(rename = "media_source_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub media_source_tweet_id: Option<Vec<TweetId>>,
     ///`poll_ids` — type array, min items 1
     #[serde(rename = "poll_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub poll_ids: Option<Vec<PollId>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15508,15 +19516,28 @@ crate::runtime::impl_model!(TweetAttachments {
 });
 ///Object `TweetEditControls` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetEditControls {
     ///`editable_until` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "editable_until", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub editable_until: Option<crate::runtime::Text>,
     ///`edits_remaining` (required by the document; may still be absent) — type integer
     #[serde(rename = "edits_remaining", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub edits_remaining: Option<i64>,
     ///`is_edit_eligible` (required by the document; may still be absent) — type boolean
     #[serde(rename = "is_edit_eligible", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub is_edit_eligible: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15529,12 +19550,17 @@ crate::runtime::impl_model!(TweetEditControls {
 });
 ///Object `TweetGeo` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetGeo {
     ///`coordinates` — see [`Point`]
     #[serde(rename = "coordinates", skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Point>,
     ///`place_id` — see [`PlaceId`]
     #[serde(rename = "place_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub place_id: Option<PlaceId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15546,9 +19572,14 @@ crate::runtime::impl_model!(TweetGeo {
 });
 ///Object `TweetNonPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNonPublicMetrics {
     ///`impression_count` — type integer, format `int32`
     #[serde(rename = "impression_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub impression_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15559,12 +19590,17 @@ crate::runtime::impl_model!(TweetNonPublicMetrics {
 });
 ///Object `TweetNoteTweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNoteTweet {
     ///`entities` — type object
     #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
     pub entities: Option<TweetNoteTweetEntities>,
     ///`text` — see [`NoteTweetText`]
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<NoteTweetText>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15576,6 +19612,7 @@ crate::runtime::impl_model!(TweetNoteTweet {
 });
 ///Object `TweetNoteTweetEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNoteTweetEntities {
     ///`cashtags` — type array, min items 1
     #[serde(rename = "cashtags", skip_serializing_if = "Option::is_none")]
@@ -15601,18 +19638,35 @@ crate::runtime::impl_model!(TweetNoteTweetEntities {
 });
 ///Object `TweetOrganicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetOrganicMetrics {
     ///`impression_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "impression_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub impression_count: Option<i64>,
     ///`like_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub like_count: Option<i64>,
     ///`reply_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub reply_count: Option<i64>,
     ///`retweet_count` (required by the document; may still be absent) — type integer — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15627,18 +19681,35 @@ crate::runtime::impl_model!(TweetOrganicMetrics {
 });
 ///Object `TweetPromotedMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetPromotedMetrics {
     ///`impression_count` — type integer, format `int32`
     #[serde(rename = "impression_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub impression_count: Option<i64>,
     ///`like_count` — type integer, format `int32`
     #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub like_count: Option<i64>,
     ///`reply_count` — type integer, format `int32`
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub reply_count: Option<i64>,
     ///`retweet_count` — type integer, format `int32` — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15653,24 +19724,49 @@ crate::runtime::impl_model!(TweetPromotedMetrics {
 });
 ///Object `TweetPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetPublicMetrics {
     ///`bookmark_count` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "bookmark_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub bookmark_count: Option<i64>,
     ///`impression_count` (required by the document; may still be absent) — type integer, format `int32`
     #[serde(rename = "impression_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub impression_count: Option<i64>,
     ///`like_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub like_count: Option<i64>,
     ///`quote_count` — type integer
     #[serde(rename = "quote_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub quote_count: Option<i64>,
     ///`reply_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "reply_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub reply_count: Option<i64>,
     ///`retweet_count` (required by the document; may still be absent) — type integer — also accepted as `repost_count`
     #[serde(rename = "retweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub retweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15687,9 +19783,14 @@ crate::runtime::impl_model!(TweetPublicMetrics {
 });
 ///Object `TweetReferencedTweet` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetReferencedTweet {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -15710,9 +19811,14 @@ crate::runtime::string_enum! {
 }
 ///Object `TweetScopes` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetScopes {
     ///`followers` — type boolean
     #[serde(rename = "followers", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub followers: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15723,9 +19829,14 @@ crate::runtime::impl_model!(TweetScopes {
 });
 ///Object `TweetSuggestedSourceLinksWithCounts` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetSuggestedSourceLinksWithCounts {
     ///`count` — type integer
     #[serde(rename = "count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub count: Option<i64>,
     ///`url` — see [`UrlEntity`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
@@ -15741,6 +19852,7 @@ crate::runtime::impl_model!(TweetSuggestedSourceLinksWithCounts {
 ///Object `TweetComplianceData` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetComplianceData {
     ///`delete` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
     #[serde(rename = "delete", skip_serializing_if = "Option::is_none")]
@@ -15772,12 +19884,21 @@ crate::runtime::impl_model!(TweetComplianceData {
 ///Object `TweetComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`quote_tweet_id` — see [`TweetId`]
     #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub quote_tweet_id: Option<TweetId>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
@@ -15795,12 +19916,21 @@ crate::runtime::impl_model!(TweetComplianceSchema {
 ///Object `TweetComplianceSchemaTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetComplianceSchemaTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub author_id: Option<UserId>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15814,6 +19944,7 @@ crate::runtime::impl_model!(TweetComplianceSchemaTweet {
 ///Object `TweetComplianceStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`TweetComplianceData`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -15858,17 +19989,30 @@ pub type TweetCount = i64;
 ///Object `TweetCreateRequest` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequest {
     ///`card_uri` — type string
     #[serde(rename = "card_uri", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub card_uri: Option<crate::runtime::Text>,
     ///`community_id` — see [`CommunityId`]
     #[serde(rename = "community_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub community_id: Option<CommunityId>,
     ///`direct_message_deep_link` — type string
     #[serde(
         rename = "direct_message_deep_link",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
     )]
     pub direct_message_deep_link: Option<crate::runtime::Text>,
     ///`edit_options` — type object
@@ -15879,6 +20023,10 @@ pub struct TweetCreateRequest {
         rename = "for_super_followers_only",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub for_super_followers_only: Option<bool>,
     ///`geo` — type object
     #[serde(rename = "geo", skip_serializing_if = "Option::is_none")]
@@ -15888,12 +20036,20 @@ pub struct TweetCreateRequest {
     pub media: Option<TweetCreateRequestMedia>,
     ///`nullcast` — type boolean
     #[serde(rename = "nullcast", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub nullcast: Option<bool>,
     ///`poll` — type object
     #[serde(rename = "poll", skip_serializing_if = "Option::is_none")]
     pub poll: Option<TweetCreateRequestPoll>,
     ///`quote_tweet_id` — see [`TweetId`]
     #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub quote_tweet_id: Option<TweetId>,
     ///`reply` — type object
     #[serde(rename = "reply", skip_serializing_if = "Option::is_none")]
@@ -15903,9 +20059,17 @@ pub struct TweetCreateRequest {
     pub reply_settings: Option<TweetCreateRequestReplySettings>,
     ///`share_with_followers` — type boolean
     #[serde(rename = "share_with_followers", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub share_with_followers: Option<bool>,
     ///`text` — see [`TweetText`]
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<TweetText>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15931,9 +20095,14 @@ crate::runtime::impl_model!(TweetCreateRequest {
 ///Object `TweetCreateRequestEditOptions` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequestEditOptions {
     ///`previous_post_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "previous_post_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub previous_post_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15946,9 +20115,14 @@ crate::runtime::impl_model!(TweetCreateRequestEditOptions {
 ///Object `TweetCreateRequestGeo` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequestGeo {
     ///`place_id` — type string
     #[serde(rename = "place_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub place_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15961,12 +20135,21 @@ crate::runtime::impl_model!(TweetCreateRequestGeo {
 ///Object `TweetCreateRequestMedia` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequestMedia {
     ///`media_ids` (required by the document; may still be absent) — type array, min items 1, max items 4
     #[serde(rename = "media_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub media_ids: Option<Vec<MediaId>>,
     ///`tagged_user_ids` — type array, min items 0, max items 10
     #[serde(rename = "tagged_user_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub tagged_user_ids: Option<Vec<UserId>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -15980,12 +20163,21 @@ crate::runtime::impl_model!(TweetCreateRequestMedia {
 ///Object `TweetCreateRequestPoll` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequestPoll {
     ///`duration_minutes` (required by the document; may still be absent) — type integer, format `int32`, minimum 5, maximum 10080
     #[serde(rename = "duration_minutes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_minutes: Option<i64>,
     ///`options` (required by the document; may still be absent) — type array, min items 2, max items 4
     #[serde(rename = "options", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub options: Option<Vec<crate::runtime::Text>>,
     ///`reply_settings` — type string
     #[serde(rename = "reply_settings", skip_serializing_if = "Option::is_none")]
@@ -16011,18 +20203,31 @@ crate::runtime::string_enum! {
 ///Object `TweetCreateRequestReply` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateRequestReply {
     ///`auto_populate_reply_metadata` — type boolean
     #[serde(
         rename = "auto_populate_reply_metadata",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub auto_populate_reply_metadata: Option<bool>,
     ///`exclude_reply_user_ids` — type array
     #[serde(rename = "exclude_reply_user_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub exclude_reply_user_ids: Option<Vec<UserId>>,
     ///`in_reply_to_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "in_reply_to_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub in_reply_to_tweet_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16044,6 +20249,7 @@ crate::runtime::string_enum! {
 ///Object `TweetCreateResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -16085,15 +20291,28 @@ impl xapi_runtime::Envelope for TweetCreateResponse {
 ///Object `TweetCreateResponseData` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetCreateResponseData {
     ///`edit_history_tweet_ids` — type array — also accepted as `edit_history_post_ids`
     #[serde(rename = "edit_history_tweet_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub edit_history_tweet_ids: Option<Vec<TweetId>>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`text` (required by the document; may still be absent) — see [`TweetText`]
     #[serde(rename = "text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub text: Option<TweetText>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16109,6 +20328,7 @@ crate::runtime::impl_model!(TweetCreateResponseData {
 ///Object `TweetDeleteComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetDeleteComplianceSchema {
     ///`delete` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
     #[serde(rename = "delete", skip_serializing_if = "Option::is_none")]
@@ -16124,6 +20344,7 @@ crate::runtime::impl_model!(TweetDeleteComplianceSchema {
 ///Object `TweetDeleteResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -16165,9 +20386,14 @@ impl xapi_runtime::Envelope for TweetDeleteResponse {
 ///Object `TweetDeleteResponseData` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetDeleteResponseData {
     ///`deleted` (required by the document; may still be absent) — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16180,6 +20406,7 @@ crate::runtime::impl_model!(TweetDeleteResponseData {
 ///Object `TweetDropComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetDropComplianceSchema {
     ///`drop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
     #[serde(rename = "drop", skip_serializing_if = "Option::is_none")]
@@ -16195,15 +20422,28 @@ crate::runtime::impl_model!(TweetDropComplianceSchema {
 ///Object `TweetEditComplianceObjectSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetEditComplianceObjectSchema {
     ///`edit_tweet_ids` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "edit_tweet_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub edit_tweet_ids: Option<Vec<TweetId>>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`initial_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "initial_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub initial_tweet_id: Option<TweetId>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
@@ -16222,9 +20462,14 @@ crate::runtime::impl_model!(TweetEditComplianceObjectSchema {
 ///Object `TweetEditComplianceObjectSchemaTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetEditComplianceObjectSchemaTweet {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16237,6 +20482,7 @@ crate::runtime::impl_model!(TweetEditComplianceObjectSchemaTweet {
 ///Object `TweetEditComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetEditComplianceSchema {
     ///`tweet_edit` (required by the document; may still be absent) — see [`TweetEditComplianceObjectSchema`]
     #[serde(rename = "tweet_edit", skip_serializing_if = "Option::is_none")]
@@ -16252,9 +20498,14 @@ crate::runtime::impl_model!(TweetEditComplianceSchema {
 ///Object `TweetHideRequest` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetHideRequest {
     ///`hidden` (required by the document; may still be absent) — type boolean
     #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub hidden: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16267,6 +20518,7 @@ crate::runtime::impl_model!(TweetHideRequest {
 ///Object `TweetHideResponse` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetHideResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -16304,9 +20556,14 @@ impl xapi_runtime::Envelope for TweetHideResponse {
 ///Object `TweetHideResponseData` of the API document.
 #[cfg(feature = "tweets")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetHideResponseData {
     ///`hidden` — type boolean
     #[serde(rename = "hidden", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub hidden: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16321,6 +20578,7 @@ pub type TweetId = crate::runtime::Text;
 ///Object `TweetLabelData` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetLabelData {
     ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
     #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
@@ -16340,6 +20598,7 @@ crate::runtime::impl_model!(TweetLabelData {
 ///Object `TweetLabelStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetLabelStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`TweetLabelData`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -16381,24 +20640,49 @@ impl xapi_runtime::Envelope for TweetLabelStreamResponse {
 ///Object `TweetNotice` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNotice {
     ///`application` (required by the document; may still be absent) — type string
     #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub application: Option<crate::runtime::Text>,
     ///`details` — type string
     #[serde(rename = "details", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub details: Option<crate::runtime::Text>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`event_type` (required by the document; may still be absent) — type string
     #[serde(rename = "event_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_type: Option<crate::runtime::Text>,
     ///`extended_details_url` — type string
     #[serde(rename = "extended_details_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub extended_details_url: Option<crate::runtime::Text>,
     ///`label_title` — type string
     #[serde(rename = "label_title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub label_title: Option<crate::runtime::Text>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
@@ -16420,12 +20704,21 @@ crate::runtime::impl_model!(TweetNotice {
 ///Object `TweetNoticeTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNoticeTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub author_id: Option<UserId>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16439,6 +20732,7 @@ crate::runtime::impl_model!(TweetNoticeTweet {
 ///Object `TweetNoticeSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetNoticeSchema {
     ///`public_tweet_notice` (required by the document; may still be absent) — see [`TweetNotice`]
     #[serde(rename = "public_tweet_notice", skip_serializing_if = "Option::is_none")]
@@ -16454,18 +20748,31 @@ crate::runtime::impl_model!(TweetNoticeSchema {
 ///Object `TweetTakedownComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`quote_tweet_id` — see [`TweetId`]
     #[serde(rename = "quote_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub quote_tweet_id: Option<TweetId>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
     pub tweet: Option<TweetTakedownComplianceSchemaTweet>,
     ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub withheld_in_countries: Option<Vec<CountryCode>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16481,12 +20788,21 @@ crate::runtime::impl_model!(TweetTakedownComplianceSchema {
 ///Object `TweetTakedownComplianceSchemaTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetTakedownComplianceSchemaTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub author_id: Option<UserId>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16502,6 +20818,7 @@ pub type TweetText = crate::runtime::Text;
 ///Object `TweetUndropComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetUndropComplianceSchema {
     ///`undrop` (required by the document; may still be absent) — see [`TweetComplianceSchema`]
     #[serde(rename = "undrop", skip_serializing_if = "Option::is_none")]
@@ -16517,12 +20834,21 @@ crate::runtime::impl_model!(TweetUndropComplianceSchema {
 ///Object `TweetUnviewable` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetUnviewable {
     ///`application` (required by the document; may still be absent) — type string
     #[serde(rename = "application", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub application: Option<crate::runtime::Text>,
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`tweet` (required by the document; may still be absent) — type object
     #[serde(rename = "tweet", skip_serializing_if = "Option::is_none")]
@@ -16540,12 +20866,21 @@ crate::runtime::impl_model!(TweetUnviewable {
 ///Object `TweetUnviewableTweet` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetUnviewableTweet {
     ///`author_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "author_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub author_id: Option<UserId>,
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16559,6 +20894,7 @@ crate::runtime::impl_model!(TweetUnviewableTweet {
 ///Object `TweetUnviewableSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetUnviewableSchema {
     ///`public_tweet_unviewable` (required by the document; may still be absent) — see [`TweetUnviewable`]
     #[serde(rename = "public_tweet_unviewable", skip_serializing_if = "Option::is_none")]
@@ -16573,12 +20909,21 @@ crate::runtime::impl_model!(TweetUnviewableSchema {
 });
 ///Object `TweetWithheld` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetWithheld {
     ///`copyright` (required by the document; may still be absent) — type boolean
     #[serde(rename = "copyright", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub copyright: Option<bool>,
     ///`country_codes` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub country_codes: Option<Vec<CountryCode>>,
     ///`scope` — type string
     #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
@@ -16599,6 +20944,7 @@ crate::runtime::string_enum! {
 ///Object `TweetWithheldComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TweetWithheldComplianceSchema {
     ///`withheld` (required by the document; may still be absent) — see [`TweetTakedownComplianceSchema`]
     #[serde(rename = "withheld", skip_serializing_if = "Option::is_none")]
@@ -16614,9 +20960,14 @@ crate::runtime::impl_model!(TweetWithheldComplianceSchema {
 ///Object `UnlikeComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UnlikeComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`favorite` (required by the document; may still be absent) — type object
     #[serde(rename = "favorite", skip_serializing_if = "Option::is_none")]
@@ -16633,12 +20984,21 @@ crate::runtime::impl_model!(UnlikeComplianceSchema {
 ///Object `UnlikeComplianceSchemaFavorite` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UnlikeComplianceSchemaFavorite {
     ///`id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`user_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub user_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16652,27 +21012,52 @@ crate::runtime::impl_model!(UnlikeComplianceSchemaFavorite {
 ///Object `UnsupportedAuthenticationProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UnsupportedAuthenticationProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<UnsupportedAuthenticationProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -16682,18 +21067,34 @@ pub struct UnsupportedAuthenticationProblem {
     pub section: Option<UnsupportedAuthenticationProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<UnsupportedAuthenticationProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -16756,9 +21157,14 @@ crate::runtime::string_enum! {
 ///Object `UnsupportedAuthenticationProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UnsupportedAuthenticationProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -16812,9 +21218,14 @@ pub type UploadExpiration = crate::runtime::Text;
 ///Object `UploadSource` of the API document.
 #[cfg(feature = "media")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UploadSource {
     ///`upload_source` (required by the document; may still be absent) — type string
     #[serde(rename = "upload_source", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub upload_source: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16831,39 +21242,80 @@ pub type UploadUrl = crate::runtime::Text;
 pub type Url = crate::runtime::Text;
 ///Object `UrlEntity` of the API document (all of its parts merged).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UrlEntity {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub expanded_url: Option<Url>,
     ///`images` — type array, min items 1
     #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<UrlImage>>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`status` — see [`HttpStatusCode`]
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<Url>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16885,39 +21337,80 @@ crate::runtime::impl_model!(UrlEntity {
 ///Object `UrlEntityDm` of the API document (all of its parts merged).
 #[cfg(feature = "direct-messages")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UrlEntityDm {
     ///`end` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub end: Option<i64>,
     ///`start` (required by the document; may still be absent) — type integer, minimum 0
     #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub start: Option<i64>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub expanded_url: Option<Url>,
     ///`images` — type array, min items 1
     #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<UrlImage>>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`status` — see [`HttpStatusCode`]
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<Url>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16940,33 +21433,66 @@ crate::runtime::impl_model!(UrlEntityDm {
 ///Object `UrlFields` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UrlFields {
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`display_url` — type string
     #[serde(rename = "display_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub display_url: Option<crate::runtime::Text>,
     ///`expanded_url` — see [`Url`]
     #[serde(rename = "expanded_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub expanded_url: Option<Url>,
     ///`images` — type array, min items 1
     #[serde(rename = "images", skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<UrlImage>>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`status` — see [`HttpStatusCode`]
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<HttpStatusCode>,
     ///`title` — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`unwound_url` — type string, format `uri`
     #[serde(rename = "unwound_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub unwound_url: Option<crate::runtime::Text>,
     ///`url` (required by the document; may still be absent) — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<Url>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -16986,15 +21512,28 @@ crate::runtime::impl_model!(UrlFields {
 });
 ///Object `UrlImage` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UrlImage {
     ///`height` — see [`MediaHeight`]
     #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub height: Option<MediaHeight>,
     ///`url` — see [`Url`]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<Url>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub width: Option<MediaWidth>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17008,9 +21547,14 @@ crate::runtime::impl_model!(UrlImage {
 ///Object `Usage` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Usage {
     ///`cap_reset_day` — type integer, format `int32`
     #[serde(rename = "cap_reset_day", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub cap_reset_day: Option<i64>,
     ///`daily_client_app_usage` — type array, min items 1
     #[serde(rename = "daily_client_app_usage", skip_serializing_if = "Option::is_none")]
@@ -17020,12 +21564,24 @@ pub struct Usage {
     pub daily_project_usage: Option<UsageDailyProjectUsage>,
     ///`project_cap` — type integer, format `int32`
     #[serde(rename = "project_cap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub project_cap: Option<i64>,
     ///`project_id` — type string, format `^[0-9]{1,19}$`
     #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub project_id: Option<crate::runtime::Text>,
     ///`project_usage` — type integer, format `int32`
     #[serde(rename = "project_usage", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub project_usage: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17043,9 +21599,14 @@ crate::runtime::impl_model!(Usage {
 ///Object `UsageDailyProjectUsage` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsageDailyProjectUsage {
     ///`project_id` — type integer, format `int32`
     #[serde(rename = "project_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub project_id: Option<i64>,
     ///`usage` — type array, min items 1
     #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
@@ -17062,27 +21623,52 @@ crate::runtime::impl_model!(UsageDailyProjectUsage {
 ///Object `UsageCapExceededProblem` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsageCapExceededProblem {
     ///`detail` — type string
     #[serde(rename = "detail", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub detail: Option<crate::runtime::Text>,
     ///`status` — type integer
     #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub status: Option<i64>,
     ///`title` (required by the document; may still be absent) — type string
     #[serde(rename = "title", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub title: Option<crate::runtime::Text>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`reason` — type string
     #[serde(rename = "reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<UsageCapExceededProblemReason>,
     ///`registration_url` — type string, format `uri`
     #[serde(rename = "registration_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub registration_url: Option<crate::runtime::Text>,
     ///`resource_id` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub resource_id: Option<crate::runtime::Text>,
     ///`resource_type` (required by the document; may still be absent) — type string
     #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none")]
@@ -17092,18 +21678,34 @@ pub struct UsageCapExceededProblem {
     pub section: Option<UsageCapExceededProblemSection>,
     ///`id` — type string
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<crate::runtime::Text>,
     ///`value` — type string
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub value: Option<crate::runtime::Text>,
     ///`errors` — type array, min items 1
     #[serde(rename = "errors", skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<UsageCapExceededProblemError>>,
     ///`field` (required by the document; may still be absent) — type string
     #[serde(rename = "field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub field: Option<crate::runtime::Text>,
     ///`parameter` (required by the document; may still be absent) — type string
     #[serde(rename = "parameter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub parameter: Option<crate::runtime::Text>,
     ///`disconnect_type` — type string
     #[serde(rename = "disconnect_type", skip_serializing_if = "Option::is_none")]
@@ -17165,9 +21767,14 @@ crate::runtime::string_enum! {
 ///Object `UsageCapExceededProblemError` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsageCapExceededProblemError {
     ///`message` — type string
     #[serde(rename = "message", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub message: Option<crate::runtime::Text>,
     ///`parameters` — type object
     #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
@@ -17216,12 +21823,21 @@ crate::runtime::string_enum! {
 ///Object `UsageFields` of the API document.
 #[cfg(feature = "usage")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsageFields {
     ///`date` — type string, format `date-time`
     #[serde(rename = "date", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub date: Option<crate::runtime::Text>,
     ///`usage` — type integer, format `int32`
     #[serde(rename = "usage", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub usage: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17234,6 +21850,7 @@ crate::runtime::impl_model!(UsageFields {
 });
 ///Object `User` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct User {
     ///`affiliation` — type object
     #[serde(rename = "affiliation", skip_serializing_if = "Option::is_none")]
@@ -17243,54 +21860,110 @@ pub struct User {
     pub connection_status: Option<Vec<UserConnectionStatu>>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`entities` — type object
     #[serde(rename = "entities", skip_serializing_if = "Option::is_none")]
     pub entities: Option<UserEntities>,
     ///`id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     ///`location` — type string
     #[serde(rename = "location", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub location: Option<crate::runtime::Text>,
     ///`most_recent_tweet_id` — see [`TweetId`] — also accepted as `most_recent_post_id`
     #[serde(rename = "most_recent_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub most_recent_tweet_id: Option<TweetId>,
     ///`name` (required by the document; may still be absent) — type string
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub name: Option<crate::runtime::Text>,
     ///`pinned_tweet_id` — see [`TweetId`] — also accepted as `pinned_post_id`
     #[serde(rename = "pinned_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub pinned_tweet_id: Option<TweetId>,
     ///`profile_banner_url` — type string, format `uri`
     #[serde(rename = "profile_banner_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub profile_banner_url: Option<crate::runtime::Text>,
     ///`profile_image_url` — type string, format `uri`
     #[serde(rename = "profile_image_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub profile_image_url: Option<crate::runtime::Text>,
     ///`protected` — type boolean
     #[serde(rename = "protected", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub protected: Option<bool>,
     ///`public_metrics` — type object
     #[serde(rename = "public_metrics", skip_serializing_if = "Option::is_none")]
     pub public_metrics: Option<UserPublicMetrics>,
     ///`receives_your_dm` — type boolean
     #[serde(rename = "receives_your_dm", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub receives_your_dm: Option<bool>,
     ///`subscription_type` — type string
     #[serde(rename = "subscription_type", skip_serializing_if = "Option::is_none")]
     pub subscription_type: Option<UserSubscriptionType>,
     ///`url` — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`username` (required by the document; may still be absent) — see [`UserName`]
     #[serde(rename = "username", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub username: Option<UserName>,
     ///`verified` — type boolean
     #[serde(rename = "verified", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub verified: Option<bool>,
     ///`verified_type` — type string
     #[serde(rename = "verified_type", skip_serializing_if = "Option::is_none")]
@@ -17329,18 +22002,35 @@ crate::runtime::impl_model!(User {
 });
 ///Object `UserAffiliation` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserAffiliation {
     ///`badge_url` — type string, format `uri`
     #[serde(rename = "badge_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub badge_url: Option<crate::runtime::Text>,
     ///`description` — type string
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub description: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`user_id` — type array, min items 1
     #[serde(rename = "user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub user_id: Option<Vec<UserId>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17360,6 +22050,7 @@ crate::runtime::string_enum! {
 }
 ///Object `UserEntities` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserEntities {
     ///`description` — see [`FullTextEntities`]
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
@@ -17377,6 +22068,7 @@ crate::runtime::impl_model!(UserEntities {
 });
 ///Object `UserEntitiesUrl` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserEntitiesUrl {
     ///`urls` — type array, min items 1
     #[serde(rename = "urls", skip_serializing_if = "Option::is_none")]
@@ -17390,21 +22082,42 @@ crate::runtime::impl_model!(UserEntitiesUrl {
 });
 ///Object `UserPublicMetrics` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserPublicMetrics {
     ///`followers_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "followers_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub followers_count: Option<i64>,
     ///`following_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "following_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub following_count: Option<i64>,
     ///`like_count` — type integer
     #[serde(rename = "like_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub like_count: Option<i64>,
     ///`listed_count` (required by the document; may still be absent) — type integer
     #[serde(rename = "listed_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub listed_count: Option<i64>,
     ///`tweet_count` (required by the document; may still be absent) — type integer — also accepted as `post_count`
     #[serde(rename = "tweet_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub tweet_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17431,6 +22144,7 @@ crate::runtime::string_enum! {
 ///Object `UserComplianceData` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserComplianceData {
     ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
@@ -17481,9 +22195,14 @@ crate::runtime::impl_model!(UserComplianceData {
 ///Object `UserComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
@@ -17500,9 +22219,14 @@ crate::runtime::impl_model!(UserComplianceSchema {
 ///Object `UserComplianceSchemaUser` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserComplianceSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17515,6 +22239,7 @@ crate::runtime::impl_model!(UserComplianceSchemaUser {
 ///Object `UserComplianceStreamResponse` of the API document (union of its alternatives).
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserComplianceStreamResponse {
     ///`data` (required by the document; may still be absent) — see [`UserComplianceData`]
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -17556,6 +22281,7 @@ impl xapi_runtime::Envelope for UserComplianceStreamResponse {
 ///Object `UserDeleteComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserDeleteComplianceSchema {
     ///`user_delete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_delete", skip_serializing_if = "Option::is_none")]
@@ -17580,6 +22306,7 @@ pub type UserName = crate::runtime::Text;
 ///Object `UserProfileModificationComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserProfileModificationComplianceSchema {
     ///`user_profile_modification` (required by the document; may still be absent) — see [`UserProfileModificationObjectSchema`]
     #[serde(
@@ -17598,15 +22325,28 @@ crate::runtime::impl_model!(UserProfileModificationComplianceSchema {
 ///Object `UserProfileModificationObjectSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserProfileModificationObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`new_value` (required by the document; may still be absent) — type string
     #[serde(rename = "new_value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub new_value: Option<crate::runtime::Text>,
     ///`profile_field` (required by the document; may still be absent) — type string
     #[serde(rename = "profile_field", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub profile_field: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
@@ -17625,9 +22365,14 @@ crate::runtime::impl_model!(UserProfileModificationObjectSchema {
 ///Object `UserProfileModificationObjectSchemaUser` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserProfileModificationObjectSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17640,6 +22385,7 @@ crate::runtime::impl_model!(UserProfileModificationObjectSchemaUser {
 ///Object `UserProtectComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserProtectComplianceSchema {
     ///`user_protect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_protect", skip_serializing_if = "Option::is_none")]
@@ -17655,12 +22401,21 @@ crate::runtime::impl_model!(UserProtectComplianceSchema {
 ///Object `UserScrubGeoObjectSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserScrubGeoObjectSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`up_to_tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "up_to_tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub up_to_tweet_id: Option<TweetId>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
@@ -17678,9 +22433,14 @@ crate::runtime::impl_model!(UserScrubGeoObjectSchema {
 ///Object `UserScrubGeoObjectSchemaUser` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserScrubGeoObjectSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17693,6 +22453,7 @@ crate::runtime::impl_model!(UserScrubGeoObjectSchemaUser {
 ///Object `UserScrubGeoSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserScrubGeoSchema {
     ///`scrub_geo` (required by the document; may still be absent) — see [`UserScrubGeoObjectSchema`]
     #[serde(rename = "scrub_geo", skip_serializing_if = "Option::is_none")]
@@ -17711,6 +22472,7 @@ pub type UserSearchQueryVnext = crate::runtime::Text;
 ///Object `UserSuspendComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserSuspendComplianceSchema {
     ///`user_suspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_suspend", skip_serializing_if = "Option::is_none")]
@@ -17726,15 +22488,24 @@ crate::runtime::impl_model!(UserSuspendComplianceSchema {
 ///Object `UserTakedownComplianceSchema` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserTakedownComplianceSchema {
     ///`event_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "event_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub event_at: Option<crate::runtime::Text>,
     ///`user` (required by the document; may still be absent) — type object
     #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserTakedownComplianceSchemaUser>,
     ///`withheld_in_countries` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "withheld_in_countries", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub withheld_in_countries: Option<Vec<CountryCode>>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17749,9 +22520,14 @@ crate::runtime::impl_model!(UserTakedownComplianceSchema {
 ///Object `UserTakedownComplianceSchemaUser` of the API document.
 #[cfg(any(feature = "compliance", feature = "stream"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserTakedownComplianceSchemaUser {
     ///`id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17764,6 +22540,7 @@ crate::runtime::impl_model!(UserTakedownComplianceSchemaUser {
 ///Object `UserUndeleteComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserUndeleteComplianceSchema {
     ///`user_undelete` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_undelete", skip_serializing_if = "Option::is_none")]
@@ -17779,6 +22556,7 @@ crate::runtime::impl_model!(UserUndeleteComplianceSchema {
 ///Object `UserUnprotectComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserUnprotectComplianceSchema {
     ///`user_unprotect` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_unprotect", skip_serializing_if = "Option::is_none")]
@@ -17794,6 +22572,7 @@ crate::runtime::impl_model!(UserUnprotectComplianceSchema {
 ///Object `UserUnsuspendComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserUnsuspendComplianceSchema {
     ///`user_unsuspend` (required by the document; may still be absent) — see [`UserComplianceSchema`]
     #[serde(rename = "user_unsuspend", skip_serializing_if = "Option::is_none")]
@@ -17808,9 +22587,14 @@ crate::runtime::impl_model!(UserUnsuspendComplianceSchema {
 });
 ///Object `UserWithheld` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserWithheld {
     ///`country_codes` (required by the document; may still be absent) — type array, min items 1
     #[serde(rename = "country_codes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub country_codes: Option<Vec<CountryCode>>,
     ///`scope` — type string
     #[serde(rename = "scope", skip_serializing_if = "Option::is_none")]
@@ -17830,6 +22614,7 @@ crate::runtime::string_enum! {
 ///Object `UserWithheldComplianceSchema` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UserWithheldComplianceSchema {
     ///`user_withheld` (required by the document; may still be absent) — see [`UserTakedownComplianceSchema`]
     #[serde(rename = "user_withheld", skip_serializing_if = "Option::is_none")]
@@ -17845,6 +22630,7 @@ crate::runtime::impl_model!(UserWithheldComplianceSchema {
 ///Object `UsersDMBlockCreateResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersDMBlockCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -17886,9 +22672,14 @@ impl xapi_runtime::Envelope for UsersDMBlockCreateResponse {
 ///Object `UsersDMBlockCreateResponseData` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersDMBlockCreateResponseData {
     ///`blocked` — type boolean
     #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub blocked: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17901,6 +22692,7 @@ crate::runtime::impl_model!(UsersDMBlockCreateResponseData {
 ///Object `UsersDMUnBlockCreateResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersDMUnBlockCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -17942,9 +22734,14 @@ impl xapi_runtime::Envelope for UsersDMUnBlockCreateResponse {
 ///Object `UsersDMUnBlockCreateResponseData` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersDMUnBlockCreateResponseData {
     ///`blocked` — type boolean
     #[serde(rename = "blocked", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub blocked: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17957,9 +22754,14 @@ crate::runtime::impl_model!(UsersDMUnBlockCreateResponseData {
 ///Object `UsersFollowingCreateRequest` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersFollowingCreateRequest {
     ///`target_user_id` (required by the document; may still be absent) — see [`UserId`]
     #[serde(rename = "target_user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub target_user_id: Option<UserId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -17972,6 +22774,7 @@ crate::runtime::impl_model!(UsersFollowingCreateRequest {
 ///Object `UsersFollowingCreateResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersFollowingCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18013,12 +22816,21 @@ impl xapi_runtime::Envelope for UsersFollowingCreateResponse {
 ///Object `UsersFollowingCreateResponseData` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersFollowingCreateResponseData {
     ///`following` — type boolean
     #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub following: Option<bool>,
     ///`pending_follow` — type boolean
     #[serde(rename = "pending_follow", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub pending_follow: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18032,6 +22844,7 @@ crate::runtime::impl_model!(UsersFollowingCreateResponseData {
 ///Object `UsersFollowingDeleteResponse` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersFollowingDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18073,9 +22886,14 @@ impl xapi_runtime::Envelope for UsersFollowingDeleteResponse {
 ///Object `UsersFollowingDeleteResponseData` of the API document.
 #[cfg(feature = "users")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersFollowingDeleteResponseData {
     ///`following` — type boolean
     #[serde(rename = "following", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub following: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18088,9 +22906,14 @@ crate::runtime::impl_model!(UsersFollowingDeleteResponseData {
 ///Object `UsersLikesCreateRequest` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersLikesCreateRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18103,6 +22926,7 @@ crate::runtime::impl_model!(UsersLikesCreateRequest {
 ///Object `UsersLikesCreateResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersLikesCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18144,9 +22968,14 @@ impl xapi_runtime::Envelope for UsersLikesCreateResponse {
 ///Object `UsersLikesCreateResponseData` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersLikesCreateResponseData {
     ///`liked` — type boolean
     #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub liked: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18159,6 +22988,7 @@ crate::runtime::impl_model!(UsersLikesCreateResponseData {
 ///Object `UsersLikesDeleteResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersLikesDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18200,9 +23030,14 @@ impl xapi_runtime::Envelope for UsersLikesDeleteResponse {
 ///Object `UsersLikesDeleteResponseData` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersLikesDeleteResponseData {
     ///`liked` — type boolean
     #[serde(rename = "liked", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub liked: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18215,9 +23050,14 @@ crate::runtime::impl_model!(UsersLikesDeleteResponseData {
 ///Object `UsersRetweetsCreateRequest` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersRetweetsCreateRequest {
     ///`tweet_id` (required by the document; may still be absent) — see [`TweetId`]
     #[serde(rename = "tweet_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub tweet_id: Option<TweetId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18230,6 +23070,7 @@ crate::runtime::impl_model!(UsersRetweetsCreateRequest {
 ///Object `UsersRetweetsCreateResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersRetweetsCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18271,12 +23112,21 @@ impl xapi_runtime::Envelope for UsersRetweetsCreateResponse {
 ///Object `UsersRetweetsCreateResponseData` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersRetweetsCreateResponseData {
     ///`id` — see [`TweetId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<TweetId>,
     ///`retweeted` — type boolean
     #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub retweeted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18290,6 +23140,7 @@ crate::runtime::impl_model!(UsersRetweetsCreateResponseData {
 ///Object `UsersRetweetsDeleteResponse` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersRetweetsDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18331,9 +23182,14 @@ impl xapi_runtime::Envelope for UsersRetweetsDeleteResponse {
 ///Object `UsersRetweetsDeleteResponseData` of the API document.
 #[cfg(any(feature = "tweets", feature = "users"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UsersRetweetsDeleteResponseData {
     ///`retweeted` — type boolean
     #[serde(rename = "retweeted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub retweeted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18345,15 +23201,28 @@ crate::runtime::impl_model!(UsersRetweetsDeleteResponseData {
 });
 ///Object `Variant` of the API document.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Variant {
     ///`bit_rate` — type integer
     #[serde(rename = "bit_rate", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub bit_rate: Option<i64>,
     ///`content_type` — type string
     #[serde(rename = "content_type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub content_type: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18369,33 +23238,67 @@ pub type Variants = Vec<Variant>;
 ///Object `Video` of the API document (all of its parts merged).
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Video {
     ///`height` — see [`MediaHeight`]
     #[serde(rename = "height", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub height: Option<MediaHeight>,
     ///`media_key` — see [`MediaKey`]
     #[serde(rename = "media_key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub media_key: Option<MediaKey>,
     ///`type` (required by the document; may still be absent) — type string
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub type_: Option<crate::runtime::Text>,
     ///`width` — see [`MediaWidth`]
     #[serde(rename = "width", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub width: Option<MediaWidth>,
     ///`preview_image_url` — type string, format `uri`
     #[serde(rename = "preview_image_url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub preview_image_url: Option<crate::runtime::Text>,
     ///`variants` — see [`Variants`]
     #[serde(rename = "variants", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<Variant>>"))]
     pub variants: Option<Variants>,
     ///`alt_text` — type string
     #[serde(rename = "alt_text", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub alt_text: Option<crate::runtime::Text>,
     ///`url` — type string, format `uri`
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`duration_ms` — type integer
     #[serde(rename = "duration_ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub duration_ms: Option<i64>,
     ///`non_public_metrics` — type object
     #[serde(rename = "non_public_metrics", skip_serializing_if = "Option::is_none")]
@@ -18432,21 +23335,42 @@ crate::runtime::impl_model!(Video {
 ///Object `VideoNonPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct VideoNonPublicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18463,24 +23387,49 @@ crate::runtime::impl_model!(VideoNonPublicMetrics {
 ///Object `VideoOrganicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct VideoOrganicMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18498,24 +23447,49 @@ crate::runtime::impl_model!(VideoOrganicMetrics {
 ///Object `VideoPromotedMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct VideoPromotedMetrics {
     ///`playback_0_count` — type integer, format `int32`
     #[serde(rename = "playback_0_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_0_count: Option<i64>,
     ///`playback_100_count` — type integer, format `int32`
     #[serde(rename = "playback_100_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_100_count: Option<i64>,
     ///`playback_25_count` — type integer, format `int32`
     #[serde(rename = "playback_25_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_25_count: Option<i64>,
     ///`playback_50_count` — type integer, format `int32`
     #[serde(rename = "playback_50_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_50_count: Option<i64>,
     ///`playback_75_count` — type integer, format `int32`
     #[serde(rename = "playback_75_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub playback_75_count: Option<i64>,
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18533,9 +23507,14 @@ crate::runtime::impl_model!(VideoPromotedMetrics {
 ///Object `VideoPublicMetrics` of the API document.
 #[cfg(feature = "full")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct VideoPublicMetrics {
     ///`view_count` — type integer, format `int32`
     #[serde(rename = "view_count", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientInteger>")
+    )]
     pub view_count: Option<i64>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18548,18 +23527,35 @@ crate::runtime::impl_model!(VideoPublicMetrics {
 ///Object `WebhookConfig` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfig {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<WebhookConfigId>,
     ///`url` (required by the document; may still be absent) — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`valid` (required by the document; may still be absent) — type boolean
     #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub valid: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18575,9 +23571,14 @@ crate::runtime::impl_model!(WebhookConfig {
 ///Object `WebhookConfigCreateRequest` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigCreateRequest {
     ///`url` (required by the document; may still be absent) — type string, min length 1, max length 200
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18590,18 +23591,35 @@ crate::runtime::impl_model!(WebhookConfigCreateRequest {
 ///Object `WebhookConfigCreateResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigCreateResponse {
     ///`created_at` (required by the document; may still be absent) — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub id: Option<WebhookConfigId>,
     ///`url` (required by the document; may still be absent) — type string
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub url: Option<crate::runtime::Text>,
     ///`valid` (required by the document; may still be absent) — type boolean
     #[serde(rename = "valid", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub valid: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18617,6 +23635,7 @@ crate::runtime::impl_model!(WebhookConfigCreateResponse {
 ///Object `WebhookConfigDeleteResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18658,9 +23677,14 @@ impl xapi_runtime::Envelope for WebhookConfigDeleteResponse {
 ///Object `WebhookConfigDeleteResponseData` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigDeleteResponseData {
     ///`deleted` — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18683,6 +23707,7 @@ pub type WebhookConfigId = crate::runtime::Text;
 ///Object `WebhookConfigPutResponse` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigPutResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18724,9 +23749,14 @@ impl xapi_runtime::Envelope for WebhookConfigPutResponse {
 ///Object `WebhookConfigPutResponseData` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookConfigPutResponseData {
     ///`attempted` — type boolean
     #[serde(rename = "attempted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub attempted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18739,6 +23769,7 @@ crate::runtime::impl_model!(WebhookConfigPutResponseData {
 ///Object `WebhookLinksCreateResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksCreateResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18780,9 +23811,14 @@ impl xapi_runtime::Envelope for WebhookLinksCreateResponse {
 ///Object `WebhookLinksCreateResponseData` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksCreateResponseData {
     ///`provisioned` — type boolean
     #[serde(rename = "provisioned", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub provisioned: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18795,6 +23831,7 @@ crate::runtime::impl_model!(WebhookLinksCreateResponseData {
 ///Object `WebhookLinksDeleteResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksDeleteResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18836,9 +23873,14 @@ impl xapi_runtime::Envelope for WebhookLinksDeleteResponse {
 ///Object `WebhookLinksDeleteResponseData` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksDeleteResponseData {
     ///`deleted` — type boolean
     #[serde(rename = "deleted", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientBool>")
+    )]
     pub deleted: Option<bool>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18851,6 +23893,7 @@ crate::runtime::impl_model!(WebhookLinksDeleteResponseData {
 ///Object `WebhookLinksGetResponse` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksGetResponse {
     ///`data` — type object
     #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
@@ -18892,6 +23935,7 @@ impl xapi_runtime::Envelope for WebhookLinksGetResponse {
 ///Object `WebhookLinksGetResponseData` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksGetResponseData {
     ///`links` (required by the document; may still be absent) — type array
     #[serde(rename = "links", skip_serializing_if = "Option::is_none")]
@@ -18907,24 +23951,49 @@ crate::runtime::impl_model!(WebhookLinksGetResponseData {
 ///Object `WebhookLinksGetResponseDataLink` of the API document.
 #[cfg(any(feature = "stream", feature = "webhooks"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookLinksGetResponseDataLink {
     ///`application_id` — type string
     #[serde(rename = "application_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub application_id: Option<crate::runtime::Text>,
     ///`business_user_id` — type string
     #[serde(rename = "business_user_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub business_user_id: Option<crate::runtime::Text>,
     ///`created_at` — type string, format `date-time`
     #[serde(rename = "created_at", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub created_at: Option<crate::runtime::Text>,
     ///`fields` — type array
     #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<crate::runtime::LenientString>>")
+    )]
     pub fields: Option<Vec<crate::runtime::Text>>,
     ///`instance_id` — type string
     #[serde(rename = "instance_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub instance_id: Option<crate::runtime::Text>,
     ///`webhook_id` — type string
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<crate::runtime::Text>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -18942,15 +24011,28 @@ crate::runtime::impl_model!(WebhookLinksGetResponseDataLink {
 ///Object `WebhookReplayCreateRequest` of the API document.
 #[cfg(feature = "webhooks")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookReplayCreateRequest {
     ///`from_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
     #[serde(rename = "from_date", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub from_date: Option<crate::runtime::Text>,
     ///`to_date` (required by the document; may still be absent) — type string, pattern `^[0-9]{12}$`
     #[serde(rename = "to_date", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub to_date: Option<crate::runtime::Text>,
     ///`webhook_id` (required by the document; may still be absent) — see [`WebhookConfigId`]
     #[serde(rename = "webhook_id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::runtime::LenientString>")
+    )]
     pub webhook_id: Option<WebhookConfigId>,
     /// Properties the API document does not describe, kept as received.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -19964,4 +25046,1839 @@ pub mod renamed {
         ("TweetCreateResponse", "data", "TweetCreateResponseData"),
         ("User", "public_metrics", "UserPublicMetrics"),
     ];
+}
+/// JSON Schemas of the models, describing what each accepts (the
+/// `schemars` feature).
+#[cfg(feature = "schemars")]
+pub mod schemas {
+    #[allow(unused_imports)]
+    use super::*;
+    /// Each component schema of the API document whose model is
+    /// compiled in, by its name in the document, with the schema of
+    /// what its model accepts; named models are references into
+    /// `generator`'s definitions.
+    pub fn components(
+        generator: &mut ::schemars::gen::SchemaGenerator,
+    ) -> Vec<(&'static str, ::schemars::schema::Schema)> {
+        let mut out = Vec::new();
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivityEventId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivityStreamingResponse",
+            generator.subschema_for::<ActivityStreamingResponse>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivityStreamingResponsePayload",
+            generator.subschema_for::<ActivityStreamingResponsePayload>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivitySubscription",
+            generator.subschema_for::<ActivitySubscription>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivitySubscriptionCreateRequest",
+            generator.subschema_for::<ActivitySubscriptionCreateRequest>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivitySubscriptionCreateResponse",
+            generator.subschema_for::<ActivitySubscriptionCreateResponse>(),
+        ));
+        #[cfg(feature = "activity")]
+        out.push((
+            "ActivitySubscriptionDeleteResponse",
+            generator.subschema_for::<ActivitySubscriptionDeleteResponse>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivitySubscriptionFilter",
+            generator.subschema_for::<ActivitySubscriptionFilter>(),
+        ));
+        #[cfg(feature = "activity")]
+        out.push((
+            "ActivitySubscriptionGetResponse",
+            generator.subschema_for::<ActivitySubscriptionGetResponse>(),
+        ));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "ActivitySubscriptionId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "activity")]
+        out.push((
+            "ActivitySubscriptionUpdateRequest",
+            generator.subschema_for::<ActivitySubscriptionUpdateRequest>(),
+        ));
+        #[cfg(feature = "activity")]
+        out.push((
+            "ActivitySubscriptionUpdateResponse",
+            generator.subschema_for::<ActivitySubscriptionUpdateResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "AddOrDeleteRulesRequest",
+            generator.subschema_for::<AddOrDeleteRulesRequest>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "AddOrDeleteRulesResponse",
+            generator.subschema_for::<AddOrDeleteRulesResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push(("AddRulesRequest", generator.subschema_for::<AddRulesRequest>()));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Aggregate",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "AllProjectClientApps",
+            generator.subschema_for::<Vec<AppRulesCount>>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "AllowDownloadStatus",
+            generator.subschema_for::<AllowDownloadStatus>(),
+        ));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "community-notes",
+                feature = "direct-messages",
+                feature = "lists",
+                feature = "media",
+                feature = "spaces",
+                feature = "stream",
+                feature = "tweets",
+                feature = "users"
+            )
+        )] out.push(("AltText", generator.subschema_for::<AltText>()));
+        #[cfg(feature = "tweets")]
+        out.push(("Analytics", generator.subschema_for::<Analytics>()));
+        #[cfg(feature = "full")]
+        out.push(("AnimatedGif", generator.subschema_for::<AnimatedGif>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push(("AppRulesCount", generator.subschema_for::<AppRulesCount>()));
+        #[cfg(feature = "media")]
+        out.push(("AudiencePolicy", generator.subschema_for::<AudiencePolicy>()));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "BookmarkAddRequest",
+            generator.subschema_for::<BookmarkAddRequest>(),
+        ));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "BookmarkFolderId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "BookmarkFolderPostsResponse",
+            generator.subschema_for::<BookmarkFolderPostsResponse>(),
+        ));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "BookmarkFoldersResponse",
+            generator.subschema_for::<BookmarkFoldersResponse>(),
+        ));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "BookmarkMutationResponse",
+            generator.subschema_for::<BookmarkMutationResponse>(),
+        ));
+        out.push(("CashtagEntity", generator.subschema_for::<CashtagEntity>()));
+        #[cfg(feature = "full")]
+        out.push(("CashtagFields", generator.subschema_for::<CashtagFields>()));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatAddPublicKeyRequest",
+            generator.subschema_for::<ChatAddPublicKeyRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatAddPublicKeyResponse",
+            generator.subschema_for::<ChatAddPublicKeyResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push(("ChatConversation", generator.subschema_for::<ChatConversation>()));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatConversationId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatGetConversationResponse",
+            generator.subschema_for::<ChatGetConversationResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatGetConversationsResponse",
+            generator.subschema_for::<ChatGetConversationsResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMarkConversationReadRequest",
+            generator.subschema_for::<ChatMarkConversationReadRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMarkConversationReadResponse",
+            generator.subschema_for::<ChatMarkConversationReadResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaDownloadResponse",
+            generator.subschema_for::<ChatMediaDownloadResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaUploadAppendRequest",
+            generator.subschema_for::<ChatMediaUploadAppendRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaUploadFinalizeRequest",
+            generator.subschema_for::<ChatMediaUploadFinalizeRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaUploadFinalizeResponse",
+            generator.subschema_for::<ChatMediaUploadFinalizeResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaUploadInitializeRequest",
+            generator.subschema_for::<ChatMediaUploadInitializeRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMediaUploadInitializeResponse",
+            generator.subschema_for::<ChatMediaUploadInitializeResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push(("ChatMessageEvent", generator.subschema_for::<ChatMessageEvent>()));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMessageEventSignature",
+            generator.subschema_for::<ChatMessageEventSignature>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatMessageSigningKeyInfo",
+            generator.subschema_for::<ChatMessageSigningKeyInfo>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatSendMessageRequest",
+            generator.subschema_for::<ChatSendMessageRequest>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatSendMessageResponse",
+            generator.subschema_for::<ChatSendMessageResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "ChatSendTypingIndicatorResponse",
+            generator.subschema_for::<ChatSendTypingIndicatorResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "ClientAppId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "usage")]
+        out.push(("ClientAppUsage", generator.subschema_for::<ClientAppUsage>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "ClientDisconnectedProblem",
+            generator.subschema_for::<ClientDisconnectedProblem>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "ClientForbiddenProblem",
+            generator.subschema_for::<ClientForbiddenProblem>(),
+        ));
+        #[cfg(feature = "communities")]
+        out.push(("Community", generator.subschema_for::<Community>()));
+        out.push((
+            "CommunityId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push(("ComplianceJob", generator.subschema_for::<ComplianceJob>()));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "ComplianceJobName",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "ComplianceJobStatus",
+            generator.subschema_for::<ComplianceJobStatus>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push(("ComplianceJobType", generator.subschema_for::<ComplianceJobType>()));
+        #[cfg(feature = "full")]
+        out.push(("ConflictProblem", generator.subschema_for::<ConflictProblem>()));
+        #[cfg(feature = "connections")]
+        out.push(("Connection", generator.subschema_for::<Connection>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "ConnectionExceptionProblem",
+            generator.subschema_for::<ConnectionExceptionProblem>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("ContentExpiration", generator.subschema_for::<ContentExpiration>()));
+        out.push(("ContextAnnotation", generator.subschema_for::<ContextAnnotation>()));
+        out.push((
+            "ContextAnnotationDomainFields",
+            generator.subschema_for::<ContextAnnotationDomainFields>(),
+        ));
+        out.push((
+            "ContextAnnotationEntityFields",
+            generator.subschema_for::<ContextAnnotationEntityFields>(),
+        ));
+        out.push((
+            "CountryCode",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "CreateAttachmentsMessageRequest",
+            generator.subschema_for::<CreateAttachmentsMessageRequest>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "CreateComplianceJobRequest",
+            generator.subschema_for::<CreateComplianceJobRequest>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "CreateComplianceJobResponse",
+            generator.subschema_for::<CreateComplianceJobResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "CreateDmConversationRequest",
+            generator.subschema_for::<CreateDmConversationRequest>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "CreateDmEventResponse",
+            generator.subschema_for::<CreateDmEventResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "CreateMessageRequest",
+            generator.subschema_for::<CreateMessageRequest>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push(("CreateNoteRequest", generator.subschema_for::<CreateNoteRequest>()));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "CreateNoteResponse",
+            generator.subschema_for::<CreateNoteResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "CreateTextMessageRequest",
+            generator.subschema_for::<CreateTextMessageRequest>(),
+        ));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "chat",
+                feature = "communities",
+                feature = "community-notes",
+                feature = "compliance",
+                feature = "direct-messages",
+                feature = "likes",
+                feature = "lists",
+                feature = "spaces",
+                feature = "stream",
+                feature = "tweets",
+                feature = "users",
+                feature = "webhooks"
+            )
+        )]
+        out.push((
+            "CreatedAt",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push(("DeleteDmResponse", generator.subschema_for::<DeleteDmResponse>()));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "DeleteNoteResponse",
+            generator.subschema_for::<DeleteNoteResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "DeleteRulesRequest",
+            generator.subschema_for::<DeleteRulesRequest>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "DisallowedResourceProblem",
+            generator.subschema_for::<DisallowedResourceProblem>(),
+        ));
+        out.push((
+            "DisplayTextRange",
+            generator.subschema_for::<Vec<crate::runtime::LenientInteger>>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push(("DmAttachments", generator.subschema_for::<Vec<DmMediaAttachment>>()));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "DmConversationId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push(("DmEvent", generator.subschema_for::<DmEvent>()));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "DmEventId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push(("DmMediaAttachment", generator.subschema_for::<DmMediaAttachment>()));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "DmParticipants",
+            generator.subschema_for::<Vec<crate::runtime::LenientString>>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "DomainRestrictions",
+            generator.subschema_for::<DomainRestrictions>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "DownloadExpiration",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "DownloadUrl",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "DuplicateRuleProblem",
+            generator.subschema_for::<DuplicateRuleProblem>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push(("End", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(feature = "tweets")]
+        out.push(("Engagement", generator.subschema_for::<Engagement>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "EntityIndicesInclusiveExclusive",
+            generator.subschema_for::<EntityIndicesInclusiveExclusive>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "EntityIndicesInclusiveInclusive",
+            generator.subschema_for::<EntityIndicesInclusiveInclusive>(),
+        ));
+        #[cfg(feature = "full")] out.push(("Error", generator.subschema_for::<Error>()));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "EvaluateNoteRequest",
+            generator.subschema_for::<EvaluateNoteRequest>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "EvaluateNoteResponse",
+            generator.subschema_for::<EvaluateNoteResponse>(),
+        ));
+        out.push(("Expansions", generator.subschema_for::<Expansions>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "FieldUnauthorizedProblem",
+            generator.subschema_for::<FieldUnauthorizedProblem>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "FilteredStreamingTweetResponse",
+            generator.subschema_for::<FilteredStreamingTweetResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "FollowActivityResponsePayload",
+            generator.subschema_for::<FollowActivityResponsePayload>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("FoundMediaOrigin", generator.subschema_for::<FoundMediaOrigin>()));
+        out.push(("FullTextEntities", generator.subschema_for::<FullTextEntities>()));
+        #[cfg(feature = "full")]
+        out.push(("GenericProblem", generator.subschema_for::<GenericProblem>()));
+        out.push(("Geo", generator.subschema_for::<Geo>()));
+        #[cfg(feature = "media")]
+        out.push(("GeoRestrictions", generator.subschema_for::<GeoRestrictions>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2ChatConversationsConversationIdResponse",
+            generator.subschema_for::<Get2ChatConversationsConversationIdResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2ChatConversationsResponse",
+            generator.subschema_for::<Get2ChatConversationsResponse>(),
+        ));
+        #[cfg(feature = "communities")]
+        out.push((
+            "Get2CommunitiesIdResponse",
+            generator.subschema_for::<Get2CommunitiesIdResponse>(),
+        ));
+        #[cfg(feature = "communities")]
+        out.push((
+            "Get2CommunitiesSearchResponse",
+            generator.subschema_for::<Get2CommunitiesSearchResponse>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "Get2ComplianceJobsIdResponse",
+            generator.subschema_for::<Get2ComplianceJobsIdResponse>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "Get2ComplianceJobsResponse",
+            generator.subschema_for::<Get2ComplianceJobsResponse>(),
+        ));
+        #[cfg(feature = "connections")]
+        out.push((
+            "Get2ConnectionsResponse",
+            generator.subschema_for::<Get2ConnectionsResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "Get2DmConversationsIdDmEventsResponse",
+            generator.subschema_for::<Get2DmConversationsIdDmEventsResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "Get2DmConversationsWithParticipantIdDmEventsResponse",
+            generator
+                .subschema_for::<Get2DmConversationsWithParticipantIdDmEventsResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "Get2DmEventsEventIdResponse",
+            generator.subschema_for::<Get2DmEventsEventIdResponse>(),
+        ));
+        #[cfg(feature = "direct-messages")]
+        out.push((
+            "Get2DmEventsResponse",
+            generator.subschema_for::<Get2DmEventsResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2FdxAccountsAccountidContactResponse",
+            generator.subschema_for::<Get2FdxAccountsAccountidContactResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2FdxAccountsAccountidPayment-networksResponse",
+            generator.subschema_for::<Get2FdxAccountsAccountidPaymentNetworksResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2FdxAccountsAccountidResponse",
+            generator.subschema_for::<Get2FdxAccountsAccountidResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2FdxAccountsAccountidTransactionsResponse",
+            generator.subschema_for::<Get2FdxAccountsAccountidTransactionsResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2FdxCustomersCurrentResponse",
+            generator.subschema_for::<Get2FdxCustomersCurrentResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2Insights28hrResponse",
+            generator.subschema_for::<Get2Insights28hrResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2InsightsHistoricalResponse",
+            generator.subschema_for::<Get2InsightsHistoricalResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2LikesFirehoseStreamResponse",
+            generator.subschema_for::<Get2LikesFirehoseStreamResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2LikesSample10StreamResponse",
+            generator.subschema_for::<Get2LikesSample10StreamResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2ListsIdFollowersResponse",
+            generator.subschema_for::<Get2ListsIdFollowersResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2ListsIdMembersResponse",
+            generator.subschema_for::<Get2ListsIdMembersResponse>(),
+        ));
+        #[cfg(feature = "lists")]
+        out.push((
+            "Get2ListsIdResponse",
+            generator.subschema_for::<Get2ListsIdResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "tweets"))]
+        out.push((
+            "Get2ListsIdTweetsResponse",
+            generator.subschema_for::<Get2ListsIdTweetsResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2MarketplaceHandlesHandleAvailabilityResponse",
+            generator.subschema_for::<Get2MarketplaceHandlesHandleAvailabilityResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2MediaAnalyticsResponse",
+            generator.subschema_for::<Get2MediaAnalyticsResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "Get2MediaMediaKeyResponse",
+            generator.subschema_for::<Get2MediaMediaKeyResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("Get2MediaResponse", generator.subschema_for::<Get2MediaResponse>()));
+        #[cfg(feature = "news")]
+        out.push((
+            "Get2NewsIdResponse",
+            generator.subschema_for::<Get2NewsIdResponse>(),
+        ));
+        #[cfg(feature = "news")]
+        out.push((
+            "Get2NewsSearchResponse",
+            generator.subschema_for::<Get2NewsSearchResponse>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "Get2NotesSearchNotesWrittenResponse",
+            generator.subschema_for::<Get2NotesSearchNotesWrittenResponse>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "Get2NotesSearchPostsEligibleForNotesResponse",
+            generator.subschema_for::<Get2NotesSearchPostsEligibleForNotesResponse>(),
+        ));
+        #[cfg(feature = "spaces")]
+        out.push((
+            "Get2SpacesByCreatorIdsResponse",
+            generator.subschema_for::<Get2SpacesByCreatorIdsResponse>(),
+        ));
+        #[cfg(any(feature = "spaces", feature = "tweets"))]
+        out.push((
+            "Get2SpacesIdBuyersResponse",
+            generator.subschema_for::<Get2SpacesIdBuyersResponse>(),
+        ));
+        #[cfg(feature = "spaces")]
+        out.push((
+            "Get2SpacesIdResponse",
+            generator.subschema_for::<Get2SpacesIdResponse>(),
+        ));
+        #[cfg(any(feature = "spaces", feature = "tweets"))]
+        out.push((
+            "Get2SpacesIdTweetsResponse",
+            generator.subschema_for::<Get2SpacesIdTweetsResponse>(),
+        ));
+        #[cfg(feature = "spaces")]
+        out.push((
+            "Get2SpacesResponse",
+            generator.subschema_for::<Get2SpacesResponse>(),
+        ));
+        #[cfg(feature = "spaces")]
+        out.push((
+            "Get2SpacesSearchResponse",
+            generator.subschema_for::<Get2SpacesSearchResponse>(),
+        ));
+        #[cfg(feature = "trends")]
+        out.push((
+            "Get2TrendsByWoeidWoeidResponse",
+            generator.subschema_for::<Get2TrendsByWoeidWoeidResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsAnalyticsResponse",
+            generator.subschema_for::<Get2TweetsAnalyticsResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsCountsAllResponse",
+            generator.subschema_for::<Get2TweetsCountsAllResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsCountsRecentResponse",
+            generator.subschema_for::<Get2TweetsCountsRecentResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsFirehoseStreamLangEnResponse",
+            generator.subschema_for::<Get2TweetsFirehoseStreamLangEnResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsFirehoseStreamLangJaResponse",
+            generator.subschema_for::<Get2TweetsFirehoseStreamLangJaResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsFirehoseStreamLangKoResponse",
+            generator.subschema_for::<Get2TweetsFirehoseStreamLangKoResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsFirehoseStreamLangPtResponse",
+            generator.subschema_for::<Get2TweetsFirehoseStreamLangPtResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsFirehoseStreamResponse",
+            generator.subschema_for::<Get2TweetsFirehoseStreamResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2TweetsIdLikingUsersResponse",
+            generator.subschema_for::<Get2TweetsIdLikingUsersResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsIdQuoteTweetsResponse",
+            generator.subschema_for::<Get2TweetsIdQuoteTweetsResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsIdResponse",
+            generator.subschema_for::<Get2TweetsIdResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2TweetsIdRetweetedByResponse",
+            generator.subschema_for::<Get2TweetsIdRetweetedByResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsIdRetweetsResponse",
+            generator.subschema_for::<Get2TweetsIdRetweetsResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsResponse",
+            generator.subschema_for::<Get2TweetsResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "Get2TweetsSample10StreamResponse",
+            generator.subschema_for::<Get2TweetsSample10StreamResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsSampleStreamResponse",
+            generator.subschema_for::<Get2TweetsSampleStreamResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsSearchAllResponse",
+            generator.subschema_for::<Get2TweetsSearchAllResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "Get2TweetsSearchRecentResponse",
+            generator.subschema_for::<Get2TweetsSearchRecentResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Get2TweetsSearchStreamResponse",
+            generator.subschema_for::<Get2TweetsSearchStreamResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "Get2TweetsSearchStreamRulesCountsResponse",
+            generator.subschema_for::<Get2TweetsSearchStreamRulesCountsResponse>(),
+        ));
+        #[cfg(feature = "usage")]
+        out.push((
+            "Get2UsageTweetsResponse",
+            generator.subschema_for::<Get2UsageTweetsResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersByResponse",
+            generator.subschema_for::<Get2UsersByResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersByUsernameUsernameResponse",
+            generator.subschema_for::<Get2UsersByUsernameUsernameResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdAffiliatesResponse",
+            generator.subschema_for::<Get2UsersIdAffiliatesResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdBlockingResponse",
+            generator.subschema_for::<Get2UsersIdBlockingResponse>(),
+        ));
+        #[cfg(any(feature = "bookmarks", feature = "users"))]
+        out.push((
+            "Get2UsersIdBookmarksResponse",
+            generator.subschema_for::<Get2UsersIdBookmarksResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2UsersIdFollowedListsResponse",
+            generator.subschema_for::<Get2UsersIdFollowedListsResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdFollowersResponse",
+            generator.subschema_for::<Get2UsersIdFollowersResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdFollowingResponse",
+            generator.subschema_for::<Get2UsersIdFollowingResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2UsersIdLikedTweetsResponse",
+            generator.subschema_for::<Get2UsersIdLikedTweetsResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2UsersIdListMembershipsResponse",
+            generator.subschema_for::<Get2UsersIdListMembershipsResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2UsersIdMentionsResponse",
+            generator.subschema_for::<Get2UsersIdMentionsResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdMutingResponse",
+            generator.subschema_for::<Get2UsersIdMutingResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2UsersIdOwnedListsResponse",
+            generator.subschema_for::<Get2UsersIdOwnedListsResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "Get2UsersIdPinnedListsResponse",
+            generator.subschema_for::<Get2UsersIdPinnedListsResponse>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "Get2UsersIdPublicKeysResponse",
+            generator.subschema_for::<Get2UsersIdPublicKeysResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersIdResponse",
+            generator.subschema_for::<Get2UsersIdResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2UsersIdTimelinesReverseChronologicalResponse",
+            generator.subschema_for::<Get2UsersIdTimelinesReverseChronologicalResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "Get2UsersIdTweetsResponse",
+            generator.subschema_for::<Get2UsersIdTweetsResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersMeResponse",
+            generator.subschema_for::<Get2UsersMeResponse>(),
+        ));
+        #[cfg(feature = "trends")]
+        out.push((
+            "Get2UsersPersonalizedTrendsResponse",
+            generator.subschema_for::<Get2UsersPersonalizedTrendsResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersRepostsOfMeResponse",
+            generator.subschema_for::<Get2UsersRepostsOfMeResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push(("Get2UsersResponse", generator.subschema_for::<Get2UsersResponse>()));
+        #[cfg(feature = "users")]
+        out.push((
+            "Get2UsersSearchResponse",
+            generator.subschema_for::<Get2UsersSearchResponse>(),
+        ));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "Get2WebhooksResponse",
+            generator.subschema_for::<Get2WebhooksResponse>(),
+        ));
+        out.push(("HashtagEntity", generator.subschema_for::<HashtagEntity>()));
+        #[cfg(feature = "full")]
+        out.push(("HashtagFields", generator.subschema_for::<HashtagFields>()));
+        out.push((
+            "HttpStatusCode",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "InvalidRequestProblem",
+            generator.subschema_for::<InvalidRequestProblem>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "InvalidRuleProblem",
+            generator.subschema_for::<InvalidRuleProblem>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push(("JobId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(any(feature = "activity", feature = "stream"))]
+        out.push((
+            "Keyword",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "connections")]
+        out.push((
+            "KillAllConnectionsResponse",
+            generator.subschema_for::<KillAllConnectionsResponse>(),
+        ));
+        #[cfg(feature = "connections")]
+        out.push((
+            "KillConnectionsByEndpointResponse",
+            generator.subschema_for::<KillConnectionsByEndpointResponse>(),
+        ));
+        #[cfg(feature = "connections")]
+        out.push((
+            "KillConnectionsByUuidsRequest",
+            generator.subschema_for::<KillConnectionsByUuidsRequest>(),
+        ));
+        #[cfg(feature = "connections")]
+        out.push((
+            "KillConnectionsByUuidsResponse",
+            generator.subschema_for::<KillConnectionsByUuidsResponse>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "LikeComplianceSchema",
+            generator.subschema_for::<LikeComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "likes", feature = "stream"))]
+        out.push(("LikeId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(any(feature = "likes", feature = "stream"))]
+        out.push((
+            "LikeWithTweetAuthor",
+            generator.subschema_for::<LikeWithTweetAuthor>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "LikesComplianceStreamResponse",
+            generator.subschema_for::<LikesComplianceStreamResponse>(),
+        ));
+        out.push(("List", generator.subschema_for::<List>()));
+        #[cfg(feature = "lists")]
+        out.push((
+            "ListAddUserRequest",
+            generator.subschema_for::<ListAddUserRequest>(),
+        ));
+        #[cfg(feature = "lists")]
+        out.push(("ListCreateRequest", generator.subschema_for::<ListCreateRequest>()));
+        #[cfg(feature = "lists")]
+        out.push((
+            "ListCreateResponse",
+            generator.subschema_for::<ListCreateResponse>(),
+        ));
+        #[cfg(feature = "lists")]
+        out.push((
+            "ListDeleteResponse",
+            generator.subschema_for::<ListDeleteResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "ListFollowedRequest",
+            generator.subschema_for::<ListFollowedRequest>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "ListFollowedResponse",
+            generator.subschema_for::<ListFollowedResponse>(),
+        ));
+        out.push(("ListId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(feature = "lists")]
+        out.push((
+            "ListMutateResponse",
+            generator.subschema_for::<ListMutateResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push(("ListPinnedRequest", generator.subschema_for::<ListPinnedRequest>()));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "ListPinnedResponse",
+            generator.subschema_for::<ListPinnedResponse>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push(("ListUnpinResponse", generator.subschema_for::<ListUnpinResponse>()));
+        #[cfg(feature = "lists")]
+        out.push(("ListUpdateRequest", generator.subschema_for::<ListUpdateRequest>()));
+        #[cfg(feature = "lists")]
+        out.push((
+            "ListUpdateResponse",
+            generator.subschema_for::<ListUpdateResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("ManagementInfo", generator.subschema_for::<ManagementInfo>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "MarketplaceHandleAvailability",
+            generator.subschema_for::<MarketplaceHandleAvailability>(),
+        ));
+        out.push(("Media", generator.subschema_for::<Media>()));
+        #[cfg(feature = "media")]
+        out.push(("MediaAnalytics", generator.subschema_for::<MediaAnalytics>()));
+        #[cfg(feature = "media")]
+        out.push(("MediaCategory", generator.subschema_for::<MediaCategory>()));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaCategoryOneShot",
+            generator.subschema_for::<MediaCategoryOneShot>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaCategorySubtitles",
+            generator.subschema_for::<MediaCategorySubtitles>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push((
+            "MediaHashKey",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push((
+            "MediaHeight",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        #[cfg(any(feature = "direct-messages", feature = "media", feature = "tweets"))]
+        out.push((
+            "MediaId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push((
+            "MediaKey",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("MediaMetrics", generator.subschema_for::<MediaMetrics>()));
+        #[cfg(any(feature = "chat", feature = "media"))]
+        out.push((
+            "MediaPayloadBinary",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "MediaPayloadByte",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "chat", feature = "media"))]
+        out.push(("MediaSegments", generator.subschema_for::<serde_json::Value>()));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaTimestampedMetrics",
+            generator.subschema_for::<MediaTimestampedMetrics>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaUploadAppendRequest",
+            generator.subschema_for::<MediaUploadAppendRequest>(),
+        ));
+        #[cfg(any(feature = "chat", feature = "media"))]
+        out.push((
+            "MediaUploadAppendResponse",
+            generator.subschema_for::<MediaUploadAppendResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaUploadConfigRequest",
+            generator.subschema_for::<MediaUploadConfigRequest>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaUploadRequestOneShot",
+            generator.subschema_for::<MediaUploadRequestOneShot>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MediaUploadResponse",
+            generator.subschema_for::<MediaUploadResponse>(),
+        ));
+        out.push((
+            "MediaWidth",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        out.push(("MentionEntity", generator.subschema_for::<MentionEntity>()));
+        #[cfg(feature = "full")]
+        out.push(("MentionFields", generator.subschema_for::<MentionFields>()));
+        #[cfg(feature = "media")]
+        out.push((
+            "MetadataCreateRequest",
+            generator.subschema_for::<MetadataCreateRequest>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "MetadataCreateResponse",
+            generator.subschema_for::<MetadataCreateResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push(("Metrics", generator.subschema_for::<Metrics>()));
+        #[cfg(feature = "community-notes")]
+        out.push(("MisleadingTags", generator.subschema_for::<MisleadingTags>()));
+        #[cfg(feature = "users")]
+        out.push((
+            "MuteUserMutationResponse",
+            generator.subschema_for::<MuteUserMutationResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push(("MuteUserRequest", generator.subschema_for::<MuteUserRequest>()));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "NewestId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "news")] out.push(("News", generator.subschema_for::<News>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "NewsActivityResponsePayload",
+            generator.subschema_for::<NewsActivityResponsePayload>(),
+        ));
+        #[cfg(feature = "news")]
+        out.push(("NewsId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "communities",
+                feature = "community-notes",
+                feature = "connections",
+                feature = "direct-messages",
+                feature = "lists",
+                feature = "spaces",
+                feature = "stream",
+                feature = "tweets",
+                feature = "users"
+            )
+        )]
+        out.push((
+            "NextToken",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "NonCompliantRulesProblem",
+            generator.subschema_for::<NonCompliantRulesProblem>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push(("Note", generator.subschema_for::<Note>()));
+        #[cfg(feature = "community-notes")]
+        out.push((
+            "NoteClassification",
+            generator.subschema_for::<NoteClassification>(),
+        ));
+        #[cfg(feature = "community-notes")]
+        out.push(("NoteId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(feature = "community-notes")]
+        out.push(("NoteInfo", generator.subschema_for::<NoteInfo>()));
+        #[cfg(feature = "community-notes")]
+        out.push(("NoteRatingStatus", generator.subschema_for::<NoteRatingStatus>()));
+        #[cfg(feature = "community-notes")]
+        out.push(("NoteTestResult", generator.subschema_for::<NoteTestResult>()));
+        out.push((
+            "NoteTweetText",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "Oauth1PermissionsProblem",
+            generator.subschema_for::<Oauth1PermissionsProblem>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "OldestId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "OperationalDisconnectProblem",
+            generator.subschema_for::<OperationalDisconnectProblem>(),
+        ));
+        #[cfg(
+            any(
+                feature = "activity",
+                feature = "direct-messages",
+                feature = "spaces",
+                feature = "tweets",
+                feature = "users"
+            )
+        )]
+        out.push((
+            "PaginationToken32",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "lists",
+                feature = "tweets",
+                feature = "users"
+            )
+        )]
+        out.push((
+            "PaginationToken36",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "lists", feature = "users"))]
+        out.push((
+            "PaginationTokenLong",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "trends")]
+        out.push(("PersonalizedTrend", generator.subschema_for::<PersonalizedTrend>()));
+        #[cfg(feature = "full")] out.push(("Photo", generator.subschema_for::<Photo>()));
+        out.push(("Place", generator.subschema_for::<Place>()));
+        out.push((
+            "PlaceId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push(("PlaceType", generator.subschema_for::<PlaceType>()));
+        #[cfg(feature = "full")]
+        out.push(("PlaidAccount", generator.subschema_for::<PlaidAccount>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "PlaidAccountContact",
+            generator.subschema_for::<PlaidAccountContact>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "PlaidAccountPaymentNetwork",
+            generator.subschema_for::<PlaidAccountPaymentNetwork>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "PlaidAccountTransaction",
+            generator.subschema_for::<PlaidAccountTransaction>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push(("PlaidAddress", generator.subschema_for::<PlaidAddress>()));
+        #[cfg(feature = "full")]
+        out.push(("PlaidCurrency", generator.subschema_for::<PlaidCurrency>()));
+        #[cfg(feature = "full")]
+        out.push(("PlaidCustomer", generator.subschema_for::<PlaidCustomer>()));
+        #[cfg(feature = "full")]
+        out.push(("PlaidName", generator.subschema_for::<PlaidName>()));
+        #[cfg(feature = "full")]
+        out.push(("PlaidTelephone", generator.subschema_for::<PlaidTelephone>()));
+        out.push(("Point", generator.subschema_for::<Point>()));
+        out.push(("Poll", generator.subschema_for::<Poll>()));
+        out.push(("PollId", generator.subschema_for::<crate::runtime::LenientString>()));
+        out.push(("PollOption", generator.subschema_for::<PollOption>()));
+        out.push((
+            "PollOptionLabel",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push((
+            "Position",
+            generator.subschema_for::<Vec<crate::runtime::LenientNumber>>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("PreviewImage", generator.subschema_for::<PreviewImage>()));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "direct-messages",
+                feature = "lists",
+                feature = "spaces",
+                feature = "tweets",
+                feature = "users"
+            )
+        )]
+        out.push((
+            "PreviousToken",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push(("Problem", generator.subschema_for::<Problem>()));
+        #[cfg(feature = "media")]
+        out.push(("ProcessingInfo", generator.subschema_for::<ProcessingInfo>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "ProfileUpdateActivityResponsePayload",
+            generator.subschema_for::<ProfileUpdateActivityResponsePayload>(),
+        ));
+        #[cfg(feature = "chat")]
+        out.push(("PublicKey", generator.subschema_for::<PublicKey>()));
+        #[cfg(any(feature = "account-activity", feature = "webhooks"))]
+        out.push((
+            "ReplayJobCreateResponse",
+            generator.subschema_for::<ReplayJobCreateResponse>(),
+        ));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "community-notes",
+                feature = "direct-messages",
+                feature = "likes",
+                feature = "lists",
+                feature = "spaces",
+                feature = "stream",
+                feature = "tweets",
+                feature = "users"
+            )
+        )] out.push(("ReplySettings", generator.subschema_for::<ReplySettings>()));
+        out.push((
+            "ReplySettingsWithVerifiedUsers",
+            generator.subschema_for::<ReplySettingsWithVerifiedUsers>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "ResourceNotFoundProblem",
+            generator.subschema_for::<ResourceNotFoundProblem>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "ResourceUnauthorizedProblem",
+            generator.subschema_for::<ResourceUnauthorizedProblem>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "ResourceUnavailableProblem",
+            generator.subschema_for::<ResourceUnavailableProblem>(),
+        ));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "community-notes",
+                feature = "compliance",
+                feature = "connections",
+                feature = "direct-messages",
+                feature = "lists",
+                feature = "news",
+                feature = "spaces",
+                feature = "tweets",
+                feature = "users",
+                feature = "webhooks"
+            )
+        )]
+        out.push((
+            "ResultCount",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push(("Rule", generator.subschema_for::<Rule>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push(("RuleId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push(("RuleNoId", generator.subschema_for::<RuleNoId>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "RuleTag",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "RuleValue",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push(("RulesCapProblem", generator.subschema_for::<RulesCapProblem>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push(("RulesCount", generator.subschema_for::<RulesCount>()));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "RulesLookupResponse",
+            generator.subschema_for::<RulesLookupResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "RulesRequestSummary",
+            generator.subschema_for::<RulesRequestSummary>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "RulesResponseMetadata",
+            generator.subschema_for::<RulesResponseMetadata>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push(("SearchCount", generator.subschema_for::<SearchCount>()));
+        #[cfg(feature = "media")]
+        out.push((
+            "SensitiveMediaWarning",
+            generator.subschema_for::<SensitiveMediaWarning>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("SharedInfo", generator.subschema_for::<SharedInfo>()));
+        out.push(("Space", generator.subschema_for::<Space>()));
+        out.push((
+            "SpaceId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push(("Start", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(feature = "media")]
+        out.push(("Sticker", generator.subschema_for::<Sticker>()));
+        #[cfg(feature = "media")]
+        out.push(("StickerInfo", generator.subschema_for::<StickerInfo>()));
+        #[cfg(any(feature = "likes", feature = "stream"))]
+        out.push((
+            "StreamingLikeResponseV2",
+            generator.subschema_for::<StreamingLikeResponseV2>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "tweets"))]
+        out.push((
+            "StreamingTweetResponse",
+            generator.subschema_for::<StreamingTweetResponse>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsCountGetResponse",
+            generator.subschema_for::<SubscriptionsCountGetResponse>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsCreateRequest",
+            generator.subschema_for::<crate::runtime::Extra>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsCreateResponse",
+            generator.subschema_for::<SubscriptionsCreateResponse>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsDeleteResponse",
+            generator.subschema_for::<SubscriptionsDeleteResponse>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsGetResponse",
+            generator.subschema_for::<SubscriptionsGetResponse>(),
+        ));
+        #[cfg(feature = "account-activity")]
+        out.push((
+            "SubscriptionsListGetResponse",
+            generator.subschema_for::<SubscriptionsListGetResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "SubtitleLanguageCode",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("Subtitles", generator.subschema_for::<Subtitles>()));
+        #[cfg(feature = "media")]
+        out.push((
+            "SubtitlesCreateRequest",
+            generator.subschema_for::<SubtitlesCreateRequest>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "SubtitlesCreateResponse",
+            generator.subschema_for::<SubtitlesCreateResponse>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "SubtitlesDeleteRequest",
+            generator.subschema_for::<SubtitlesDeleteRequest>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push((
+            "SubtitlesDeleteResponse",
+            generator.subschema_for::<SubtitlesDeleteResponse>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "TimestampedMetrics",
+            generator.subschema_for::<TimestampedMetrics>(),
+        ));
+        out.push(("Topic", generator.subschema_for::<Topic>()));
+        out.push((
+            "TopicId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "trends")]
+        out.push(("Trend", generator.subschema_for::<Trend>()));
+        out.push(("Tweet", generator.subschema_for::<Tweet>()));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetComplianceData",
+            generator.subschema_for::<TweetComplianceData>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetComplianceSchema",
+            generator.subschema_for::<TweetComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetComplianceStreamResponse",
+            generator.subschema_for::<TweetComplianceStreamResponse>(),
+        ));
+        #[cfg(any(feature = "trends", feature = "tweets"))]
+        out.push((
+            "TweetCount",
+            generator.subschema_for::<crate::runtime::LenientInteger>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "TweetCreateRequest",
+            generator.subschema_for::<TweetCreateRequest>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "TweetCreateResponse",
+            generator.subschema_for::<TweetCreateResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetDeleteComplianceSchema",
+            generator.subschema_for::<TweetDeleteComplianceSchema>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push((
+            "TweetDeleteResponse",
+            generator.subschema_for::<TweetDeleteResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetDropComplianceSchema",
+            generator.subschema_for::<TweetDropComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetEditComplianceObjectSchema",
+            generator.subschema_for::<TweetEditComplianceObjectSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetEditComplianceSchema",
+            generator.subschema_for::<TweetEditComplianceSchema>(),
+        ));
+        #[cfg(feature = "tweets")]
+        out.push(("TweetHideRequest", generator.subschema_for::<TweetHideRequest>()));
+        #[cfg(feature = "tweets")]
+        out.push(("TweetHideResponse", generator.subschema_for::<TweetHideResponse>()));
+        out.push((
+            "TweetId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push(("TweetLabelData", generator.subschema_for::<TweetLabelData>()));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetLabelStreamResponse",
+            generator.subschema_for::<TweetLabelStreamResponse>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push(("TweetNotice", generator.subschema_for::<TweetNotice>()));
+        #[cfg(feature = "full")]
+        out.push(("TweetNoticeSchema", generator.subschema_for::<TweetNoticeSchema>()));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "TweetTakedownComplianceSchema",
+            generator.subschema_for::<TweetTakedownComplianceSchema>(),
+        ));
+        out.push((
+            "TweetText",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetUndropComplianceSchema",
+            generator.subschema_for::<TweetUndropComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push(("TweetUnviewable", generator.subschema_for::<TweetUnviewable>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetUnviewableSchema",
+            generator.subschema_for::<TweetUnviewableSchema>(),
+        ));
+        out.push(("TweetWithheld", generator.subschema_for::<TweetWithheld>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "TweetWithheldComplianceSchema",
+            generator.subschema_for::<TweetWithheldComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UnlikeComplianceSchema",
+            generator.subschema_for::<UnlikeComplianceSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UnsupportedAuthenticationProblem",
+            generator.subschema_for::<UnsupportedAuthenticationProblem>(),
+        ));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "UploadExpiration",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "media")]
+        out.push(("UploadSource", generator.subschema_for::<UploadSource>()));
+        #[cfg(feature = "compliance")]
+        out.push((
+            "UploadUrl",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push(("Url", generator.subschema_for::<crate::runtime::LenientString>()));
+        out.push(("UrlEntity", generator.subschema_for::<UrlEntity>()));
+        #[cfg(feature = "direct-messages")]
+        out.push(("UrlEntityDm", generator.subschema_for::<UrlEntityDm>()));
+        #[cfg(feature = "full")]
+        out.push(("UrlFields", generator.subschema_for::<UrlFields>()));
+        out.push(("UrlImage", generator.subschema_for::<UrlImage>()));
+        #[cfg(feature = "usage")]
+        out.push(("Usage", generator.subschema_for::<Usage>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "UsageCapExceededProblem",
+            generator.subschema_for::<UsageCapExceededProblem>(),
+        ));
+        #[cfg(feature = "usage")]
+        out.push(("UsageFields", generator.subschema_for::<UsageFields>()));
+        out.push(("User", generator.subschema_for::<User>()));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserComplianceData",
+            generator.subschema_for::<UserComplianceData>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserComplianceSchema",
+            generator.subschema_for::<UserComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserComplianceStreamResponse",
+            generator.subschema_for::<UserComplianceStreamResponse>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserDeleteComplianceSchema",
+            generator.subschema_for::<UserDeleteComplianceSchema>(),
+        ));
+        out.push(("UserId", generator.subschema_for::<crate::runtime::LenientString>()));
+        #[cfg(
+            any(
+                feature = "bookmarks",
+                feature = "lists",
+                feature = "tweets",
+                feature = "users"
+            )
+        )]
+        out.push((
+            "UserIdMatchesAuthenticatedUser",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        out.push((
+            "UserName",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserProfileModificationComplianceSchema",
+            generator.subschema_for::<UserProfileModificationComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserProfileModificationObjectSchema",
+            generator.subschema_for::<UserProfileModificationObjectSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserProtectComplianceSchema",
+            generator.subschema_for::<UserProtectComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserScrubGeoObjectSchema",
+            generator.subschema_for::<UserScrubGeoObjectSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserScrubGeoSchema",
+            generator.subschema_for::<UserScrubGeoSchema>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UserSearchQueryVnext",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserSuspendComplianceSchema",
+            generator.subschema_for::<UserSuspendComplianceSchema>(),
+        ));
+        #[cfg(any(feature = "compliance", feature = "stream"))]
+        out.push((
+            "UserTakedownComplianceSchema",
+            generator.subschema_for::<UserTakedownComplianceSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserUndeleteComplianceSchema",
+            generator.subschema_for::<UserUndeleteComplianceSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserUnprotectComplianceSchema",
+            generator.subschema_for::<UserUnprotectComplianceSchema>(),
+        ));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserUnsuspendComplianceSchema",
+            generator.subschema_for::<UserUnsuspendComplianceSchema>(),
+        ));
+        out.push(("UserWithheld", generator.subschema_for::<UserWithheld>()));
+        #[cfg(feature = "full")]
+        out.push((
+            "UserWithheldComplianceSchema",
+            generator.subschema_for::<UserWithheldComplianceSchema>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UsersDMBlockCreateResponse",
+            generator.subschema_for::<UsersDMBlockCreateResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UsersDMUnBlockCreateResponse",
+            generator.subschema_for::<UsersDMUnBlockCreateResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UsersFollowingCreateRequest",
+            generator.subschema_for::<UsersFollowingCreateRequest>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UsersFollowingCreateResponse",
+            generator.subschema_for::<UsersFollowingCreateResponse>(),
+        ));
+        #[cfg(feature = "users")]
+        out.push((
+            "UsersFollowingDeleteResponse",
+            generator.subschema_for::<UsersFollowingDeleteResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersLikesCreateRequest",
+            generator.subschema_for::<UsersLikesCreateRequest>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersLikesCreateResponse",
+            generator.subschema_for::<UsersLikesCreateResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersLikesDeleteResponse",
+            generator.subschema_for::<UsersLikesDeleteResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersRetweetsCreateRequest",
+            generator.subschema_for::<UsersRetweetsCreateRequest>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersRetweetsCreateResponse",
+            generator.subschema_for::<UsersRetweetsCreateResponse>(),
+        ));
+        #[cfg(any(feature = "tweets", feature = "users"))]
+        out.push((
+            "UsersRetweetsDeleteResponse",
+            generator.subschema_for::<UsersRetweetsDeleteResponse>(),
+        ));
+        out.push(("Variant", generator.subschema_for::<Variant>()));
+        out.push(("Variants", generator.subschema_for::<Vec<Variant>>()));
+        #[cfg(feature = "full")] out.push(("Video", generator.subschema_for::<Video>()));
+        #[cfg(feature = "webhooks")]
+        out.push(("WebhookConfig", generator.subschema_for::<WebhookConfig>()));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "WebhookConfigCreateRequest",
+            generator.subschema_for::<WebhookConfigCreateRequest>(),
+        ));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "WebhookConfigCreateResponse",
+            generator.subschema_for::<WebhookConfigCreateResponse>(),
+        ));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "WebhookConfigDeleteResponse",
+            generator.subschema_for::<WebhookConfigDeleteResponse>(),
+        ));
+        #[cfg(
+            any(
+                feature = "account-activity",
+                feature = "activity",
+                feature = "stream",
+                feature = "webhooks"
+            )
+        )]
+        out.push((
+            "WebhookConfigId",
+            generator.subschema_for::<crate::runtime::LenientString>(),
+        ));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "WebhookConfigPutResponse",
+            generator.subschema_for::<WebhookConfigPutResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "webhooks"))]
+        out.push((
+            "WebhookLinksCreateResponse",
+            generator.subschema_for::<WebhookLinksCreateResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "webhooks"))]
+        out.push((
+            "WebhookLinksDeleteResponse",
+            generator.subschema_for::<WebhookLinksDeleteResponse>(),
+        ));
+        #[cfg(any(feature = "stream", feature = "webhooks"))]
+        out.push((
+            "WebhookLinksGetResponse",
+            generator.subschema_for::<WebhookLinksGetResponse>(),
+        ));
+        #[cfg(feature = "webhooks")]
+        out.push((
+            "WebhookReplayCreateRequest",
+            generator.subschema_for::<WebhookReplayCreateRequest>(),
+        ));
+        out
+    }
 }

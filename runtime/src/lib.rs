@@ -42,6 +42,8 @@ mod macros;
 mod path;
 mod primitives;
 mod request;
+#[cfg(feature = "schemars")]
+mod schema;
 mod table;
 mod transport;
 
@@ -51,5 +53,10 @@ pub use enums::*;
 pub use lists::*;
 pub use path::*;
 pub use request::*;
+#[cfg(feature = "schemars")]
+pub use schema::*;
+/// The `schemars` crate, for the schemas the generated models derive.
+#[cfg(feature = "schemars")]
+pub use schemars;
 pub use table::*;
 pub use transport::*;

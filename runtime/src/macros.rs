@@ -179,6 +179,22 @@ macro_rules! string_enum {
             }
         }
 
+        // With the `schemars` feature of the crate declaring the enum (which
+        // must forward to `xapi-runtime/schemars`): the listed values, or any
+        // other string.
+        #[cfg(feature = "schemars")]
+        impl $crate::schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_owned()
+            }
+            fn json_schema(_: &mut $crate::schemars::gen::SchemaGenerator) -> $crate::schemars::schema::Schema {
+                $crate::open_enum_schema(
+                    &[$($value),*],
+                    concat!("`", stringify!($name), "`: a listed value, or any other string (kept as received)"),
+                )
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 // Known values allocate nothing; others are kept as received.

@@ -652,3 +652,18 @@ fn strings_that_are_not_finite_numbers_fail_a_float_field() {
         Some(-2500.0)
     );
 }
+
+/// An enum declared with `string_enum!` outside the runtime gets its schema
+/// from the declaring crate's `schemars` feature.
+#[cfg(feature = "schemars")]
+#[test]
+fn string_enum_schema_lists_the_values_and_any_other_string() {
+    let mut generator = xapi_runtime::schemars::gen::SchemaGenerator::default();
+    let _ = generator.subschema_for::<Colour>();
+    let definitions = serde_json::to_value(generator.definitions()).unwrap_or_default();
+    assert_eq!(
+        definitions["Colour"]["anyOf"][0]["enum"],
+        json!(["red", "dark_blue"])
+    );
+    assert_eq!(definitions["Colour"]["anyOf"][1]["type"], json!("string"));
+}

@@ -136,6 +136,11 @@ pub use client::{
     Client, ClientBuilder, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
 };
 pub use xapi_generated::requests::Api;
+/// The `schemars` crate the models' `JsonSchema` implementations come from
+/// (the `schemars` feature); `models::schemas::components` lists the schema
+/// of each component of the API document.
+#[cfg(feature = "schemars")]
+pub use xapi_generated::runtime::schemars;
 pub use xapi_generated::runtime::Text;
 
 /// Rate limits: the headers of one answer, the budgets the client keeps per

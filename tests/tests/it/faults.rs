@@ -254,6 +254,59 @@ async fn h03_an_endless_body_stops_at_the_cap() {
     assert!(err.to_string().contains("larger than"), "{err}");
 }
 
+/// 16 MiB of spaces inside a valid post, sent as a few kilobytes: the cap
+/// (1 MiB here) counts what the body inflates to, not what came over the wire.
+pub(crate) fn bomb() -> Vec<u8> {
+    let mut body = Vec::with_capacity(16 << 20);
+    body.extend_from_slice(br#"{"data": {"id": "20", "text": "boom"}, "pad": ""#);
+    body.resize(16 << 20, b' ');
+    body.extend_from_slice(b"\"}");
+    body
+}
+
+#[tokio::test]
+async fn h03_a_small_gzip_body_inflating_past_the_cap_is_refused() {
+    let sent = crate::compression::gzip(&bomb());
+    assert!(sent.len() < 64 * 1024, "{} bytes on the wire", sent.len());
+    let server = FaultServer::start(move |_: &Request, _| {
+        crate::compression::compressed("gzip", sent.clone())
+    })
+    .await;
+    let client = builder(&server)
+        .max_body_bytes(1 << 20)
+        .build()
+        .expect("client");
+    let err = get_post(&client)
+        .await
+        .expect_err("over the cap once inflated");
+    assert!(
+        matches!(err, Error::TooLarge { limit, .. } if limit == 1 << 20),
+        "{err}"
+    );
+    assert_eq!(server.count(), 1, "not retried: the answer will not shrink");
+}
+
+#[tokio::test]
+async fn h03_a_small_brotli_body_inflating_past_the_cap_is_refused() {
+    let sent = crate::compression::brotli(&bomb());
+    assert!(sent.len() < 64 * 1024, "{} bytes on the wire", sent.len());
+    let server = FaultServer::start(move |_: &Request, _| {
+        crate::compression::compressed("br", sent.clone())
+    })
+    .await;
+    let client = builder(&server)
+        .max_body_bytes(1 << 20)
+        .build()
+        .expect("client");
+    let err = get_post(&client)
+        .await
+        .expect_err("over the cap once inflated");
+    assert!(
+        matches!(err, Error::TooLarge { limit, .. } if limit == 1 << 20),
+        "{err}"
+    );
+}
+
 // 4. Interrupted GETs are retried.
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 
 mod auth_faults;
 mod bad_inputs;
+mod compression;
 mod decode_cli;
 mod dual_naming;
 mod facade;

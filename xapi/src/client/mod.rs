@@ -109,6 +109,7 @@ pub struct ClientBuilder {
     max_body: usize,
     allow_insecure_http: bool,
     archive_interval: Duration,
+    compression: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -137,6 +138,7 @@ impl Default for ClientBuilder {
             progress: None,
             allow_insecure_http: false,
             archive_interval: pacing::DEFAULT_ARCHIVE_INTERVAL,
+            compression: true,
         }
     }
 }
@@ -178,6 +180,17 @@ impl ClientBuilder {
     /// reserved ahead from what an answer announces.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
+        self
+    }
+
+    /// Whether answers are requested compressed (default on): requests
+    /// offer `Accept-Encoding: gzip, br` and compressed bodies are decoded
+    /// as they arrive. [`max_body_bytes`](Self::max_body_bytes) counts the
+    /// decoded bytes, so a small body that inflates past the cap is refused.
+    /// Off, no encoding is offered. Applies to the HTTP client this builder
+    /// makes, not to one given with [`http_client`](Self::http_client).
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
         self
     }
 
@@ -301,7 +314,9 @@ impl ClientBuilder {
                 crate::tls::ensure_provider();
                 let mut b = reqwest::Client::builder()
                     .user_agent(self.user_agent.clone())
-                    .redirect(transport::redirect_policy());
+                    .redirect(transport::redirect_policy())
+                    .gzip(self.compression)
+                    .brotli(self.compression);
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
                 }
