@@ -111,3 +111,29 @@ async fn without_compression_no_encoding_is_offered() {
     let encodings = requests.first().map(offered).unwrap_or_default();
     assert!(encodings.is_empty(), "{encodings:?}");
 }
+
+#[tokio::test]
+async fn streams_ask_for_their_lines_uncompressed() {
+    // A compressed stream would hold keep-alive lines in the server's
+    // compressor, and a quiet stream would look stalled.
+    let line = b"{\"data\": {\"id\": \"7\", \"text\": \"t\", \"edit_history_tweet_ids\": []}}\r\n";
+    let server = FaultServer::start(move |_: &Request, _| {
+        Reply::json(200, "").body(Body::Full(line.to_vec()))
+    })
+    .await;
+    let client = client(&server).build().expect("client");
+    let mut stream = client.stream().posts().stream();
+    let mut got = None;
+    while let Some(event) = futures::StreamExt::next(&mut stream).await {
+        if let Ok(xapi::stream::StreamEvent::Message(m)) = event {
+            got = m.data().and_then(|d| d.id.as_deref()).map(str::to_owned);
+            break;
+        }
+    }
+    assert_eq!(got.as_deref(), Some("7"));
+    let requests = server.requests();
+    assert_eq!(
+        requests.first().map(offered),
+        Some(vec!["identity".to_owned()])
+    );
+}

@@ -187,8 +187,10 @@ impl ClientBuilder {
     /// offer `Accept-Encoding: gzip, br` and compressed bodies are decoded
     /// as they arrive. [`max_body_bytes`](Self::max_body_bytes) counts the
     /// decoded bytes, so a small body that inflates past the cap is refused.
-    /// Off, no encoding is offered. Applies to the HTTP client this builder
-    /// makes, not to one given with [`http_client`](Self::http_client).
+    /// Off, no encoding is offered. Streams always ask for `identity`, so
+    /// that keep-alive lines are never held in a compressor. Applies to the
+    /// HTTP client this builder makes, not to one given with
+    /// [`http_client`](Self::http_client).
     pub fn compression(mut self, on: bool) -> Self {
         self.compression = on;
         self

@@ -401,10 +401,16 @@ impl<T: Model + Send + 'static> State<T> {
             return self.end(e);
         }
         let parts = self.connection_parts(self.connected_once);
-        let request = match self.client.build_request(self.operation, &parts) {
+        let mut request = match self.client.build_request(self.operation, &parts) {
             Ok(r) => r,
             Err(e) => return self.end(e),
         };
+        // Lines uncompressed: a compressor on the server's side could hold
+        // the keep-alive lines back, and a quiet stream would look stalled.
+        request.headers_mut().insert(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static("identity"),
+        );
         let attempt = self.failures.saturating_add(1);
         let (response, used) = match self
             .client
