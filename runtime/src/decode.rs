@@ -16,8 +16,7 @@ use std::marker::PhantomData;
 /// with `String`; `String::from(text)` converts.
 pub type Text = compact_str::CompactString;
 
-/// Properties of an object that the API document does not describe, kept as received.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+pub use crate::extra::{Extra, ExtraMap};
 
 /// Marker for generated models: types whose `Deserialize` is already tolerant.
 pub trait Model: for<'de> Deserialize<'de> + Serialize {

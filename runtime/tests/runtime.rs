@@ -126,6 +126,31 @@ fn unknown_keys_are_kept_in_the_order_they_arrived() {
 }
 
 #[test]
+fn extra_takes_one_word_until_a_property_is_kept() {
+    // Most objects have no unknown property: an empty `extra` is a null
+    // pointer, not a whole map, in every model of a page.
+    assert_eq!(std::mem::size_of::<Extra>(), std::mem::size_of::<usize>());
+    let plain = thing(r#"{"id": "1", "metrics": {"likes": 3}}"#);
+    assert!(plain.extra.is_empty());
+    assert_eq!(plain.extra, Extra::new());
+    assert_eq!(plain.extra.get("id"), None);
+    // Kept properties behave as the map they are.
+    let odd = thing(r#"{"id": "1", "b": 2, "a": [1]}"#);
+    assert_eq!(odd.extra.keys().collect::<Vec<_>>(), ["b", "a"]);
+    assert_eq!(
+        serde_json::to_string(&odd).expect("encodes"),
+        r#"{"id":"1","b":2,"a":[1]}"#
+    );
+    // A map emptied again equals an empty one.
+    let mut extra = odd.extra.clone();
+    extra.clear();
+    assert_eq!(extra, Extra::new());
+    let map: serde_json::Map<String, Value> = odd.extra.clone().into();
+    assert_eq!(Extra::from(map), odd.extra);
+    assert_eq!((&odd.extra).into_iter().count(), 2);
+}
+
+#[test]
 fn open_enums_keep_unknown_values() {
     let t = thing(r#"{"colour": "ultraviolet"}"#);
     assert_eq!(t.colour, Some(Colour::Unknown("ultraviolet".into())));
