@@ -16,8 +16,7 @@ use std::marker::PhantomData;
 /// with `String`; `String::from(text)` converts.
 pub type Text = compact_str::CompactString;
 
-/// Properties of an object that the API document does not describe, kept as received.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+pub use crate::extra::{Extra, ExtraMap};
 
 /// Marker for generated models: types whose `Deserialize` is already tolerant.
 pub trait Model: for<'de> Deserialize<'de> + Serialize {
@@ -539,3 +538,39 @@ pub fn reencode_value(body: &[u8]) -> Result<serde_json::Value, DecodeFailure> {
 }
 
 impl<T: Model> Model for Box<T> {}
+
+/// Decodes `body` as `T` on simd-json's vectorised parser (the `simd`
+/// feature), with the same tolerant models and the same result as
+/// [`decode`]: a body simd-json refuses is decoded again by [`decode`],
+/// which also reports where a failure is.
+///
+/// simd-json rewrites its input, so the body is copied into a buffer kept
+/// per thread (with the parser's own buffers) and reused from call to call.
+#[cfg(feature = "simd")]
+pub fn decode_simd<T: de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeFailure> {
+    use std::cell::RefCell;
+    thread_local! {
+        static SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> =
+            RefCell::new((Vec::new(), simd_json::Buffers::default()));
+    }
+    let fast = SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        let (input, buffers) = &mut *scratch;
+        input.clear();
+        input.extend_from_slice(body);
+        let value = simd_json::serde::from_slice_with_buffers::<T>(input, buffers).ok();
+        // A very large body does not keep its copy alive after it.
+        if input.capacity() > SCRATCH_KEEP {
+            *input = Vec::new();
+        }
+        value
+    });
+    match fast {
+        Some(value) => Ok(value),
+        None => decode(body),
+    }
+}
+
+/// Largest copy of a body [`decode_simd`] keeps for the next call.
+#[cfg(feature = "simd")]
+const SCRATCH_KEEP: usize = 8 * 1024 * 1024;

@@ -37,6 +37,7 @@
 mod compare;
 mod decode;
 mod enums;
+mod extra;
 mod lists;
 mod macros;
 mod path;

@@ -62,9 +62,17 @@ macro_rules! impl_model {
                     deserializer: D,
                     list: &mut Vec<Self>,
                 ) -> Result<(), D::Error> {
-                    // Vec starts lists of items over 1 KiB at one; four saves two copies.
-                    if list.capacity() == 0 {
-                        list.reserve(4);
+                    // Vec starts lists of items over 1 KiB at one; four saves two
+                    // copies. A list of large models that goes past four is most
+                    // likely a page's posts or users: it grows to 64 at once
+                    // rather than being copied at 8, 16 and 32 (a list that stops
+                    // short gives the spare back, see `trim_spare`).
+                    if list.capacity() == list.len() {
+                        match list.len() {
+                            0 => list.reserve_exact(4),
+                            4 if ::std::mem::size_of::<$name>() >= 512 => list.reserve_exact(60),
+                            _ => {}
+                        }
                     }
                     list.push(<$name as Default>::default());
                     match list.last_mut() {

@@ -170,6 +170,22 @@ impl<T> JsonSchema for crate::CsvList<T> {
     }
 }
 
+/// [`crate::Extra`] (the properties a model does not describe, flattened
+/// into it) is described as the map it reads as: any other property.
+impl JsonSchema for crate::Extra {
+    fn schema_name() -> String {
+        <serde_json::Map<String, serde_json::Value> as JsonSchema>::schema_name()
+    }
+
+    fn is_referenceable() -> bool {
+        <serde_json::Map<String, serde_json::Value> as JsonSchema>::is_referenceable()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        <serde_json::Map<String, serde_json::Value> as JsonSchema>::json_schema(generator)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

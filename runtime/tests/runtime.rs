@@ -126,6 +126,31 @@ fn unknown_keys_are_kept_in_the_order_they_arrived() {
 }
 
 #[test]
+fn extra_takes_one_word_until_a_property_is_kept() {
+    // Most objects have no unknown property: an empty `extra` is a null
+    // pointer, not a whole map, in every model of a page.
+    assert_eq!(std::mem::size_of::<Extra>(), std::mem::size_of::<usize>());
+    let plain = thing(r#"{"id": "1", "metrics": {"likes": 3}}"#);
+    assert!(plain.extra.is_empty());
+    assert_eq!(plain.extra, Extra::new());
+    assert_eq!(plain.extra.get("id"), None);
+    // Kept properties behave as the map they are.
+    let odd = thing(r#"{"id": "1", "b": 2, "a": [1]}"#);
+    assert_eq!(odd.extra.keys().collect::<Vec<_>>(), ["b", "a"]);
+    assert_eq!(
+        serde_json::to_string(&odd).expect("encodes"),
+        r#"{"id":"1","b":2,"a":[1]}"#
+    );
+    // A map emptied again equals an empty one.
+    let mut extra = odd.extra.clone();
+    extra.clear();
+    assert_eq!(extra, Extra::new());
+    let map: serde_json::Map<String, Value> = odd.extra.clone().into();
+    assert_eq!(Extra::from(map), odd.extra);
+    assert_eq!((&odd.extra).into_iter().count(), 2);
+}
+
+#[test]
 fn open_enums_keep_unknown_values() {
     let t = thing(r#"{"colour": "ultraviolet"}"#);
     assert_eq!(t.colour, Some(Colour::Unknown("ultraviolet".into())));
@@ -261,6 +286,117 @@ fn a_list_of_integers_with_one_that_does_not_fit_is_kept_whole() {
             "{body}: {}",
             err.path
         );
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Wide {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f00: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f01: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f02: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f03: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f04: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f05: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f06: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f07: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f08: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f09: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f10: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f11: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f12: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f13: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f14: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f15: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f16: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f17: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f18: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f19: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f20: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f21: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f22: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f23: Option<Text>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+xapi_runtime::impl_model!(Wide {
+    "f00" => f00,
+    "f01" => f01,
+    "f02" => f02,
+    "f03" => f03,
+    "f04" => f04,
+    "f05" => f05,
+    "f06" => f06,
+    "f07" => f07,
+    "f08" => f08,
+    "f09" => f09,
+    "f10" => f10,
+    "f11" => f11,
+    "f12" => f12,
+    "f13" => f13,
+    "f14" => f14,
+    "f15" => f15,
+    "f16" => f16,
+    "f17" => f17,
+    "f18" => f18,
+    "f19" => f19,
+    "f20" => f20,
+    "f21" => f21,
+    "f22" => f22,
+    "f23" => f23,
+});
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WideList {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Wide>>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+xapi_runtime::impl_model!(WideList { "items" => items });
+
+#[test]
+fn lists_of_large_models_decode_whole_and_keep_little_spare() {
+    assert!(std::mem::size_of::<Wide>() >= 512);
+    for n in [0usize, 1, 4, 5, 6, 63, 64, 65, 100, 300] {
+        let items: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"f00": "{i}", "f23": "item {i}", "odd": {i}}}"#))
+            .collect();
+        let body = format!(r#"{{"items": [{}]}}"#, items.join(","));
+        let list = decode::<WideList>(body.as_bytes()).expect("decodes");
+        let items = list.items.expect("items");
+        assert_eq!(items.len(), n);
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(item.f00.as_deref(), Some(i.to_string().as_str()));
+            assert_eq!(item.f23.as_deref(), Some(format!("item {i}").as_str()));
+            assert_eq!(item.extra.get("odd"), Some(&Value::from(i)));
+        }
+        // A list that stops short of what was reserved gives the spare back.
+        let spare = (items.capacity() - items.len()) * std::mem::size_of::<Wide>();
+        assert!(spare <= 16 * 1024, "{n} items keep {spare} spare bytes");
     }
 }
 

@@ -162,8 +162,21 @@ fn typed_search(body: &[u8]) -> Sample {
 }
 
 fn joined_search(body: &[u8]) -> (Sample, usize) {
+    joined_search_with(body, |b| decode(b).expect("decodes"))
+}
+
+/// [`joined_search`] on the vectorised decoder (`simd` feature).
+#[cfg(feature = "simd")]
+fn fast_search(body: &[u8]) -> (Sample, usize) {
+    joined_search_with(body, |b| xapi::runtime::decode_simd(b).expect("decodes"))
+}
+
+fn joined_search_with(
+    body: &[u8],
+    decoder: fn(&[u8]) -> Get2TweetsSearchRecentResponse,
+) -> (Sample, usize) {
     let t0 = Instant::now();
-    let decoded: Get2TweetsSearchRecentResponse = decode(body).expect("decodes");
+    let decoded = decoder(body);
     let t1 = Instant::now();
     let page = Response::new(decoded, 200, HeaderMap::new(), None);
     let mut n = 0;
@@ -447,6 +460,15 @@ fn ratios(quick: bool) -> Result<(), String> {
         timer_overhead().as_nanos()
     );
 
+    #[cfg(feature = "simd")]
+    {
+        let (_, fast_hits) = fast_search(&p.search);
+        if fast_hits != search_hits {
+            return Err(format!(
+                "the vectorised decode resolved {fast_hits} lookups, the default one {search_hits}"
+            ));
+        }
+    }
     interleave(
         "search",
         p.search.len(),
@@ -456,6 +478,9 @@ fn ratios(quick: bool) -> Result<(), String> {
             ("value", false, &mut || value_page(&p.search)),
             ("typed", false, &mut || typed_search(&p.search)),
             ("typed_join", true, &mut || joined_search(&p.search).0),
+            // Typed decode and join on simd-json (`simd` feature).
+            #[cfg(feature = "simd")]
+            ("fast_join", false, &mut || fast_search(&p.search).0),
         ],
     );
     interleave(

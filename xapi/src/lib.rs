@@ -186,6 +186,12 @@ pub mod runtime {
     pub use xapi_generated::runtime::{
         CsvList, Envelope, Extra, Model, RequestParts, Sender, Text,
     };
+
+    /// Decodes a body into a model on simd-json's vectorised parser, with
+    /// the same tolerant rules and results as the default decoder (which it
+    /// falls back to, to say where a body it refuses goes wrong).
+    #[cfg(feature = "simd")]
+    pub use xapi_generated::runtime::decode_simd;
 }
 
 /// The generated client (positional arguments), reachable through [`Client::raw`].
