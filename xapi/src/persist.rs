@@ -62,6 +62,7 @@ fn write_atomic_blocking(path: &Path, bytes: &[u8], private: bool) -> io::Result
 }
 
 /// Replaces the content of `path` with `bytes` atomically (see the module).
+#[cfg(feature = "tweets")]
 pub(crate) async fn write_atomic(path: PathBuf, bytes: Vec<u8>) -> io::Result<()> {
     tokio::task::spawn_blocking(move || write_atomic_blocking(&path, &bytes, false))
         .await

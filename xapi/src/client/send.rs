@@ -657,6 +657,7 @@ impl Client {
     /// Sends `parts` as `operation` through the whole send path and hands
     /// back the success body as received (status, headers, bytes); an answer
     /// outside 2xx is [`Error::Api`], as for [`Client::send_operation`].
+    #[cfg_attr(not(all(feature = "tweets", feature = "users")), allow(dead_code))]
     pub(crate) async fn send_operation_bytes(
         &self,
         operation: &'static Operation,
