@@ -6,6 +6,29 @@ use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
 use crate::decode::*;
+
+/// `Lenient` for a type read by one visitor: as a value, and into a field
+/// (a null clears the field).
+macro_rules! lenient_by_visitor {
+    ($ty:ty, $visitor:ident) => {
+        impl<'de> Lenient<'de> for $ty {
+            #[inline]
+            fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any($visitor)
+            }
+            #[inline]
+            fn lenient_field<D: Deserializer<'de>>(
+                deserializer: D,
+                place: &mut Option<Self>,
+            ) -> Result<Option<serde_json::Value>, D::Error> {
+                deserializer
+                    .deserialize_any(Field(place, $visitor))
+                    .map(|()| None)
+            }
+        }
+    };
+}
+
 /// Visitor of a lenient `String`.
 struct StringVisitor;
 
@@ -36,21 +59,7 @@ impl Visitor<'_> for StringVisitor {
     }
 }
 
-impl<'de> Lenient<'de> for String {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StringVisitor)
-    }
-    #[inline]
-    fn lenient_field<D: Deserializer<'de>>(
-        deserializer: D,
-        place: &mut Option<Self>,
-    ) -> Result<Option<serde_json::Value>, D::Error> {
-        deserializer
-            .deserialize_any(Field(place, StringVisitor))
-            .map(|()| None)
-    }
-}
+lenient_by_visitor!(String, StringVisitor);
 
 /// Visitor of a lenient [`Text`].
 struct TextVisitor;
@@ -82,21 +91,7 @@ impl Visitor<'_> for TextVisitor {
     }
 }
 
-impl<'de> Lenient<'de> for Text {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TextVisitor)
-    }
-    #[inline]
-    fn lenient_field<D: Deserializer<'de>>(
-        deserializer: D,
-        place: &mut Option<Self>,
-    ) -> Result<Option<serde_json::Value>, D::Error> {
-        deserializer
-            .deserialize_any(Field(place, TextVisitor))
-            .map(|()| None)
-    }
-}
+lenient_by_visitor!(Text, TextVisitor);
 
 /// What an integer visitor found: an `i64`, or a whole number that does not
 /// fit one, as received.
@@ -381,21 +376,7 @@ impl Visitor<'_> for F64Visitor {
     }
 }
 
-impl<'de> Lenient<'de> for f64 {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(F64Visitor)
-    }
-    #[inline]
-    fn lenient_field<D: Deserializer<'de>>(
-        deserializer: D,
-        place: &mut Option<Self>,
-    ) -> Result<Option<serde_json::Value>, D::Error> {
-        deserializer
-            .deserialize_any(Field(place, F64Visitor))
-            .map(|()| None)
-    }
-}
+lenient_by_visitor!(f64, F64Visitor);
 
 /// Visitor of a lenient `bool`.
 struct BoolVisitor;
@@ -430,18 +411,4 @@ impl Visitor<'_> for BoolVisitor {
     }
 }
 
-impl<'de> Lenient<'de> for bool {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(BoolVisitor)
-    }
-    #[inline]
-    fn lenient_field<D: Deserializer<'de>>(
-        deserializer: D,
-        place: &mut Option<Self>,
-    ) -> Result<Option<serde_json::Value>, D::Error> {
-        deserializer
-            .deserialize_any(Field(place, BoolVisitor))
-            .map(|()| None)
-    }
-}
+lenient_by_visitor!(bool, BoolVisitor);
