@@ -388,50 +388,42 @@ impl State {
     }
 
     async fn fetch(&self, token: Option<&str>) -> Result<Page, Error> {
+        // The two sources are different builders with the same options but
+        // for the name of the page token.
+        macro_rules! page {
+            ($request:expr, $token:ident) => {{
+                let mut request = $request.max_results(self.watch.max_results);
+                if let Some(since) = &self.since_id {
+                    request = request.since_id(since.as_str());
+                }
+                if let Some(token) = token {
+                    request = request.$token(token);
+                }
+                for (name, value) in &self.watch.query {
+                    request = request.raw_query(name.as_str(), value.as_str());
+                }
+                let response = request.send().await?;
+                Ok(Page {
+                    rate_limit: response.rate_limit(),
+                    next_token: response.next_token().map(str::to_owned),
+                    posts: response.posts().to_vec(),
+                })
+            }};
+        }
         let client = &self.watch.client;
         match &self.watch.source {
             Source::Mentions { user_id } => {
-                let mut request = client
-                    .users()
-                    .get_mentions(user_id.as_str())
-                    .max_results(self.watch.max_results);
-                if let Some(since) = &self.since_id {
-                    request = request.since_id(since.as_str());
-                }
-                if let Some(token) = token {
-                    request = request.pagination_token(token);
-                }
-                for (name, value) in &self.watch.query {
-                    request = request.raw_query(name.as_str(), value.as_str());
-                }
-                let response = request.send().await?;
-                Ok(Page {
-                    rate_limit: response.rate_limit(),
-                    next_token: response.next_token().map(str::to_owned),
-                    posts: response.posts().to_vec(),
-                })
+                page!(
+                    client.users().get_mentions(user_id.as_str()),
+                    pagination_token
+                )
             }
-            Source::Replies { post_id } => {
-                let mut request = client
+            Source::Replies { post_id } => page!(
+                client
                     .tweets()
-                    .search_recent(format!("conversation_id:{post_id}"))
-                    .max_results(self.watch.max_results);
-                if let Some(since) = &self.since_id {
-                    request = request.since_id(since.as_str());
-                }
-                if let Some(token) = token {
-                    request = request.next_token(token);
-                }
-                for (name, value) in &self.watch.query {
-                    request = request.raw_query(name.as_str(), value.as_str());
-                }
-                let response = request.send().await?;
-                Ok(Page {
-                    rate_limit: response.rate_limit(),
-                    next_token: response.next_token().map(str::to_owned),
-                    posts: response.posts().to_vec(),
-                })
-            }
+                    .search_recent(format!("conversation_id:{post_id}")),
+                next_token
+            ),
         }
     }
 }
