@@ -133,16 +133,23 @@ impl Respond for NumberedBearers {
     }
 }
 
+/// A mock whose token endpoint grants [`NumberedBearers`], with the count
+/// of grants.
+async fn bearer_server() -> (MockServer, Arc<AtomicUsize>) {
+    let server = MockServer::start().await;
+    let grants = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(NumberedBearers(Arc::clone(&grants)))
+        .mount(&server)
+        .await;
+    (server, grants)
+}
+
 #[tokio::test]
 async fn app_only_bearer_is_fetched_again_once_after_a_401() {
     tokio::time::timeout(TEST_BOUND, async {
-        let server = MockServer::start().await;
-        let grants = Arc::new(AtomicUsize::new(0));
-        Mock::given(method("POST"))
-            .and(path("/oauth2/token"))
-            .respond_with(NumberedBearers(Arc::clone(&grants)))
-            .mount(&server)
-            .await;
+        let (server, grants) = bearer_server().await;
         // The first bearer has been revoked; the second one works.
         Mock::given(method("GET"))
             .and(path("/2/users/me"))
@@ -175,13 +182,7 @@ async fn app_only_bearer_is_fetched_again_once_after_a_401() {
         assert_eq!(grants.load(Ordering::SeqCst), 2);
 
         // A bearer that is refused again is fetched again once, not in a loop.
-        let server = MockServer::start().await;
-        let grants = Arc::new(AtomicUsize::new(0));
-        Mock::given(method("POST"))
-            .and(path("/oauth2/token"))
-            .respond_with(NumberedBearers(Arc::clone(&grants)))
-            .mount(&server)
-            .await;
+        let (server, grants) = bearer_server().await;
         Mock::given(method("GET"))
             .and(path("/2/users/me"))
             .respond_with(ResponseTemplate::new(401))
@@ -909,13 +910,7 @@ async fn stream_with_app_only(server: &MockServer) -> (usize, Option<Error>) {
 #[tokio::test]
 async fn a_stream_fetches_its_app_only_bearer_again_once_after_a_401() {
     tokio::time::timeout(TEST_BOUND, async {
-        let server = MockServer::start().await;
-        let grants = Arc::new(AtomicUsize::new(0));
-        Mock::given(method("POST"))
-            .and(path("/oauth2/token"))
-            .respond_with(NumberedBearers(Arc::clone(&grants)))
-            .mount(&server)
-            .await;
+        let (server, grants) = bearer_server().await;
         Mock::given(method("GET"))
             .and(path("/2/tweets/search/stream"))
             .and(header("authorization", "Bearer APP-2"))
@@ -938,13 +933,7 @@ async fn a_stream_fetches_its_app_only_bearer_again_once_after_a_401() {
         assert_eq!(grants.load(Ordering::SeqCst), 2);
 
         // Refused again: the stream ends after one new bearer, not in a loop.
-        let server = MockServer::start().await;
-        let grants = Arc::new(AtomicUsize::new(0));
-        Mock::given(method("POST"))
-            .and(path("/oauth2/token"))
-            .respond_with(NumberedBearers(Arc::clone(&grants)))
-            .mount(&server)
-            .await;
+        let (server, grants) = bearer_server().await;
         Mock::given(method("GET"))
             .and(path("/2/tweets/search/stream"))
             .respond_with(ResponseTemplate::new(401))
