@@ -29,3 +29,15 @@ mod soak;
 mod streaming;
 mod threads;
 mod wire;
+
+/// A mock server that must receive no request at all: its expectation is
+/// checked when it is dropped.
+pub(crate) async fn server_expecting_nothing() -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}

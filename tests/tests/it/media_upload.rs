@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wiremock::matchers::{any, body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 use xapi::media::{MediaCategory, MediaType, UploadError};
 use xapi::models::MediaCategorySubtitles;
@@ -579,12 +579,7 @@ async fn upload_file_chooses_type_and_category_from_the_extension() {
 
 #[tokio::test]
 async fn refusals_before_anything_is_sent() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = crate::server_expecting_nothing().await;
     let client = client_for(&server.uri());
 
     let file = TempFile::with_content(".txt", b"not media");

@@ -3,7 +3,7 @@
 //! and requests refused before anything is sent.
 
 use serde_json::{json, Value};
-use wiremock::matchers::{any, body_json, header, method, path};
+use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xapi::posts::{NewPost, ReplySettings};
 use xapi::{Client, Error};
@@ -51,12 +51,7 @@ async fn sent_body(post: NewPost) -> Value {
 /// Sends `post` to a server that must receive nothing; returns the
 /// parameter and rule of the refusal.
 async fn refused_without_sending(post: NewPost) -> (String, String) {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = crate::server_expecting_nothing().await;
     let result = client(&server).create_post(post).await;
     let refusal = match result {
         Err(Error::InvalidRequest {
@@ -738,12 +733,7 @@ async fn hide_and_unhide_a_reply() {
 
 #[tokio::test]
 async fn mutations_with_bad_ids_send_nothing() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = crate::server_expecting_nothing().await;
     let client = client(&server);
     let parameter = |e: Error| match e {
         Error::InvalidRequest { parameter, .. } => parameter,

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use xapi::posts::NewPost;
 use xapi::{Client, Error};
@@ -107,12 +107,7 @@ async fn each_post_replies_to_the_previous() {
 
 #[tokio::test]
 async fn an_invalid_item_sends_nothing() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = crate::server_expecting_nothing().await;
     let mut thread = items(4);
     thread[3] = NewPost::text("x".repeat(300));
     let failed = client(&server)
