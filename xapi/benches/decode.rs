@@ -19,8 +19,7 @@
 //!   runs one case and `XAPI_BENCH_ROUNDS=n` sets the rounds (for profiling).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -42,33 +41,8 @@ const CHUNK: usize = 64 * 1024;
 
 // ---------------------------------------------------------------- payloads
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-fn payload_dir() -> PathBuf {
-    std::env::var_os("XAPI_BENCH_PAYLOADS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/bench-payloads"))
-}
-
-fn generate(out: &Path, stream_messages: usize) -> Result<(), String> {
-    let script = workspace_root().join("../shared/bench/gen_payloads.py");
-    let status = Command::new("python3")
-        .arg(&script)
-        .arg("--out")
-        .arg(out)
-        .arg("--stream-messages")
-        .arg(stream_messages.to_string())
-        .status()
-        .map_err(|e| format!("running {}: {e}", script.display()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{} failed: {status}", script.display()))
-    }
-}
+mod common;
+use common::{generate, payload_dir};
 
 struct Payloads {
     search: Vec<u8>,

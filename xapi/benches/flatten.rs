@@ -21,16 +21,8 @@ use std::time::Instant;
 
 use xapi::research::flatten::flatten_page;
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-fn payload_dir() -> PathBuf {
-    std::env::var_os("XAPI_BENCH_PAYLOADS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/bench-payloads"))
-}
+mod common;
+use common::payload_dir;
 
 /// Writes the JSON Lines file of `target_bytes` (or more) made of the
 /// search page; returns its path and size.

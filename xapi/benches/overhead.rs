@@ -21,8 +21,7 @@
 
 use std::hint::black_box;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,33 +38,14 @@ const TOKEN: &str = "bench-token";
 
 // ---------------------------------------------------------------- payloads
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-fn payload_dir() -> PathBuf {
-    std::env::var_os("XAPI_BENCH_PAYLOADS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/bench-payloads"))
-}
+mod common;
+use common::{generate, payload_dir};
 
 /// The search page and a `/2/users/me` body, generated when missing.
 fn load_bodies() -> Result<(Vec<u8>, Vec<u8>), String> {
     let dir = payload_dir();
     if !dir.join("search_page.json").exists() || !dir.join("users_page.json").exists() {
-        let script = workspace_root().join("../shared/bench/gen_payloads.py");
-        let ok = Command::new("python3")
-            .arg(&script)
-            .arg("--out")
-            .arg(&dir)
-            .args(["--stream-messages", "0"])
-            .status()
-            .map_err(|e| format!("running {}: {e}", script.display()))?
-            .success();
-        if !ok {
-            return Err(format!("{} failed", script.display()));
-        }
+        generate(&dir, 0)?;
     }
     let read = |p: PathBuf| std::fs::read(&p).map_err(|e| format!("reading {}: {e}", p.display()));
     let search = read(dir.join("search_page.json"))?;
