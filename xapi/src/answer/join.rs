@@ -81,24 +81,95 @@ impl ReferenceType {
     }
 }
 
-/// The ids of one list, hashed into an open-addressing table: each slot
-/// holds the upper half of an id's hash (its tag) and the position of the
-/// first item with that tag. A lookup confirms the match against the item
-/// itself, and scans the list when the item there has another id (two ids
-/// sharing a tag: rare).
+/// An id as three words and its length. Ids of up to 24 bytes (every id the
+/// API sends) are held whole, so two keys are equal exactly when the ids are;
+/// longer ones keep three of their words, and a match is confirmed against
+/// the id itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Key {
+    words: [u64; 3],
+    /// The length in bytes (saturated).
+    len: u32,
+}
+
+/// The longest id a [`Key`] holds whole.
+const KEY_EXACT_MAX: u32 = 24;
+
+impl Key {
+    /// The key of `s`; with `FOLD`, ASCII letters give the same key in either
+    /// case (every byte gets bit 5 set), for usernames.
+    #[inline]
+    fn of<const FOLD: bool>(s: &str) -> Key {
+        let fold: u64 = if FOLD { 0x2020_2020_2020_2020 } else { 0 };
+        let bytes = s.as_bytes();
+        let len = bytes.len();
+        let word = |at: usize| {
+            // Callers read whole words only (`at + 8 <= len`).
+            let w: [u8; 8] = bytes
+                .get(at..at.wrapping_add(8))
+                .and_then(|b| b.try_into().ok())
+                .unwrap_or_default();
+            u64::from_le_bytes(w) | fold
+        };
+        let words = if len >= 8 {
+            // The first, a middle and the last eight bytes: for up to 24
+            // bytes, every byte is in one of them.
+            [word(0), word(len.min(16) - 8), word(len - 8)]
+        } else {
+            let tail = bytes
+                .iter()
+                .fold(0u64, |w, b| (w << 8) | u64::from(*b | fold as u8));
+            [tail, 0, 0]
+        };
+        Key {
+            words,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Whether equal keys mean equal ids.
+    #[inline]
+    fn exact(&self) -> bool {
+        self.len <= KEY_EXACT_MAX
+    }
+
+    /// The hash a table places the key by (from its low bits).
+    #[inline]
+    fn hash(&self) -> u64 {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let [a, b, c] = self.words;
+        let h = a.wrapping_mul(0xff51_afd7_ed55_8ccd)
+            ^ b.wrapping_mul(0xc4ce_b9fe_1a85_ec53).rotate_left(21)
+            ^ c.wrapping_mul(K).rotate_left(42)
+            ^ u64::from(self.len);
+        let h = (h ^ (h >> 32)).wrapping_mul(K);
+        h ^ (h >> 29)
+    }
+}
+
+/// The ids of one list, in an open-addressing table: each slot holds the
+/// upper half of an id's hash (its tag) and which entry holds the id's
+/// [`Key`] and the position of the first item with it, so a lookup answers
+/// without reading the items (but for ids longer than a key holds, and
+/// folded usernames, which it confirms against the item).
 #[derive(Debug, Default)]
 struct Table {
-    /// `(tag, position + 1)`; a position of 0 marks an empty slot.
+    /// `(tag, entry + 1)`; an entry of 0 marks an empty slot.
     slots: Box<[(u32, u32)]>,
+    /// `(key, position)`, in the order they were indexed.
+    entries: Box<[(Key, u32)]>,
     /// `slots.len() - 1` (the length is a power of two).
     mask: usize,
-    /// Whether every id is in `slots` (or shares its tag with one that is).
+    /// Whether every id is in `slots` (or shares its key with one that is).
     complete: bool,
 }
 
 /// What a table says about an id.
+#[derive(Debug, PartialEq)]
 enum Probe {
-    /// The item at this position has the same tag: confirm, scan otherwise.
+    /// The item at this position has this id.
+    Found(usize),
+    /// The item at this position has the same key: confirm, scan otherwise.
     Candidate(usize),
     /// No item has it.
     Absent,
@@ -106,44 +177,52 @@ enum Probe {
     Scan,
 }
 
-/// The tag and the first slot of a hash.
+/// The tag and the first slot of a key.
 #[inline]
-fn slot_of(hash: u64, mask: usize) -> (u32, usize) {
+fn slot_of(key: &Key, mask: usize) -> (u32, usize) {
+    let hash = key.hash();
     ((hash >> 32) as u32, hash as usize & mask)
 }
 
 impl Table {
-    /// Indexes `(position, id)` pairs (folding ASCII case with `FOLD`);
-    /// `hint` is how many pairs to expect. The table is kept at most half
-    /// full: pairs beyond `hint` that do not fit leave it incomplete.
+    /// Indexes `(position, id)` pairs, positions ascending (folding ASCII
+    /// case with `FOLD`); `hint` is how many pairs to expect. The table is
+    /// kept at most half full: pairs beyond `hint` that do not fit leave it
+    /// incomplete.
     fn build<'s, const FOLD: bool>(
         ids: impl Iterator<Item = (usize, &'s str)>,
         hint: usize,
     ) -> Table {
         let len = (hint.max(1) * 2).next_power_of_two();
         let mut slots = vec![(0u32, 0u32); len].into_boxed_slice();
+        let mut entries: Vec<(Key, u32)> = Vec::with_capacity(hint);
         let mask = len - 1;
         let mut complete = true;
         let mut filled = 0;
         for (item, id) in ids {
-            let Some(position) = u32::try_from(item).ok().and_then(|p| p.checked_add(1)) else {
+            let Some(position) = u32::try_from(item).ok() else {
                 complete = false;
                 break;
             };
-            let (tag, mut at) = slot_of(hash_id(id, FOLD), mask);
+            let key = Key::of::<FOLD>(id);
+            let (tag, mut at) = slot_of(&key, mask);
             // `at` is masked to the table's length: the slot is always there.
             while let Some(slot) = slots.get_mut(at) {
                 if slot.1 == 0 {
-                    if filled * 2 >= len {
-                        complete = false;
-                    } else {
-                        *slot = (tag, position);
-                        filled += 1;
+                    // At most half full (and `filled < len`, a `u32`).
+                    match u32::try_from(filled + 1) {
+                        Ok(entry) if filled * 2 < len => {
+                            entries.push((key, position));
+                            *slot = (tag, entry);
+                            filled += 1;
+                        }
+                        _ => complete = false,
                     }
                     break;
                 }
-                if slot.0 == tag {
-                    // The first item with this tag keeps the slot.
+                let first = entries.get(slot.1 as usize - 1).map(|e| &e.0);
+                if slot.0 == tag && first == Some(&key) {
+                    // The first item with this key keeps the slot.
                     break;
                 }
                 at = (at + 1) & mask;
@@ -151,20 +230,30 @@ impl Table {
         }
         Table {
             slots,
+            entries: entries.into_boxed_slice(),
             mask,
             complete,
         }
     }
 
+    /// Where the id with `key` is (`FOLD`: a folded key, always confirmed).
     #[inline]
-    fn probe<const FOLD: bool>(&self, id: &str) -> Probe {
-        let (tag, mut at) = slot_of(hash_id(id, FOLD), self.mask);
-        while let Some(&(t, position)) = self.slots.get(at) {
-            if position == 0 {
+    fn probe<const FOLD: bool>(&self, key: &Key) -> Probe {
+        let (tag, mut at) = slot_of(key, self.mask);
+        while let Some(&(t, entry)) = self.slots.get(at) {
+            if entry == 0 {
                 break;
             }
-            if t == tag {
-                return Probe::Candidate(position as usize - 1);
+            let found = match self.entries.get(entry as usize - 1) {
+                Some((k, position)) if t == tag && k == key => Some(*position as usize),
+                _ => None,
+            };
+            if let Some(position) = found {
+                return if !FOLD && key.exact() {
+                    Probe::Found(position)
+                } else {
+                    Probe::Candidate(position)
+                };
             }
             at = (at + 1) & self.mask;
         }
@@ -179,42 +268,6 @@ impl Table {
 /// Lists this short are scanned rather than indexed: building a table costs
 /// more than the few comparisons a scan makes (most stream messages).
 const SCAN_MAX: usize = 16;
-
-/// Hash of an id, eight bytes at a time. With `fold`, ASCII letters hash the
-/// same in either case (every byte gets bit 5 set), for usernames.
-#[inline]
-fn hash_id(s: &str, fold: bool) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mask: u64 = if fold { 0x2020_2020_2020_2020 } else { 0 };
-    let bytes = s.as_bytes();
-    let word = |at: usize| {
-        // Callers read whole words only (`at + 8 <= len`).
-        let w: [u8; 8] = bytes
-            .get(at..at.wrapping_add(8))
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or_default();
-        u64::from_le_bytes(w) | mask
-    };
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    if bytes.len() >= 8 {
-        let mut at = 0;
-        while at + 8 < bytes.len() {
-            h = (h.rotate_left(5) ^ word(at)).wrapping_mul(K);
-            at += 8;
-        }
-        // The last eight bytes (overlapping the previous word when the
-        // length is not a multiple of eight).
-        h = (h.rotate_left(5) ^ word(bytes.len() - 8)).wrapping_mul(K);
-    } else {
-        let tail = bytes
-            .iter()
-            .fold(0u64, |w, b| (w << 8) | u64::from(*b | mask as u8));
-        h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
-    }
-    // The table takes its slot from the low bits and its tag from the high
-    // ones: bring well-mixed bits to both halves.
-    h.rotate_left(26)
-}
 
 /// Bits of the expansions the joins know, for [`Index::requested_mask`].
 fn expansion_bit(expansion: &str) -> Option<u32> {
@@ -284,6 +337,7 @@ impl Index {
         Index::default()
     }
 
+    #[inline]
     fn tables(&self) -> &Tables {
         self.tables.get_or_init(Box::default)
     }
@@ -344,9 +398,10 @@ fn get<'a, T, const FOLD: bool>(
                 .filter_map(|(i, item)| Some((i, id_of(item)?)));
             Table::build::<FOLD>(ids, items.len())
         });
-        match table.probe::<FOLD>(id) {
+        match table.probe::<FOLD>(&Key::of::<FOLD>(id)) {
+            Probe::Found(i) => return items.get(i),
             Probe::Candidate(i) => {
-                // Another id with the same hash means a scan (rare).
+                // Another id with the same key means a scan (rare).
                 if let Some(item) = items.get(i).filter(|item| matches(item)) {
                     return Some(item);
                 }
@@ -355,7 +410,7 @@ fn get<'a, T, const FOLD: bool>(
             Probe::Scan => {}
         }
     }
-    // Short list, or two ids sharing a hash: scan.
+    // Short list, or two ids sharing a key: scan.
     items.iter().find(matches)
 }
 
@@ -381,6 +436,7 @@ impl<'a> Joiner<'a> {
         }
     }
 
+    #[inline]
     fn was_requested(&self, expansion: &str, section_present: bool) -> bool {
         match self.requested {
             None => section_present,
@@ -441,7 +497,8 @@ impl<'a> Joiner<'a> {
                     .flat_map(|(i, p)| problem_ids(p).into_iter().flatten().map(move |id| (i, id)));
                 Table::build::<false>(ids, errors.len() * 2)
             });
-            match table.probe::<false>(id) {
+            match table.probe::<false>(&Key::of::<false>(id)) {
+                Probe::Found(i) => return errors.get(i),
                 Probe::Candidate(i) => {
                     if let Some(p) = errors.get(i).filter(|p| matches(p)) {
                         return Some(p);
@@ -507,25 +564,23 @@ impl<'a> Joiner<'a> {
         }
         let items = self.tweets();
         let requested = self.was_requested("referenced_tweets.id", items.is_some());
-        refs.iter()
-            .map(|r| {
-                let kind = match &r.type_ {
-                    Some(TweetReferencedTweetType::Retweeted) => ReferenceType::Retweeted,
-                    Some(TweetReferencedTweetType::Quoted) => ReferenceType::Quoted,
-                    Some(TweetReferencedTweetType::RepliedTo) => ReferenceType::RepliedTo,
-                    Some(TweetReferencedTweetType::Unknown(other)) => {
-                        ReferenceType::from_wire(other)
-                    }
-                    None => ReferenceType::Other,
-                };
-                let lookup = match r.id.as_deref() {
-                    None => Lookup::NoReference,
-                    Some(_) if !requested => Lookup::NotRequested,
-                    Some(id) => self.find(id, items, |t| &t.tweets, |t: &Tweet| t.id.as_deref()),
-                };
-                (kind, lookup)
-            })
-            .collect()
+        let mut found = Several::new();
+        for r in refs {
+            let kind = match &r.type_ {
+                Some(TweetReferencedTweetType::Retweeted) => ReferenceType::Retweeted,
+                Some(TweetReferencedTweetType::Quoted) => ReferenceType::Quoted,
+                Some(TweetReferencedTweetType::RepliedTo) => ReferenceType::RepliedTo,
+                Some(TweetReferencedTweetType::Unknown(other)) => ReferenceType::from_wire(other),
+                None => ReferenceType::Other,
+            };
+            let lookup = match r.id.as_deref() {
+                None => Lookup::NoReference,
+                Some(_) if !requested => Lookup::NotRequested,
+                Some(id) => self.find(id, items, |t| &t.tweets, |t: &Tweet| t.id.as_deref()),
+            };
+            found.push((kind, lookup));
+        }
+        found
     }
 
     /// The media attached to a post (`attachments.media_keys` expansion).
@@ -543,9 +598,11 @@ impl<'a> Joiner<'a> {
         if !self.was_requested("attachments.media_keys", items.is_some()) {
             return keys.iter().map(|_| Lookup::NotRequested).collect();
         }
-        keys.iter()
-            .map(|k| self.find(k, items, |t| &t.media, |m: &Media| m.media_key.as_deref()))
-            .collect()
+        let mut found = Several::new();
+        for key in keys {
+            found.push(self.find(key, items, |t| &t.media, |m: &Media| m.media_key.as_deref()));
+        }
+        found
     }
 
     /// The poll attached to a post (`attachments.poll_ids` expansion).
@@ -595,35 +652,38 @@ impl<'a> Joiner<'a> {
         }
         let users = self.users();
         let requested = self.was_requested(EXPANSION, users.is_some());
-        mentions
-            .iter()
-            .filter_map(|m| {
-                let name = m.username.as_deref()?;
-                if !requested {
-                    return Some((name, Lookup::NotRequested));
+        let mut found = Several::new();
+        for m in mentions {
+            let Some(name) = m.username.as_deref() else {
+                continue;
+            };
+            if !requested {
+                found.push((name, Lookup::NotRequested));
+                continue;
+            }
+            // The mention's user id, when sent, finds the user through the
+            // id index (which authors share) without indexing usernames;
+            // the username must still match.
+            if let (Some(id), Some(users)) = (m.id.as_deref(), users) {
+                let by_id = get::<User, false>(
+                    users,
+                    self.index,
+                    |t| &t.users,
+                    id,
+                    |u: &User| u.id.as_deref(),
+                );
+                if let Some(user) = by_id.filter(|u| {
+                    u.username
+                        .as_deref()
+                        .is_some_and(|n| n == name || n.eq_ignore_ascii_case(name))
+                }) {
+                    found.push((name, Lookup::Found(user)));
+                    continue;
                 }
-                // The mention's user id, when sent, finds the user through the
-                // id index (which authors share) without indexing usernames;
-                // the username must still match.
-                if let (Some(id), Some(users)) = (m.id.as_deref(), users) {
-                    let by_id = get::<User, false>(
-                        users,
-                        self.index,
-                        |t| &t.users,
-                        id,
-                        |u: &User| u.id.as_deref(),
-                    );
-                    if let Some(user) = by_id.filter(|u| {
-                        u.username
-                            .as_deref()
-                            .is_some_and(|n| n == name || n.eq_ignore_ascii_case(name))
-                    }) {
-                        return Some((name, Lookup::Found(user)));
-                    }
-                }
-                Some((name, self.user_by_username(name, EXPANSION)))
-            })
-            .collect()
+            }
+            found.push((name, self.user_by_username(name, EXPANSION)));
+        }
+        found
     }
 
     /// A user by username (case-insensitive), from `includes.users`.
@@ -933,30 +993,86 @@ mod tests {
         let table = Table::build::<false>(ids.iter().map(String::as_str).enumerate(), ids.len());
         assert!(table.complete);
         assert!(table.slots.iter().filter(|s| s.1 != 0).count() <= table.slots.len() / 2);
+        assert_eq!(table.entries.len(), ids.len());
         for (i, id) in ids.iter().enumerate() {
-            match table.probe::<false>(id) {
-                Probe::Candidate(at) => assert_eq!(at, i, "{id}"),
-                _ => panic!("{id} not found"),
-            }
+            assert_eq!(
+                table.probe::<false>(&Key::of::<false>(id)),
+                Probe::Found(i),
+                "{id}"
+            );
         }
-        let mut absent = 0;
         for i in 0..1000u64 {
             let id = (2_000_000_000_000_000_000 + i).to_string();
-            match table.probe::<false>(&id) {
-                Probe::Absent => absent += 1,
-                // Same tag as a present id: the caller confirms and scans.
-                Probe::Candidate(at) => assert_ne!(ids[at], id),
-                Probe::Scan => panic!("a complete table never asks for a scan"),
-            }
+            assert_eq!(
+                table.probe::<false>(&Key::of::<false>(&id)),
+                Probe::Absent,
+                "{id}"
+            );
         }
-        assert!(absent > 990, "{absent}");
         // More ids than the hint allows: the table says so and lookups of
         // what it lacks scan.
         let small = Table::build::<false>(ids.iter().map(String::as_str).enumerate(), 2);
         assert!(!small.complete);
-        assert!(matches!(small.probe::<false>("1"), Probe::Scan));
+        assert_eq!(small.probe::<false>(&Key::of::<false>("1")), Probe::Scan);
         // An empty table (the default) scans.
-        assert!(matches!(Table::default().probe::<false>("1"), Probe::Scan));
+        assert_eq!(
+            Table::default().probe::<false>(&Key::of::<false>("1")),
+            Probe::Scan
+        );
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_short_ids_are() {
+        // Every length up to what a key holds whole, and ids differing in
+        // any one byte (or only in length) get different keys.
+        for len in 0..=KEY_EXACT_MAX as usize {
+            let id: String = (0..len)
+                .map(|i| char::from(b'0' + (i % 10) as u8))
+                .collect();
+            let key = Key::of::<false>(&id);
+            assert!(key.exact());
+            assert_eq!(key, Key::of::<false>(&id.clone()));
+            for at in 0..len {
+                let mut other = id.clone().into_bytes();
+                other[at] = b'x';
+                let other = String::from_utf8(other).expect("ascii");
+                assert_ne!(key, Key::of::<false>(&other), "{id} vs {other}");
+            }
+            let longer = format!("{id}\0");
+            assert_ne!(key, Key::of::<false>(&longer), "{id:?} vs {longer:?}");
+        }
+        // Longer ids are confirmed against the item: a key is a digest.
+        let long = "a".repeat(KEY_EXACT_MAX as usize + 1);
+        assert!(!Key::of::<false>(&long).exact());
+    }
+
+    #[test]
+    fn long_ids_and_shared_keys_are_confirmed_against_the_items() {
+        // 40-byte ids that differ only in a byte no key word holds (byte 18
+        // of 40): their keys are equal, and each is still found.
+        let ids: Vec<String> = (0..40)
+            .map(|i| {
+                let mut id = "x".repeat(40).into_bytes();
+                id[18] = b'a' + (i % 26) as u8;
+                id[0] = b'0' + (i / 26) as u8;
+                String::from_utf8(id).expect("ascii")
+            })
+            .collect();
+        assert_eq!(Key::of::<false>(&ids[0]), Key::of::<false>(&ids[1]));
+        let inc = Expansions {
+            users: Some(ids.iter().map(|id| user(id, id)).collect()),
+            ..Default::default()
+        };
+        let index = Index::new(Some(&inc), &[]);
+        let j = Joiner::new(Some(&inc), &[], None, &index);
+        for id in &ids {
+            let found = j.user(Some(id), "author_id").found();
+            assert_eq!(found.and_then(|u| u.id.as_deref()), Some(id.as_str()));
+        }
+        let mut absent = ids[0].clone().into_bytes();
+        absent[18] = b'Z';
+        let absent = String::from_utf8(absent).expect("ascii");
+        assert_eq!(j.user(Some(&absent), "author_id"), Lookup::Missing);
     }
 
     #[test]
@@ -999,25 +1115,30 @@ mod tests {
         assert_eq!(j3.author(&p), Lookup::NotRequested);
     }
 
-    fn key(s: &str) -> u64 {
-        hash_id(s, false)
+    fn key(s: &str) -> Key {
+        Key::of::<false>(s)
     }
 
-    fn key_ci(s: &str) -> u64 {
-        hash_id(s, true)
+    fn key_ci(s: &str) -> Key {
+        Key::of::<true>(s)
     }
 
     #[test]
-    fn folded_hash_ignores_ascii_case_only() {
+    fn folded_keys_ignore_ascii_case_only() {
         for (a, b) in [
             ("AbC_1", "abc_1"),
             ("XDevelopers", "xdevelopers"),
             ("ABCDEFGHIJKLMNOPQ", "abcdefghijklmnopq"),
         ] {
             assert_eq!(key_ci(a), key_ci(b));
+            assert_eq!(key_ci(a).hash(), key_ci(b).hash());
             assert_ne!(key(a), key(b));
         }
         assert_ne!(key("1796874326764832910"), key("1796874326764832911"));
         assert_ne!(key("12345678"), key("123456780"));
+        assert_ne!(
+            key("1796874326764832910").hash(),
+            key("1796874326764832911").hash()
+        );
     }
 }

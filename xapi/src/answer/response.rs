@@ -1,7 +1,6 @@
 //! A decoded response with its status, headers and rate-limit snapshot.
 
 use std::ops::Deref;
-use std::sync::OnceLock;
 
 use reqwest::header::HeaderMap;
 
@@ -22,7 +21,8 @@ pub struct Response<T> {
     headers: HeaderMap,
     rate_limit: RateLimit,
     requested_expansions: Option<String>,
-    index: OnceLock<Index>,
+    /// The join index (its tables are built on first use).
+    index: Index,
 }
 
 impl<T> Response<T> {
@@ -51,7 +51,7 @@ impl<T> Response<T> {
             headers,
             rate_limit,
             requested_expansions,
-            index: OnceLock::new(),
+            index: Index::default(),
         }
     }
 
@@ -132,14 +132,11 @@ impl<T: Envelope> Response<T> {
     /// A joiner over this page's includes (the index is built once).
     #[inline]
     pub fn joiner(&self) -> Joiner<'_> {
-        let index = self
-            .index
-            .get_or_init(|| Index::new(self.body.includes(), self.body.errors()));
         Joiner::new(
             self.body.includes(),
             self.body.errors(),
             self.requested_expansions.as_deref(),
-            index,
+            &self.index,
         )
     }
 
