@@ -193,36 +193,39 @@ impl Table {
         ids: impl Iterator<Item = (usize, &'s str)>,
         hint: usize,
     ) -> Table {
-        let len = (hint.max(1) * 2).next_power_of_two();
-        let mut slots = vec![(0u32, 0u32); len].into_boxed_slice();
-        let mut entries: Vec<(Key, u32)> = Vec::with_capacity(hint);
-        let mask = len - 1;
+        // First every key, in one pass over the items (their memory is
+        // what a build waits for), then the slots, from the keys alone.
         let mut complete = true;
-        let mut filled = 0;
+        let mut entries: Vec<(Key, u32)> = Vec::with_capacity(hint);
         for (item, id) in ids {
-            let Some(position) = u32::try_from(item).ok() else {
+            let Ok(position) = u32::try_from(item) else {
                 complete = false;
                 break;
             };
-            let key = Key::of::<FOLD>(id);
-            let (tag, mut at) = slot_of(&key, mask);
+            entries.push((Key::of::<FOLD>(id), position));
+        }
+        let len = (hint.max(1) * 2).next_power_of_two();
+        let mut slots = vec![(0u32, 0u32); len].into_boxed_slice();
+        let mask = len - 1;
+        let mut filled = 0;
+        for (entry, (key, _)) in (1u32..).zip(entries.iter()) {
+            let (tag, mut at) = slot_of(key, mask);
             // `at` is masked to the table's length: the slot is always there.
             while let Some(slot) = slots.get_mut(at) {
                 if slot.1 == 0 {
-                    // At most half full (and `filled < len`, a `u32`).
-                    match u32::try_from(filled + 1) {
-                        Ok(entry) if filled * 2 < len => {
-                            entries.push((key, position));
-                            *slot = (tag, entry);
-                            filled += 1;
-                        }
-                        _ => complete = false,
+                    // At most half full.
+                    if filled * 2 < len {
+                        *slot = (tag, entry);
+                        filled += 1;
+                    } else {
+                        complete = false;
                     }
                     break;
                 }
                 let first = entries.get(slot.1 as usize - 1).map(|e| &e.0);
-                if slot.0 == tag && first == Some(&key) {
-                    // The first item with this key keeps the slot.
+                if slot.0 == tag && first == Some(key) {
+                    // The first item with this key keeps the slot (the later
+                    // entry is never named).
                     break;
                 }
                 at = (at + 1) & mask;
@@ -1073,6 +1076,44 @@ mod tests {
         absent[18] = b'Z';
         let absent = String::from_utf8(absent).expect("ascii");
         assert_eq!(j.user(Some(&absent), "author_id"), Lookup::Missing);
+    }
+
+    #[test]
+    fn partial_errors_table_agrees_with_a_scan() {
+        // More problems than are scanned, each naming up to two ids (the
+        // same one twice, two different ones, or one also named by an
+        // earlier problem): every id resolves to the first problem naming it.
+        let errors: Vec<Problem> = (0..3 * SCAN_MAX)
+            .map(|i| Problem {
+                resource_id: Some(format!("{}", 1000 + i).into()),
+                value: Some(
+                    match i % 3 {
+                        0 => format!("{}", 1000 + i),
+                        1 => format!("name_{i}"),
+                        _ => format!("{}", 1000 + i / 2),
+                    }
+                    .into(),
+                ),
+                detail: Some(format!("problem {i}").into()),
+                ..Default::default()
+            })
+            .collect();
+        let inc = includes(SCAN_MAX + 1);
+        let index = Index::new(Some(&inc), &errors);
+        let j = Joiner::new(Some(&inc), &errors, None, &index);
+        for p in &errors {
+            for id in problem_ids(p).into_iter().flatten() {
+                let first = errors
+                    .iter()
+                    .find(|q| problem_ids(q).contains(&Some(id)))
+                    .and_then(|q| q.detail.as_deref());
+                match j.user(Some(id), "author_id") {
+                    Lookup::Unavailable(q) => assert_eq!(q.detail.as_deref(), first, "{id}"),
+                    other => panic!("{id}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(j.user(Some("name_2"), "author_id"), Lookup::Missing);
     }
 
     #[test]
