@@ -6,15 +6,28 @@
 //! * `overhead --ratios [--quick]`: the same two, interleaved round by round
 //!   (each round sends a batch of requests per case); prints `result` lines
 //!   with the best and median per-request time.
-//! * `overhead --pagination-memory --pages N`: follows `N` pages of
+//! * `overhead --pagination-memory --pages N [--keep]`: follows `N` pages of
 //!   `searchPostsRecent` (each answer is the generated search page) and
 //!   prints how far the peak resident set grew, in units of the page's size.
 //!   Method: the server, client and runtime are set up and the answer is in
 //!   memory before measuring; `VmRSS` is read from `/proc/self/status`, the
 //!   high-water mark is reset by writing `5` to `/proc/self/clear_refs`, the
-//!   pages are pulled (each one joined, then dropped), and `VmHWM` is read
-//!   again. Growth = `VmHWM - VmRSS before`, divided by the body size. Run it
-//!   in a fresh process per measurement.
+//!   pages are pulled (each one joined, then dropped; with `--keep`, all
+//!   kept until the end), and `VmHWM` is read again. `growth_pages` =
+//!   `VmHWM - VmRSS before`, divided by the body size. Run it in a fresh
+//!   process per measurement.
+//!
+//!   Two parts of it are printed apart. `code_pages` is the growth of
+//!   `RssFile`: the binary's code of the request, decode and join paths,
+//!   faulted in the first time it runs (once per process, whatever the
+//!   number of pages). `data_pages` is the rest (`growth_pages -
+//!   code_pages`): the anonymous memory at the peak, the figure that grows
+//!   with what a pull holds. Nothing is decoded during the set-up (only the
+//!   search page's bytes are read): with the pinned trim threshold, memory
+//!   freed before the measurement stays resident, and a pull reusing it
+//!   would not show in the figure. For the same reason the server writes
+//!   each answer's page counter around the fixed answer instead of into a
+//!   copy of it.
 //!
 //! The answers come from the generated payloads: `/2/users/me` answers
 //! `{"data": <the first user of users_page.json>}`, everything else the search page.
@@ -41,15 +54,25 @@ const TOKEN: &str = "bench-token";
 mod common;
 use common::{generate, payload_dir};
 
-/// The search page and a `/2/users/me` body, generated when missing.
-fn load_bodies() -> Result<(Vec<u8>, Vec<u8>), String> {
+/// Reads a payload file, generating the payloads when it is missing.
+fn read_payload(name: &str) -> Result<Vec<u8>, String> {
     let dir = payload_dir();
     if !dir.join("search_page.json").exists() || !dir.join("users_page.json").exists() {
         generate(&dir, 0)?;
     }
-    let read = |p: PathBuf| std::fs::read(&p).map_err(|e| format!("reading {}: {e}", p.display()));
-    let search = read(dir.join("search_page.json"))?;
-    let users: Value = serde_json::from_slice(&read(dir.join("users_page.json"))?)
+    let path: PathBuf = dir.join(name);
+    std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))
+}
+
+/// The search page alone, read without decoding anything.
+fn load_search() -> Result<Vec<u8>, String> {
+    read_payload("search_page.json")
+}
+
+/// The search page and a `/2/users/me` body, generated when missing.
+fn load_bodies() -> Result<(Vec<u8>, Vec<u8>), String> {
+    let search = load_search()?;
+    let users: Value = serde_json::from_slice(&read_payload("users_page.json")?)
         .map_err(|e| format!("users_page.json: {e}"))?;
     let user = users
         .get("data")
@@ -68,21 +91,15 @@ struct Answers {
     served: std::sync::atomic::AtomicUsize,
 }
 
-/// `answer` with the last 8 characters of its `next_token` value replaced
-/// by `n` in hexadecimal (same length, so `content-length` holds).
-fn with_counter(answer: &[u8], n: usize) -> Vec<u8> {
-    let mut out = answer.to_vec();
+/// Where the last 8 characters of `answer`'s `next_token` value are (the
+/// counter of [`connection`] takes their place, same length, so
+/// `content-length` holds); `None` when it has no token that long.
+fn counter_at(answer: &[u8]) -> Option<usize> {
     let key = b"\"next_token\":\"";
-    if let Some(start) = out.windows(key.len()).position(|w| w == key) {
-        let from = start + key.len();
-        if let Some(len) = out[from..].iter().position(|b| *b == b'"') {
-            if len >= 8 {
-                let digits = format!("{:08x}", n % (1 << 32));
-                out[from + len - 8..from + len].copy_from_slice(digits.as_bytes());
-            }
-        }
-    }
-    out
+    let start = answer.windows(key.len()).position(|w| w == key)?;
+    let from = start + key.len();
+    let len = answer[from..].iter().position(|b| *b == b'"')?;
+    (len >= 8).then(|| from + len - 8)
 }
 
 /// A fixed answer. Its window is large enough for every request of a run:
@@ -131,21 +148,28 @@ async fn connection(mut socket: TcpStream, answers: Arc<Answers>) {
             }
         };
         let target = buf[..end].split(|b| *b == b' ').nth(1).unwrap_or_default();
-        let varied;
-        let reply = if target.starts_with(b"/2/users/me") {
-            &answers.me
-        } else {
-            // Each page names a next token of its own (the client ends a
-            // pull that sees one twice): the token's last 8 characters
-            // count the answers.
-            let n = answers
-                .served
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            varied = with_counter(&answers.search, n);
-            &varied
-        };
+        let me = target.starts_with(b"/2/users/me");
         buf.advance(end);
-        if socket.write_all(reply).await.is_err() {
+        let written = match counter_at(&answers.search) {
+            Some(at) if !me => {
+                // Each page names a next token of its own (the client ends
+                // a pull that sees one twice): the token's last 8
+                // characters count the answers. Written around the fixed
+                // answer, not into a copy of it, so that the server adds no
+                // page-sized buffer to the process the memory mode measures.
+                let n = answers
+                    .served
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let digits = format!("{:08x}", n % (1 << 32));
+                let (head, rest) = answers.search.split_at(at);
+                let tail = rest.get(8..).unwrap_or_default();
+                let mut reply = Buf::chain(Buf::chain(head, digits.as_bytes()), tail);
+                socket.write_all_buf(&mut reply).await
+            }
+            _ if me => socket.write_all(&answers.me).await,
+            _ => socket.write_all(&answers.search).await,
+        };
+        if written.is_err() {
             return;
         }
     }
@@ -258,8 +282,8 @@ fn ratios(quick: bool) -> Result<(), String> {
 
 // ---------------------------------------------------------------- pagination memory
 
-/// `VmRSS` and `VmHWM` of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
+/// `VmRSS`, `VmHWM` and `RssFile` of this process, in KiB.
+fn memory_kib() -> (u64, u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -269,16 +293,17 @@ fn memory_kib() -> (u64, u64) {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    (field("VmRSS:"), field("VmHWM:"), field("RssFile:"))
 }
 
-fn pagination_memory(pages: usize) -> Result<(), String> {
-    let (search, me) = load_bodies()?;
+fn pagination_memory(pages: usize, keep: bool) -> Result<(), String> {
+    let search = load_search()?;
+    let me = b"{}".to_vec();
     let rt = runtime();
     rt.block_on(async {
         let addr = start_server(&search, &me).await.map_err(|e| e.to_string())?;
         let client = xapi_client(addr);
-        let (before, _) = memory_kib();
+        let (before, _, file_before) = memory_kib();
         let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
         let mut stream = client
             .tweets()
@@ -287,6 +312,7 @@ fn pagination_memory(pages: usize) -> Result<(), String> {
             .pages()
             .max_pages(pages);
         let (mut got, mut posts, mut authors) = (0usize, 0usize, 0usize);
+        let mut kept = Vec::new();
         while let Some(page) = stream.next().await {
             let page = page.map_err(|e| e.to_string())?;
             got += 1;
@@ -294,18 +320,25 @@ fn pagination_memory(pages: usize) -> Result<(), String> {
                 posts += 1;
                 authors += usize::from(page.author(post).is_found());
             }
+            if keep {
+                kept.push(page);
+            }
         }
-        let (after, hwm) = memory_kib();
+        let (after, hwm, file_after) = memory_kib();
+        drop(kept);
         if got != pages {
             return Err(format!("pulled {got} pages, expected {pages}"));
         }
-        let growth = hwm.saturating_sub(before) as f64 * 1024.0;
+        let page = search.len() as f64;
+        let growth = hwm.saturating_sub(before) as f64 * 1024.0 / page;
+        let code = file_after.saturating_sub(file_before) as f64 * 1024.0 / page;
         println!(
             "memory pages={got} posts={posts} authors={authors} page_bytes={} rss_before_kib={before} \
-             rss_after_kib={after} hwm_kib={hwm} hwm_reset={} growth_pages={:.3}",
+             rss_after_kib={after} hwm_kib={hwm} hwm_reset={} growth_pages={growth:.3} \
+             code_pages={code:.3} data_pages={:.3}",
             search.len(),
             if reset { "yes" } else { "no" },
-            growth / search.len() as f64
+            (growth - code).max(0.0)
         );
         Ok(())
     })
@@ -355,7 +388,7 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .and_then(|n| n.parse().ok())
             .unwrap_or(100);
-        pagination_memory(pages)
+        pagination_memory(pages, flag("--keep"))
     } else if flag("--ratios") {
         ratios(flag("--quick"))
     } else {

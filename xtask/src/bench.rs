@@ -12,7 +12,9 @@
 //! joining divided by the rest of the iteration (the larger of the two pages
 //! is reported). The pagination figure is the growth of the peak resident set
 //! while following 100 pages, divided by the size of one page's body (the
-//! median of five fresh processes; see `xapi/benches/overhead.rs`).
+//! median of five fresh processes; see `xapi/benches/overhead.rs`), with
+//! its data part (`pagination_data_pages`: without the code faulted in on
+//! the first request) beside it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -208,13 +210,19 @@ pub fn run(args: &Args) -> Result<bool> {
     if !checks.is_empty() {
         println!("lookups resolved: {checks}");
     }
-    let growth = |m: &BTreeMap<String, f64>| m.get("growth_pages").copied().unwrap_or(f64::NAN);
+    let figure = |m: &BTreeMap<String, f64>, key: &str| m.get(key).copied().unwrap_or(f64::NAN);
+    let growth = |m: &BTreeMap<String, f64>| figure(m, "growth_pages");
     println!(
-        "pagination: peak RSS growth {:.2} pages over {} pages, {:.2} pages over 1 page \
+        "pagination: peak RSS growth {:.2} pages over {} pages (code {:.2}, data {:.2}), \
+         {:.2} pages over 1 page (code {:.2}, data {:.2}) \
          (page = {:.0} B, high-water reset: {}; median of 5 processes)",
         growth(&mem_many),
         args.pages,
+        figure(&mem_many, "code_pages"),
+        figure(&mem_many, "data_pages"),
         growth(&mem_one),
+        figure(&mem_one, "code_pages"),
+        figure(&mem_one, "data_pages"),
         mem_many.get("page_bytes").copied().unwrap_or(f64::NAN),
         if memory_many.contains("hwm_reset=yes") {
             "yes"
@@ -234,7 +242,8 @@ pub fn run(args: &Args) -> Result<bool> {
     println!(
         "ratios: search_typed_vs_value={:.2} search_join_vs_value={:.2} join_overhead_pct={:.2} \
          users_typed_vs_value={:.2} stream_vs_value={:.2} request_overhead_pct={:.2} \
-         pagination_peak_pages={:.2} flatten_vs_value={:.2} search_fast_vs_value={:.2}",
+         pagination_peak_pages={:.2} pagination_data_pages={:.2} flatten_vs_value={:.2} \
+         search_fast_vs_value={:.2}",
         ratio(search_value, "search", "typed")?,
         ratio(search_value, "search", "typed_join")?,
         join_of("search").max(join_of("users")),
@@ -242,6 +251,7 @@ pub fn run(args: &Args) -> Result<bool> {
         ratio(get("stream", "value")?.min_ns, "stream", "typed_join")?,
         (xapi.min_ns / plain.min_ns - 1.0) * 100.0,
         growth(&mem_many),
+        figure(&mem_many, "data_pages"),
         ratio(flatten_value.min_ns, "flatten", "flatten")?,
         ratio(search_value, "search", "fast_join")?
     );

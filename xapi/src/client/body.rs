@@ -47,7 +47,7 @@ pub(crate) async fn read_capped(
     cap: usize,
 ) -> Result<Answer, ReadFault> {
     let status = response.status().as_u16();
-    let headers = std::mem::take(response.headers_mut());
+    let headers = detached(std::mem::take(response.headers_mut()));
     let announced = response.content_length();
     if announced.is_some_and(|n| n > cap as u64) {
         return Err(ReadFault::TooLarge(announced));
@@ -91,6 +91,27 @@ pub(crate) async fn read_capped(
     })
 }
 
+/// `headers` with each value copied into an allocation of its own. The
+/// values hyper parses are slices of its connection's read buffer (which
+/// grows to hundreds of kilobytes for a large body), so an answer that kept
+/// them would keep that whole buffer alive for as long as the answer lives,
+/// and hyper would allocate a new one for the next read.
+fn detached(headers: HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    let mut name = None;
+    for (next, value) in headers {
+        if next.is_some() {
+            name = next;
+        }
+        let Some(name) = &name else { continue };
+        // A value that does not copy (none should: it was parsed as one)
+        // is kept as it came.
+        let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or(value);
+        out.append(name, value);
+    }
+    out
+}
+
 fn push_capped(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> Result<(), ReadFault> {
     if body.len().saturating_add(chunk.len()) > cap {
         return Err(ReadFault::TooLarge(None));
@@ -131,4 +152,54 @@ pub(crate) fn local_answer(status: u16, detail: &str) -> reqwest::Response {
         body: Bytes::from(body.to_string()),
     }
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `value`'s bytes lie inside `buffer`.
+    fn inside(buffer: &Bytes, value: &HeaderValue) -> bool {
+        let range = buffer.as_ptr_range();
+        range.contains(&value.as_bytes().as_ptr())
+    }
+
+    #[test]
+    fn detached_headers_keep_every_value_but_not_the_read_buffer() {
+        // Values parsed the way hyper does: slices of one large read buffer.
+        let mut text = b"application/json|15|t=1|t=2|abc".to_vec();
+        text.resize(64 * 1024, b' ');
+        let buffer = Bytes::from(text);
+        let slice = |from: usize, to: usize| {
+            HeaderValue::from_maybe_shared(buffer.slice(from..to)).expect("a header value")
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, slice(0, 16));
+        headers.insert("x-rate-limit-remaining", slice(17, 19));
+        headers.append("set-cookie", slice(20, 23));
+        headers.append("set-cookie", slice(24, 27));
+        headers.insert("x-transaction-id", slice(28, 31));
+        assert!(
+            headers.values().all(|v| inside(&buffer, v)),
+            "the test's premise"
+        );
+
+        let expected: Vec<(String, Vec<u8>)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        let out = detached(headers);
+        let got: Vec<(String, Vec<u8>)> = out
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(out.get_all("set-cookie").iter().count(), 2);
+        for value in out.values() {
+            assert!(
+                !inside(&buffer, value),
+                "{value:?} still points into the buffer"
+            );
+        }
+    }
 }
