@@ -291,7 +291,7 @@ fn listed(list: &str, expansion: &str) -> bool {
     list.split(',').any(|e| e.trim() == expansion)
 }
 
-fn expansion_mask(list: &str) -> u32 {
+pub(crate) fn expansion_mask(list: &str) -> u32 {
     list.split(',')
         .filter_map(|e| expansion_bit(e.trim()))
         .fold(0, |m, b| m | b)
@@ -371,6 +371,8 @@ pub struct Joiner<'a> {
     includes: Option<&'a Expansions>,
     errors: &'a [Problem],
     requested: Option<&'a str>,
+    /// The bits of `requested`, when its owner worked them out once.
+    mask: Option<u32>,
     index: &'a Index,
 }
 
@@ -435,8 +437,18 @@ impl<'a> Joiner<'a> {
             includes,
             errors,
             requested,
+            mask: None,
             index,
         }
+    }
+
+    /// This joiner with the bits of its requested expansions worked out
+    /// already ([`expansion_mask`] of the list), so that no lookup reads
+    /// the list again.
+    #[inline]
+    pub(crate) fn with_mask(mut self, mask: Option<u32>) -> Self {
+        self.mask = mask;
+        self
     }
 
     #[inline]
@@ -444,7 +456,13 @@ impl<'a> Joiner<'a> {
         match self.requested {
             None => section_present,
             Some(list) => match expansion_bit(expansion) {
-                Some(bit) => self.index.requested_mask(list) & bit != 0,
+                Some(bit) => {
+                    let mask = match self.mask {
+                        Some(mask) => mask,
+                        None => self.index.requested_mask(list),
+                    };
+                    mask & bit != 0
+                }
                 None => listed(list, expansion),
             },
         }
@@ -1154,6 +1172,38 @@ mod tests {
         // Without a list, a missing section means not requested.
         let j3 = Joiner::new(None, &[], None, &index);
         assert_eq!(j3.author(&p), Lookup::NotRequested);
+    }
+
+    #[test]
+    fn a_mask_worked_out_once_answers_as_the_list_does() {
+        let inc = includes(20);
+        let p = post("1", "1000000000000000001", &["user_2"]);
+        for list in [
+            "author_id",
+            "entities.mentions.username, in_reply_to_user_id",
+            "attachments.media_keys,custom.thing",
+            "",
+        ] {
+            let index = Index::new(Some(&inc), &[]);
+            let by_list = Joiner::new(Some(&inc), &[], Some(list), &index);
+            let masked = by_list.with_mask(Some(expansion_mask(list)));
+            assert_eq!(masked.author(&p), by_list.author(&p), "{list}");
+            assert_eq!(masked.mentions(&p), by_list.mentions(&p), "{list}");
+            assert_eq!(
+                masked.in_reply_to_user(&p),
+                by_list.in_reply_to_user(&p),
+                "{list}"
+            );
+            assert_eq!(
+                masked.user(Some("1000000000000000001"), "custom.thing"),
+                by_list.user(Some("1000000000000000001"), "custom.thing"),
+                "{list}"
+            );
+        }
+        // The mask is what decides: a mask naming no expansion refuses the author.
+        let index = Index::new(Some(&inc), &[]);
+        let j = Joiner::new(Some(&inc), &[], Some("author_id"), &index).with_mask(Some(0));
+        assert_eq!(j.author(&p), Lookup::NotRequested);
     }
 
     fn key(s: &str) -> Key {

@@ -4,7 +4,7 @@ use std::ops::Deref;
 
 use reqwest::header::HeaderMap;
 
-use crate::answer::join::{Index, Joiner, Lookup, ReferenceType, Several};
+use crate::answer::join::{expansion_mask, Index, Joiner, Lookup, ReferenceType, Several};
 use crate::client::budget::RateLimit;
 use crate::models::{Expansions, Media, Place, Poll, Problem, Tweet, User};
 use xapi_generated::runtime::Envelope;
@@ -21,6 +21,8 @@ pub struct Response<T> {
     headers: HeaderMap,
     rate_limit: RateLimit,
     requested_expansions: Option<String>,
+    /// The bits of the known expansions in `requested_expansions`, read once.
+    requested_mask: Option<u32>,
     /// The join index (its tables are built on first use).
     index: Index,
 }
@@ -45,12 +47,14 @@ impl<T> Response<T> {
         rate_limit: RateLimit,
         requested_expansions: Option<String>,
     ) -> Self {
+        let requested_mask = requested_expansions.as_deref().map(expansion_mask);
         Response {
             body,
             status,
             headers,
             rate_limit,
             requested_expansions,
+            requested_mask,
             index: Index::default(),
         }
     }
@@ -138,6 +142,7 @@ impl<T: Envelope> Response<T> {
             self.requested_expansions.as_deref(),
             &self.index,
         )
+        .with_mask(self.requested_mask)
     }
 
     /// The author of `post`.
