@@ -272,7 +272,7 @@ impl Table {
 /// more than the few comparisons a scan makes (most stream messages).
 const SCAN_MAX: usize = 16;
 
-/// Bits of the expansions the joins know, for [`Index::requested_mask`].
+/// Bits of the expansions the joins know, for [`expansion_mask`].
 fn expansion_bit(expansion: &str) -> Option<u32> {
     Some(match expansion {
         "author_id" => 1,
@@ -307,8 +307,6 @@ pub struct Index {
     /// The tables, allocated with the first one a long list needs (most
     /// stream messages never need one).
     tables: OnceLock<Box<Tables>>,
-    /// The requested expansions seen first, with their bits.
-    requested: OnceLock<(String, u32)>,
     /// Lookups by username made by scanning (before the table is built).
     name_scans: AtomicU32,
 }
@@ -351,18 +349,6 @@ impl Index {
             .get()
             .is_some_and(|t| t.usernames.get().is_some())
     }
-
-    /// The bits of the known expansions listed in `list`.
-    fn requested_mask(&self, list: &str) -> u32 {
-        let (seen, mask) = self
-            .requested
-            .get_or_init(|| (list.to_owned(), expansion_mask(list)));
-        if seen == list {
-            *mask
-        } else {
-            expansion_mask(list)
-        }
-    }
 }
 
 /// A borrowed view that resolves references against one page.
@@ -371,8 +357,8 @@ pub struct Joiner<'a> {
     includes: Option<&'a Expansions>,
     errors: &'a [Problem],
     requested: Option<&'a str>,
-    /// The bits of `requested`, when its owner worked them out once.
-    mask: Option<u32>,
+    /// The bits of the known expansions in `requested` ([`expansion_mask`]).
+    mask: u32,
     index: &'a Index,
 }
 
@@ -425,7 +411,8 @@ fn problem_ids(p: &Problem) -> [Option<&str>; 2] {
 
 impl<'a> Joiner<'a> {
     /// A joiner over `includes` and `errors`, using a prebuilt `index`.
-    /// `requested` is the request's `expansions` value, when known.
+    /// `requested` is the request's `expansions` value, when known; it is
+    /// read once here, not on each lookup.
     #[inline]
     pub fn new(
         includes: Option<&'a Expansions>,
@@ -433,22 +420,28 @@ impl<'a> Joiner<'a> {
         requested: Option<&'a str>,
         index: &'a Index,
     ) -> Self {
+        let mask = requested.map_or(0, expansion_mask);
+        Self::with_mask(includes, errors, requested, mask, index)
+    }
+
+    /// [`new`](Self::new) with the bits of `requested` worked out already
+    /// (`mask`, its [`expansion_mask`]), for an owner that makes a joiner
+    /// per lookup ([`Response`](crate::Response)).
+    #[inline]
+    pub(crate) fn with_mask(
+        includes: Option<&'a Expansions>,
+        errors: &'a [Problem],
+        requested: Option<&'a str>,
+        mask: u32,
+        index: &'a Index,
+    ) -> Self {
         Joiner {
             includes,
             errors,
             requested,
-            mask: None,
+            mask,
             index,
         }
-    }
-
-    /// This joiner with the bits of its requested expansions worked out
-    /// already ([`expansion_mask`] of the list), so that no lookup reads
-    /// the list again.
-    #[inline]
-    pub(crate) fn with_mask(mut self, mask: Option<u32>) -> Self {
-        self.mask = mask;
-        self
     }
 
     #[inline]
@@ -456,13 +449,7 @@ impl<'a> Joiner<'a> {
         match self.requested {
             None => section_present,
             Some(list) => match expansion_bit(expansion) {
-                Some(bit) => {
-                    let mask = match self.mask {
-                        Some(mask) => mask,
-                        None => self.index.requested_mask(list),
-                    };
-                    mask & bit != 0
-                }
+                Some(bit) => self.mask & bit != 0,
                 None => listed(list, expansion),
             },
         }
@@ -1186,7 +1173,8 @@ mod tests {
         ] {
             let index = Index::new(Some(&inc), &[]);
             let by_list = Joiner::new(Some(&inc), &[], Some(list), &index);
-            let masked = by_list.with_mask(Some(expansion_mask(list)));
+            let masked =
+                Joiner::with_mask(Some(&inc), &[], Some(list), expansion_mask(list), &index);
             assert_eq!(masked.author(&p), by_list.author(&p), "{list}");
             assert_eq!(masked.mentions(&p), by_list.mentions(&p), "{list}");
             assert_eq!(
@@ -1202,7 +1190,7 @@ mod tests {
         }
         // The mask is what decides: a mask naming no expansion refuses the author.
         let index = Index::new(Some(&inc), &[]);
-        let j = Joiner::new(Some(&inc), &[], Some("author_id"), &index).with_mask(Some(0));
+        let j = Joiner::with_mask(Some(&inc), &[], Some("author_id"), 0, &index);
         assert_eq!(j.author(&p), Lookup::NotRequested);
     }
 

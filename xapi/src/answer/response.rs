@@ -22,7 +22,7 @@ pub struct Response<T> {
     rate_limit: RateLimit,
     requested_expansions: Option<String>,
     /// The bits of the known expansions in `requested_expansions`, read once.
-    requested_mask: Option<u32>,
+    requested_mask: u32,
     /// The join index (its tables are built on first use).
     index: Index,
 }
@@ -47,7 +47,7 @@ impl<T> Response<T> {
         rate_limit: RateLimit,
         requested_expansions: Option<String>,
     ) -> Self {
-        let requested_mask = requested_expansions.as_deref().map(expansion_mask);
+        let requested_mask = requested_expansions.as_deref().map_or(0, expansion_mask);
         Response {
             body,
             status,
@@ -136,13 +136,13 @@ impl<T: Envelope> Response<T> {
     /// A joiner over this page's includes (the index is built once).
     #[inline]
     pub fn joiner(&self) -> Joiner<'_> {
-        Joiner::new(
+        Joiner::with_mask(
             self.body.includes(),
             self.body.errors(),
             self.requested_expansions.as_deref(),
+            self.requested_mask,
             &self.index,
         )
-        .with_mask(self.requested_mask)
     }
 
     /// The author of `post`.
