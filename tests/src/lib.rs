@@ -14,6 +14,18 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
+/// The API document, which the repository does not hold: `$XAPI_SPEC`,
+/// `spec/openapi.json`, or the shared copy beside the workspace, the first
+/// that is a file.
+pub fn find_document() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("XAPI_SPEC").map(PathBuf::from),
+        Some(root().join("spec/openapi.json")),
+        Some(root().join("../shared/x-api/openapi-2.159.json")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
 /// One fixture file: `tests/fixtures/<operationId>/<status>_<label>.json[l]`.
 #[derive(Debug, Clone)]
 pub struct Fixture {

@@ -13,11 +13,10 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use xapi_generated::runtime::schemars;
-use xapi_tests::root;
+use xapi_tests::{find_document, root};
 
 /// Every way a model accepts more than its component schema says:
 /// `(what the document says, what the model also accepts, why)`. `*` stands
@@ -565,15 +564,6 @@ fn check(
         }
     }
     (contract.mismatches, contract.used)
-}
-
-fn find_document() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("XAPI_SPEC").map(PathBuf::from),
-        Some(root().join("spec/openapi.json")),
-        Some(root().join("../shared/x-api/openapi-2.159.json")),
-    ];
-    candidates.into_iter().flatten().find(|p| p.is_file())
 }
 
 /// The document with our corrections applied, as the generator reads it.
