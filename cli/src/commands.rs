@@ -477,12 +477,7 @@ async fn hydrate(
     if sink.finished() {
         return Ok(());
     }
-    let done = sink
-        .state
-        .cursor
-        .get("done_ids")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let done = sink.state.cursor_count("done_ids");
     ui.set_total(ids.len() as u64);
     ui.start_at(sink.state.pages, done);
     let mut hydrator = Hydrator::new(client, kind, ids, fields);
@@ -601,12 +596,7 @@ async fn comply(
     if sink.finished() {
         return Ok(());
     }
-    let written = sink
-        .state
-        .cursor
-        .get("lines")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let written = sink.state.cursor_count("lines");
     let done = match sink.state.cursor.get("job_id").and_then(Value::as_str) {
         Some(id) => {
             ui.say(&format!("resuming compliance job {id}"));

@@ -37,6 +37,14 @@ pub struct State {
     pub done: bool,
 }
 
+impl State {
+    /// The count the cursor keeps under `key` (`done_ids`, `lines`), 0 when
+    /// it keeps none.
+    pub fn cursor_count(&self, key: &str) -> u64 {
+        self.cursor.get(key).and_then(Value::as_u64).unwrap_or(0)
+    }
+}
+
 /// How an existing output may be treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
